@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from ws_frames import exceptions as exc
+
+
+@dataclasses.dataclass
+class FakeClose:
+    """Stands for ws_frames.frames.Close, whose str() is tested with frames."""
+
+    code: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.reason})"
+
+
+@dataclasses.dataclass
+class FakeResponse:
+    status_code: int
+
+
+OK = FakeClose(1000, "OK")
+BYE = FakeClose(1001, "bye")
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (exc.WebSocketException("something went wrong"), "something went wrong"),
+        (exc.ConnectionClosed(None, None), "no close frame received or sent"),
+        (exc.ConnectionClosed(OK, None), "received 1000 (OK); no close frame sent"),
+        (exc.ConnectionClosed(None, BYE), "sent 1001 (bye); no close frame received"),
+        (exc.ConnectionClosed(OK, BYE, True), "received 1000 (OK); then sent 1001 (bye)"),
+        (exc.ConnectionClosed(OK, BYE, False), "sent 1001 (bye); then received 1000 (OK)"),
+        (exc.ConnectionClosedOK(OK, OK, True), "received 1000 (OK); then sent 1000 (OK)"),
+        (exc.ConnectionClosedError(None, None), "no close frame received or sent"),
+        (exc.InvalidURI("http://x", "scheme isn't ws or wss"), "http://x isn't a valid URI: scheme isn't ws or wss"),
+        (exc.InvalidProxy("ftp://p", "scheme isn't supported"), "ftp://p isn't a valid proxy: scheme isn't supported"),
+        (exc.InvalidHandshake("invalid request"), "invalid request"),
+        (exc.SecurityError("line too long"), "line too long"),
+        (exc.RequestLineTooLong("request line too long"), "request line too long"),
+        (exc.StatusLineTooLong("status line too long"), "status line too long"),
+        (exc.HeaderLineTooLong("line too long"), "line too long"),
+        (exc.TooManyHeaders("too many HTTP headers"), "too many HTTP headers"),
+        (exc.ProxyError("proxy failed"), "proxy failed"),
+        (exc.InvalidProxyMessage("malformed response"), "malformed response"),
+        (exc.InvalidProxyStatus(FakeResponse(407)), "proxy rejected connection: HTTP 407"),
+        (exc.InvalidMessage("did not receive a valid HTTP request"), "did not receive a valid HTTP request"),
+        (exc.InvalidMethod("POST"), "invalid HTTP method; expected GET; got POST"),
+        (exc.InvalidProtocol("HTTP/1.0"), "invalid HTTP protocol; expected HTTP/1.1; got HTTP/1.0"),
+        (exc.InvalidStatus(FakeResponse(403)), "server rejected WebSocket connection: HTTP 403"),
+        (exc.InvalidHeader("Name"), "missing Name header"),
+        (exc.InvalidHeader("Name", ""), "empty Name header"),
+        (exc.InvalidHeader("Name", "Value"), "invalid Name header: Value"),
+        (exc.InvalidHeaderFormat("Sec-WebSocket-Protocol", "expected token", "a=|", 2), "invalid Sec-WebSocket-Protocol header: expected token at 2 in a=|"),
+        (exc.InvalidHeaderValue("Sec-WebSocket-Version", "42"), "invalid Sec-WebSocket-Version header: 42"),
+        (exc.InvalidOrigin(None), "missing Origin header"),
+        (exc.InvalidOrigin(""), "empty Origin header"),
+        (exc.InvalidOrigin("https://evil"), "invalid Origin header: https://evil"),
+        (exc.InvalidUpgrade("Upgrade"), "missing Upgrade header"),
+        (exc.InvalidUpgrade("Connection", "close"), "invalid Connection header: close"),
+        (exc.NegotiationError("unsupported subprotocol: spam"), "unsupported subprotocol: spam"),
+        (exc.DuplicateParameter("a"), "duplicate parameter: a"),
+        (exc.InvalidParameterName("|"), "invalid parameter name: |"),
+        (exc.InvalidParameterValue("a", None), "missing value for parameter a"),
+        (exc.InvalidParameterValue("a", ""), "empty value for parameter a"),
+        (exc.InvalidParameterValue("a", "|"), "invalid value for parameter a: |"),
+        (exc.ProtocolError("invalid opcode: 7"), "invalid opcode: 7"),
+        (exc.PayloadTooBig(None, 4), "frame exceeds limit of 4 bytes"),
+        (exc.PayloadTooBig(8, 4), "frame with 8 bytes exceeds limit of 4 bytes"),
+        (exc.PayloadTooBig(8, 4, 12), "frame with 8 bytes after reading 12 bytes exceeds limit of 16 bytes"),
+        (exc.InvalidState("WebSocket connection isn't established yet"), "WebSocket connection isn't established yet"),
+        (exc.ConcurrencyError("cannot call recv while another thread is already running recv"), "cannot call recv while another thread is already running recv"),
+    ],
+)  # fmt: skip
+def test_str(error: exc.WebSocketException, message: str) -> None:
+    assert str(error) == message
+
+
+def test_connection_closed_code_and_reason() -> None:
+    assert exc.ConnectionClosed(OK, BYE, True).code == 1000  # type: ignore[arg-type]
+    assert exc.ConnectionClosed(OK, BYE, True).reason == "OK"  # type: ignore[arg-type]
+    assert exc.ConnectionClosed(None, BYE).code == 1006  # type: ignore[arg-type]
+    assert exc.ConnectionClosed(None, BYE).reason == ""  # type: ignore[arg-type]
+
+
+def test_connection_closed_order_only_with_both_frames() -> None:
+    with pytest.raises(AssertionError):
+        exc.ConnectionClosed(OK, None, True)  # type: ignore[arg-type]
+    with pytest.raises(AssertionError):
+        exc.ConnectionClosed(OK, OK)  # type: ignore[arg-type]
+
+
+def test_payload_too_big_message_is_deprecated() -> None:
+    with pytest.warns(DeprecationWarning, match="PayloadTooBig"):
+        error = exc.PayloadTooBig("over size limit (12 > 10 bytes)")
+    assert str(error) == "over size limit (12 > 10 bytes)"
+    assert error.size is None
+
+
+def test_payload_too_big_current_size_is_set_once() -> None:
+    error = exc.PayloadTooBig(8, 4)
+    error.set_current_size(12)
+    assert (error.size, error.max_size, error.current_size) == (8, 16, 12)
+    with pytest.raises(AssertionError):
+        error.set_current_size(16)
+
+
+def test_payload_too_big_current_size_none() -> None:
+    error = exc.PayloadTooBig(8, 4)
+    error.set_current_size(None)
+    assert error.current_size is None
+    assert str(error) == "frame with 8 bytes exceeds limit of 4 bytes"
+
+
+def test_builtin_bases() -> None:
+    assert issubclass(exc.InvalidState, AssertionError)
+    assert issubclass(exc.ConcurrencyError, RuntimeError)
+
+
+def test_every_exception_derives_from_the_root() -> None:
+    for name in exc.__all__:
+        assert issubclass(getattr(exc, name), exc.WebSocketException), name
