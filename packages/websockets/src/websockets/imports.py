@@ -11,6 +11,27 @@ from typing import Any
 __all__ = ["lazy_import"]
 
 
+# What to use instead of each deprecated alias, by qualified name, then by name.
+REPLACEMENTS = {
+    "connect": "websockets.asyncio.client.connect",
+    "unix_connect": "websockets.asyncio.client.unix_connect",
+    "serve": "websockets.asyncio.server.serve",
+    "unix_serve": "websockets.asyncio.server.unix_serve",
+    "broadcast": "websockets.asyncio.server.broadcast",
+    "WebSocketClientProtocol": "websockets.asyncio.client.ClientConnection",
+    "WebSocketServerProtocol": "websockets.asyncio.server.ServerConnection",
+    "WebSocketCommonProtocol": "websockets.asyncio.connection.Connection",
+    "WebSocketServer": "websockets.asyncio.server.Server",
+    "websockets.sync.server.WebSocketServer": "websockets.sync.server.Server",
+    "BasicAuthWebSocketServerProtocol": "websockets.asyncio.server.basic_auth",
+    "basic_auth_protocol_factory": "websockets.asyncio.server.basic_auth",
+    "AbortHandshake": "a Response returned by process_request",
+    "InvalidStatusCode": "websockets.exceptions.InvalidStatus",
+    "RedirectHandshake": "the redirect handling of websockets.asyncio.client.connect",
+    "WebSocketProtocolError": "websockets.exceptions.ProtocolError",
+}
+
+
 def import_name(name: str, source: str, namespace: dict[str, Any]) -> Any:
     """
     Import ``name`` from ``source`` in the context of ``namespace``.
@@ -59,8 +80,11 @@ def lazy_import(
             return value
         if name in deprecated_aliases:
             # Deprecated names are not cached: every access must warn.
+            qualified = f"{module_name}.{name}"
+            replacement = REPLACEMENTS.get(qualified, REPLACEMENTS.get(name))
             warnings.warn(
-                f"{module_name}.{name} is deprecated",
+                f"{qualified} is deprecated"
+                + ("" if replacement is None else f"; use {replacement} instead"),
                 DeprecationWarning,
                 stacklevel=2,
             )

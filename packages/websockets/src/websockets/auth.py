@@ -1,0 +1,15 @@
+"""Former home of HTTP Basic Auth for the legacy server. Deprecated."""
+
+from __future__ import annotations
+
+import warnings
+
+from ws_asyncio.legacy.auth import *  # noqa: F403
+from ws_asyncio.legacy.auth import __all__ as __all__
+
+
+warnings.warn(  # deprecated in websockets 14.0 - 2024-11-09
+    "websockets.auth is deprecated; use websockets.asyncio.server.basic_auth instead",
+    DeprecationWarning,
+    stacklevel=2,
+)

@@ -1,0 +1,20 @@
+"""Older home of :mod:`websockets.legacy.http`, kept for code written for it. Deprecated."""
+
+from __future__ import annotations
+
+import warnings
+
+from ws_asyncio.legacy.http import *  # noqa: F403
+from ws_asyncio.legacy.http import __all__ as __all__
+from ws_http.datastructures import (
+    Headers as Headers,
+    MultipleValuesError as MultipleValuesError,
+)
+
+
+warnings.warn(  # moved in websockets 10.0 - 2021-09-09
+    "websockets.http is deprecated; "
+    "use the new asyncio implementation in websockets.asyncio instead",
+    DeprecationWarning,
+    stacklevel=2,
+)
