@@ -1,0 +1,271 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ws_http.datastructures import (
+    Headers,
+    MultipleValuesError,
+    SupportsKeysAndGetItem,
+    is_valid_header_value,
+)
+
+
+def make_headers() -> Headers:
+    return Headers(Connection="Upgrade", Server="websockets")
+
+
+def test_str() -> None:
+    assert str(make_headers()) == "Connection: Upgrade\r\nServer: websockets\r\n\r\n"
+
+
+def test_repr() -> None:
+    assert repr(make_headers()) == (
+        "Headers([('Connection', 'Upgrade'), ('Server', 'websockets')])"
+    )
+
+
+def test_copy_is_independent() -> None:
+    headers = make_headers()
+    copy = headers.copy()
+    assert copy == headers
+    copy["Server"] = "other"
+    assert headers.get_all("Server") == ["websockets"]
+    assert copy.get_all("Server") == ["websockets", "other"]
+    assert list(headers.raw_items()) == [
+        ("Connection", "Upgrade"),
+        ("Server", "websockets"),
+    ]
+
+
+def test_serialize() -> None:
+    assert make_headers().serialize() == (
+        b"Connection: Upgrade\r\nServer: websockets\r\n\r\n"
+    )
+
+
+def test_serialize_empty() -> None:
+    assert Headers().serialize() == b"\r\n"
+
+
+def test_serialize_restores_escaped_bytes() -> None:
+    headers = Headers()
+    headers.set_insecure("X", b"caf\xe9".decode("ascii", "surrogateescape"))
+    assert headers.serialize() == b"X: caf\xe9\r\n\r\n"
+
+
+def test_contains_is_case_insensitive() -> None:
+    headers = make_headers()
+    assert "Server" in headers
+    assert "server" in headers
+    assert "SERVER" in headers
+    assert "Date" not in headers
+    assert object() not in headers
+
+
+def test_iter_yields_lower_case_names() -> None:
+    assert list(make_headers()) == ["connection", "server"]
+
+
+def test_len_counts_names() -> None:
+    headers = make_headers()
+    headers["Server"] = "other"
+    assert len(headers) == 2
+
+
+def test_getitem_is_case_insensitive() -> None:
+    headers = make_headers()
+    assert headers["Server"] == "websockets"
+    assert headers["server"] == "websockets"
+
+
+def test_getitem_missing() -> None:
+    with pytest.raises(KeyError):
+        make_headers()["Date"]
+
+
+def test_getitem_multiple_values() -> None:
+    headers = make_headers()
+    headers["Server"] = "other"
+    with pytest.raises(MultipleValuesError) as raised:
+        headers["Server"]
+    assert str(raised.value) == "'Server'"
+
+
+def test_get_multiple_values_isnt_a_key_error() -> None:
+    headers = make_headers()
+    headers["Server"] = "other"
+    with pytest.raises(MultipleValuesError):
+        headers.get("Server")
+
+
+def test_multiple_values_error_str() -> None:
+    assert str(MultipleValuesError("Server")) == "'Server'"
+    assert str(MultipleValuesError("Server", "again")) == "('Server', 'again')"
+
+
+def test_setitem_appends() -> None:
+    headers = make_headers()
+    headers["upgrade"] = "websocket"
+    headers["Upgrade"] = "h2c"
+    assert headers.get_all("UPGRADE") == ["websocket", "h2c"]
+    assert list(headers.raw_items())[-2:] == [
+        ("upgrade", "websocket"),
+        ("Upgrade", "h2c"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "name", ["", "X Y", "X:Y", "X\r\nY", "Caf\u00e9", "(X)", "X\x00"]
+)
+def test_setitem_rejects_invalid_name(name: str) -> None:
+    headers = Headers()
+    with pytest.raises(ValueError, match="invalid header name"):
+        headers[name] = "value"
+    assert headers == Headers()
+
+
+@pytest.mark.parametrize(
+    "value", ["a\r\nX-Injected: 1", "a\rb", "a\nb", "a\x00b", "a\x7fb", "a\x1bb"]
+)
+def test_setitem_rejects_invalid_value(value: str) -> None:
+    headers = Headers()
+    with pytest.raises(ValueError, match="invalid value for header X"):
+        headers["X"] = value
+    assert headers == Headers()
+
+
+def test_setitem_rejects_non_str() -> None:
+    headers = Headers()
+    with pytest.raises(ValueError):
+        headers["X"] = 42  # type: ignore[assignment]
+    with pytest.raises(ValueError):
+        headers[42] = "value"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "value", ["", "a b", "\ttab", "caf\u00e9", "\u2603", "x" * 100]
+)
+def test_setitem_accepts_valid_value(value: str) -> None:
+    headers = Headers()
+    headers["X"] = value
+    assert headers["X"] == value
+
+
+def test_set_insecure_skips_checks() -> None:
+    headers = Headers()
+    headers.set_insecure("X", "a\r\nb")
+    assert headers.serialize() == b"X: a\r\nb\r\n\r\n"
+
+
+def test_is_valid_header_value() -> None:
+    assert is_valid_header_value("Upgrade")
+    assert not is_valid_header_value("Up\ngrade")
+
+
+def test_delitem_removes_all_values() -> None:
+    headers = make_headers()
+    headers["Server"] = "other"
+    del headers["server"]
+    assert "Server" not in headers
+    assert list(headers.raw_items()) == [("Connection", "Upgrade")]
+
+
+def test_delitem_missing() -> None:
+    with pytest.raises(KeyError):
+        del make_headers()["Date"]
+
+
+def test_eq() -> None:
+    assert make_headers() == Headers(connection="Upgrade", server="websockets")
+    assert make_headers() != Headers(Connection="Upgrade")
+    assert make_headers() != {"connection": "Upgrade", "server": "websockets"}
+
+
+def test_unhashable() -> None:
+    with pytest.raises(TypeError):
+        hash(make_headers())
+
+
+def test_clear() -> None:
+    headers = make_headers()
+    headers.clear()
+    assert not headers
+    assert list(headers.raw_items()) == []
+
+
+def test_update_from_headers_keeps_all_values() -> None:
+    source = Headers([("X", "1"), ("X", "2")])
+    headers = Headers(source)
+    assert headers.get_all("x") == ["1", "2"]
+
+
+def test_update_from_mapping_and_kwargs() -> None:
+    headers = Headers({"Connection": "Upgrade"}, Server="websockets")
+    assert headers == make_headers()
+
+
+def test_update_from_iterable_of_pairs() -> None:
+    pairs: Iterable[tuple[str, str]] = iter([("Connection", "Upgrade")])
+    headers = Headers(pairs)
+    assert headers["connection"] == "Upgrade"
+
+
+def test_update_from_keys_and_getitem() -> None:
+    class KeysAndGetItem:
+        def keys(self) -> Iterable[str]:
+            return ["Connection"]
+
+        def __getitem__(self, key: str) -> str:
+            return "Upgrade"
+
+    source: SupportsKeysAndGetItem = KeysAndGetItem()
+    headers = Headers(source)
+    assert headers["Connection"] == "Upgrade"
+
+
+def test_update_from_several_arguments() -> None:
+    headers = Headers({"Connection": "Upgrade"}, [("Server", "websockets")])
+    assert headers == make_headers()
+
+
+def test_update_adds_values() -> None:
+    headers = make_headers()
+    headers.update(Server="other")
+    assert headers.get_all("Server") == ["websockets", "other"]
+
+
+def test_get_all_missing() -> None:
+    assert make_headers().get_all("Date") == []
+
+
+def test_get_all_returns_a_copy() -> None:
+    headers = make_headers()
+    headers.get_all("Server").append("other")
+    assert headers.get_all("Server") == ["websockets"]
+
+
+def test_mutable_mapping_methods() -> None:
+    headers = make_headers()
+    assert headers.setdefault("Date", "today") == "today"
+    assert headers.pop("Date") == "today"
+    assert headers.get("Missing", "default") == "default"
+    assert dict(headers) == {"connection": "Upgrade", "server": "websockets"}
+
+
+names = st.from_regex(r"[-!#$%&'*+.^_`|~0-9a-zA-Z]+", fullmatch=True)
+values = st.from_regex(r"[\t\x20-\x7e\x80-\xff]*", fullmatch=True)
+
+
+@given(st.lists(st.tuples(names, values), max_size=8))
+@settings(max_examples=100)
+def test_raw_items_preserve_order_and_case(items: list[tuple[str, str]]) -> None:
+    headers = Headers(items)
+    assert list(headers.raw_items()) == items
+    for name, _ in items:
+        assert headers.get_all(name) == [
+            v for n, v in items if n.lower() == name.lower()
+        ]
+    assert headers == Headers(headers.copy())
