@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ws_frames.exceptions import InvalidProxy
+from ws_http.http11 import USER_AGENT, Request
+from ws_http.proxy import Proxy, get_proxy, parse_proxy, prepare_connect_request
+from ws_http.uri import parse_uri
+
+from .utils import drive
+
+
+VALID_PROXIES = [
+    ("http://proxy:8080", Proxy("http", "proxy", 8080)),
+    ("https://proxy:8080", Proxy("https", "proxy", 8080)),
+    ("http://proxy", Proxy("http", "proxy", 80)),
+    ("http://proxy/", Proxy("http", "proxy", 80)),
+    ("https://proxy", Proxy("https", "proxy", 443)),
+    ("socks5h://proxy", Proxy("socks5h", "proxy", 1080)),
+    ("socks5://proxy:1081", Proxy("socks5", "proxy", 1081)),
+    ("socks4a://proxy", Proxy("socks4a", "proxy", 1080)),
+    ("socks4://proxy", Proxy("socks4", "proxy", 1080)),
+    ("HTTP://PROXY", Proxy("http", "proxy", 80)),
+    ("http://[::1]:3128", Proxy("http", "::1", 3128)),
+    ("http://user:pass@proxy", Proxy("http", "proxy", 80, "user", "pass")),
+    ("http://us%40er:p%3Ass@proxy", Proxy("http", "proxy", 80, "us@er", "p:ss")),
+    ("http://üser:päss@prøxy", Proxy("http", "xn--prxy-hra", 80, "üser", "päss")),
+]
+
+INVALID_PROXIES = [
+    ("ws://proxy", "scheme ws isn't supported"),
+    ("proxy:8080", "scheme proxy isn't supported"),
+    ("http://", "hostname isn't provided"),
+    ("http://proxy/path", "path is meaningless"),
+    ("http://proxy/?query", "query is meaningless"),
+    ("http://proxy/#", "fragment is meaningless"),
+    ("http://proxy:port", "port isn't valid"),
+    ("http://[::1", "Invalid IPv6 URL"),
+    ("http://user@proxy", "username provided without password"),
+    ("http://us%3Aer:pass@proxy", "username contains a colon"),
+    ("http://pro xy", "invalid hostname"),
+]
+
+
+@pytest.mark.parametrize("proxy, expected", VALID_PROXIES)
+def test_parse_valid_proxies(proxy: str, expected: Proxy) -> None:
+    assert parse_proxy(proxy) == expected
+
+
+@pytest.mark.parametrize("proxy, message", INVALID_PROXIES)
+def test_parse_invalid_proxies(proxy: str, message: str) -> None:
+    with pytest.raises(InvalidProxy) as raised:
+        parse_proxy(proxy)
+    assert raised.value.proxy == proxy
+    assert message in str(raised.value)
+
+
+def test_user_info() -> None:
+    assert parse_proxy("http://proxy").user_info is None
+    assert parse_proxy("http://user:pass@proxy").user_info == ("user", "pass")
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=200)
+def test_arbitrary_text_raises_only_invalid_proxy(text: str) -> None:
+    for proxy in (text, "http://" + text, "socks5h://" + text):
+        try:
+            parse_proxy(proxy)
+        except InvalidProxy:
+            pass
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    import os
+
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+    return monkeypatch
+
+
+def test_get_proxy_none(no_proxy_env: pytest.MonkeyPatch) -> None:
+    assert get_proxy(parse_uri("ws://example.com/")) is None
+    assert get_proxy(parse_uri("wss://example.com/")) is None
+
+
+def test_get_proxy_by_scheme(no_proxy_env: pytest.MonkeyPatch) -> None:
+    no_proxy_env.setenv("http_proxy", "http://plain:8080")
+    no_proxy_env.setenv("https_proxy", "http://secure:8080")
+    assert get_proxy(parse_uri("ws://example.com/")) == "http://plain:8080"
+    assert get_proxy(parse_uri("wss://example.com/")) == "http://secure:8080"
+
+
+def test_get_proxy_upper_case(no_proxy_env: pytest.MonkeyPatch) -> None:
+    no_proxy_env.setenv("HTTPS_PROXY", "socks5h://secure:1080")
+    assert get_proxy(parse_uri("wss://example.com/")) == "socks5h://secure:1080"
+
+
+def test_get_proxy_no_proxy(no_proxy_env: pytest.MonkeyPatch) -> None:
+    no_proxy_env.setenv("https_proxy", "http://secure:8080")
+    no_proxy_env.setenv("no_proxy", "example.com,localhost")
+    assert get_proxy(parse_uri("wss://example.com/")) is None
+    assert get_proxy(parse_uri("wss://www.example.com/")) is None
+    assert get_proxy(parse_uri("wss://localhost:8443/")) is None
+    assert get_proxy(parse_uri("wss://example.org/")) == "http://secure:8080"
+
+
+def test_prepare_connect_request() -> None:
+    request = prepare_connect_request(
+        parse_proxy("http://proxy:8080"), parse_uri("wss://example.com/chat")
+    )
+    assert request == (
+        b"CONNECT example.com:443 HTTP/1.1\r\n"
+        b"Host: example.com:443\r\n"
+        b"User-Agent: " + USER_AGENT.encode() + b"\r\n"
+        b"\r\n"
+    )
+
+
+def test_prepare_connect_request_with_credentials_and_ipv6() -> None:
+    request = prepare_connect_request(
+        parse_proxy("http://user:pass@proxy:8080"),
+        parse_uri("ws://[::1]:8000/"),
+        user_agent_header=None,
+    )
+    assert request == (
+        b"CONNECT [::1]:8000 HTTP/1.1\r\n"
+        b"Host: [::1]:8000\r\n"
+        b"Proxy-Authorization: Basic dXNlcjpwYXNz\r\n"
+        b"\r\n"
+    )
+
+
+def test_prepare_connect_request_parses_back() -> None:
+    data = prepare_connect_request(
+        parse_proxy("http://proxy"), parse_uri("ws://example.com:8000/")
+    )
+    request = drive(lambda reader: Request.parse(reader.read_line), [data])
+    assert request.method == "CONNECT"
+    assert request.path == "example.com:8000"

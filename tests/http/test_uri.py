@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ws_frames.exceptions import InvalidURI
+from ws_http.uri import WebSocketURI, parse_host, parse_uri
+
+
+VALID_URIS = [
+    ("ws://localhost/", WebSocketURI(False, "localhost", 80, "/", "")),
+    ("wss://localhost/", WebSocketURI(True, "localhost", 443, "/", "")),
+    ("ws://localhost", WebSocketURI(False, "localhost", 80, "", "")),
+    ("WS://LOCALHOST:8080/A", WebSocketURI(False, "localhost", 8080, "/A", "")),
+    (
+        "ws://localhost/path?query",
+        WebSocketURI(False, "localhost", 80, "/path", "query"),
+    ),
+    (
+        "ws://localhost/path;params",
+        WebSocketURI(False, "localhost", 80, "/path;params", ""),
+    ),
+    (
+        "WS://LOCALHOST/PATH?QUERY",
+        WebSocketURI(False, "localhost", 80, "/PATH", "QUERY"),
+    ),
+    ("ws://127.0.0.1:8765", WebSocketURI(False, "127.0.0.1", 8765, "", "")),
+    ("ws://[::1]/", WebSocketURI(False, "::1", 80, "/", "")),
+    ("wss://[2001:db8::1]:8443/x", WebSocketURI(True, "2001:db8::1", 8443, "/x", "")),
+    ("ws://[fe80::1%25eth0]/", WebSocketURI(False, "fe80::1%25eth0", 80, "/", "")),
+    (
+        "ws://user:pass@localhost/",
+        WebSocketURI(False, "localhost", 80, "/", "", "user", "pass"),
+    ),
+    (
+        "ws://us%40er:p%3Ass@localhost/",
+        WebSocketURI(False, "localhost", 80, "/", "", "us@er", "p:ss"),
+    ),
+    (
+        "ws://user:@localhost/",
+        WebSocketURI(False, "localhost", 80, "/", "", "user", ""),
+    ),
+    (
+        "ws://høst/päth?qüery",
+        WebSocketURI(False, "xn--hst-0na", 80, "/p%C3%A4th", "q%C3%BCery"),
+    ),
+    (
+        "ws://localhost/a b?c d",
+        WebSocketURI(False, "localhost", 80, "/a%20b", "c%20d"),
+    ),
+    (
+        "ws://localhost/%7Euser?a=%26&b=[1]",
+        WebSocketURI(False, "localhost", 80, "/%7Euser", "a=%26&b=[1]"),
+    ),
+    (
+        "ws://üser:päss@localhost/",
+        WebSocketURI(False, "localhost", 80, "/", "", "üser", "päss"),
+    ),
+]
+
+
+INVALID_URIS = [
+    ("http://localhost/", "scheme isn't ws or wss"),
+    ("localhost/", "scheme isn't ws or wss"),
+    ("ws:///path", "hostname isn't provided"),
+    ("ws://:8080/", "hostname isn't provided"),
+    ("ws://localhost/#", "fragment identifier is meaningless"),
+    ("ws://localhost/path#fragment", "fragment identifier is meaningless"),
+    ("ws://user@localhost/", "username provided without password"),
+    ("ws://us%3Aer:pass@localhost/", "username contains a colon"),
+    ("ws://localhost:port/", "port isn't valid"),
+    ("ws://localhost:0/", "port isn't valid"),
+    ("ws://localhost:65536/", "port isn't valid"),
+    ("ws://[::1/", "Invalid IPv6 URL"),
+    ("ws://[1:2:3]/", "1:2:3"),
+    ("ws://ho st/", "invalid hostname: ho st"),
+    ("ws://a<b/", "invalid hostname: a<b"),
+    ("ws://" + "\u00fc" * 64 + "/", "invalid international domain name"),
+]
+
+
+@pytest.mark.parametrize("uri, expected", VALID_URIS)
+def test_parse_valid_uris(uri: str, expected: WebSocketURI) -> None:
+    assert parse_uri(uri) == expected
+
+
+@pytest.mark.parametrize("uri, message", INVALID_URIS)
+def test_parse_invalid_uris(uri: str, message: str) -> None:
+    with pytest.raises(InvalidURI) as raised:
+        parse_uri(uri)
+    assert raised.value.uri == uri
+    assert message in str(raised.value)
+    assert str(raised.value).startswith(f"{uri} isn't a valid URI: ")
+
+
+def test_parse_host_checks_ipv6_addresses() -> None:
+    # urllib.parse checks bracketed addresses too, but not on all versions.
+    assert parse_host("::1", "ws://[::1]/", InvalidURI) == "::1"
+    with pytest.raises(InvalidURI, match="invalid IPv6 address: 1:2:3"):
+        parse_host("1:2:3", "ws://[1:2:3]/", InvalidURI)
+
+
+@pytest.mark.parametrize(
+    "uri, resource_name",
+    [
+        ("ws://localhost/", "/"),
+        ("ws://localhost", "/"),
+        ("ws://localhost?query", "/?query"),
+        ("ws://localhost/path?query", "/path?query"),
+        ("ws://localhost/path?", "/path"),
+    ],
+)
+def test_resource_name(uri: str, resource_name: str) -> None:
+    assert parse_uri(uri).resource_name == resource_name
+
+
+@pytest.mark.parametrize(
+    "uri, user_info",
+    [
+        ("ws://localhost/", None),
+        ("ws://user:pass@localhost/", ("user", "pass")),
+    ],
+)
+def test_user_info(uri: str, user_info: tuple[str, str] | None) -> None:
+    assert parse_uri(uri).user_info == user_info
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=300)
+def test_arbitrary_text_raises_only_invalid_uri(text: str) -> None:
+    for uri in (text, "ws://" + text, "wss://localhost/" + text):
+        try:
+            parsed = parse_uri(uri)
+        except InvalidURI:
+            continue
+        # Whatever is accepted can go on a request line and in a Host header.
+        assert parsed.resource_name.isascii()
+        assert " " not in parsed.resource_name
+        assert parsed.host.isascii()
+        assert 0 < parsed.port < 65536
+
+
+@given(
+    st.booleans(),
+    st.from_regex(r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True),
+    st.integers(min_value=1, max_value=65535),
+    st.from_regex(r"(/[A-Za-z0-9._~-]*)*", fullmatch=True),
+    st.from_regex(r"[A-Za-z0-9=&]*", fullmatch=True),
+)
+@settings(max_examples=100)
+def test_round_trip(secure: bool, host: str, port: int, path: str, query: str) -> None:
+    scheme = "wss" if secure else "ws"
+    uri = f"{scheme}://{host}:{port}{path}" + (f"?{query}" if query else "")
+    assert parse_uri(uri) == WebSocketURI(secure, host, port, path, query)
