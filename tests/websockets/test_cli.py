@@ -1,0 +1,666 @@
+from __future__ import annotations
+
+import asyncio
+import builtins
+import io
+import os
+import re
+import subprocess
+import sys
+import unicodedata
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import websockets.cli as cli
+from ws_frames.exceptions import ConnectionClosedError, ConnectionClosedOK
+
+
+# Terminal model ------------------------------------------------------------
+
+
+class Screen:
+    """
+    Just enough of a VT100/xterm to check what the client draws.
+
+    Output goes through the terminal driver first, which turns ``\\n`` into
+    ``\\r\\n`` (``ONLCR``); :meth:`feed` does the same.
+
+    """
+
+    def __init__(self, rows: int = 24, columns: int = 80) -> None:
+        self.rows = rows
+        self.columns = columns
+        self.lines = [[" "] * columns for _ in range(rows)]
+        self.row = 0
+        self.column = 0
+        self.saved = (0, 0)
+        # After writing in the last column, the next character wraps.
+        self.pending_wrap = False
+
+    def text(self, row: int) -> str:
+        return "".join(self.lines[row]).rstrip()
+
+    def all_text(self) -> list[str]:
+        return [self.text(row) for row in range(self.rows)]
+
+    def line_feed(self) -> None:
+        if self.row == self.rows - 1:
+            del self.lines[0]
+            self.lines.append([" "] * self.columns)
+        else:
+            self.row += 1
+
+    def put(self, char: str) -> None:
+        if self.pending_wrap:
+            self.column = 0
+            self.line_feed()
+            self.pending_wrap = False
+        width = 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        if self.column + width > self.columns:
+            # A wide character that doesn't fit leaves an empty cell.
+            self.lines[self.row][self.column :] = [""] * (self.columns - self.column)
+            self.column = 0
+            self.line_feed()
+        self.lines[self.row][self.column] = char
+        if width == 2:
+            self.lines[self.row][self.column + 1] = ""
+        if self.column + width == self.columns:
+            self.pending_wrap = True
+        else:
+            self.column += width
+
+    def feed(self, output: str) -> None:
+        tokens = re.finditer(
+            r"\x1b\[([?0-9;]*)([A-Za-z@])|\x1b([78=>])|(.)", output, re.S
+        )
+        for match in tokens:
+            params, final, short, char = match.groups()
+            if final is not None:
+                self.control(params, final)
+            elif short is not None:
+                if short == "7":
+                    self.saved = (self.row, self.column)
+                elif short == "8":
+                    self.row, self.column = self.saved
+                    self.pending_wrap = False
+            elif char == "\n":
+                self.column = 0
+                self.pending_wrap = False
+                self.line_feed()
+            elif char == "\r":
+                self.column = 0
+                self.pending_wrap = False
+            elif char == "\b":
+                self.column = max(self.column - 1, 0)
+                self.pending_wrap = False
+            elif char == "\a":
+                pass
+            else:
+                assert char >= " ", f"unexpected control character {char!r}"
+                self.put(char)
+
+    def control(self, params: str, final: str) -> None:
+        if params.startswith("?"):  # modes (bracketed paste, ...): no drawing
+            return
+        count = int(params or "1") if params.isdigit() or not params else 1
+        self.pending_wrap = False
+        if final == "A":
+            self.row = max(self.row - count, 0)
+        elif final == "B":
+            self.row = min(self.row + count, self.rows - 1)
+        elif final == "C":
+            self.column = min(self.column + count, self.columns - 1)
+        elif final == "D":
+            self.column = max(self.column - count, 0)
+        elif final == "L":
+            for _ in range(min(count, self.rows - self.row)):
+                del self.lines[-1]
+                self.lines.insert(self.row, [" "] * self.columns)
+            self.column = 0
+        elif final == "K":
+            mode = int(params or "0")
+            assert mode == 0, "only erasing to the end of the line is expected"
+            for column in range(self.column, self.columns):
+                self.lines[self.row][column] = " "
+        elif final == "P":
+            line = self.lines[self.row]
+            del line[self.column : self.column + count]
+            line.extend([" "] * (self.columns - len(line)))
+        elif final == "@":
+            line = self.lines[self.row]
+            for _ in range(count):
+                line.insert(self.column, " ")
+            del line[self.columns :]
+        elif final == "m":  # colours: no change of layout
+            pass
+        else:
+            raise AssertionError(f"unexpected control sequence {params!r} {final!r}")
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return 1
+
+
+def use_terminal(monkeypatch: pytest.MonkeyPatch) -> FakeTerminal:
+    """
+    Make stdout a 20-column terminal.
+
+    Call it in the test itself: output capture resets sys.stdout after fixtures.
+
+    """
+    output = FakeTerminal()
+    monkeypatch.setattr(sys, "stdout", output)
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setattr(
+        os, "get_terminal_size", lambda fd=1: os.terminal_size((20, 10))
+    )
+    return output
+
+
+def type_line(screen: Screen, row: int, typed: str) -> None:
+    """Put the prompt and ``typed`` at ``row``, as if being typed there."""
+    screen.row, screen.column = row, 0
+    screen.feed("> " + typed)
+
+
+# escape --------------------------------------------------------------------
+
+
+def test_escape_control_characters() -> None:
+    assert cli.escape("\x1b[2Jred\x07") == "\\x1b[2Jred\\x07"
+    assert cli.escape("a\tb\nc\rd") == "a\\tb\\nc\\rd"
+    assert cli.escape("\x7f\x9b") == "\\x7f\\x9b"
+    assert cli.escape("\u202eevil\u2028") == "\\u202eevil\\u2028"
+
+
+def test_escape_keeps_printable_text() -> None:
+    assert cli.escape("héllo, 世界 \\n 🙂") == "héllo, 世界 \\n 🙂"
+
+
+def test_terminal_escapes_is_a_translation_table() -> None:
+    assert all(
+        isinstance(key, int) and isinstance(value, str)
+        for key, value in cli.TERMINAL_ESCAPES.items()
+    )
+    assert set(range(0x20)) <= cli.TERMINAL_ESCAPES.keys()
+
+
+@given(st.text())
+@settings(max_examples=200)
+def test_escaped_text_has_no_control_characters(text: str) -> None:
+    escaped = cli.escape(text)
+    assert not any(unicodedata.category(char) == "Cc" for char in escaped)
+    assert not set(escaped) & {"\u2028", "\u2029", "\u202e", "\u2066"}
+    if not any(ord(char) in cli.TERMINAL_ESCAPES for char in text):
+        assert escaped == text
+
+
+def test_describe_message() -> None:
+    assert cli._describe_message("caf\xe9\n") == "caf\xe9\\n"
+    assert cli._describe_message(b"\x00\x01\xff") == "(binary) 0001ff"
+
+
+# printing ------------------------------------------------------------------
+
+
+def test_print_during_input_plain_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    cli.print_during_input("< one")
+    cli.print_over_input("two")
+    assert capsys.readouterr().out == "< one\ntwo\n"
+
+
+def test_print_during_input_plain_when_term_is_dumb(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    terminal = use_terminal(monkeypatch)
+    monkeypatch.setenv("TERM", "dumb")
+    cli.print_during_input("< one")
+    assert terminal.getvalue() == "< one\n"
+
+
+def test_print_during_input_keeps_the_line_being_typed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    terminal = use_terminal(monkeypatch)
+    screen = Screen(rows=10, columns=20)
+    screen.feed("Connected.\n< a\n")
+    type_line(screen, 2, "hel")
+    cli.print_during_input("< message")
+    screen.feed(terminal.getvalue())
+    assert screen.all_text()[:5] == ["Connected.", "< a", "< message", "> hel", ""]
+    assert (screen.row, screen.column) == (3, 5)
+    # Typing goes on where it was.
+    screen.feed("lo")
+    assert screen.text(3) == "> hello"
+
+
+def test_print_during_input_at_the_bottom_scrolls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    terminal = use_terminal(monkeypatch)
+    screen = Screen(rows=4, columns=20)
+    screen.feed("one\ntwo\nthree\n")
+    type_line(screen, 3, "abc")
+    cli.print_during_input("< message")
+    screen.feed(terminal.getvalue())
+    assert screen.all_text() == ["two", "three", "< message", "> abc"]
+    assert (screen.row, screen.column) == (3, 5)
+
+
+def test_print_during_input_wraps_long_messages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    terminal = use_terminal(monkeypatch)
+    screen = Screen(rows=10, columns=20)
+    type_line(screen, 0, "x")
+    message = "< " + "m" * 30
+    cli.print_during_input(message)
+    screen.feed(terminal.getvalue())
+    assert screen.all_text()[:3] == [message[:20], message[20:], "> x"]
+    assert (screen.row, screen.column) == (2, 3)
+
+
+def test_print_during_input_without_terminal_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    terminal = use_terminal(monkeypatch)
+
+    def unknown_size(fd: int = 1) -> os.terminal_size:
+        raise OSError("not a terminal")
+
+    monkeypatch.setattr(os, "get_terminal_size", unknown_size)
+    screen = Screen(rows=5, columns=20)
+    type_line(screen, 1, "")
+    cli.print_during_input("< short")
+    screen.feed(terminal.getvalue())
+    assert screen.all_text()[:3] == ["", "< short", ">"]
+
+
+@given(
+    rows=st.integers(min_value=3, max_value=8),
+    row=st.integers(min_value=0, max_value=7),
+    typed=st.text(alphabet="abc ", max_size=15),
+    message=st.text(alphabet=st.sampled_from("xyz 世"), min_size=1, max_size=45),
+)
+@settings(max_examples=150)
+def test_print_during_input_anywhere(
+    rows: int, row: int, typed: str, message: str
+) -> None:
+    row = min(row, rows - 1)
+    columns = 20
+    message = message.strip() or "x"
+    message_rows = cli._count_rows(message, columns)
+    if message_rows >= rows:  # the message can't fit above the typed line
+        return
+    screen = Screen(rows=rows, columns=columns)
+    for index in range(row):
+        screen.feed(f"line {index}\n")
+    type_line(screen, row, typed)
+    column = screen.column
+
+    output = FakeTerminal()
+    original_stdout, original_size = sys.stdout, os.get_terminal_size
+    sys.stdout = output
+    os.get_terminal_size = lambda fd=1: os.terminal_size((columns, rows))
+    try:
+        cli.print_during_input(message)
+    finally:
+        sys.stdout, os.get_terminal_size = original_stdout, original_size
+    screen.feed(output.getvalue())
+
+    typed_row = min(row + message_rows, rows - 1)
+    assert (screen.row, screen.column) == (typed_row, column)
+    assert screen.text(typed_row) == ("> " + typed).rstrip()
+    shown = "".join(
+        "".join(screen.lines[r]) for r in range(typed_row - message_rows, typed_row)
+    )
+    assert shown.rstrip() == message.rstrip()
+    # What was above the typed line is still there, maybe scrolled up.
+    above = [screen.text(r) for r in range(typed_row - message_rows)]
+    written = [f"line {index}" for index in range(row)]
+    assert above == written[len(written) - len(above) :]
+
+
+def test_print_over_input_replaces_the_prompt(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = use_terminal(monkeypatch)
+    screen = Screen(rows=5, columns=20)
+    screen.feed("< a\n")
+    type_line(screen, 1, "")
+    cli.print_over_input("Connection closed.")
+    screen.feed(terminal.getvalue())
+    assert screen.all_text()[:3] == ["< a", "Connection closed.", ""]
+    assert (screen.row, screen.column) == (2, 0)
+
+
+def test_display_width() -> None:
+    assert cli._display_width("abc") == 3
+    assert cli._display_width("世界") == 4
+    assert cli._display_width("e\u0301") == 1
+
+
+def test_count_rows() -> None:
+    assert cli._count_rows("", 10) == 1
+    assert cli._count_rows("x" * 10, 10) == 1
+    assert cli._count_rows("x" * 11, 10) == 2
+    # The wide character doesn't fit in the last column and wraps.
+    assert cli._count_rows("x" * 9 + "世" + "x" * 9, 10) == 3
+    assert cli._count_rows("x" * 8 + "世" + "x" * 10, 10) == 2
+
+
+# reading input -------------------------------------------------------------
+
+
+@given(
+    lines=st.lists(st.text(alphabet=st.characters(blacklist_characters="\n"))),
+    tail=st.text(alphabet=st.characters(blacklist_characters="\n")),
+    cuts=st.lists(st.integers(min_value=0, max_value=10_000)),
+)
+@settings(max_examples=200)
+def test_iter_lines_with_any_chunking(
+    lines: list[str], tail: str, cuts: list[int]
+) -> None:
+    data = ("".join(line + "\n" for line in lines) + tail).encode(
+        "utf-8", "surrogatepass"
+    )
+    positions = sorted({cut % (len(data) + 1) for cut in cuts} | {0, len(data)})
+    chunks = [
+        data[start:end] for start, end in zip(positions, positions[1:], strict=False)
+    ]
+    expected = [line for line in lines] + ([tail] if tail else [])
+    expected = [
+        line.removesuffix("\r")
+        .encode("utf-8", "surrogatepass")
+        .decode("utf-8", "replace")
+        for line in expected
+    ]
+    assert list(cli._iter_lines(chunks)) == expected
+
+
+@given(st.lists(st.binary()))
+@settings(max_examples=200)
+def test_iter_lines_with_garbage(chunks: list[bytes]) -> None:
+    lines = list(cli._iter_lines(chunks))
+    data = b"".join(chunks)
+    assert all("\n" not in line for line in lines)
+    assert len(lines) == data.count(b"\n") + (not data.endswith(b"\n") and data != b"")
+
+
+def test_iter_lines_crlf_and_encoding() -> None:
+    chunks = [b"caf\xc3", b"\xa9\r\n\xff\n", b"last"]
+    assert list(cli._iter_lines(chunks)) == ["café", "\ufffd", "last"]
+    assert list(cli._iter_lines([b"caf\xe9\n"], "latin-1")) == ["café"]
+
+
+def read_from(stdin: Any) -> tuple[list[str], list[str]]:
+    events: list[str] = []
+    lines: list[str] = []
+
+    def queue_for_sending(line: str) -> None:
+        lines.append(line)
+        events.append("line")
+
+    cli.read_outgoing_messages(queue_for_sending, lambda: events.append("eof"))
+    return lines, events
+
+
+def test_read_outgoing_messages_from_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, b"one\ntwo\r\n\nthree")
+    os.close(write_fd)
+    with open(read_fd, encoding="utf-8") as stdin:
+        monkeypatch.setattr(sys, "stdin", stdin)
+        lines, events = read_from(stdin)
+    assert lines == ["one", "two", "", "three"]
+    assert events == ["line"] * 4 + ["eof"]
+
+
+def test_read_outgoing_messages_without_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", None)
+    assert read_from(None) == ([], ["eof"])
+    stdin = open(os.devnull)
+    stdin.close()
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert read_from(stdin) == ([], ["eof"])
+
+
+def test_read_chunks_read_error() -> None:
+    read_fd, write_fd = os.pipe()
+    os.close(write_fd)
+    os.close(read_fd)
+    assert list(cli._read_chunks(read_fd)) == []
+
+
+def test_read_outgoing_messages_interactive(monkeypatch: pytest.MonkeyPatch) -> None:
+    typed = iter(["hello", "", "bye"])
+    prompts: list[str] = []
+
+    def fake_input(prompt: str = "") -> str:
+        prompts.append(prompt)
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr(cli, "_is_interactive", lambda: True)
+    monkeypatch.setattr(builtins, "input", fake_input)
+    lines, events = read_from(None)
+    assert lines == ["hello", "", "bye"]
+    assert events[-1] == "eof"
+    assert prompts == ["> "] * 4
+
+
+def test_is_interactive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", FakeTerminal())
+    monkeypatch.setattr(sys, "stdout", FakeTerminal())
+    assert cli._is_interactive()
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    assert not cli._is_interactive()
+    assert cli._is_terminal_input()
+    monkeypatch.setattr(sys, "stdin", None)
+    assert not cli._is_interactive()
+    assert not cli._is_terminal_input()
+
+
+# coroutines ----------------------------------------------------------------
+
+
+class FakeConnection:
+    """Stands for a ClientConnection in the coroutines that print and send."""
+
+    def __init__(self, incoming: list[Any], fail: BaseException | None = None) -> None:
+        self.incoming = incoming
+        self.fail = fail
+        self.sent: list[str] = []
+        self.send_limit = 2
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        for message in self.incoming:
+            yield message
+        if self.fail is not None:
+            raise self.fail
+
+    async def send(self, message: str) -> None:
+        if len(self.sent) == self.send_limit:
+            raise ConnectionClosedOK(None, None)
+        self.sent.append(message)
+
+
+def test_print_incoming_messages(capsys: pytest.CaptureFixture[str]) -> None:
+    websocket: Any = FakeConnection(["hi\x1b", b"\x01\x02"])
+    asyncio.run(cli.print_incoming_messages(websocket))
+    assert capsys.readouterr().out == "< hi\\x1b\n< (binary) 0102\n"
+
+
+def test_print_incoming_messages_until_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    websocket: Any = FakeConnection(["a"], ConnectionClosedError(None, None))
+    asyncio.run(cli.print_incoming_messages(websocket))
+    assert capsys.readouterr().out == "< a\n"
+
+
+def test_send_outgoing_messages() -> None:
+    async def run() -> list[str]:
+        websocket: Any = FakeConnection([])
+        messages: asyncio.Queue[str] = asyncio.Queue()
+        for message in ["a", "b", "c", "d"]:
+            messages.put_nowait(message)
+        await cli.send_outgoing_messages(websocket, messages)
+        # Every message taken is marked done, even the one that failed.
+        assert messages.qsize() == 1
+        messages.get_nowait()
+        messages.task_done()
+        await asyncio.wait_for(messages.join(), 1)
+        return websocket.sent  # type: ignore[no-any-return]
+
+    assert asyncio.run(run()) == ["a", "b"]
+
+
+def test_first() -> None:
+    async def run() -> None:
+        never = asyncio.Event()
+        assert not await cli._first(never.wait(), timeout=0.01)
+        done = asyncio.ensure_future(asyncio.sleep(0))
+        assert await cli._first(done, never.wait())
+        assert not done.cancelled()
+
+    asyncio.run(run())
+
+
+# helpers -------------------------------------------------------------------
+
+
+def test_describe_exception() -> None:
+    import ssl
+
+    assert cli._describe_exception(TimeoutError()) == "TimeoutError"
+    assert cli._describe_exception(OSError(111, "refused\non two lines")) == (
+        "[Errno 111] refused on two lines"
+    )
+    exc = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    assert cli._describe_exception(exc).endswith(
+        "(--insecure skips certificate verification)"
+    )
+
+
+def test_error_is_one_escaped_line(capsys: pytest.CaptureFixture[str]) -> None:
+    cli._error("bad\nthing\x1b")
+    assert capsys.readouterr().err == "websockets: error: bad\\nthing\\x1b\n"
+
+
+def test_format_address() -> None:
+    assert cli._format_address(("127.0.0.1", 8765)) == "127.0.0.1:8765"
+    assert cli._format_address(("::1", 8765, 0, 0)) == "[::1]:8765"
+    assert cli._format_address("/tmp/socket") == "/tmp/socket"
+
+
+def test_insecure_ssl_context() -> None:
+    import ssl
+
+    context = cli._insecure_ssl_context()
+    assert not context.check_hostname
+    assert context.verify_mode == ssl.CERT_NONE
+
+
+def test_run_reports_keyboard_interrupt(capsys: pytest.CaptureFixture[str]) -> None:
+    async def interrupted() -> int:
+        raise KeyboardInterrupt
+
+    assert cli._run(interrupted()) == 130
+    assert capsys.readouterr().err == "websockets: error: interrupted\n"
+
+
+# arguments -----------------------------------------------------------------
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc_info:
+        cli.main(["--version"])
+    assert exc_info.value.code == 0
+    assert capsys.readouterr().out.startswith("websockets 17.0")
+
+
+def test_help_mentions_both_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc_info:
+        cli.main(["--help"])
+    assert exc_info.value.code == 0
+    output = capsys.readouterr().out
+    assert "websockets [-h] [--version] [--insecure]" in output
+    assert "websockets serve [-h] [--host HOST] [--port PORT]" in output
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "the following arguments are required: uri"),
+        (["--linger", "-1", "ws://localhost/"], "must be zero or more"),
+        (["--linger", "nan", "ws://localhost/"], "must be zero or more"),
+        (["--linger", "soon", "ws://localhost/"], "not a number"),
+        (["--frobnicate", "ws://localhost/"], "unrecognized arguments"),
+        (["serve", "--port", "65536"], "port out of range"),
+        (["serve", "--port", "http"], "not a port number"),
+        (["serve", "ws://localhost/"], "unrecognized arguments"),
+    ],
+)
+def test_usage_errors(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc_info:
+        cli.main(argv)
+    assert exc_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_parsers() -> None:
+    options = cli._client_parser().parse_args(["ws://localhost/"])
+    assert (options.uri, options.insecure, options.linger) == (
+        "ws://localhost/",
+        False,
+        1.0,
+    )
+    options = cli._server_parser().parse_args([])
+    assert (options.host, options.port, options.echo) == ("127.0.0.1", 8765, True)
+    options = cli._server_parser().parse_args(
+        ["--host", "::1", "--port", "0", "--no-echo"]
+    )
+    assert (options.host, options.port, options.echo) == ("::1", 0, False)
+
+
+def test_import_is_cheap() -> None:
+    code = (
+        "import sys, websockets.cli; "
+        "print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in {'asyncio', 'ssl', 'ws_asyncio', 'ws_sync', 'ws_http'}))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert output.strip() == "[]"
+
+
+def test_python_m_websockets() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "websockets", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("websockets 17.0")
+
+
+def test_importing_main_module_runs_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import websockets.__main__  # noqa: F401
+
+    assert capsys.readouterr() == ("", "")
