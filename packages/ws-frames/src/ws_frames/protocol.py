@@ -1,0 +1,1064 @@
+"""
+Sans-I/O state machine of the data-transfer phase of a WebSocket connection.
+
+"""
+
+from __future__ import annotations
+
+import codecs
+import enum
+import logging
+import uuid
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Union
+
+from . import utils
+from .exceptions import (
+    ConnectionClosed,
+    ConnectionClosedError,
+    ConnectionClosedOK,
+    InvalidState,
+    PayloadTooBig,
+    ProtocolError,
+)
+from .frames import (
+    OK_CLOSE_CODES,
+    OP_BINARY,
+    OP_CLOSE,
+    OP_CONT,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    OPCODES,
+    Close,
+    CloseCode,
+    Frame,
+)
+from .streams import StreamReader
+from .typing import BytesLike, LoggerLike, Origin, Subprotocol
+
+
+if TYPE_CHECKING:
+    from .extensions import Extension
+
+
+__all__ = [
+    "Protocol",
+    "Side",
+    "SERVER",
+    "CLIENT",
+    "State",
+    "CONNECTING",
+    "OPEN",
+    "CLOSING",
+    "CLOSED",
+    "SEND_EOF",
+    "Event",
+]
+
+
+class Side(enum.IntEnum):
+    """A WebSocket connection is either a server or a client."""
+
+    SERVER, CLIENT = range(2)
+
+
+SERVER = Side.SERVER
+CLIENT = Side.CLIENT
+
+
+class State(enum.IntEnum):
+    """A WebSocket connection is in one of these four states."""
+
+    CONNECTING, OPEN, CLOSING, CLOSED = range(4)
+
+
+CONNECTING = State.CONNECTING
+OPEN = State.OPEN
+CLOSING = State.CLOSING
+CLOSED = State.CLOSED
+
+
+if TYPE_CHECKING:
+    # The HTTP messages of the opening handshake live in ws_http, which builds
+    # on this package; here they are only names for type checkers.
+    from ws_http.http11 import (  # type: ignore[import-not-found, unused-ignore]
+        Request,
+        Response,
+    )
+
+    Event = Union[Request, Response, Frame]
+else:
+    Event = Frame
+"""Events that :meth:`~Protocol.events_received` may return."""
+
+
+SEND_EOF = b""
+"""Sentinel signaling that the TCP connection must be half-closed."""
+
+
+_Utf8Decoder = codecs.getincrementaldecoder("utf-8")
+
+
+def check_utf8_tail(pending: bytes) -> None:
+    """
+    Check the incomplete character that ends a fragment of UTF-8 text.
+
+    Python's decoder rejects an invalid beginning of a character at once,
+    except a UTF-16 surrogate (ED A0 to ED BF), which it only notices once the
+    character is complete.
+
+    Raises:
+        UnicodeDecodeError: If ``pending`` begins a surrogate.
+
+    """
+    if len(pending) >= 2 and pending[0] == 0xED and pending[1] >= 0xA0:
+        raise UnicodeDecodeError("utf-8", pending, 0, 1, "invalid continuation byte")
+
+
+def is_ascii(data: BytesLike) -> bool:
+    """Tell whether data is ASCII, which is valid UTF-8, at C speed."""
+    if isinstance(data, memoryview):
+        data = data.tobytes()
+    return data.isascii()
+
+
+class Protocol:
+    """
+    Sans-I/O implementation of a WebSocket connection.
+
+    Feed the bytes received from the network to :meth:`receive_data` and
+    :meth:`receive_eof`, then get the frames received with
+    :meth:`events_received`. Call the ``send_*`` methods, then write what
+    :meth:`data_to_send` returns to the network; an empty bytestring,
+    :data:`SEND_EOF`, means half-closing the connection.
+
+    Args:
+        side: :attr:`~Side.CLIENT` or :attr:`~Side.SERVER`.
+        state: Initial state of the WebSocket connection.
+        max_size: Maximum size of incoming messages in bytes.
+            :obj:`None` disables the limit. You may pass a ``(max_message_size,
+            max_fragment_size)`` tuple to set different limits for messages and
+            fragments when you expect long messages sent in short fragments.
+        logger: Logger for this connection; depending on ``side``,
+            defaults to ``logging.getLogger("websockets.client")``
+            or ``logging.getLogger("websockets.server")``.
+
+    **Parsing and the opening handshake.** Incoming bytes go to
+    :attr:`reader`, a :class:`~ws_frames.streams.StreamReader`, and then
+    :attr:`parser`, a generator-based coroutine created from :meth:`parse`,
+    is resumed once. :meth:`parse` decodes, in one pass over the buffer,
+    every complete frame that it holds, without a generator per frame, and
+    yields only when it needs more data.
+
+    A subclass that runs the opening handshake (the client and server
+    protocols of ``ws_http``) starts in the :attr:`~State.CONNECTING` state
+    and overrides :meth:`parse` with a generator that reads the HTTP message
+    from :attr:`reader` (``yield from self.reader.read_line(...)``), appends
+    it to :attr:`events`, sets :attr:`extensions`, :attr:`subprotocol` and
+    :attr:`state` (``OPEN``) when the handshake succeeds, and then hands over
+    to data transfer with ``yield from super().parse()``. Bytes that arrived
+    right after the handshake are still in :attr:`reader` and are decoded at
+    once. When the handshake fails, the subclass sets :attr:`handshake_exc`,
+    calls :meth:`send_eof`, and replaces the parser with :meth:`discard`::
+
+        self.parser = self.discard()
+        next(self.parser)  # start coroutine
+
+    """
+
+    def __init__(
+        self,
+        side: Side,
+        *,
+        state: State = OPEN,
+        max_size: tuple[int | None, int | None] | int | None = 2**20,
+        logger: LoggerLike | None = None,
+    ) -> None:
+        # Unique identifier. For logs.
+        self.id: uuid.UUID = uuid.uuid4()
+        """Unique identifier of the connection. Useful in logs."""
+
+        # Logger or LoggerAdapter for this connection.
+        if logger is None:
+            logger = logging.getLogger(f"websockets.{side.name.lower()}")
+        self.logger: LoggerLike = logger
+        """Logger for this connection."""
+
+        # Checking logger.isEnabledFor(logging.DEBUG) for every frame would
+        # cost more than the rest of the parsing of a small frame.
+        self.debug = logger.isEnabledFor(logging.DEBUG)
+
+        # Connection side. CLIENT or SERVER.
+        self.side = side
+
+        # Connection state. Initially OPEN because subclasses handle CONNECTING.
+        self._state = state
+        if self.debug:
+            self.logger.debug("= connection is %s", state.name)
+
+        # Maximum size of incoming messages and fragments in bytes.
+        self.max_message_size: int | None
+        self.max_fragment_size: int | None
+        if isinstance(max_size, int) or max_size is None:
+            self.max_message_size = max_size
+            self.max_fragment_size = None
+        else:
+            self.max_message_size, self.max_fragment_size = max_size
+
+        # Size of the fragmented message received so far, None when no
+        # fragmented message is in progress.
+        self.current_size: int | None = None
+
+        # Whether the last data frame sent was a fragment with fin=False.
+        self.expect_continuation_frame = False
+
+        # WebSocket protocol parameters, set by the opening handshake.
+        self.origin: Origin | None = None
+        self.extensions: list[Extension] = []
+        self.subprotocol: Subprotocol | None = None
+
+        # Close frames received and sent.
+        self.close_rcvd: Close | None = None
+        self.close_sent: Close | None = None
+        self.close_rcvd_then_sent: bool | None = None
+
+        # Track if an exception happened during the handshake.
+        self.handshake_exc: Exception | None = None
+        """
+        Exception to raise if the opening handshake failed.
+
+        :obj:`None` if the opening handshake succeeded.
+
+        """
+
+        # Track if send_eof() was called.
+        self.eof_sent = False
+
+        # Incremental UTF-8 validation of fragmented text messages, received
+        # and sent; None outside of a fragmented text message.
+        self.recv_text_decoder: codecs.IncrementalDecoder | None = None
+        self.send_text_decoder: codecs.IncrementalDecoder | None = None
+
+        # Parser state.
+        self.reader = StreamReader()
+        self.events: list[Event] = []
+        self.writes: list[bytes] = []
+        self.parser = self.parse()
+        next(self.parser)  # start coroutine
+        self.parser_exc: BaseException | None = None
+
+    @property
+    def state(self) -> State:
+        """
+        State of the WebSocket connection.
+
+        Defined in 4.1_, 4.2_, 7.1.3_, and 7.1.4_ of :rfc:`6455`.
+
+        .. _4.1: https://datatracker.ietf.org/doc/html/rfc6455#section-4.1
+        .. _4.2: https://datatracker.ietf.org/doc/html/rfc6455#section-4.2
+        .. _7.1.3: https://datatracker.ietf.org/doc/html/rfc6455#section-7.1.3
+        .. _7.1.4: https://datatracker.ietf.org/doc/html/rfc6455#section-7.1.4
+
+        """
+        return self._state
+
+    @state.setter
+    def state(self, state: State) -> None:
+        if self.debug:
+            self.logger.debug("= connection is %s", state.name)
+        self._state = state
+
+    @property
+    def cur_size(self) -> int | None:
+        """Alias of :attr:`current_size`."""
+        return self.current_size
+
+    @cur_size.setter
+    def cur_size(self, size: int | None) -> None:
+        self.current_size = size
+
+    @property
+    def close_code(self) -> int | None:
+        """
+        WebSocket close code received from the remote endpoint.
+
+        Defined in 7.1.5_ of :rfc:`6455`.
+
+        .. _7.1.5: https://datatracker.ietf.org/doc/html/rfc6455#section-7.1.5
+
+        :obj:`None` if the connection isn't closed yet.
+
+        """
+        if self._state is not CLOSED:
+            return None
+        if self.close_rcvd is None:
+            return CloseCode.ABNORMAL_CLOSURE
+        return self.close_rcvd.code
+
+    @property
+    def close_reason(self) -> str | None:
+        """
+        WebSocket close reason received from the remote endpoint.
+
+        Defined in 7.1.6_ of :rfc:`6455`.
+
+        .. _7.1.6: https://datatracker.ietf.org/doc/html/rfc6455#section-7.1.6
+
+        :obj:`None` if the connection isn't closed yet.
+
+        """
+        if self._state is not CLOSED:
+            return None
+        if self.close_rcvd is None:
+            return ""
+        return self.close_rcvd.reason
+
+    @property
+    def close_exc(self) -> ConnectionClosed:
+        """
+        Exception to raise when trying to interact with a closed connection.
+
+        Don't raise this exception while the connection :attr:`state`
+        is :attr:`~State.CLOSING`; wait until it's :attr:`~State.CLOSED`.
+
+        Indeed, the exception includes the close code and reason, which are
+        known only once the connection is closed.
+
+        Raises:
+            AssertionError: If the connection isn't closed yet.
+
+        """
+        assert self._state is CLOSED, "connection isn't closed yet"
+        exc_type: type[ConnectionClosed]
+        if (
+            self.close_rcvd is not None
+            and self.close_sent is not None
+            and self.close_rcvd.code in OK_CLOSE_CODES
+            and self.close_sent.code in OK_CLOSE_CODES
+        ):
+            exc_type = ConnectionClosedOK
+        else:
+            exc_type = ConnectionClosedError
+        exc: ConnectionClosed = exc_type(
+            self.close_rcvd,
+            self.close_sent,
+            self.close_rcvd_then_sent,
+        )
+        # Chain to the exception raised in the parser, if any.
+        exc.__cause__ = self.parser_exc
+        return exc
+
+    # Public methods for receiving data.
+
+    def receive_data(self, data: bytes | bytearray) -> None:
+        """
+        Receive data from the network.
+
+        After calling this method:
+
+        - You must call :meth:`data_to_send` and send this data to the network.
+        - You should call :meth:`events_received` and process resulting events.
+
+        Errors in the data received fail the connection; they never raise.
+
+        Raises:
+            EOFError: If :meth:`receive_eof` was called earlier.
+
+        """
+        self.reader.feed_data(data)
+        next(self.parser)
+
+    def receive_eof(self) -> None:
+        """
+        Receive the end of the data stream from the network.
+
+        After calling this method:
+
+        - You must call :meth:`data_to_send` and send this data to the network;
+          it will return ``[b""]``, signaling the end of the stream, or ``[]``.
+        - You aren't expected to call :meth:`events_received`; it won't return
+          any new events.
+
+        :meth:`receive_eof` is idempotent.
+
+        """
+        if self.reader.eof:
+            return
+        self.reader.feed_eof()
+        next(self.parser)
+
+    # Public methods for sending events.
+
+    def send_continuation(self, data: BytesLike, fin: bool) -> None:
+        """
+        Send a `Continuation frame`_.
+
+        .. _Continuation frame:
+            https://datatracker.ietf.org/doc/html/rfc6455#section-5.6
+
+        Parameters:
+            data: payload containing the same kind of data
+                as the initial frame.
+            fin: FIN bit; set it to :obj:`True` if this is the last frame
+                of a fragmented message and to :obj:`False` otherwise.
+
+        Raises:
+            ProtocolError: If a fragmented message isn't in progress, or if
+                the payload continues a text message with invalid UTF-8.
+            InvalidState: If the connection isn't open.
+
+        """
+        if not self.expect_continuation_frame:
+            raise ProtocolError("unexpected continuation frame")
+        if self._state is not OPEN:
+            raise InvalidState(f"connection is {self._state.name.lower()}")
+        decoder = self.send_text_decoder
+        if decoder is not None:
+            self.check_utf8(decoder, data, fin)
+            if fin:
+                self.send_text_decoder = None
+        self.expect_continuation_frame = not fin
+        self.send_frame(Frame(OP_CONT, data, fin))
+
+    def send_text(self, data: BytesLike, fin: bool = True) -> None:
+        """
+        Send a `Text frame`_.
+
+        .. _Text frame:
+            https://datatracker.ietf.org/doc/html/rfc6455#section-5.6
+
+        Parameters:
+            data: payload containing text encoded with UTF-8.
+            fin: FIN bit; set it to :obj:`False` if this is the first frame of
+                a fragmented message.
+
+        Raises:
+            ProtocolError: If a fragmented message is in progress, or if the
+                payload isn't valid UTF-8 (RFC 6455, section 5.6).
+            InvalidState: If the connection isn't open.
+
+        """
+        if self.expect_continuation_frame:
+            raise ProtocolError("expected a continuation frame")
+        if self._state is not OPEN:
+            raise InvalidState(f"connection is {self._state.name.lower()}")
+        if fin:
+            if not is_ascii(data):
+                self.check_utf8(_Utf8Decoder(), data, True)
+        else:
+            decoder = _Utf8Decoder()
+            self.check_utf8(decoder, data, False)
+            self.send_text_decoder = decoder
+        self.expect_continuation_frame = not fin
+        self.send_frame(Frame(OP_TEXT, data, fin))
+
+    def send_binary(self, data: BytesLike, fin: bool = True) -> None:
+        """
+        Send a `Binary frame`_.
+
+        .. _Binary frame:
+            https://datatracker.ietf.org/doc/html/rfc6455#section-5.6
+
+        Parameters:
+            data: payload containing arbitrary binary data.
+            fin: FIN bit; set it to :obj:`False` if this is the first frame of
+                a fragmented message.
+
+        Raises:
+            ProtocolError: If a fragmented message is in progress.
+            InvalidState: If the connection isn't open.
+
+        """
+        if self.expect_continuation_frame:
+            raise ProtocolError("expected a continuation frame")
+        if self._state is not OPEN:
+            raise InvalidState(f"connection is {self._state.name.lower()}")
+        self.send_text_decoder = None
+        self.expect_continuation_frame = not fin
+        self.send_frame(Frame(OP_BINARY, data, fin))
+
+    def send_close(self, code: CloseCode | int | None = None, reason: str = "") -> None:
+        """
+        Send a `Close frame`_.
+
+        .. _Close frame:
+            https://datatracker.ietf.org/doc/html/rfc6455#section-5.5.1
+
+        Parameters:
+            code: close code.
+            reason: close reason.
+
+        Raises:
+            ProtocolError: If the code isn't valid or if a reason is provided
+                without a code.
+            InvalidState: If the connection isn't open.
+
+        """
+        # While RFC 6455 doesn't rule out sending more than one close Frame,
+        # websockets is conservative in what it sends and doesn't allow that.
+        if self._state is not OPEN:
+            raise InvalidState(f"connection is {self._state.name.lower()}")
+        if code is None:
+            if reason != "":
+                raise ProtocolError("cannot send a reason without a code")
+            close = Close(CloseCode.NO_STATUS_RCVD, "")
+            data = b""
+        else:
+            close = Close(code, reason)
+            data = close.serialize()
+        # 7.1.3. The WebSocket Closing Handshake is Started
+        self.send_frame(Frame(OP_CLOSE, data))
+        # Since the state is OPEN, no close frame was received yet.
+        # As a consequence, self.close_rcvd_then_sent remains None.
+        assert self.close_rcvd is None
+        self.close_sent = close
+        self.state = CLOSING
+
+    def send_ping(self, data: BytesLike) -> None:
+        """
+        Send a `Ping frame`_.
+
+        .. _Ping frame:
+            https://datatracker.ietf.org/doc/html/rfc6455#section-5.5.2
+
+        Parameters:
+            data: payload containing arbitrary binary data.
+
+        Raises:
+            ProtocolError: If the payload is longer than 125 bytes.
+            InvalidState: If the connection is neither open nor closing.
+
+        """
+        # RFC 6455 allows control frames after starting the closing handshake.
+        if self._state is not OPEN and self._state is not CLOSING:
+            raise InvalidState(f"connection is {self._state.name.lower()}")
+        self.send_frame(Frame(OP_PING, data))
+
+    def send_pong(self, data: BytesLike) -> None:
+        """
+        Send a `Pong frame`_.
+
+        .. _Pong frame:
+            https://datatracker.ietf.org/doc/html/rfc6455#section-5.5.3
+
+        Parameters:
+            data: payload containing arbitrary binary data.
+
+        Raises:
+            ProtocolError: If the payload is longer than 125 bytes.
+            InvalidState: If the connection is neither open nor closing.
+
+        """
+        # RFC 6455 allows control frames after starting the closing handshake.
+        if self._state is not OPEN and self._state is not CLOSING:
+            raise InvalidState(f"connection is {self._state.name.lower()}")
+        self.send_frame(Frame(OP_PONG, data))
+
+    def fail(self, code: CloseCode | int, reason: str = "") -> None:
+        """
+        `Fail the WebSocket connection`_.
+
+        .. _Fail the WebSocket connection:
+            https://datatracker.ietf.org/doc/html/rfc6455#section-7.1.7
+
+        Parameters:
+            code: close code
+            reason: close reason
+
+        Raises:
+            ProtocolError: If the code isn't valid.
+
+        """
+        # 7.1.7. Fail the WebSocket Connection
+        # Send a close frame when the state is OPEN (a close frame was already
+        # sent if it's CLOSING), except when failing the connection because
+        # of an error reading from or writing to the network.
+        if self._state is OPEN:
+            if code != CloseCode.ABNORMAL_CLOSURE:
+                close = Close(code, reason)
+                data = close.serialize()
+                self.send_frame(Frame(OP_CLOSE, data))
+                self.close_sent = close
+                # A close frame may have been received but not echoed yet when
+                # it arrived in the middle of a fragmented message.
+                if self.close_rcvd is not None:
+                    self.close_rcvd_then_sent = True
+                self.state = CLOSING
+
+        # When failing the connection, a server closes the TCP connection
+        # without waiting for the client to complete the handshake, while a
+        # client waits for the server to close the TCP connection, possibly
+        # after sending a close frame that the client will ignore.
+        if self.side is SERVER and not self.eof_sent:
+            self.send_eof()
+
+        # 7.1.7. Fail the WebSocket Connection "An endpoint MUST NOT continue
+        # to attempt to process data(including a responding Close frame) from
+        # the remote endpoint after being instructed to _Fail the WebSocket
+        # Connection_."
+        self.parser = self.discard()
+        next(self.parser)  # start coroutine
+
+    # Public method for getting incoming events after receiving data.
+
+    def events_received(self) -> list[Event]:
+        """
+        Fetch events generated from data received from the network.
+
+        Call this method immediately after any of the ``receive_*()`` methods.
+
+        Process resulting events, likely by passing them to the application.
+
+        Returns:
+            Events read from the connection.
+
+        """
+        events, self.events = self.events, []
+        return events
+
+    # Public method for getting outgoing data after receiving data or sending events.
+
+    def data_to_send(self) -> list[bytes]:
+        """
+        Obtain data to send to the network.
+
+        Call this method immediately after any of the ``receive_*()``,
+        ``send_*()``, or :meth:`fail` methods.
+
+        Write resulting data to the connection.
+
+        The empty bytestring :data:`~ws_frames.protocol.SEND_EOF` signals
+        the end of the data stream. When you receive it, half-close the TCP
+        connection.
+
+        Returns:
+            Data to write to the connection.
+
+        """
+        writes, self.writes = self.writes, []
+        return writes
+
+    def close_expected(self) -> bool:
+        """
+        Tell if the TCP connection is expected to close soon.
+
+        Call this method immediately after any of the ``receive_*()``,
+        ``send_close()``, or :meth:`fail` methods.
+
+        If it returns :obj:`True`, schedule closing the TCP connection after a
+        short timeout if the other side hasn't already closed it.
+
+        Returns:
+            Whether the TCP connection is expected to close soon.
+
+        """
+        # During the opening handshake, when the state is CONNECTING, a TCP
+        # close is expected if and only if the handshake failed, in which case
+        # send_eof() started the TCP closing handshake.
+        # Once the opening handshake succeeded, a TCP close is expected if and
+        # only if a close frame was sent, i.e. the state is CLOSING: a server
+        # waits for the client to complete the TCP closing handshake; a client
+        # waits for the server to start it. In the CLOSED state, the TCP
+        # connection is already closed.
+        state = self._state
+        if state is OPEN:
+            return False
+        if state is CLOSING:
+            return True
+        if state is CLOSED:
+            return False
+        assert state is CONNECTING
+        return self.eof_sent
+
+    # Private methods for receiving data.
+
+    def parse(self) -> Generator[None]:
+        """
+        Parse incoming data into frames.
+
+        This is a generator-based coroutine; :meth:`receive_data` and
+        :meth:`receive_eof` resume it once. Each time, it decodes every
+        complete frame in :attr:`reader` with :meth:`parse_buffer`, then
+        yields to wait for more data.
+
+        A peer error never raises out of it: :meth:`fail` closes the
+        connection with the matching close code and :attr:`parser_exc` keeps
+        the exception.
+
+        """
+        reader = self.reader
+        try:
+            while True:
+                if reader.buffer:
+                    if not self.parse_buffer():
+                        # After receiving a close frame, recv_frame() replaced
+                        # parse() by discard(). This generator is abandoned.
+                        break
+                    if reader.buffer and reader.eof:
+                        raise EOFError(
+                            f"stream ends after {len(reader.buffer)} bytes, "
+                            "before the end of the frame"
+                        )
+                elif reader.eof:
+                    if self.debug:
+                        self.logger.debug("< EOF")
+                    # During a normal closure, discard() replaced parse()
+                    # before reaching EOF, so the connection wasn't closed
+                    # cleanly when execution reaches this point.
+                    raise EOFError("unexpected end of stream")
+                yield
+
+        except ProtocolError as exc:
+            self.fail(CloseCode.PROTOCOL_ERROR, str(exc))
+            self.parser_exc = exc
+
+        except EOFError as exc:
+            self.fail(CloseCode.ABNORMAL_CLOSURE, str(exc))
+            self.parser_exc = exc
+
+        except UnicodeDecodeError as exc:
+            self.fail(CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}")
+            self.parser_exc = exc
+
+        except PayloadTooBig as exc:
+            # When the limit of the message rather than of the fragment was
+            # exceeded, report it for the whole message.
+            if (
+                exc.current_size is None
+                and self.current_size is not None
+                and exc.max_size is not None
+                and (
+                    self.max_fragment_size is None
+                    or exc.max_size < self.max_fragment_size
+                )
+            ):
+                exc.set_current_size(self.current_size)
+            self.fail(CloseCode.MESSAGE_TOO_BIG, str(exc))
+            self.parser_exc = exc
+
+        except Exception as exc:
+            self.logger.error("parser failed", exc_info=True)
+            # Don't include exception details, which may be security-sensitive.
+            self.fail(CloseCode.INTERNAL_ERROR)
+            self.parser_exc = exc
+
+        # After receiving a close frame or failing the connection, the parser
+        # is discard() and this generator isn't resumed anymore.
+        yield
+        raise AssertionError("parse() shouldn't step after error")
+
+    def parse_buffer(self) -> bool:
+        """
+        Decode every complete frame in the buffer of :attr:`reader`.
+
+        Frames are decoded at offsets into the buffer, which is trimmed once
+        at the end; each payload is copied once, when it is unmasked or taken
+        out of the buffer. Limits are checked as soon as the header of a frame
+        is there, before its payload is buffered.
+
+        Returns:
+            :obj:`False` if receiving a frame replaced the parser, for example
+            after a close frame; then the rest of the buffer is discarded.
+
+        Raises:
+            ProtocolError: If a frame breaks the protocol.
+            PayloadTooBig: If a frame or a message exceeds the size limit.
+            UnicodeDecodeError: If a text message isn't valid UTF-8.
+
+        """
+        reader = self.reader
+        buffer = reader.buffer
+        # Frames handlers may replace the parser by discard(), which empties
+        # reader.buffer; give it a fresh buffer, since the view below keeps
+        # this one from being resized.
+        reader.buffer = bytearray()
+        parser = self.parser
+        view = memoryview(buffer)
+        position = 0
+        try:
+            end = len(buffer)
+            masked = self.side is SERVER
+            mask_bit = 0x80 if masked else 0
+            extensions = self.extensions
+            apply_mask = utils.apply_mask
+            recv_frame = self.recv_frame
+            while end - position >= 2:
+                head1 = buffer[position]
+                head2 = buffer[position + 1]
+                opcode = OPCODES[head1 & 0x0F]
+                if opcode is None:
+                    raise ProtocolError(f"invalid opcode: {head1 & 0x0F}")
+                if head2 & 0x80 != mask_bit:
+                    raise ProtocolError("incorrect masking")
+                if head1 & 0x70 and not extensions:
+                    raise ProtocolError("reserved bits must be 0")
+                length = head2 & 0x7F
+                start = position + 2
+                if length >= 126:
+                    if length == 126:
+                        if end - start < 2:
+                            break
+                        length = buffer[start] << 8 | buffer[start + 1]
+                        start += 2
+                        if length < 126:
+                            raise ProtocolError(
+                                "payload length not encoded "
+                                "on the minimal number of bytes"
+                            )
+                    else:
+                        if end - start < 8:
+                            break
+                        length = int.from_bytes(view[start : start + 8], "big")
+                        start += 8
+                        if length >= 1 << 63:
+                            raise ProtocolError(
+                                "most significant bit of payload length must be 0"
+                            )
+                        if length < 65536:
+                            raise ProtocolError(
+                                "payload length not encoded "
+                                "on the minimal number of bytes"
+                            )
+                if opcode >= 8:
+                    # 5.5. Control Frames
+                    if length > 125:
+                        raise ProtocolError("control frame too long")
+                    if not head1 & 0x80:
+                        raise ProtocolError("fragmented control frame")
+                    max_size = None
+                else:
+                    max_size = self.max_message_size
+                    if (
+                        self.current_size is not None
+                        or self.max_fragment_size is not None
+                    ):
+                        max_size = self.frame_size_limit()
+                    if max_size is not None and length > max_size:
+                        raise PayloadTooBig(length, max_size)
+                if masked:
+                    start += 4
+                stop = start + length
+                if stop > end:
+                    break
+                if masked:
+                    data = apply_mask(view[start:stop], buffer[start - 4 : start])
+                else:
+                    data = bytes(view[start:stop])
+                position = stop
+
+                frame = Frame(
+                    opcode,
+                    data,
+                    True if head1 & 0x80 else False,
+                    True if head1 & 0x40 else False,
+                    True if head1 & 0x20 else False,
+                    True if head1 & 0x10 else False,
+                )
+                if extensions:
+                    for extension in reversed(extensions):
+                        frame = extension.decode(frame, max_size=max_size)
+                    frame.check()
+
+                if self.debug:
+                    self.logger.debug("< %s", frame)
+
+                recv_frame(frame)
+                if self.parser is not parser:
+                    return False
+            return True
+        finally:
+            view.release()
+            if self.parser is parser:
+                del buffer[:position]
+                buffer += reader.buffer
+                reader.buffer = buffer
+
+    def frame_size_limit(self) -> int | None:
+        """
+        Maximum payload size of the next data frame, :obj:`None` if unlimited.
+
+        """
+        if self.max_message_size is None:
+            return self.max_fragment_size
+        if self.current_size is None:
+            limit = self.max_message_size
+        else:
+            limit = self.max_message_size - self.current_size
+        if self.max_fragment_size is not None and self.max_fragment_size < limit:
+            return self.max_fragment_size
+        return limit
+
+    def discard(self) -> Generator[None]:
+        """
+        Discard incoming data.
+
+        This coroutine replaces :meth:`parse`:
+
+        - after receiving a close frame, during a normal closure (1.4);
+        - after sending a close frame, during an abnormal closure (7.1.7).
+
+        """
+        # After the opening handshake completes, the server closes the TCP
+        # connection in the same circumstances where discard() replaces parse().
+        # The client closes it when it receives EOF from the server or times
+        # out. (The latter case cannot be handled in this Sans-I/O layer.)
+        assert (self._state is CONNECTING or self.side is SERVER) == (self.eof_sent)
+        while not (yield from self.reader.at_eof()):
+            self.reader.discard()
+        if self.debug:
+            self.logger.debug("< EOF")
+        # A server closes the TCP connection immediately, while a client
+        # waits for the server to close the TCP connection.
+        if self._state is not CONNECTING and self.side is CLIENT:
+            self.send_eof()
+        self.state = CLOSED
+        # If discard() completes normally, execution ends here.
+        yield
+        # Once the reader reaches EOF, its feed_data/eof() methods raise an
+        # error, so our receive_data/eof() methods don't step the generator.
+        raise AssertionError("discard() shouldn't step after EOF")
+
+    def recv_frame(self, frame: Frame) -> None:
+        """
+        Process an incoming frame.
+
+        Raises:
+            ProtocolError: If the frame breaks the rules of fragmentation
+                (RFC 6455, section 5.4) or is an invalid close frame.
+            UnicodeDecodeError: If a text message isn't valid UTF-8
+                (RFC 6455, section 8.1).
+
+        """
+        opcode = frame.opcode
+        if opcode is OP_TEXT or opcode is OP_BINARY:
+            if self.current_size is not None:
+                raise ProtocolError("expected a continuation frame")
+            if opcode is OP_TEXT:
+                # 8.1. Handling Errors in UTF-8-Encoded Data
+                if frame.fin:
+                    if not is_ascii(frame.data):
+                        self.check_utf8(_Utf8Decoder(), frame.data, True, send=False)
+                else:
+                    new_decoder = _Utf8Decoder()
+                    self.check_utf8(new_decoder, frame.data, False, send=False)
+                    self.recv_text_decoder = new_decoder
+            if not frame.fin:
+                self.current_size = len(frame.data)
+        elif opcode is OP_CONT:
+            if self.current_size is None:
+                raise ProtocolError("unexpected continuation frame")
+            decoder = self.recv_text_decoder
+            if decoder is not None:
+                self.check_utf8(decoder, frame.data, frame.fin, send=False)
+            if frame.fin:
+                self.current_size = None
+                self.recv_text_decoder = None
+            else:
+                self.current_size += len(frame.data)
+        elif opcode is OP_PING:
+            # 5.5.2. Ping: "Upon receipt of a Ping frame, an endpoint MUST
+            # send a Pong frame in response"
+            self.send_frame(Frame(OP_PONG, frame.data))
+        elif opcode is OP_PONG:
+            # 5.5.3 Pong: "A response to an unsolicited Pong frame is not
+            # expected."
+            pass
+        else:
+            assert opcode is OP_CLOSE
+            # 7.1.5.  The WebSocket Connection Close Code
+            # 7.1.6.  The WebSocket Connection Close Reason
+            self.close_rcvd = Close.parse(frame.data)
+            if self._state is CLOSING:
+                assert self.close_sent is not None
+                self.close_rcvd_then_sent = False
+
+            if self.current_size is not None:
+                raise ProtocolError("incomplete fragmented message")
+
+            # 5.5.1 Close: "If an endpoint receives a Close frame and did
+            # not previously send a Close frame, the endpoint MUST send a
+            # Close frame in response. (When sending a Close frame in
+            # response, the endpoint typically echos the status code it
+            # received.)"
+            if self._state is OPEN:
+                # Echo the original data instead of re-serializing it with
+                # Close.serialize() because that fails when the close frame
+                # is empty and Close.parse() synthesizes a 1005 close code.
+                self.send_frame(Frame(OP_CLOSE, frame.data))
+                self.close_sent = self.close_rcvd
+                self.close_rcvd_then_sent = True
+                self.state = CLOSING
+
+            # 7.1.2. Start the WebSocket Closing Handshake: "Once an
+            # endpoint has both sent and received a Close control frame,
+            # that endpoint SHOULD _Close the WebSocket Connection_"
+            # A server closes the TCP connection immediately, while a client
+            # waits for the server to close the TCP connection.
+            if self.side is SERVER:
+                self.send_eof()
+
+            # 1.4. Closing Handshake: "after receiving a control frame
+            # indicating the connection should be closed, a peer discards
+            # any further data received."
+            self.parser = self.discard()
+            next(self.parser)  # start coroutine
+
+        self.events.append(frame)
+
+    @staticmethod
+    def check_utf8(
+        decoder: codecs.IncrementalDecoder,
+        data: BytesLike,
+        final: bool,
+        *,
+        send: bool = True,
+    ) -> None:
+        """
+        Feed a fragment of a text message to an incremental UTF-8 decoder.
+
+        The decoder fails as soon as a byte can't belong to valid UTF-8,
+        without waiting for the end of the message.
+
+        Raises:
+            UnicodeDecodeError: If receiving invalid UTF-8.
+            ProtocolError: If sending invalid UTF-8; the error is chained.
+
+        """
+        try:
+            decoder.decode(data, final)
+            if not final:
+                check_utf8_tail(decoder.getstate()[0])
+        except UnicodeDecodeError as exc:
+            if send:
+                raise ProtocolError(
+                    f"text isn't valid UTF-8: {exc.reason} at position {exc.start}"
+                ) from exc
+            raise
+
+    # Private methods for sending events.
+
+    def send_frame(self, frame: Frame) -> None:
+        """
+        Serialize a frame and queue it for sending.
+
+        Raises:
+            ProtocolError: If the frame is invalid; nothing is queued then.
+
+        """
+        if self.debug:
+            self.logger.debug("> %s", frame)
+        self.writes.append(
+            frame.serialize(
+                mask=self.side is CLIENT,
+                extensions=self.extensions,
+            )
+        )
+
+    def send_eof(self) -> None:
+        """Queue the end of the data stream, i.e. a TCP half-close."""
+        assert not self.eof_sent
+        self.eof_sent = True
+        if self.debug:
+            self.logger.debug("> EOF")
+        self.writes.append(SEND_EOF)

@@ -1,0 +1,124 @@
+"""
+Helpers for the opening handshake and for masking.
+
+:func:`apply_mask` runs the compiled implementation from
+:mod:`ws_frames._speedups` when it is importable and falls back to pure Python
+otherwise; :data:`SPEEDUPS` tells which one is in use.
+
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import sys
+from typing import TYPE_CHECKING
+
+
+if TYPE_CHECKING:
+    import socket
+
+    from .typing import BytesLike
+
+
+__all__ = ["accept_key", "apply_mask", "generate_key", "get_socket_name"]
+
+
+GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+"""Magic string of the opening handshake (RFC 6455, section 1.3)."""
+
+
+def generate_key() -> str:
+    """
+    Generate a random key for the ``Sec-WebSocket-Key`` header.
+
+    RFC 6455, section 4.1: the key is a randomly selected 16-byte value,
+    base64-encoded.
+
+    """
+    return base64.b64encode(os.urandom(16)).decode()
+
+
+def accept_key(key: str) -> str:
+    """
+    Compute the value of the ``Sec-WebSocket-Accept`` header.
+
+    RFC 6455, section 4.2.2: base64 of the SHA-1 of the key followed by
+    :data:`GUID`.
+
+    Args:
+        key: Value of the ``Sec-WebSocket-Key`` header.
+
+    """
+    digest = hashlib.sha1((key + GUID).encode()).digest()
+    return base64.b64encode(digest).decode()
+
+
+def generate_mask() -> bytes:
+    """
+    Generate a masking key for a frame sent by a client.
+
+    RFC 6455, section 5.3: the key must be unpredictable, so it comes from the
+    operating system's strong source of entropy.
+
+    """
+    return os.urandom(4)
+
+
+def py_apply_mask(data: BytesLike, mask: bytes | bytearray) -> bytes:
+    """
+    Apply masking to the data of a WebSocket frame, in pure Python.
+
+    Args:
+        data: Data to mask.
+        mask: 4-bytes mask.
+
+    Raises:
+        ValueError: If ``mask`` doesn't contain 4 bytes.
+
+    """
+    if len(mask) != 4:
+        raise ValueError("mask must contain 4 bytes")
+    size = len(data)
+    if size == 0:
+        return b""
+    # XOR-ing two big integers runs in C over machine words, which is much
+    # faster than a loop over bytes in Python.
+    repeated = bytes(mask) * (size // 4 + 1)
+    masked = int.from_bytes(data, sys.byteorder) ^ int.from_bytes(
+        repeated[:size], sys.byteorder
+    )
+    return masked.to_bytes(size, sys.byteorder)
+
+
+SPEEDUPS: bool
+"""Whether :func:`apply_mask` runs the compiled implementation."""
+
+try:
+    from ._speedups import apply_mask as c_apply_mask
+except ImportError:  # pragma: no cover - depends on how the package was built
+    SPEEDUPS = False
+    apply_mask = py_apply_mask
+else:  # pragma: no cover - depends on how the package was built
+    SPEEDUPS = True
+    apply_mask = c_apply_mask
+
+
+def get_socket_name(sock: socket.socket) -> str:
+    """
+    Return a string representation of :meth:`~socket.socket.getsockname`.
+
+    IPv6 addresses are put in brackets; an unnamed Unix socket gives an
+    empty string.
+
+    """
+    name = sock.getsockname()
+    if isinstance(name, tuple):
+        host, port = name[0], name[1]
+        if ":" in host:
+            return f"[{host}]:{port}"
+        return f"{host}:{port}"
+    if isinstance(name, bytes):
+        return name.decode(errors="backslashreplace")
+    return str(name)
