@@ -5,17 +5,7 @@ import dataclasses
 import pytest
 
 from ws_frames import exceptions as exc
-
-
-@dataclasses.dataclass
-class FakeClose:
-    """Stands for ws_frames.frames.Close, whose str() is tested with frames."""
-
-    code: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.code} ({self.reason})"
+from ws_frames.frames import Close
 
 
 @dataclasses.dataclass
@@ -23,8 +13,8 @@ class FakeResponse:
     status_code: int
 
 
-OK = FakeClose(1000, "OK")
-BYE = FakeClose(1001, "bye")
+OK = Close(1000, "")
+BYE = Close(1001, "bye")
 
 
 @pytest.mark.parametrize(
@@ -33,9 +23,9 @@ BYE = FakeClose(1001, "bye")
         (exc.WebSocketException("something went wrong"), "something went wrong"),
         (exc.ConnectionClosed(None, None), "no close frame received or sent"),
         (exc.ConnectionClosed(OK, None), "received 1000 (OK); no close frame sent"),
-        (exc.ConnectionClosed(None, BYE), "sent 1001 (bye); no close frame received"),
-        (exc.ConnectionClosed(OK, BYE, True), "received 1000 (OK); then sent 1001 (bye)"),
-        (exc.ConnectionClosed(OK, BYE, False), "sent 1001 (bye); then received 1000 (OK)"),
+        (exc.ConnectionClosed(None, BYE), "sent 1001 (going away) bye; no close frame received"),
+        (exc.ConnectionClosed(OK, BYE, True), "received 1000 (OK); then sent 1001 (going away) bye"),
+        (exc.ConnectionClosed(OK, BYE, False), "sent 1001 (going away) bye; then received 1000 (OK)"),
         (exc.ConnectionClosedOK(OK, OK, True), "received 1000 (OK); then sent 1000 (OK)"),
         (exc.ConnectionClosedError(None, None), "no close frame received or sent"),
         (exc.InvalidURI("http://x", "scheme isn't ws or wss"), "http://x isn't a valid URI: scheme isn't ws or wss"),
@@ -82,17 +72,17 @@ def test_str(error: exc.WebSocketException, message: str) -> None:
 
 
 def test_connection_closed_code_and_reason() -> None:
-    assert exc.ConnectionClosed(OK, BYE, True).code == 1000  # type: ignore[arg-type]
-    assert exc.ConnectionClosed(OK, BYE, True).reason == "OK"  # type: ignore[arg-type]
-    assert exc.ConnectionClosed(None, BYE).code == 1006  # type: ignore[arg-type]
-    assert exc.ConnectionClosed(None, BYE).reason == ""  # type: ignore[arg-type]
+    assert exc.ConnectionClosed(OK, BYE, True).code == 1000
+    assert exc.ConnectionClosed(BYE, OK, True).reason == "bye"
+    assert exc.ConnectionClosed(None, BYE).code == 1006
+    assert exc.ConnectionClosed(None, BYE).reason == ""
 
 
 def test_connection_closed_order_only_with_both_frames() -> None:
     with pytest.raises(AssertionError):
-        exc.ConnectionClosed(OK, None, True)  # type: ignore[arg-type]
+        exc.ConnectionClosed(OK, None, True)
     with pytest.raises(AssertionError):
-        exc.ConnectionClosed(OK, OK)  # type: ignore[arg-type]
+        exc.ConnectionClosed(OK, OK)
 
 
 def test_payload_too_big_message_is_deprecated() -> None:
