@@ -63,14 +63,14 @@ def build_host(
     .. _RFC 3986 section 3.2.2: https://datatracker.ietf.org/doc/html/rfc3986#section-3.2.2
 
     """
+    # Only IPv6 addresses contain colons; checking first avoids a slow parse.
     if ":" in host:
         try:
-            address = ipaddress.ip_address(host)
+            ipaddress.IPv6Address(host)
         except ValueError:
             pass
         else:
-            if address.version == 6:
-                host = f"[{host}]"
+            host = f"[{host}]"
 
     if always_include_port or port != (443 if secure else 80):
         host = f"{host}:{port}"
