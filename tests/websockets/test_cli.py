@@ -2,13 +2,22 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import fcntl
 import io
 import os
+import pty
 import re
+import select
+import signal
+import socket
+import struct
 import subprocess
 import sys
+import termios
+import threading
+import time
 import unicodedata
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -468,6 +477,35 @@ def test_is_interactive(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not cli._is_terminal_input()
 
 
+def test_save_terminal_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    master, slave = pty.openpty()
+    try:
+        with open(slave, closefd=False) as stdin:
+            monkeypatch.setattr(sys, "stdin", stdin)
+            before = termios.tcgetattr(slave)
+            restore = cli._save_terminal_settings()
+            changed = termios.tcgetattr(slave)
+            changed[3] &= ~(termios.ECHO | termios.ICANON)
+            termios.tcsetattr(slave, termios.TCSANOW, changed)
+            assert termios.tcgetattr(slave) != before
+            restore()
+            assert termios.tcgetattr(slave) == before
+    finally:
+        os.close(slave)
+        os.close(master)
+
+
+def test_save_terminal_settings_without_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read_fd, write_fd = os.pipe()
+    with open(read_fd) as stdin, open(write_fd, "w"):
+        monkeypatch.setattr(sys, "stdin", stdin)
+        cli._save_terminal_settings()()  # a pipe has no terminal settings
+    monkeypatch.setattr(sys, "stdin", None)
+    cli._save_terminal_settings()()
+
+
 # coroutines ----------------------------------------------------------------
 
 
@@ -664,3 +702,600 @@ def test_importing_main_module_runs_nothing(
     import websockets.__main__  # noqa: F401
 
     assert capsys.readouterr() == ("", "")
+
+
+# end to end ----------------------------------------------------------------
+
+
+def asyncio_layer_missing() -> str | None:
+    try:
+        import ws_asyncio.client  # noqa: F401
+        import ws_asyncio.server  # noqa: F401
+        import ws_frames.frames  # noqa: F401
+    except ImportError as exc:
+        return (
+            "the end-to-end tests need the asyncio layer "
+            f"(ws_asyncio.client, ws_asyncio.server), not importable yet: {exc}"
+        )
+    return None
+
+
+MISSING = asyncio_layer_missing()
+requires_asyncio = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+
+
+class ServerThread:
+    """
+    A WebSocket server on 127.0.0.1 in a thread of its own.
+
+    The path of the URI picks the behaviour: ``/echo`` echoes, ``/binary``
+    sends a binary message first, ``/escape`` sends terminal escapes,
+    ``/close`` closes with 4000 when it receives ``bye``, ``/going-away``
+    closes at once with 1001, ``/forbidden`` refuses the handshake with 403,
+    ``/chat`` echoes but keeps ``push`` for itself (see :meth:`push`).
+
+    """
+
+    def __init__(self, ssl_context: Any = None) -> None:
+        self.ssl_context = ssl_context
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.received: list[str | bytes] = []
+        self.connections: set[Any] = set()
+        self.port = 0
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+        assert self.ready.wait(10), "the test server didn't start"
+
+    def uri(self, path: str) -> str:
+        scheme = "wss" if self.ssl_context is not None else "ws"
+        return f"{scheme}://127.0.0.1:{self.port}{path}"
+
+    def run(self) -> None:
+        self.loop.run_until_complete(self.serve())
+
+    async def serve(self) -> None:
+        from ws_asyncio.server import serve
+
+        self.stop = asyncio.Event()
+        async with serve(
+            self.handler,
+            "127.0.0.1",
+            0,
+            process_request=self.process_request,
+            ssl=self.ssl_context,
+        ) as server:
+            self.port = server.sockets[0].getsockname()[1]
+            self.ready.set()
+            await self.stop.wait()
+
+    def process_request(self, connection: Any, request: Any) -> Any:
+        if request.path == "/forbidden":
+            return connection.respond(403, "Forbidden\n")
+        return None
+
+    async def handler(self, websocket: Any) -> None:
+        path = websocket.request.path
+        self.connections.add(websocket)
+        try:
+            if path == "/going-away":
+                await websocket.close(1001)
+                return
+            if path == "/binary":
+                await websocket.send(b"\x00\xff")
+            if path == "/escape":
+                await websocket.send("\x1b[2Jboom")
+            async for message in websocket:
+                self.received.append(message)
+                if path == "/close" and message == "bye":
+                    await websocket.close(4000, "done\x1b")
+                elif path == "/chat" and message == "push":
+                    pass
+                else:
+                    await websocket.send(message)
+        finally:
+            self.connections.discard(websocket)
+
+    def push(self, message: str) -> None:
+        """Send ``message`` to every client, from the test's thread."""
+
+        async def send() -> None:
+            for websocket in list(self.connections):
+                await websocket.send(message)
+
+        asyncio.run_coroutine_threadsafe(send(), self.loop).result(10)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.stop.set)
+        self.thread.join(10)
+        self.loop.close()
+
+
+@pytest.fixture
+def server() -> Iterator[ServerThread]:
+    server = ServerThread()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def tls_server() -> Iterator[ServerThread]:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    server = ServerThread(ssl_context=context)
+    yield server
+    server.close()
+
+
+def run_main(
+    argv: list[str],
+    stdin_data: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *,
+    keep_open: bool = False,
+) -> tuple[int, str, str]:
+    """
+    Run the command in this process, with ``stdin_data`` on a pipe as stdin.
+
+    Returns:
+        The exit status, the output and the errors.
+
+    """
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, stdin_data)
+    if not keep_open:
+        os.close(write_fd)
+    stdin = open(read_fd, encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    try:
+        cli.main(argv)
+    except SystemExit as exc:
+        status = exc.code
+    else:
+        status = 0
+    finally:
+        if keep_open:
+            os.close(write_fd)
+        # Let the thread reading the pipe see the end before closing it.
+        for thread in threading.enumerate():
+            if thread.name == "websockets-cli-stdin":
+                thread.join(10)
+        stdin.close()
+    out, err = capsys.readouterr()
+    assert isinstance(status, int)
+    return status, out, err
+
+
+def without_proxies() -> dict[str, str]:
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not name.lower().endswith("_proxy")
+    }
+
+
+@requires_asyncio
+def test_client_sends_lines_and_prints_replies(
+    server: ServerThread,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    uri = server.uri("/echo")
+    status, out, err = run_main(
+        ["--linger", "0.2", uri], b"hello\nw\xc3\xb6rld\n\nlast", monkeypatch, capsys
+    )
+    assert (status, err) == (0, "")
+    assert out.splitlines() == [
+        f"Connected to {uri}.",
+        "< hello",
+        "< wörld",
+        "< ",
+        "< last",
+        "Connection closed: 1000 (OK).",
+    ]
+    assert server.received == ["hello", "wörld", "", "last"]
+
+
+@requires_asyncio
+def test_client_without_linger_still_sends_everything(
+    server: ServerThread,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    lines = [f"line {index}" for index in range(200)]
+    data = "".join(line + "\n" for line in lines).encode()
+    status, out, err = run_main(
+        ["--linger", "0", server.uri("/chat")], data, monkeypatch, capsys
+    )
+    assert (status, err) == (0, "")
+    assert out.splitlines()[-1] == "Connection closed: 1000 (OK)."
+    assert server.received == lines
+
+
+@requires_asyncio
+def test_client_prints_binary_and_escapes(
+    server: ServerThread,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, _ = run_main(
+        ["--linger", "0.2", server.uri("/binary")], b"", monkeypatch, capsys
+    )
+    assert status == 0
+    assert "< (binary) 00ff\n" in out
+    status, out, _ = run_main(
+        ["--linger", "0.2", server.uri("/escape")], b"", monkeypatch, capsys
+    )
+    assert status == 0
+    assert "< \\x1b[2Jboom\n" in out
+    assert "\x1b" not in out
+
+
+@requires_asyncio
+def test_client_shows_close_code_from_server(
+    server: ServerThread,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, err = run_main(
+        [server.uri("/close")], b"hi\nbye\n", monkeypatch, capsys, keep_open=True
+    )
+    assert status == 1
+    assert err == ""
+    assert out.splitlines()[1:] == [
+        "< hi",
+        "Connection closed: 4000 (private use) done\\x1b.",
+    ]
+
+
+@requires_asyncio
+def test_client_exits_when_server_goes_away(
+    server: ServerThread,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Standard input stays open: the client exits anyway.
+    status, out, err = run_main(
+        [server.uri("/going-away")], b"", monkeypatch, capsys, keep_open=True
+    )
+    assert (status, err) == (0, "")
+    assert out.splitlines()[-1] == "Connection closed: 1001 (going away)."
+
+
+def assert_one_line_error(status: int, err: str, *fragments: str) -> None:
+    assert status == 1
+    assert err.startswith("websockets: error: ")
+    assert err.count("\n") == 1, err
+    for fragment in fragments:
+        assert fragment in err
+
+
+@requires_asyncio
+def test_client_handshake_refused(
+    server: ServerThread,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    uri = server.uri("/forbidden")
+    status, out, err = run_main([uri], b"", monkeypatch, capsys)
+    assert out == ""
+    assert_one_line_error(status, err, f"failed to connect to {uri}", "HTTP 403")
+
+
+@requires_asyncio
+def test_client_unreachable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    uri = f"ws://127.0.0.1:{port}/"
+    status, out, err = run_main([uri], b"", monkeypatch, capsys)
+    assert out == ""
+    assert_one_line_error(status, err, f"failed to connect to {uri}")
+
+
+@requires_asyncio
+@pytest.mark.parametrize("uri", ["http://localhost/", "ws://", "not a uri"])
+def test_client_bad_uri(
+    uri: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run_main([uri], b"", monkeypatch, capsys)
+    assert out == ""
+    assert_one_line_error(status, err, "isn't a valid URI")
+
+
+@requires_asyncio
+def test_client_tls(
+    tls_server: ServerThread,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    uri = tls_server.uri("/echo")
+    status, out, err = run_main([uri], b"hi\n", monkeypatch, capsys)
+    assert_one_line_error(status, err, "certificate", "--insecure")
+    status, out, err = run_main(
+        ["--insecure", "--linger", "0.2", uri], b"hi\n", monkeypatch, capsys
+    )
+    assert (status, err) == (0, "")
+    assert out.splitlines()[1:] == ["< hi", "Connection closed: 1000 (OK)."]
+
+
+@requires_asyncio
+def test_interactive_client_raises_system_exit(
+    server: ServerThread,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(sys, "stdin", None)
+    asyncio.run(cli.interactive_client(server.uri("/echo")))
+    assert capsys.readouterr().out.splitlines()[-1] == "Connection closed: 1000 (OK)."
+    with pytest.raises(SystemExit) as exc_info:
+        asyncio.run(cli.interactive_client(server.uri("/forbidden")))
+    assert exc_info.value.code == 1
+
+
+@requires_asyncio
+def test_client_subprocess_pipe(server: ServerThread) -> None:
+    uri = server.uri("/echo")
+    result = subprocess.run(
+        [sys.executable, "-m", "websockets", "--linger", "0.2", uri],
+        input=b"one\ntwo\n",
+        capture_output=True,
+        timeout=30,
+        env=without_proxies(),
+    )
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert result.stdout.decode().splitlines() == [
+        f"Connected to {uri}.",
+        "< one",
+        "< two",
+        "Connection closed: 1000 (OK).",
+    ]
+
+
+@requires_asyncio
+def test_client_subprocess_errors_have_no_traceback(server: ServerThread) -> None:
+    for uri in [server.uri("/forbidden"), "wss://"]:
+        result = subprocess.run(
+            [sys.executable, "-m", "websockets", uri],
+            input=b"",
+            capture_output=True,
+            timeout=30,
+            env=without_proxies(),
+        )
+        assert result.returncode == 1
+        assert result.stdout == b""
+        assert result.stderr.count(b"\n") == 1
+        assert b"Traceback" not in result.stderr
+
+
+# through a terminal ------------------------------------------------------------
+
+
+class PseudoTerminal:
+    """Run a command with a pseudo-terminal as its controlling terminal."""
+
+    def __init__(self, args: list[str], rows: int = 24, columns: int = 80) -> None:
+        self.rows, self.columns = rows, columns
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        env = without_proxies()
+        env.update(TERM="xterm", INPUTRC=os.devnull)
+        self.process = subprocess.Popen(
+            args,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+            # Ctrl-C must reach the command as SIGINT.
+            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+        )
+        os.close(slave)
+        self.output = b""
+
+    def read(self, timeout: float) -> bool:
+        ready, _, _ = select.select([self.master], [], [], timeout)
+        if not ready:
+            return True
+        try:
+            data = os.read(self.master, 65536)
+        except OSError:  # EIO: the command exited and closed the terminal
+            data = b""
+        self.output += data
+        return bool(data)
+
+    def expect(self, text: str, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while text.encode() not in self.output:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self.read(remaining):
+                raise AssertionError(f"{text!r} not in {self.output!r}")
+
+    def type(self, text: str) -> None:
+        os.write(self.master, text.encode())
+
+    def wait(self) -> int:
+        while self.read(10):
+            pass
+        return self.process.wait(10)
+
+    def screen(self) -> Screen:
+        screen = Screen(self.rows, self.columns)
+        screen.feed(self.output.decode())
+        return screen
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        os.close(self.master)
+
+
+@pytest.fixture
+def terminal_client(server: ServerThread) -> Iterator[PseudoTerminal]:
+    terminal = PseudoTerminal([sys.executable, "-m", "websockets", server.uri("/chat")])
+    yield terminal
+    terminal.close()
+
+
+@requires_asyncio
+def test_terminal_messages_dont_garble_typing(
+    server: ServerThread, terminal_client: PseudoTerminal
+) -> None:
+    terminal = terminal_client
+    terminal.expect("> ")
+    terminal.type("hello\r")
+    terminal.expect("< hello")
+    terminal.type("push\r")
+    terminal.type("abc")
+    terminal.expect("abc")
+    server.push("pushed\x1b[31m")
+    terminal.expect("< pushed\\x1b[31m")
+    terminal.type("def\r")
+    terminal.expect("< abcdef")
+    terminal.type("\x04")  # Ctrl-D
+    terminal.expect("Connection closed: 1000 (OK).")
+    assert terminal.wait() == 0
+    assert server.received == ["hello", "push", "abcdef"]
+    lines = [line for line in terminal.screen().all_text() if line]
+    assert lines == [
+        f"Connected to {server.uri('/chat')}.",
+        "> hello",
+        "< hello",
+        "> push",
+        "< pushed\\x1b[31m",
+        "> abcdef",
+        "< abcdef",
+        "Connection closed: 1000 (OK).",
+    ]
+
+
+@requires_asyncio
+def test_terminal_ctrl_c_closes_cleanly(
+    server: ServerThread, terminal_client: PseudoTerminal
+) -> None:
+    terminal = terminal_client
+    terminal.expect("> ")
+    terminal.type("half a li")
+    terminal.expect("half a li")
+    terminal.type("\x03")  # Ctrl-C
+    terminal.expect("Connection closed: 1000 (OK).")
+    assert terminal.wait() == 0
+    assert server.received == []
+
+
+# server ------------------------------------------------------------------------
+
+
+def start_server_command(*options: str) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "websockets", "serve", "--port", "0", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=without_proxies(),
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    match = re.fullmatch(r"Listening on (ws://127\.0\.0\.1:\d+)\.\n", line)
+    assert match is not None, line
+    return process, match.group(1)
+
+
+@requires_asyncio
+@pytest.mark.parametrize("echo", [True, False])
+def test_serve_command(echo: bool) -> None:
+    process, uri = start_server_command() if echo else start_server_command("--no-echo")
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "websockets", "--linger", "0.3", uri],
+            input=b"hi\n",
+            capture_output=True,
+            timeout=30,
+            env=without_proxies(),
+        )
+        assert result.returncode == 0, result.stderr
+        replies = [
+            line for line in result.stdout.decode().splitlines() if line.startswith("<")
+        ]
+        assert replies == (["< hi"] if echo else [])
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert (process.returncode, err) == (0, "")
+    peer = re.escape("127.0.0.1:") + r"\d+"
+    assert re.fullmatch(
+        rf"{peer} connected\n{peer} < hi\n{peer} disconnected: 1000 \(OK\)\nServer stopped\.\n",
+        out,
+    ), out
+
+
+@requires_asyncio
+def test_serve_in_process(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    replies: list[Any] = []
+
+    async def exchange() -> None:
+        from ws_asyncio.client import connect
+
+        for _ in range(100):
+            try:
+                websocket = await connect(f"ws://127.0.0.1:{port}/", proxy=None)
+            except OSError:
+                await asyncio.sleep(0.05)
+            else:
+                break
+        async with websocket:
+            await websocket.send("ping\n")
+            replies.append(await websocket.recv())
+            await websocket.send(b"\x01")
+            replies.append(await websocket.recv())
+
+    def client() -> None:
+        try:
+            asyncio.run(exchange())
+        finally:
+            # The server stops on Ctrl-C.
+            os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=client)
+    thread.start()
+    try:
+        cli.main(["serve", "--port", str(port)])
+    finally:
+        thread.join(10)
+    assert replies == ["ping\n", b"\x01"]
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"Listening on ws://127.0.0.1:{port}."
+    assert lines[1].endswith(" connected")
+    assert lines[2].endswith(" < ping\\n")
+    assert lines[3].endswith(" < (binary) 01")
+    assert lines[4].endswith(" disconnected: 1000 (OK)")
+    assert lines[5:] == ["Server stopped."]
+
+
+@requires_asyncio
+def test_serve_port_in_use(
+    server: ServerThread, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc_info:
+        cli.main(["serve", "--port", str(server.port)])
+    assert exc_info.value.code == 1
+    _, err = capsys.readouterr()
+    assert err.startswith(
+        f"websockets: error: cannot listen on 127.0.0.1:{server.port}: "
+    )
+    assert err.count("\n") == 1

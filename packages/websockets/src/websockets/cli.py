@@ -360,6 +360,33 @@ def _describe_exception(exc: BaseException) -> str:
     return " ".join(description.split())
 
 
+def _save_terminal_settings() -> Callable[[], None]:
+    """
+    Save the settings of the terminal on standard input.
+
+    Returns:
+        A function that restores them.
+
+    """
+    try:
+        import termios
+    except ImportError:  # pragma: no cover - not on Windows
+        return lambda: None
+    try:
+        fd = sys.stdin.fileno()
+        settings = termios.tcgetattr(fd)
+    except (AttributeError, OSError, ValueError, termios.error):
+        return lambda: None
+
+    def restore() -> None:
+        try:
+            termios.tcsetattr(fd, termios.TCSADRAIN, settings)
+        except (OSError, termios.error):  # pragma: no cover - terminal gone
+            pass
+
+    return restore
+
+
 def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> list[int]:
     """
     Make Ctrl-C and termination requests set ``stop``.
@@ -450,6 +477,7 @@ async def _client_session(
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     signums = _stop_on_signals(loop, stop)
+    restore_terminal: Callable[[], None] = lambda: None  # noqa: E731
     try:
         connecting = asyncio.ensure_future(connect(uri, **kwargs))
         if not await _first(connecting, stop.wait()):  # pragma: no cover
@@ -471,6 +499,9 @@ async def _client_session(
                 import readline  # noqa: F401
             except ImportError:  # pragma: no cover - depends on the platform
                 pass
+            # Line editing changes the terminal's settings while a line is
+            # read; the client may exit in the middle of that.
+            restore_terminal = _save_terminal_settings()
         print_over_input(escape(f"Connected to {uri}."))
 
         messages: asyncio.Queue[str] = asyncio.Queue()
@@ -526,6 +557,7 @@ async def _client_session(
         await incoming
     finally:
         _remove_signal_handlers(loop, signums)
+        restore_terminal()
 
     # close_code is None only before the connection is closed.
     code = websocket.close_code
