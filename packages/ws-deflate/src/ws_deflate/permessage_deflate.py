@@ -256,7 +256,9 @@ class PerMessageDeflate(Extension):
         """
         opcode = frame.opcode
         if opcode == _CONT:
-            if not self.decode_cont_data:
+            # RFC 7692 section 6.1: RSV1 is only set on the first frame. Keep
+            # it on a continuation frame so that the frame check rejects it.
+            if not self.decode_cont_data or frame.rsv1:
                 return frame
             if frame.fin:
                 self.decode_cont_data = False
@@ -302,15 +304,7 @@ class PerMessageDeflate(Extension):
         if frame.fin and self.remote_no_context_takeover:
             self.decoder = None
 
-        # RSV1 stays on a continuation frame, where it's a protocol error.
-        return Frame(
-            opcode,
-            decompressed,
-            frame.fin,
-            opcode == _CONT and frame.rsv1,
-            frame.rsv2,
-            frame.rsv3,
-        )
+        return Frame(opcode, decompressed, frame.fin, False, frame.rsv2, frame.rsv3)
 
     def encode(self, frame: Frame) -> Frame:
         """
