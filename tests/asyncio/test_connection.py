@@ -1,0 +1,842 @@
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+
+from ws_asyncio.connection import Connection
+from ws_frames.exceptions import (
+    ConcurrencyError,
+    ConnectionClosed,
+    ConnectionClosedError,
+    ConnectionClosedOK,
+    ProtocolError,
+)
+from ws_frames.frames import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    Close,
+    CloseCode,
+    Frame,
+)
+from ws_frames.protocol import CLIENT, CLOSED, OPEN, SERVER
+
+from .utils import SHORT, connection_and_raw_peer, connection_pair, run
+
+
+# Sending and receiving messages.
+
+
+def test_send_recv_text_and_binary() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        await client.send("café")
+        await client.send(b"\x00\x01")
+        await client.send(bytearray(b"ba"))
+        await client.send(memoryview(b"mv"))
+        assert await server.recv() == "café"
+        assert await server.recv() == b"\x00\x01"
+        assert await server.recv() == b"ba"
+        assert await server.recv() == b"mv"
+        await client.close()
+
+    run(main())
+
+
+def test_send_text_override_and_recv_decode_override() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        await client.send(b"utf-8 bytes", text=True)
+        await client.send("a string", text=False)
+        assert await server.recv() == "utf-8 bytes"
+        assert await server.recv() == b"a string"
+        await client.send("text")
+        await client.send(b"binary")
+        assert await server.recv(decode=False) == b"text"
+        assert await server.recv(decode=True) == "binary"
+        await client.close()
+
+    run(main())
+
+
+def test_send_fragmented_iterable() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        await client.send(["caf", "é"])
+        await client.send([b"a", bytearray(b"b"), memoryview(b"c")])
+        await client.send([b"t", b"xt"], text=True)
+        await client.send([])  # nothing at all
+        assert await server.recv() == "café"
+        assert await server.recv() == b"abc"
+        assert await server.recv() == "txt"
+        await client.send(["s", "tr"], text=False)
+        assert await server.recv() == b"str"
+        await client.close()
+
+    run(main())
+
+
+def test_send_fragmented_async_iterable() -> None:
+    async def fragments() -> AsyncIterator[str]:
+        for chunk in ["he", "ll", "o"]:
+            await asyncio.sleep(0)
+            yield chunk
+
+    async def empty() -> AsyncIterator[bytes]:
+        return
+        yield  # pragma: no cover
+
+    async def main() -> None:
+        client, server = await connection_pair()
+        await client.send(fragments())
+        await client.send(empty())
+        assert await server.recv() == "hello"
+        await client.close()
+
+    run(main())
+
+
+def test_recv_streaming_yields_fragments() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        await client.send(["a", "b", "c"])
+        assert [f async for f in server.recv_streaming()] == ["a", "b", "c", ""]
+        await client.send([b"x", b"y"])
+        assert [f async for f in server.recv_streaming(decode=True)] == ["x", "y", ""]
+        await client.close()
+
+    run(main())
+
+
+def test_send_rejects_wrong_types() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        with pytest.raises(TypeError, match="dict-like"):
+            await client.send({"a": 1})
+        with pytest.raises(TypeError, match="data must be"):
+            await client.send(42)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="bytes or str"):
+            await client.send([1, 2])  # type: ignore[list-item]
+        # Nothing was sent: the connection is still usable.
+        assert client.state is OPEN
+        await client.send("fine")
+        assert await server.recv() == "fine"
+        await client.close()
+
+    run(main())
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_send_mixed_fragments_fails_connection(asynchronous: bool) -> None:
+    async def mixed() -> AsyncIterator[str | bytes]:
+        yield "text"
+        yield b"bytes"
+
+    async def main() -> None:
+        client, server = await connection_pair()
+        with pytest.raises(TypeError, match="same type"):
+            if asynchronous:
+                await client.send(mixed())
+            else:
+                await client.send(["text", b"bytes"])
+        with pytest.raises(ConnectionClosedError) as raised:
+            await server.recv()
+        assert raised.value.rcvd is not None
+        assert raised.value.rcvd.code == CloseCode.INTERNAL_ERROR
+        await client.wait_closed()
+
+    run(main())
+
+
+def test_send_waits_for_fragmented_message() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        release = asyncio.Event()
+
+        async def slow() -> AsyncIterator[str]:
+            yield "first "
+            await release.wait()
+            yield "message"
+
+        first = asyncio.create_task(client.send(slow()))
+        await asyncio.sleep(0)
+        second = asyncio.create_task(client.send("second message"))
+        await asyncio.sleep(SHORT)
+        assert not second.done()
+        release.set()
+        await first
+        await second
+        assert await server.recv() == "first message"
+        assert await server.recv() == "second message"
+        await client.close()
+
+    run(main())
+
+
+def test_close_during_fragmented_message() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        release = asyncio.Event()
+
+        async def stalled() -> AsyncIterator[str]:
+            yield "start"
+            await release.wait()
+            yield "never sent"  # pragma: no cover
+
+        sending = asyncio.create_task(client.send(stalled()))
+        await asyncio.sleep(SHORT)
+        await client.close()
+        # The client failed the connection: it ignores the server's reply.
+        assert client.close_code == CloseCode.ABNORMAL_CLOSURE
+        assert client.protocol.close_sent == Close(
+            CloseCode.INTERNAL_ERROR, "close during fragmented message"
+        )
+        sending.cancel()
+        with pytest.raises((asyncio.CancelledError, ConnectionClosed)):
+            await sending
+        with pytest.raises(ConnectionClosedError):
+            await server.recv()
+
+    run(main())
+
+
+def test_cancel_async_fragmented_send_fails_connection() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+
+        async def stalled() -> AsyncIterator[str]:
+            yield "start"
+            await asyncio.Event().wait()
+            yield "never"  # pragma: no cover
+
+        sending = asyncio.create_task(client.send(stalled()))
+        await asyncio.sleep(SHORT)
+        sending.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await sending
+        with pytest.raises(ConnectionClosedError) as raised:
+            await server.recv()
+        assert raised.value.rcvd is not None
+        assert raised.value.rcvd.reason == "error in fragmented message"
+
+    run(main())
+
+
+# recv: cancellation, concurrency, delivery before close.
+
+
+def test_recv_cancel_safe_with_timeout() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(server.recv(), SHORT)
+        await client.send("after the timeout")
+        assert await server.recv() == "after the timeout"
+        await client.close()
+
+    run(main())
+
+
+def test_recv_cancel_safe_mid_fragmented_message() -> None:
+    async def main() -> None:
+        client, peer = await connection_and_raw_peer(CLIENT)
+        peer.protocol.send_text(b"frag", fin=False)
+        peer.send_protocol_data()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(client.recv(), SHORT)
+        peer.protocol.send_continuation(b"mented", fin=True)
+        peer.send_protocol_data()
+        assert await client.recv() == "fragmented"
+        client.transport.abort()
+        peer.close()
+
+    run(main())
+
+
+def test_concurrent_recv_raises_concurrency_error() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        pending = asyncio.create_task(server.recv())
+        await asyncio.sleep(0)
+        with pytest.raises(ConcurrencyError, match="recv while"):
+            await server.recv()
+        with pytest.raises(ConcurrencyError, match="recv_streaming while"):
+            async for _ in server.recv_streaming():
+                pass  # pragma: no cover
+        await client.send("one")
+        assert await pending == "one"
+        await client.close()
+
+    run(main())
+
+
+def test_messages_before_close_are_delivered() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        for i in range(3):
+            await client.send(f"message {i}")
+        await client.close()
+        assert [await server.recv() for _ in range(3)] == [
+            "message 0",
+            "message 1",
+            "message 2",
+        ]
+        with pytest.raises(ConnectionClosedOK):
+            await server.recv()
+        with pytest.raises(ConnectionClosedOK):
+            async for _ in server.recv_streaming():
+                pass  # pragma: no cover
+
+    run(main())
+
+
+def test_async_iteration_stops_on_normal_close() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        for i in range(3):
+            await client.send(str(i))
+        await client.close()
+        assert [m async for m in server] == ["0", "1", "2"]
+
+    run(main())
+
+
+def test_async_iteration_raises_on_error_close() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        await client.send("last")
+        await client.close(CloseCode.INTERNAL_ERROR, "boom")
+        received = []
+        with pytest.raises(ConnectionClosedError) as raised:
+            async for message in server:
+                received.append(message)
+        assert received == ["last"]
+        assert raised.value.rcvd == Close(CloseCode.INTERNAL_ERROR, "boom")
+
+    run(main())
+
+
+# Closing.
+
+
+def test_close_code_reason_and_state() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        assert client.state is OPEN
+        assert client.close_code is None and client.close_reason is None
+        await client.close(CloseCode.GOING_AWAY, "bye")
+        await server.wait_closed()
+        assert client.state is CLOSED and server.state is CLOSED
+        assert client.close_code == server.close_code == 1001
+        assert client.close_reason == server.close_reason == "bye"
+        await client.close()  # idempotent
+        with pytest.raises(ConnectionClosedOK):
+            await client.send("too late")
+        with pytest.raises(ConnectionClosedOK):
+            await client.ping()
+        with pytest.raises(ConnectionClosedOK):
+            await client.pong()
+
+    run(main())
+
+
+def test_close_rejects_invalid_code() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        with pytest.raises(ProtocolError):
+            await client.close(999)
+        assert client.state is OPEN
+        await client.close()
+
+    run(main())
+
+
+def test_close_times_out_when_peer_is_silent() -> None:
+    async def main() -> None:
+        client, peer = await connection_and_raw_peer(CLIENT, close_timeout=SHORT)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await client.close()
+        assert SHORT * 0.9 <= loop.time() - start < 2
+        assert client.state is CLOSED
+        # A close frame was sent, no close frame was received.
+        assert client.close_code == CloseCode.ABNORMAL_CLOSURE
+        frames = await peer.read_frames()
+        assert frames[0].opcode is OP_CLOSE
+        peer.close()
+
+    run(main())
+
+
+def test_server_side_close_sends_eof() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        await server.close()
+        assert server.state is CLOSED
+        await client.wait_closed()
+        with pytest.raises(ConnectionClosedOK):
+            await client.recv()
+
+    run(main())
+
+
+def test_context_manager_closes_with_1000_or_1011() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        async with client as entered:
+            assert entered is client
+        await server.wait_closed()
+        assert server.close_code == 1000
+
+        client, server = await connection_pair()
+        with pytest.raises(RuntimeError):
+            async with client:
+                raise RuntimeError("boom")
+        await server.wait_closed()
+        assert server.close_code == CloseCode.INTERNAL_ERROR
+
+    run(main())
+
+
+def test_abrupt_disconnect() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        await client.send("sent before the disconnect")
+        await asyncio.sleep(SHORT)
+        client.transport.abort()
+        assert await server.recv() == "sent before the disconnect"
+        with pytest.raises(ConnectionClosedError) as raised:
+            await server.recv()
+        assert raised.value.rcvd is None and raised.value.sent is None
+        assert server.close_code == CloseCode.ABNORMAL_CLOSURE
+        with pytest.raises(ConnectionClosedError):
+            await server.send("nobody listens")
+
+    run(main())
+
+
+def test_connection_lost_with_error_is_chained() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        error = ConnectionResetError("reset by test")
+        server.connection_lost(error)
+        with pytest.raises(ConnectionClosedError) as raised:
+            await server.recv()
+        assert raised.value.__cause__ is error
+        client.transport.abort()
+        server.transport.abort()
+
+    run(main())
+
+
+# Bad input from the peer.
+
+
+def test_invalid_frame_from_peer_fails_with_1002() -> None:
+    async def main() -> None:
+        client, peer = await connection_and_raw_peer(CLIENT)
+        peer.protocol.send_text(b"valid message")
+        peer.send_protocol_data()
+        peer.write(b"\x83\x00")  # reserved opcode 3
+        assert await client.recv() == "valid message"
+        # The client fails the connection, then waits for the server to close.
+        frames = await peer.read_frames()
+        assert frames[0].opcode is OP_CLOSE
+        assert Close.parse(frames[0].data).code == CloseCode.PROTOCOL_ERROR
+        peer.close()
+        with pytest.raises(ConnectionClosedError) as raised:
+            await client.recv()
+        assert raised.value.sent is not None
+        assert raised.value.sent.code == CloseCode.PROTOCOL_ERROR
+        assert isinstance(raised.value.__cause__, ProtocolError)
+
+    run(main())
+
+
+def test_invalid_utf8_from_peer_fails_with_1007() -> None:
+    async def main() -> None:
+        client, peer = await connection_and_raw_peer(CLIENT, close_timeout=SHORT)
+        peer.protocol.send_frame(Frame(OP_TEXT, b"\xff"))
+        peer.send_protocol_data()
+        with pytest.raises(ConnectionClosedError) as raised:
+            await client.recv()
+        assert raised.value.sent is not None
+        assert raised.value.sent.code == CloseCode.INVALID_DATA
+        peer.close()
+
+    run(main())
+
+
+def test_decoding_invalid_binary_fails_with_1007() -> None:
+    async def main() -> None:
+        client, server = await connection_pair(server_kwargs={"close_timeout": SHORT})
+        await client.send(b"\xff\xfe")
+        with pytest.raises(ConnectionClosedError) as raised:
+            await server.recv(decode=True)
+        assert raised.value.sent is not None
+        assert raised.value.sent.code == CloseCode.INVALID_DATA
+
+        client, server = await connection_pair(server_kwargs={"close_timeout": SHORT})
+        await client.send([b"\xff", b"\xfe"])
+        with pytest.raises(ConnectionClosedError):
+            async for _ in server.recv_streaming(decode=True):
+                pass  # pragma: no cover
+
+    run(main())
+
+
+def test_message_too_big_fails_with_1009() -> None:
+    async def main() -> None:
+        client, server = await connection_pair(max_size=1024)
+        await client.send(b"x" * 1024)
+        await client.send(b"x" * 1025)
+        assert len(await server.recv()) == 1024
+        with pytest.raises(ConnectionClosedError) as raised:
+            await server.recv()
+        assert raised.value.sent is not None
+        assert raised.value.sent.code == CloseCode.MESSAGE_TOO_BIG
+
+    run(main())
+
+
+# Ping and pong.
+
+
+def test_ping_returns_latency() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        assert client.latency == 0
+        pong_waiter = await client.ping()
+        serving = asyncio.create_task(server.recv())
+        latency = await pong_waiter
+        assert isinstance(latency, float) and 0 <= latency < 1
+        assert client.latency == latency
+        pong_waiter = await client.ping("text payload")
+        await pong_waiter
+        pong_waiter = await client.ping(bytearray(b"bytes payload"))
+        await pong_waiter
+        serving.cancel()
+        await client.close()
+
+    run(main())
+
+
+def test_ping_duplicate_payload_and_bad_type() -> None:
+    async def main() -> None:
+        client, peer = await connection_and_raw_peer(CLIENT)
+        await client.ping(b"same")
+        with pytest.raises(ConcurrencyError):
+            await client.ping(b"same")
+        with pytest.raises(TypeError):
+            await client.ping(42)  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            await client.pong(42)  # type: ignore[arg-type]
+        client.transport.abort()
+        peer.close()
+
+    run(main())
+
+
+def test_pong_acknowledges_earlier_pings_and_ignores_unsolicited() -> None:
+    async def main() -> None:
+        client, peer = await connection_and_raw_peer(CLIENT)
+        first = await client.ping(b"1")
+        second = await client.ping(b"2")
+        third = await client.ping(b"3")
+        peer.protocol.send_pong(b"unsolicited")
+        peer.protocol.send_pong(b"2")
+        peer.send_protocol_data()
+        await asyncio.wait_for(second, 1)
+        # The pong for "2" acknowledges "1" as well.
+        assert isinstance(first, asyncio.Future) and first.done()
+        await first
+        await asyncio.sleep(SHORT)
+        assert isinstance(third, asyncio.Future) and not third.done()
+        client.transport.abort()
+        with pytest.raises(ConnectionClosedError):
+            await third
+        peer.close()
+
+    run(main())
+
+
+def test_pong_is_sent() -> None:
+    async def main() -> None:
+        client, peer = await connection_and_raw_peer(CLIENT)
+        await client.pong("heartbeat")
+        await client.pong(memoryview(b"beat"))
+        frames = await peer.read_frames()
+        while len(frames) < 2:
+            frames += await peer.read_frames()
+        assert [(f.opcode, bytes(f.data)) for f in frames] == [
+            (OP_PONG, b"heartbeat"),
+            (OP_PONG, b"beat"),
+        ]
+        client.transport.abort()
+        peer.close()
+
+    run(main())
+
+
+def test_pending_pings_fail_when_connection_closes() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        # Abort before the pong can arrive.
+        pong_waiter = await client.ping()
+        client.transport.abort()
+        with pytest.raises(ConnectionClosed):
+            await pong_waiter
+        server.transport.abort()
+
+    run(main())
+
+
+# Keepalive.
+
+
+def test_keepalive_measures_latency() -> None:
+    async def main() -> None:
+        client, server = await connection_pair(client_kwargs={"ping_interval": SHORT})
+        client.start_keepalive()
+        server_recv = asyncio.create_task(server.recv())
+        await asyncio.sleep(SHORT * 4)
+        assert client.latency > 0
+        server_recv.cancel()
+        await client.close()
+        assert client.keepalive_task is not None
+        await asyncio.sleep(0)
+        assert client.keepalive_task.done()
+
+    run(main())
+
+
+def test_keepalive_timeout_fails_connection_with_1011() -> None:
+    async def main() -> None:
+        client, peer = await connection_and_raw_peer(
+            CLIENT, ping_interval=SHORT, ping_timeout=SHORT, close_timeout=SHORT
+        )
+        client.start_keepalive()
+        # The raw peer never answers pings.
+        with pytest.raises(ConnectionClosedError) as raised:
+            await client.recv()
+        assert raised.value.sent is not None
+        assert raised.value.sent.code == CloseCode.INTERNAL_ERROR
+        assert raised.value.sent.reason == "keepalive ping timeout"
+        frames = await peer.read_frames()
+        assert frames[0].opcode is OP_PING
+        peer.close()
+
+    run(main())
+
+
+def test_keepalive_without_timeout_keeps_pinging() -> None:
+    async def main() -> None:
+        client, peer = await connection_and_raw_peer(
+            CLIENT, ping_interval=SHORT, ping_timeout=None
+        )
+        client.start_keepalive()
+        pings = 0
+        while pings < 2:
+            pings += sum(f.opcode is OP_PING for f in await peer.read_frames())
+        client.transport.abort()
+        await client.wait_closed()
+        peer.close()
+
+    run(main())
+
+
+def test_keepalive_disabled() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        client.start_keepalive()
+        assert client.keepalive_task is None
+        await client.close()
+
+    run(main())
+
+
+def test_keepalive_logs_unexpected_errors(caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> None:
+        client, server = await connection_pair(client_kwargs={"ping_interval": 0})
+
+        async def broken_ping(data: object = None) -> object:
+            raise RuntimeError("broken")
+
+        client.ping = broken_ping  # type: ignore[method-assign,assignment]
+        client.start_keepalive()
+        await asyncio.sleep(SHORT)
+        await client.close()
+
+    with caplog.at_level(logging.ERROR):
+        run(main())
+    assert "keepalive ping failed" in caplog.text
+
+
+# Flow control.
+
+
+def test_max_queue_pauses_reading_and_resumes() -> None:
+    async def main() -> None:
+        client, server = await connection_pair(server_kwargs={"max_queue": (4, 1)})
+        for i in range(10):
+            await client.send(str(i))
+        await asyncio.sleep(SHORT)
+        assert server.recv_messages.paused
+        assert not server.transport.is_reading()
+        received = [await server.recv() for _ in range(10)]
+        assert received == [str(i) for i in range(10)]
+        assert server.transport.is_reading()
+        await client.close()
+
+    run(main())
+
+
+def test_max_queue_none_disables_flow_control() -> None:
+    async def main() -> None:
+        client, server = await connection_pair(server_kwargs={"max_queue": None})
+        for i in range(100):
+            await client.send(str(i))
+        await asyncio.sleep(SHORT)
+        assert server.transport.is_reading()
+        assert len(server.recv_messages.frames) == 100
+        await client.close()
+
+    run(main())
+
+
+def test_write_limit_makes_send_wait_for_drain() -> None:
+    async def main() -> None:
+        client, server = await connection_pair(
+            client_kwargs={"write_limit": (2**14, 2**12)},
+            server_kwargs={"max_queue": 1},
+        )
+        assert (client.write_limit_high, client.write_limit_low) == (2**14, 2**12)
+        # The server stops reading after a couple of messages; the kernel
+        # buffers fill up, then the client's write buffer, then send() waits.
+        sending = asyncio.gather(*[client.send(b"x" * 2**16) for _ in range(64)])
+        await asyncio.sleep(SHORT * 2)
+        assert not sending.done()
+        assert client.paused
+        for _ in range(64):
+            assert len(await server.recv()) == 2**16
+        await sending
+        await client.close()
+
+    run(main())
+
+
+def test_close_while_blocked_on_drain() -> None:
+    async def main() -> None:
+        client, server = await connection_pair(
+            client_kwargs={"write_limit": 2**12, "close_timeout": SHORT},
+            server_kwargs={"max_queue": 1},
+        )
+        sending = asyncio.create_task(client.send(b"x" * 2**24))
+        await asyncio.sleep(SHORT)
+        assert not sending.done()
+        client.transport.abort()
+        with pytest.raises(ConnectionClosedError):
+            await sending
+        server.transport.abort()
+
+    run(main())
+
+
+# Attributes.
+
+
+def test_attributes() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        assert client.id != server.id
+        assert isinstance(client.logger, logging.LoggerAdapter)
+        assert client.subprotocol is None
+        assert client.request is None and client.response is None
+        assert client.local_address == server.remote_address
+        assert server.protocol.side is SERVER
+        await client.close()
+
+    run(main())
+
+
+def test_unexpected_error_in_send_context_closes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> None:
+        client, server = await connection_pair(client_kwargs={"close_timeout": SHORT})
+
+        def broken(data: object, fin: bool = True) -> None:
+            raise RuntimeError("bug")
+
+        client.protocol.send_binary = broken  # type: ignore[method-assign]
+        with pytest.raises(ConnectionClosedError) as raised:
+            await client.send(b"x")
+        assert isinstance(raised.value.__cause__, RuntimeError)
+        server.transport.abort()
+
+    with caplog.at_level(logging.ERROR):
+        run(main())
+    assert "unexpected internal error" in caplog.text
+
+
+def test_send_data_error_while_receiving_is_chained() -> None:
+    async def main() -> None:
+        client, peer = await connection_and_raw_peer(CLIENT, close_timeout=SHORT)
+        error = OSError("write failed")
+
+        def broken_write(data: object) -> None:
+            raise error
+
+        client.transport.write = broken_write  # type: ignore[method-assign]
+        # A ping makes the client queue a pong, which fails to be written.
+        peer.protocol.send_ping(b"ping")
+        peer.send_protocol_data()
+        await asyncio.sleep(SHORT)
+        assert client.recv_exc is error
+        client.transport.abort()
+        peer.close()
+
+    run(main())
+
+
+def test_direct_use_of_connection_class() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        assert type(client) is Connection
+        await client.close()
+
+    run(main())
+
+
+def test_close_received_while_sending_fragments() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+
+        async def fragments() -> AsyncIterator[bytes]:
+            yield b"a"
+            await server.close()
+            yield b"b"
+
+        with pytest.raises(ConnectionClosed):
+            await client.send(fragments())
+        await client.wait_closed()
+
+    run(main())
+
+
+def test_binary_frames_from_raw_peer() -> None:
+    async def main() -> None:
+        client, peer = await connection_and_raw_peer(CLIENT)
+        peer.protocol.send_frame(Frame(OP_BINARY, b"raw"))
+        peer.send_protocol_data()
+        assert await client.recv() == b"raw"
+        peer.close()
+        with pytest.raises(ConnectionClosedError):
+            await client.recv()
+
+    run(main())
