@@ -732,7 +732,8 @@ class ServerThread:
     sends a binary message first, ``/escape`` sends terminal escapes,
     ``/close`` closes with 4000 when it receives ``bye``, ``/going-away``
     closes at once with 1001, ``/forbidden`` refuses the handshake with 403,
-    ``/chat`` echoes but keeps ``push`` for itself (see :meth:`push`).
+    ``/chat`` echoes but keeps ``push`` for itself (see :meth:`push`),
+    ``/sink`` only records.
 
     """
 
@@ -789,12 +790,18 @@ class ServerThread:
                 self.received.append(message)
                 if path == "/close" and message == "bye":
                     await websocket.close(4000, "done\x1b")
-                elif path == "/chat" and message == "push":
+                elif path == "/sink" or (path == "/chat" and message == "push"):
                     pass
                 else:
                     await websocket.send(message)
         finally:
             self.connections.discard(websocket)
+
+    def wait_received(self, count: int) -> None:
+        """Wait until handlers have taken ``count`` messages."""
+        deadline = time.monotonic() + 10
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def push(self, message: str) -> None:
         """Send ``message`` to every client, from the test's thread."""
@@ -911,10 +918,11 @@ def test_client_without_linger_still_sends_everything(
     lines = [f"line {index}" for index in range(200)]
     data = "".join(line + "\n" for line in lines).encode()
     status, out, err = run_main(
-        ["--linger", "0", server.uri("/chat")], data, monkeypatch, capsys
+        ["--linger", "0", server.uri("/sink")], data, monkeypatch, capsys
     )
     assert (status, err) == (0, "")
     assert out.splitlines()[-1] == "Connection closed: 1000 (OK)."
+    server.wait_received(len(lines))
     assert server.received == lines
 
 

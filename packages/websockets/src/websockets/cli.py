@@ -479,9 +479,13 @@ async def _client_session(
     signums = _stop_on_signals(loop, stop)
     restore_terminal: Callable[[], None] = lambda: None  # noqa: E731
     try:
-        connecting = asyncio.ensure_future(connect(uri, **kwargs))
-        if not await _first(connecting, stop.wait()):  # pragma: no cover
-            raise AssertionError("unreachable: waiting without a timeout")
+        async def open_connection() -> ClientConnection:
+            # connect() validates its arguments, the URI included, as soon as
+            # it's called: errors must come out of the task too.
+            return await connect(uri, **kwargs)
+
+        connecting = asyncio.ensure_future(open_connection())
+        await _first(connecting, stop.wait())
         if not connecting.done():
             connecting.cancel()
             _error(f"interrupted while connecting to {uri}")
