@@ -759,6 +759,9 @@ class Connection:
                     original_exc = TimeoutError("timed out while closing connection")
 
         if raise_close_exc:
+            if original_exc is not None:
+                with self.protocol_mutex:
+                    self.set_recv_exc(original_exc)
             self.close_socket()
             self.raise_close_exc(original_exc)
 
@@ -847,6 +850,10 @@ class Connection:
         exc = self.protocol.close_exc
         if original_exc is None:
             original_exc = self.recv_exc
-        if original_exc is not None:
+        # The protocol chains the error found while parsing; an end of stream
+        # says less than the I/O error that caused it, if any.
+        if original_exc is not None and (
+            exc.__cause__ is None or isinstance(exc.__cause__, EOFError)
+        ):
             raise exc from original_exc
         raise exc

@@ -1,0 +1,653 @@
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from ws_frames.exceptions import (
+    ConcurrencyError,
+    ConnectionClosed,
+    ConnectionClosedError,
+    ConnectionClosedOK,
+    ProtocolError,
+)
+from ws_frames.frames import Close, CloseCode, Frame, Opcode
+from ws_frames.protocol import Protocol, Side, State
+from ws_sync.connection import Connection
+
+from .helpers import SHORT, connection_pair, raw_pair, run_in_thread, wait_for
+
+
+# Sending and receiving messages
+
+
+def test_send_and_recv_text_and_binary() -> None:
+    with connection_pair() as (client, server):
+        client.send("café")
+        client.send(b"\x00\x01")
+        client.send(bytearray(b"ba"))
+        client.send(memoryview(b"mv"))
+        assert server.recv() == "café"
+        assert server.recv() == b"\x00\x01"
+        assert server.recv() == b"ba"
+        assert server.recv() == b"mv"
+
+
+def test_send_text_argument_overrides_type() -> None:
+    with connection_pair() as (client, server):
+        client.send("as binary", text=False)
+        client.send(b"as text", text=True)
+        assert server.recv() == b"as binary"
+        assert server.recv() == "as text"
+
+
+def test_recv_decode_argument() -> None:
+    with connection_pair() as (client, server):
+        client.send("text")
+        client.send(b"binary")
+        assert server.recv(decode=False) == b"text"
+        assert server.recv(decode=True) == "binary"
+
+
+def test_send_fragmented_text_and_binary() -> None:
+    with connection_pair() as (client, server):
+        client.send(["ca", "f", "é"])
+        client.send([b"a", bytearray(b"b"), memoryview(b"c")])
+        client.send(iter(["x", "y"]), text=False)
+        assert server.recv() == "café"
+        assert server.recv() == b"abc"
+        assert server.recv() == b"xy"
+
+
+def test_send_empty_iterable_sends_nothing() -> None:
+    with connection_pair() as (client, server):
+        client.send([])
+        client.send("after")
+        assert server.recv() == "after"
+
+
+def test_recv_streaming() -> None:
+    with connection_pair() as (client, server):
+        client.send(["ca", "f", "é"])
+        client.send(b"single")
+        # The final frame of a fragmented message sent by send() is empty.
+        assert list(server.recv_streaming()) == ["ca", "f", "é", ""]
+        assert list(server.recv_streaming()) == [b"single"]
+
+
+def test_recv_streaming_decode() -> None:
+    with connection_pair() as (client, server):
+        client.send([b"a", b"b"])
+        assert list(server.recv_streaming(decode=True)) == ["a", "b", ""]
+
+
+def test_send_dict_raises_type_error() -> None:
+    with connection_pair() as (client, server):
+        with pytest.raises(TypeError, match="dict-like"):
+            client.send({"a": 1})  # type: ignore[arg-type]
+        assert client.state is State.OPEN
+
+
+def test_send_unsupported_type_raises_type_error() -> None:
+    with connection_pair() as (client, server):
+        with pytest.raises(TypeError, match="data must be str, bytes, or iterable"):
+            client.send(42)  # type: ignore[arg-type]
+        assert client.state is State.OPEN
+
+
+def test_send_iterable_of_unsupported_type_raises_type_error() -> None:
+    with connection_pair() as (client, server):
+        with pytest.raises(TypeError, match="iterable must contain bytes or str"):
+            client.send([1, 2])  # type: ignore[list-item]
+        assert client.state is State.OPEN
+
+
+def test_send_mixed_iterable_closes_connection() -> None:
+    with connection_pair() as (client, server):
+        with pytest.raises(TypeError, match="uniform types"):
+            client.send(["text", b"bytes"])  # type: ignore[list-item]
+        with pytest.raises(ConnectionClosedError):
+            server.recv()
+        assert server.close_code == CloseCode.INTERNAL_ERROR
+        assert server.close_reason == "error in fragmented message"
+
+
+def test_send_failing_iterator_closes_connection() -> None:
+    def chunks() -> Iterator[str]:
+        yield "a"
+        raise RuntimeError("boom")
+
+    with connection_pair() as (client, server):
+        with pytest.raises(RuntimeError, match="boom"):
+            client.send(chunks())
+        with pytest.raises(ConnectionClosedError):
+            server.recv()
+        assert server.close_code == CloseCode.INTERNAL_ERROR
+
+
+def test_send_during_fragmented_message_raises_concurrency_error() -> None:
+    proceed = threading.Event()
+    sending = threading.Event()
+
+    def chunks() -> Iterator[str]:
+        yield "a"
+        sending.set()
+        proceed.wait()
+        yield "b"
+
+    with connection_pair() as (client, server):
+        thread, outcome = run_in_thread(lambda: client.send(chunks()))
+        sending.wait()
+        with pytest.raises(ConcurrencyError, match="already running send"):
+            client.send("c")
+        with pytest.raises(ConcurrencyError):
+            client.send(b"c")
+        with pytest.raises(ConcurrencyError):
+            client.send(["c"])
+        assert isinstance(ConcurrencyError("x"), RuntimeError)
+        proceed.set()
+        thread.join()
+        assert outcome == [None]
+        assert server.recv() == "ab"
+
+
+def test_close_during_fragmented_message_fails_connection() -> None:
+    proceed = threading.Event()
+    sending = threading.Event()
+
+    def chunks() -> Iterator[bytes]:
+        yield b"a"
+        sending.set()
+        proceed.wait()
+        yield b"b"
+
+    with connection_pair() as (client, server):
+        thread, outcome = run_in_thread(lambda: client.send(chunks()))
+        sending.wait()
+        client.close()
+        proceed.set()
+        thread.join()
+        assert isinstance(outcome[0], ConnectionClosed)
+        assert client.protocol.close_sent == Close(
+            CloseCode.INTERNAL_ERROR, "close during fragmented message"
+        )
+        with pytest.raises(ConnectionClosedError):
+            server.recv()
+        assert server.close_code == CloseCode.INTERNAL_ERROR
+
+
+def test_send_after_close_raises_connection_closed_ok() -> None:
+    with connection_pair() as (client, server):
+        client.close()
+        with pytest.raises(ConnectionClosedOK):
+            client.send("late")
+        with pytest.raises(ConnectionClosedOK):
+            client.ping()
+        with pytest.raises(ConnectionClosedOK):
+            client.pong()
+
+
+# recv() timeouts and concurrency
+
+
+def test_recv_timeout() -> None:
+    with connection_pair() as (client, server):
+        with pytest.raises(TimeoutError):
+            server.recv(timeout=0.01)
+        with pytest.raises(TimeoutError):
+            server.recv(timeout=0)
+        client.send("now")
+        wait_for(lambda: len(server.recv_messages.frames) == 1)
+        assert server.recv(timeout=0) == "now"
+
+
+def test_recv_concurrently_raises_concurrency_error() -> None:
+    with connection_pair() as (client, server):
+        thread, outcome = run_in_thread(server.recv)
+        wait_for(lambda: server.recv_messages.get_in_progress)
+        with pytest.raises(ConcurrencyError, match="cannot call recv"):
+            server.recv()
+        with pytest.raises(ConcurrencyError, match="cannot call recv_streaming"):
+            list(server.recv_streaming())
+        client.send("unblock")
+        thread.join()
+        assert outcome == ["unblock"]
+
+
+def test_recv_wakes_up_when_connection_closes() -> None:
+    with connection_pair() as (client, server):
+        thread, outcome = run_in_thread(server.recv)
+        wait_for(lambda: server.recv_messages.get_in_progress)
+        client.close()
+        thread.join()
+        assert isinstance(outcome[0], ConnectionClosedOK)
+
+
+def test_recv_streaming_after_close() -> None:
+    with connection_pair() as (client, server):
+        client.close()
+        with pytest.raises(ConnectionClosedOK):
+            list(server.recv_streaming())
+
+
+def test_recv_invalid_utf8_with_decode_fails_connection() -> None:
+    with connection_pair() as (client, server):
+        client.send(b"\xff")
+        with pytest.raises(ConnectionClosedError):
+            server.recv(decode=True)
+        assert server.protocol.close_sent is not None
+        assert server.protocol.close_sent.code == CloseCode.INVALID_DATA
+        with pytest.raises(ConnectionClosedError):
+            client.recv()
+        assert client.close_code == CloseCode.INVALID_DATA
+
+
+def test_recv_streaming_invalid_utf8_with_decode_fails_connection() -> None:
+    with connection_pair() as (client, server):
+        client.send([b"\xff", b"\xfe"])
+        with pytest.raises(ConnectionClosedError):
+            list(server.recv_streaming(decode=True))
+        assert server.protocol.close_sent is not None
+        assert server.protocol.close_sent.code == CloseCode.INVALID_DATA
+
+
+# Iteration
+
+
+def test_iteration_stops_on_normal_closure() -> None:
+    with connection_pair() as (client, server):
+        client.send("one")
+        client.send("two")
+        client.close()
+        assert list(server) == ["one", "two"]
+
+
+def test_iteration_raises_on_error_closure() -> None:
+    with connection_pair() as (client, server):
+        client.send("one")
+        client.close(CloseCode.INTERNAL_ERROR, "oops")
+        messages = []
+        with pytest.raises(ConnectionClosedError) as raised:
+            for message in server:
+                messages.append(message)
+        assert messages == ["one"]
+        assert raised.value.rcvd is not None
+        assert raised.value.rcvd.code == CloseCode.INTERNAL_ERROR
+
+
+# Closing
+
+
+def test_close_performs_closing_handshake() -> None:
+    with connection_pair() as (client, server):
+        client.close(CloseCode.GOING_AWAY, "bye")
+        assert client.state is State.CLOSED
+        assert client.close_code == CloseCode.GOING_AWAY
+        assert client.close_reason == "bye"
+        assert not client.recv_events_thread.is_alive()
+        with pytest.raises(ConnectionClosedOK):
+            server.recv()
+        assert server.close_code == CloseCode.GOING_AWAY
+
+
+def test_close_is_idempotent() -> None:
+    with connection_pair() as (client, server):
+        client.close()
+        client.close()
+        client.close(CloseCode.INTERNAL_ERROR)
+        assert client.close_code == CloseCode.NORMAL_CLOSURE
+
+
+def test_close_from_both_sides() -> None:
+    with connection_pair() as (client, server):
+        t1, o1 = run_in_thread(client.close)
+        t2, o2 = run_in_thread(server.close)
+        t1.join()
+        t2.join()
+        assert o1 == o2 == [None]
+        assert client.state is server.state is State.CLOSED
+
+
+def test_close_invalid_code_raises_protocol_error() -> None:
+    with connection_pair() as (client, server):
+        with pytest.raises(ProtocolError):
+            client.close(999)
+        assert client.state is State.OPEN
+
+
+def test_messages_received_before_close_are_delivered() -> None:
+    with connection_pair() as (client, server):
+        for index in range(5):
+            client.send(str(index))
+        client.close()
+        server.close()
+        assert [server.recv() for _ in range(5)] == ["0", "1", "2", "3", "4"]
+        with pytest.raises(ConnectionClosedOK):
+            server.recv()
+
+
+def test_close_with_full_queue_completes() -> None:
+    # The peer's close frame arrives behind messages that nobody reads.
+    with connection_pair(max_queue=2) as (client, server):
+        for index in range(10):
+            client.send(str(index))
+        wait_for(lambda: server.recv_messages.paused)
+        thread, outcome = run_in_thread(client.close)
+        thread.join(5)
+        assert outcome == [None]
+        server.close()
+        assert [server.recv() for _ in range(10)] == [str(i) for i in range(10)]
+
+
+def test_close_timeout_when_peer_doesnt_answer() -> None:
+    with raw_pair(close_timeout=SHORT) as (connection, peer):
+        start = time.monotonic()
+        connection.close()
+        assert time.monotonic() - start < 2
+        assert connection.state is State.CLOSED
+        assert connection.close_code == CloseCode.ABNORMAL_CLOSURE
+        with pytest.raises(ConnectionClosedError) as raised:
+            connection.recv()
+        assert isinstance(raised.value.__cause__, TimeoutError)
+
+
+def test_context_manager_closes() -> None:
+    with connection_pair() as (client, server):
+        with client as entered:
+            assert entered is client
+        assert client.close_code == CloseCode.NORMAL_CLOSURE
+
+
+def test_context_manager_closes_with_error() -> None:
+    with connection_pair() as (client, server):
+        with pytest.raises(ZeroDivisionError):
+            with client:
+                1 / 0  # noqa: B018
+        assert client.close_code == CloseCode.INTERNAL_ERROR
+
+
+def test_peer_closes_tcp_abruptly() -> None:
+    with raw_pair() as (connection, peer):
+        peer.send_frame(Frame(Opcode.TEXT, b"before"))
+        peer.sock.shutdown(socket.SHUT_RDWR)
+        assert connection.recv() == "before"
+        with pytest.raises(ConnectionClosedError):
+            connection.recv()
+        assert connection.close_code == CloseCode.ABNORMAL_CLOSURE
+
+
+def test_protocol_error_from_peer() -> None:
+    with raw_pair() as (connection, peer):
+        # A reserved opcode.
+        peer.send_raw(b"\x83\x00")
+        with pytest.raises(ConnectionClosedError) as raised:
+            connection.recv()
+        assert connection.protocol.close_sent is not None
+        assert connection.protocol.close_sent.code == CloseCode.PROTOCOL_ERROR
+        assert isinstance(raised.value.__cause__, ProtocolError)
+
+
+def test_peer_sends_close_frame() -> None:
+    with raw_pair() as (connection, peer):
+        peer.send_frame(Frame(Opcode.TEXT, b"last"))
+        peer.send_frame(Frame(Opcode.CLOSE, Close(1001, "away").serialize()))
+        reply = peer.receive_until(lambda frame: frame.opcode is Opcode.CLOSE)
+        assert Close.parse(reply.data) == Close(1001, "away")
+        peer.sock.shutdown(socket.SHUT_WR)
+        assert connection.recv() == "last"
+        with pytest.raises(ConnectionClosedOK):
+            connection.recv()
+        assert connection.close_code == 1001
+
+
+# Ping and pong
+
+
+def test_ping_returns_event_set_on_pong() -> None:
+    with connection_pair() as (client, server):
+        thread, _ = run_in_thread(lambda: list(server))
+        pong_received = client.ping()
+        assert pong_received.wait(2)
+        assert client.latency > 0
+        assert client.ping("text payload").wait(2)
+        assert client.ping(b"bytes payload").wait(2)
+        assert client.ping(bytearray(b"ba")).wait(2)
+        client.close()
+        thread.join()
+
+
+def test_ping_duplicate_payload_raises() -> None:
+    with raw_pair() as (connection, peer):
+        connection.ping(b"same")
+        with pytest.raises(ConcurrencyError, match="already waiting"):
+            connection.ping(b"same")
+        with pytest.raises(RuntimeError):
+            connection.ping("same")
+
+
+def test_ping_invalid_type() -> None:
+    with raw_pair() as (connection, peer):
+        with pytest.raises(TypeError):
+            connection.ping(42)  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            connection.pong(42)  # type: ignore[arg-type]
+
+
+def test_pong_acknowledges_earlier_pings() -> None:
+    with raw_pair() as (connection, peer):
+        peer.auto_reply = False
+        first = connection.ping(b"1")
+        second = connection.ping(b"2")
+        third = connection.ping(b"3")
+        peer.receive_until(lambda frame: frame.data == b"3")
+        # An unrelated pong is ignored.
+        peer.send_frame(Frame(Opcode.PONG, b"unknown"))
+        peer.send_frame(Frame(Opcode.PONG, b"2"))
+        assert second.wait(2)
+        assert first.is_set()
+        assert not third.is_set()
+        assert list(connection.pending_pings) == [b"3"]
+
+
+def test_pong_sends_pong() -> None:
+    with raw_pair() as (connection, peer):
+        connection.pong("heartbeat")
+        connection.pong(b"bytes")
+        frame = peer.receive_until(lambda frame: frame.opcode is Opcode.PONG)
+        assert frame.data == b"heartbeat"
+
+
+def test_pending_pings_released_on_close_only_if_asked() -> None:
+    with raw_pair(close_timeout=SHORT) as (connection, peer):
+        plain = connection.ping(b"plain")
+        acked = connection.ping(b"acked", ack_on_close=True)
+        peer.close()
+        connection.close()
+        assert acked.is_set()
+        assert not plain.is_set()
+
+
+# Keepalive
+
+
+def test_keepalive_sends_pings() -> None:
+    with connection_pair(ping_interval=0.02, ping_timeout=1) as (client, server):
+        thread, _ = run_in_thread(lambda: list(server))
+        client.start_keepalive()
+        wait_for(lambda: client.latency > 0)
+        client.close()
+        thread.join()
+        assert client.keepalive_thread is not None
+        client.keepalive_thread.join(2)
+        assert not client.keepalive_thread.is_alive()
+
+
+def test_keepalive_timeout_fails_connection() -> None:
+    # The peer never reads, so it never answers pings.
+    with raw_pair(ping_interval=0.02, ping_timeout=0.05, close_timeout=SHORT) as (
+        connection,
+        peer,
+    ):
+        connection.start_keepalive()
+        with pytest.raises(ConnectionClosedError):
+            connection.recv(timeout=5)
+        assert connection.protocol.close_sent is not None
+        assert connection.protocol.close_sent.code == CloseCode.INTERNAL_ERROR
+        assert connection.protocol.close_sent.reason == "keepalive ping timeout"
+
+
+def test_keepalive_without_timeout() -> None:
+    with raw_pair(ping_interval=0.01, ping_timeout=None) as (connection, peer):
+        connection.start_keepalive()
+        wait_for(lambda: len(connection.pending_pings) >= 2)
+        connection.close_socket()
+        assert connection.keepalive_thread is not None
+        connection.keepalive_thread.join(2)
+        assert not connection.keepalive_thread.is_alive()
+
+
+def test_keepalive_disabled() -> None:
+    with connection_pair(ping_interval=None) as (client, server):
+        client.start_keepalive()
+        assert client.keepalive_thread is None
+
+
+# Flow control and peers that stop reading
+
+
+def test_flow_control_pauses_reading() -> None:
+    with connection_pair(max_queue=(4, 1)) as (client, server):
+        for index in range(20):
+            client.send(str(index))
+        wait_for(lambda: server.recv_messages.paused)
+        assert [server.recv(timeout=2) for _ in range(20)] == [
+            str(i) for i in range(20)
+        ]
+        assert not server.recv_messages.paused
+
+
+def test_flow_control_disabled() -> None:
+    with connection_pair(max_queue=None) as (client, server):
+        assert server.recv_messages.high is None
+        for index in range(50):
+            client.send(str(index))
+        wait_for(lambda: len(server.recv_messages.frames) == 50)
+
+
+def test_send_blocked_by_peer_doesnt_block_reading() -> None:
+    with raw_pair(close_timeout=SHORT) as (connection, peer):
+        # The peer never reads: sending eventually blocks.
+        blob = b"\x00" * 2**20
+        thread, outcome = run_in_thread(
+            lambda: [connection.send(blob) for _ in range(64)]
+        )
+        wait_for(lambda: connection.send_mutex.locked())
+        time.sleep(0.05)
+        assert thread.is_alive()
+        # Meanwhile, messages from the peer still arrive.
+        peer.send_frame(Frame(Opcode.TEXT, b"still reading"))
+        assert connection.recv(timeout=2) == "still reading"
+        # And closing completes within the close timeout.
+        start = time.monotonic()
+        connection.close()
+        assert time.monotonic() - start < 2
+        thread.join(2)
+        assert isinstance(outcome[0], ConnectionClosedError)
+
+
+def test_peer_close_while_send_blocked() -> None:
+    with raw_pair(close_timeout=SHORT) as (connection, peer):
+        blob = b"\x00" * 2**20
+        thread, outcome = run_in_thread(
+            lambda: [connection.send(blob) for _ in range(64)]
+        )
+        wait_for(lambda: connection.send_mutex.locked())
+        peer.send_frame(Frame(Opcode.CLOSE, Close(1000, "").serialize()))
+        peer.sock.shutdown(socket.SHUT_WR)
+        with pytest.raises(ConnectionClosed):
+            connection.recv(timeout=5)
+        thread.join(5)
+        assert isinstance(outcome[0], ConnectionClosed)
+
+
+# Attributes
+
+
+def test_attributes() -> None:
+    with connection_pair() as (client, server):
+        assert client.id == client.protocol.id
+        assert isinstance(client.logger, logging.LoggerAdapter)
+        assert client.logger.extra == {"websocket": client}
+        assert client.local_address == client.socket.getsockname()
+        assert client.remote_address == client.socket.getpeername()
+        assert client.state is State.OPEN
+        assert client.subprotocol is None
+        assert client.request is None and client.response is None
+        assert client.close_code is None and client.close_reason is None
+        assert client.max_queue == (16, None)
+
+
+def test_unexpected_error_in_reading_thread(caplog: pytest.LogCaptureFixture) -> None:
+    class Broken(Connection):
+        def process_event(self, event: object) -> None:
+            raise RuntimeError("bug")
+
+    client_sock, server_sock = socket.socketpair()
+    client = Connection(client_sock, Protocol(Side.CLIENT), ping_interval=None)
+    server = Broken(server_sock, Protocol(Side.SERVER), ping_interval=None)
+    try:
+        with caplog.at_level(logging.ERROR):
+            client.send("trigger")
+            with pytest.raises(ConnectionClosedError) as raised:
+                server.recv(timeout=5)
+        assert isinstance(raised.value.__cause__, RuntimeError)
+        assert "unexpected internal error" in caplog.text
+    finally:
+        client.close_socket()
+        server.close_socket()
+
+
+def test_unexpected_error_in_send_context(caplog: pytest.LogCaptureFixture) -> None:
+    with connection_pair() as (client, server):
+        with caplog.at_level(logging.ERROR):
+            with pytest.raises(ConnectionClosedError) as raised:
+                with client.send_context():
+                    raise KeyError("bug")
+        assert isinstance(raised.value.__cause__, KeyError)
+        assert client.state is State.CLOSED
+
+
+def test_write_error_raises_connection_closed() -> None:
+    with raw_pair() as (connection, peer):
+        peer.close()
+        with pytest.raises(ConnectionClosedError):
+            for _ in range(100):
+                connection.send(b"\x00" * 65536)
+                time.sleep(0.001)
+
+
+def test_debug_logging(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.ws_sync.debug")
+    logger.setLevel(logging.DEBUG)
+    client_sock, server_sock = socket.socketpair()
+    try:
+        with caplog.at_level(logging.DEBUG, logger="test.ws_sync.debug"):
+            client = Connection(
+                client_sock,
+                Protocol(Side.CLIENT, logger=logger),
+                ping_interval=0.01,
+                ping_timeout=0.05,
+                close_timeout=SHORT,
+            )
+            client.start_keepalive()
+            with pytest.raises(ConnectionClosedError):
+                client.recv(timeout=5)
+        assert "% sent keepalive ping" in caplog.text
+        assert "- timed out waiting for keepalive pong" in caplog.text
+    finally:
+        client.close_socket()
+        server_sock.close()
