@@ -1,0 +1,153 @@
+"""The closing handshake and connection termination, for every I/O flavour."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+
+from ws_frames.exceptions import ConnectionClosedError, ConnectionClosedOK
+
+from .flavor import Conn, Flavor, run
+
+
+async def wait(conn: Conn) -> None:
+    await conn.wait_closed()
+
+
+def test_client_close_code_and_reason_reach_server(flavor: Flavor) -> None:
+    async def body() -> None:
+        seen: asyncio.Queue[tuple[int | None, str | None]] = asyncio.Queue()
+
+        async def handler(conn: Conn) -> None:
+            with pytest.raises(ConnectionClosedOK):
+                await conn.recv()
+            await seen.put((conn.close_code, conn.close_reason))
+
+        async with flavor.serve(handler) as server:
+            async with flavor.connect(server.uri) as conn:
+                await conn.close(1001, "going away")
+                assert conn.close_code == 1001
+                assert conn.close_reason == "going away"
+            assert await seen.get() == (1001, "going away")
+
+    run(body())
+
+
+def test_handler_return_closes_with_1000(flavor: Flavor) -> None:
+    async def body() -> None:
+        async def handler(conn: Conn) -> None:
+            await conn.send("bye")
+
+        async with flavor.serve(handler) as server:
+            async with flavor.connect(server.uri) as conn:
+                assert await conn.recv() == "bye"
+                with pytest.raises(ConnectionClosedOK):
+                    await conn.recv()
+                assert conn.close_code == 1000
+
+    run(body())
+
+
+def test_handler_exception_closes_with_1011(flavor: Flavor) -> None:
+    async def body() -> None:
+        async def handler(conn: Conn) -> None:
+            raise RuntimeError("handler bug")
+
+        async with flavor.serve(handler) as server:
+            async with flavor.connect(server.uri) as conn:
+                with pytest.raises(ConnectionClosedError) as raised:
+                    await conn.recv()
+                assert raised.value.rcvd is not None
+                assert raised.value.rcvd.code == 1011
+                assert conn.close_code == 1011
+
+    run(body())
+
+
+def test_close_is_idempotent_and_send_after_close_fails(flavor: Flavor) -> None:
+    async def body() -> None:
+        async with flavor.serve(wait) as server:
+            async with flavor.connect(server.uri) as conn:
+                await conn.close()
+                await conn.close()
+                await conn.close(1001, "ignored")
+                assert conn.close_code == 1000
+                with pytest.raises(ConnectionClosedOK):
+                    await conn.send("too late")
+                with pytest.raises(ConnectionClosedOK):
+                    await conn.recv()
+
+    run(body())
+
+
+def test_close_with_error_code_ends_iteration_with_error(flavor: Flavor) -> None:
+    async def body() -> None:
+        async def handler(conn: Conn) -> None:
+            await conn.send("first")
+            await conn.close(4000, "application error")
+
+        async with flavor.serve(handler) as server:
+            async with flavor.connect(server.uri) as conn:
+                received = []
+                with pytest.raises(ConnectionClosedError) as raised:
+                    async for message in conn.messages():
+                        received.append(message)
+                assert received == ["first"]
+                assert raised.value.rcvd is not None
+                assert raised.value.rcvd.code == 4000
+                assert raised.value.rcvd.reason == "application error"
+
+    run(body())
+
+
+def test_wait_closed_returns_when_peer_closes(flavor: Flavor) -> None:
+    async def body() -> None:
+        async def handler(conn: Conn) -> None:
+            await conn.close()
+
+        async with flavor.serve(handler) as server:
+            async with flavor.connect(server.uri) as conn:
+                await conn.wait_closed()
+                assert conn.close_code == 1000
+
+    run(body())
+
+
+def test_abrupt_client_disconnect(flavor: Flavor) -> None:
+    async def body() -> None:
+        outcome: asyncio.Queue[BaseException] = asyncio.Queue()
+
+        async def handler(conn: Conn) -> None:
+            try:
+                await conn.recv()
+            except BaseException as exc:
+                await outcome.put(exc)
+                raise
+
+        async with flavor.serve(handler) as server:
+            async with flavor.connect(server.uri) as conn:
+                raw = conn.raw
+                transport = getattr(raw, "transport", None)
+                if transport is not None:
+                    transport.abort()
+                else:
+                    raw.socket.shutdown(socket.SHUT_RDWR)
+                exc = await asyncio.wait_for(outcome.get(), 5)
+                assert isinstance(exc, ConnectionClosedError)
+                assert exc.rcvd is None
+
+    run(body())
+
+
+def test_server_close_closes_connections_with_1001(flavor: Flavor) -> None:
+    async def body() -> None:
+        async with flavor.serve(wait) as server:
+            async with flavor.connect(server.uri) as conn:
+                await server.close()
+                with pytest.raises(ConnectionClosedOK):
+                    await conn.recv()
+                assert conn.close_code == 1001
+
+    run(body())
