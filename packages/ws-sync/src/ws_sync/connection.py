@@ -14,7 +14,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
 
 from ws_frames.exceptions import (
     ConcurrencyError,
@@ -49,6 +49,9 @@ OP_TEXT = Opcode.TEXT
 OP_BINARY = Opcode.BINARY
 OP_CONT = Opcode.CONT
 OP_PONG = Opcode.PONG
+
+# isinstance() checks against BytesLike.
+BYTES_LIKE = (bytes, bytearray, memoryview)
 
 
 class Connection:
@@ -355,7 +358,7 @@ class Connection:
                 else:
                     self.protocol.send_text(message.encode())
 
-        elif isinstance(message, BytesLike):
+        elif isinstance(message, BYTES_LIKE):
             with self.send_context():
                 if self.send_in_progress:
                     raise ConcurrencyError(
@@ -383,17 +386,23 @@ class Connection:
             # An empty iterable sends nothing, like an empty for loop.
             return
 
-        encode: bool
         if isinstance(chunk, str):
             encode = True
-            chunk_type: type[Any] = str
-        elif isinstance(chunk, BytesLike):
+        elif isinstance(chunk, BYTES_LIKE):
             encode = False
-            chunk_type = BytesLike  # type: ignore[assignment]
         else:
             raise TypeError("iterable must contain bytes or str")
         if text is None:
             text = encode
+
+        def to_bytes(chunk: DataLike) -> BytesLike:
+            if encode:
+                if not isinstance(chunk, str):
+                    raise TypeError("iterable must contain uniform types")
+                return chunk.encode()
+            if not isinstance(chunk, BYTES_LIKE):
+                raise TypeError("iterable must contain uniform types")
+            return chunk
 
         with self.send_context():
             if self.send_in_progress:
@@ -401,40 +410,32 @@ class Connection:
                     "cannot call send while another thread is already running send"
                 )
             self.send_in_progress = True
-            data = chunk.encode() if encode else chunk  # type: ignore[union-attr]
             if text:
-                self.protocol.send_text(data, fin=False)
+                self.protocol.send_text(to_bytes(chunk), fin=False)
             else:
-                self.protocol.send_binary(data, fin=False)
+                self.protocol.send_binary(to_bytes(chunk), fin=False)
 
         try:
             for chunk in chunks:
-                if not isinstance(chunk, chunk_type):
-                    raise TypeError("iterable must contain uniform types")
+                data = to_bytes(chunk)
                 with self.send_context():
-                    data = chunk.encode() if encode else chunk  # type: ignore[union-attr]
                     self.protocol.send_continuation(data, fin=False)
             with self.send_context():
                 self.protocol.send_continuation(b"", fin=True)
                 self.send_in_progress = False
-        except TypeError:
-            # The message can't be completed: the connection is unusable.
-            with self.send_context():
-                self.send_in_progress = False
-                self.protocol.fail(
-                    CloseCode.INTERNAL_ERROR, "error in fragmented message"
-                )
-            raise
         except ConnectionClosed:
             self.send_in_progress = False
             raise
         except BaseException:
-            # An error in the caller's iterator leaves an incomplete message.
-            with self.send_context():
-                self.send_in_progress = False
-                self.protocol.fail(
-                    CloseCode.INTERNAL_ERROR, "error in fragmented message"
-                )
+            # The message can't be completed, because of an item of the wrong
+            # type or an error in the caller's iterator: the connection is
+            # unusable.
+            self.send_in_progress = False
+            with contextlib.suppress(ConnectionClosed):
+                with self.send_context():
+                    self.protocol.fail(
+                        CloseCode.INTERNAL_ERROR, "error in fragmented message"
+                    )
             raise
 
     def close(
@@ -499,7 +500,7 @@ class Connection:
                 waiting for its pong.
 
         """
-        if isinstance(data, BytesLike):
+        if isinstance(data, BYTES_LIKE):
             data = bytes(data)
         elif isinstance(data, str):
             data = data.encode()
@@ -531,7 +532,7 @@ class Connection:
             ConnectionClosed: When the connection is closed.
 
         """
-        if isinstance(data, BytesLike):
+        if isinstance(data, BYTES_LIKE):
             data = bytes(data)
         elif isinstance(data, str):
             data = data.encode()
@@ -841,7 +842,7 @@ class Connection:
                     f"{exc.reason} at position {exc.start}",
                 )
 
-    def raise_close_exc(self, original_exc: BaseException | None = None) -> Any:
+    def raise_close_exc(self, original_exc: BaseException | None = None) -> NoReturn:
         """Raise the exception that describes how the connection closed."""
         # close_exc is only available once the protocol state is CLOSED,
         # which the reading thread guarantees when it ends.

@@ -93,12 +93,12 @@ class Router:
             return self.redirect(connection, redirect.new_url)
         except NotFound:
             return self.not_found(connection)
-        connection.handler, connection.handler_kwargs = handler, kwargs
+        connection.handler, connection.handler_kwargs = handler, dict(kwargs)
         return None
 
     def handler(self, connection: ServerConnection) -> None:
         """Run the handler that :meth:`route_request` selected."""
-        return connection.handler(connection, **connection.handler_kwargs)
+        connection.handler(connection, **connection.handler_kwargs)
 
 
 def route(

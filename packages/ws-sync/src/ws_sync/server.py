@@ -563,7 +563,10 @@ def serve(
             kwargs.setdefault("family", socket.AF_UNIX)
             sock = socket.create_server(path, **kwargs)
         else:
-            sock = socket.create_server((host, port), **kwargs)  # type: ignore[arg-type]
+            # Like socketserver, an empty host binds every interface.
+            sock = socket.create_server(
+                (host if host is not None else "", port or 0), **kwargs
+            )
     elif path is not None:
         raise ValueError("path and sock arguments are incompatible")
 
@@ -850,7 +853,7 @@ def broadcast(
     if isinstance(message, str):
         data = message.encode()
         send_text = text is not False
-    elif isinstance(message, BytesLike):
+    elif isinstance(message, (bytes, bytearray, memoryview)):
         data = message
         send_text = text is True
     else:
