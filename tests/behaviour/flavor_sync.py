@@ -125,7 +125,10 @@ class SyncFlavor:
     @asynccontextmanager
     async def serve(self, handler: Handler, **kwargs: Any) -> AsyncIterator[SyncServer]:
         def raw_handler(connection: ServerConnection) -> None:
-            asyncio.run(handler(SyncConn(connection)))
+            async def main() -> None:
+                await handler(SyncConn(connection))
+
+            asyncio.run(main())
 
         secure = kwargs.get("ssl") is not None
         server = await asyncio.to_thread(serve, raw_handler, "127.0.0.1", 0, **kwargs)
