@@ -110,9 +110,117 @@ exit:
     return result;
 }
 
+PyDoc_STRVAR(serialize_frame_doc,
+"serialize_frame(head1, data, mask, /)\n"
+"--\n"
+"\n"
+"Serialize a frame: header, masking key if any, then the payload, masked\n"
+"with the key if any, in a single bytes object.\n"
+"\n"
+"Args:\n"
+"    head1: First byte of the frame: FIN, RSV1-3 and opcode.\n"
+"    data: Payload; any object supporting the buffer protocol.\n"
+"    mask: 4-bytes masking key, or None to send the payload unmasked.\n"
+"\n"
+"Raises:\n"
+"    ValueError: If ``head1`` isn't a byte or ``mask`` doesn't contain 4 bytes.\n");
+
+static PyObject *
+serialize_frame(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_buffer data, mask;
+    PyObject *result = NULL;
+    long head1;
+    int masked;
+    unsigned char header[14];
+    Py_ssize_t header_size;
+
+    if (nargs != 3) {
+        PyErr_Format(PyExc_TypeError,
+                     "serialize_frame() takes exactly 3 arguments (%zd given)",
+                     nargs);
+        return NULL;
+    }
+    head1 = PyLong_AsLong(args[0]);
+    if (head1 == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (head1 < 0 || head1 > 255) {
+        PyErr_SetString(PyExc_ValueError, "head1 must be in range(256)");
+        return NULL;
+    }
+    masked = args[2] != Py_None;
+    if (PyObject_GetBuffer(args[1], &data, PyBUF_SIMPLE) == -1) {
+        return NULL;
+    }
+    if (masked) {
+        if (PyObject_GetBuffer(args[2], &mask, PyBUF_SIMPLE) == -1) {
+            PyBuffer_Release(&data);
+            return NULL;
+        }
+        if (mask.len != 4) {
+            PyErr_SetString(PyExc_ValueError, "mask must contain 4 bytes");
+            goto exit;
+        }
+    }
+
+    /* RFC 6455, 5.2: the length is encoded on the minimal number of bytes. */
+    header[0] = (unsigned char)head1;
+    if (data.len < 126) {
+        header[1] = (unsigned char)data.len;
+        header_size = 2;
+    }
+    else if (data.len < 65536) {
+        header[1] = 126;
+        header[2] = (unsigned char)(data.len >> 8);
+        header[3] = (unsigned char)data.len;
+        header_size = 4;
+    }
+    else {
+        uint64_t length = (uint64_t)data.len;
+        header[1] = 127;
+        for (int i = 0; i < 8; i++) {
+            header[2 + i] = (unsigned char)(length >> (56 - 8 * i));
+        }
+        header_size = 10;
+    }
+    if (masked) {
+        header[1] |= 0x80;
+        memcpy(header + header_size, mask.buf, 4);
+        header_size += 4;
+    }
+
+    result = PyBytes_FromStringAndSize(NULL, header_size + data.len);
+    if (result == NULL) {
+        goto exit;
+    }
+    {
+        unsigned char *output = (unsigned char *)PyBytes_AS_STRING(result);
+        memcpy(output, header, header_size);
+        if (data.len > 0) {
+            if (masked) {
+                xor_mask((const unsigned char *)data.buf, output + header_size,
+                         data.len, (const unsigned char *)mask.buf);
+            }
+            else {
+                memcpy(output + header_size, data.buf, data.len);
+            }
+        }
+    }
+
+exit:
+    if (masked) {
+        PyBuffer_Release(&mask);
+    }
+    PyBuffer_Release(&data);
+    return result;
+}
+
 static PyMethodDef speedups_methods[] = {
     {"apply_mask", (PyCFunction)(void (*)(void))apply_mask, METH_FASTCALL,
      apply_mask_doc},
+    {"serialize_frame", (PyCFunction)(void (*)(void))serialize_frame,
+     METH_FASTCALL, serialize_frame_doc},
     {NULL, NULL, 0, NULL},
 };
 

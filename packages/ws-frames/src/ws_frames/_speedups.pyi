@@ -1,3 +1,6 @@
 from ws_frames.typing import BytesLike
 
 def apply_mask(data: BytesLike, mask: bytes | bytearray) -> bytes: ...
+def serialize_frame(
+    head1: int, data: BytesLike, mask: bytes | bytearray | None
+) -> bytes: ...

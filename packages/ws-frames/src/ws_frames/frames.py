@@ -183,27 +183,9 @@ def _hex(data: BytesLike) -> str:
     return bytes(data).hex(" ")
 
 
-# Header layouts for the three encodings of the payload length (section 5.2).
-_pack_medium = struct.Struct("!BBH").pack
-_pack_large = struct.Struct("!BBQ").pack
+# Extended payload lengths (RFC 6455, section 5.2).
 _unpack_medium = struct.Struct("!H").unpack
 _unpack_large = struct.Struct("!Q").unpack
-
-
-def encode_header(head1: int, length: int, masked: bool) -> bytes:
-    """
-    Encode the first bytes of a frame, up to and excluding the masking key.
-
-    RFC 6455, section 5.2: the length is encoded on the minimal number of
-    bytes.
-
-    """
-    head2 = 0x80 if masked else 0
-    if length < 126:
-        return bytes((head1, head2 | length))
-    if length < 65536:
-        return _pack_medium(head1, head2 | 126, length)
-    return _pack_large(head1, head2 | 127, length)
 
 
 @dataclasses.dataclass
@@ -384,21 +366,19 @@ class Frame:
         if extensions:
             for extension in extensions:
                 frame = extension.encode(frame)
-        head1 = (
-            (0x80 if frame.fin else 0)
-            | (0x40 if frame.rsv1 else 0)
-            | (0x20 if frame.rsv2 else 0)
-            | (0x10 if frame.rsv3 else 0)
-            | frame.opcode
-        )
-        header = encode_header(head1, len(frame.data), mask)
-        if mask:
-            # RFC 6455, section 5.3: a fresh, unpredictable key for each frame.
-            mask_bytes = utils.generate_mask()
-            return b"".join(
-                (header, mask_bytes, utils.apply_mask(frame.data, mask_bytes))
+        head1: int = frame.opcode
+        if frame.fin:
+            head1 |= 0x80
+        if frame.rsv1 or frame.rsv2 or frame.rsv3:
+            head1 |= (
+                (0x40 if frame.rsv1 else 0)
+                | (0x20 if frame.rsv2 else 0)
+                | (0x10 if frame.rsv3 else 0)
             )
-        return b"".join((header, frame.data))
+        # RFC 6455, section 5.3: a fresh, unpredictable key for each frame.
+        return utils.serialize_frame(
+            head1, frame.data, utils.generate_mask() if mask else None
+        )
 
     def check(self) -> None:
         """
@@ -410,7 +390,7 @@ class Frame:
         """
         if self.rsv1 or self.rsv2 or self.rsv3:
             raise ProtocolError("reserved bits must be 0")
-        if self.opcode in CTRL_OPCODES:
+        if self.opcode >= 8:  # control frame
             if len(self.data) > 125:
                 raise ProtocolError("control frame too long")
             if not self.fin:

@@ -118,7 +118,7 @@ def check_utf8_tail(pending: bytes) -> None:
 
 def is_ascii(data: BytesLike) -> bool:
     """Tell whether data is ASCII, which is valid UTF-8, at C speed."""
-    if isinstance(data, memoryview):
+    if type(data) is memoryview:
         data = data.tobytes()
     return data.isascii()
 
@@ -241,6 +241,8 @@ class Protocol:
         self.send_text_decoder: codecs.IncrementalDecoder | None = None
 
         # Parser state.
+        self.direct_parser: Generator[None] | None = None
+        self.direct_data: bytes | None = None
         self.reader = StreamReader()
         self.events: list[Event] = []
         self.writes: list[bytes] = []
@@ -366,7 +368,16 @@ class Protocol:
             EOFError: If :meth:`receive_eof` was called earlier.
 
         """
-        self.reader.feed_data(data)
+        reader = self.reader
+        if (
+            self.direct_parser is self.parser
+            and type(data) is bytes
+            and not reader.buffer
+            and not reader.eof
+        ):
+            self.direct_data = data
+        else:
+            reader.feed_data(data)
         next(self.parser)
 
     def receive_eof(self) -> None:
@@ -679,8 +690,8 @@ class Protocol:
 
         This is a generator-based coroutine; :meth:`receive_data` and
         :meth:`receive_eof` resume it once. Each time, it decodes every
-        complete frame in :attr:`reader` with :meth:`parse_buffer`, then
-        yields to wait for more data.
+        complete frame received with :meth:`parse_frames`, then yields to
+        wait for more data.
 
         A peer error never raises out of it: :meth:`fail` closes the
         connection with the matching close code and :attr:`parser_exc` keeps
@@ -690,14 +701,17 @@ class Protocol:
         reader = self.reader
         try:
             while True:
-                if reader.buffer:
-                    if not self.parse_buffer():
+                buffer = reader.buffer
+                if buffer:
+                    consumed = self.parse_frames(buffer)
+                    if consumed is None:
                         # After receiving a close frame, recv_frame() replaced
                         # parse() by discard(). This generator is abandoned.
                         break
-                    if reader.buffer and reader.eof:
+                    del buffer[:consumed]
+                    if buffer and reader.eof:
                         raise EOFError(
-                            f"stream ends after {len(reader.buffer)} bytes, "
+                            f"stream ends after {len(buffer)} bytes, "
                             "before the end of the frame"
                         )
                 elif reader.eof:
@@ -707,7 +721,21 @@ class Protocol:
                     # before reaching EOF, so the connection wasn't closed
                     # cleanly when execution reaches this point.
                     raise EOFError("unexpected end of stream")
+
+                # While this generator waits here with an empty buffer,
+                # receive_data() hands it the bytes received instead of
+                # copying them to the buffer.
+                self.direct_parser = self.parser
                 yield
+                self.direct_parser = None
+                data = self.direct_data
+                if data is not None:
+                    self.direct_data = None
+                    consumed = self.parse_frames(data)
+                    if consumed is None:
+                        break
+                    if consumed < len(data):
+                        reader.buffer += memoryview(data)[consumed:]
 
         except ProtocolError as exc:
             self.fail(CloseCode.PROTOCOL_ERROR, str(exc))
@@ -748,18 +776,19 @@ class Protocol:
         yield
         raise AssertionError("parse() shouldn't step after error")
 
-    def parse_buffer(self) -> bool:
+    def parse_frames(self, data: bytes | bytearray) -> int | None:
         """
-        Decode every complete frame in the buffer of :attr:`reader`.
+        Decode and process every complete frame in ``data``.
 
-        Frames are decoded at offsets into the buffer, which is trimmed once
-        at the end; each payload is copied once, when it is unmasked or taken
-        out of the buffer. Limits are checked as soon as the header of a frame
-        is there, before its payload is buffered.
+        Frames are decoded at offsets into ``data``, without generators; each
+        payload is copied once, when it is unmasked or taken out of ``data``.
+        Limits are checked as soon as the header of a frame is there, before
+        its payload is buffered.
 
         Returns:
-            :obj:`False` if receiving a frame replaced the parser, for example
-            after a close frame; then the rest of the buffer is discarded.
+            How many bytes were consumed, or :obj:`None` if processing a frame
+            replaced the parser, for example a close frame; then the rest of
+            the data is to be discarded.
 
         Raises:
             ProtocolError: If a frame breaks the protocol.
@@ -767,112 +796,126 @@ class Protocol:
             UnicodeDecodeError: If a text message isn't valid UTF-8.
 
         """
-        reader = self.reader
-        buffer = reader.buffer
-        # Frames handlers may replace the parser by discard(), which empties
-        # reader.buffer; give it a fresh buffer, since the view below keeps
-        # this one from being resized.
-        reader.buffer = bytearray()
         parser = self.parser
-        view = memoryview(buffer)
+        masked = self.side is SERVER
+        mask_bit = 0x80 if masked else 0
+        extensions = self.extensions
+        apply_mask = utils.apply_mask
+        recv_frame = self.recv_frame
+        shortcut = type(self).recv_frame is Protocol.recv_frame
+        events = self.events
+        is_bytes = type(data) is bytes
         position = 0
-        try:
-            end = len(buffer)
-            masked = self.side is SERVER
-            mask_bit = 0x80 if masked else 0
-            extensions = self.extensions
-            apply_mask = utils.apply_mask
-            recv_frame = self.recv_frame
-            while end - position >= 2:
-                head1 = buffer[position]
-                head2 = buffer[position + 1]
-                opcode = OPCODES[head1 & 0x0F]
-                if opcode is None:
-                    raise ProtocolError(f"invalid opcode: {head1 & 0x0F}")
-                if head2 & 0x80 != mask_bit:
-                    raise ProtocolError("incorrect masking")
-                if head1 & 0x70 and not extensions:
-                    raise ProtocolError("reserved bits must be 0")
-                length = head2 & 0x7F
-                start = position + 2
-                if length >= 126:
-                    if length == 126:
-                        if end - start < 2:
-                            break
-                        length = buffer[start] << 8 | buffer[start + 1]
-                        start += 2
-                        if length < 126:
-                            raise ProtocolError(
-                                "payload length not encoded "
-                                "on the minimal number of bytes"
-                            )
-                    else:
-                        if end - start < 8:
-                            break
-                        length = int.from_bytes(view[start : start + 8], "big")
-                        start += 8
-                        if length >= 1 << 63:
-                            raise ProtocolError(
-                                "most significant bit of payload length must be 0"
-                            )
-                        if length < 65536:
-                            raise ProtocolError(
-                                "payload length not encoded "
-                                "on the minimal number of bytes"
-                            )
-                if opcode >= 8:
-                    # 5.5. Control Frames
-                    if length > 125:
-                        raise ProtocolError("control frame too long")
-                    if not head1 & 0x80:
-                        raise ProtocolError("fragmented control frame")
-                    max_size = None
+        end = len(data)
+        while end - position >= 2:
+            head1 = data[position]
+            head2 = data[position + 1]
+            opcode = OPCODES[head1 & 0x0F]
+            if opcode is None:
+                raise ProtocolError(f"invalid opcode: {head1 & 0x0F}")
+            if head2 & 0x80 != mask_bit:
+                raise ProtocolError("incorrect masking")
+            if head1 & 0x70 and not extensions:
+                raise ProtocolError("reserved bits must be 0")
+            length = head2 & 0x7F
+            start = position + 2
+            if length >= 126:
+                if length == 126:
+                    if end - start < 2:
+                        break
+                    length = data[start] << 8 | data[start + 1]
+                    start += 2
+                    if length < 126:
+                        raise ProtocolError(
+                            "payload length not encoded on the minimal number of bytes"
+                        )
                 else:
-                    max_size = self.max_message_size
-                    if (
-                        self.current_size is not None
-                        or self.max_fragment_size is not None
-                    ):
-                        max_size = self.frame_size_limit()
-                    if max_size is not None and length > max_size:
-                        raise PayloadTooBig(length, max_size)
-                if masked:
-                    start += 4
-                stop = start + length
-                if stop > end:
-                    break
-                if masked:
-                    data = apply_mask(view[start:stop], buffer[start - 4 : start])
-                else:
-                    data = bytes(view[start:stop])
-                position = stop
+                    if end - start < 8:
+                        break
+                    length = int.from_bytes(data[start : start + 8], "big")
+                    start += 8
+                    if length >= 1 << 63:
+                        raise ProtocolError(
+                            "most significant bit of payload length must be 0"
+                        )
+                    if length < 65536:
+                        raise ProtocolError(
+                            "payload length not encoded on the minimal number of bytes"
+                        )
+            if opcode >= 8:
+                # 5.5. Control Frames
+                if length > 125:
+                    raise ProtocolError("control frame too long")
+                if not head1 & 0x80:
+                    raise ProtocolError("fragmented control frame")
+                max_size = None
+            else:
+                max_size = self.max_message_size
+                if self.current_size is not None or self.max_fragment_size is not None:
+                    max_size = self.frame_size_limit()
+                if max_size is not None and length > max_size:
+                    raise PayloadTooBig(length, max_size)
+            if masked:
+                start += 4
+            stop = start + length
+            if stop > end:
+                break
 
+            payload: bytes
+            if length < 1024 and is_bytes:
+                # Slicing small payloads is cheaper than making a view.
+                if masked:
+                    payload = apply_mask(data[start:stop], data[start - 4 : start])
+                else:
+                    payload = data[start:stop]  # type: ignore[assignment]
+            else:
+                # The view is released at once: processing the frame may
+                # resize the buffer.
+                with memoryview(data) as view:
+                    if masked:
+                        payload = apply_mask(view[start:stop], data[start - 4 : start])
+                    else:
+                        payload = view[start:stop].tobytes()
+            position = stop
+
+            if head1 & 0xF0 == 0x80:
+                # Final frame without reserved bits: the defaults fit, and
+                # passing fewer arguments is faster.
+                frame = Frame(opcode, payload)
+            else:
                 frame = Frame(
                     opcode,
-                    data,
+                    payload,
                     True if head1 & 0x80 else False,
                     True if head1 & 0x40 else False,
                     True if head1 & 0x20 else False,
                     True if head1 & 0x10 else False,
                 )
-                if extensions:
-                    for extension in reversed(extensions):
-                        frame = extension.decode(frame, max_size=max_size)
-                    frame.check()
+            if extensions:
+                for extension in reversed(extensions):
+                    frame = extension.decode(frame, max_size=max_size)
+                frame.check()
 
-                if self.debug:
-                    self.logger.debug("< %s", frame)
+            if self.debug:
+                self.logger.debug("< %s", frame)
 
-                recv_frame(frame)
-                if self.parser is not parser:
-                    return False
-            return True
-        finally:
-            view.release()
-            if self.parser is parser:
-                del buffer[:position]
-                buffer += reader.buffer
-                reader.buffer = buffer
+            # Shortcut for the most common frame, a whole message in a single
+            # frame, with the same outcome as recv_frame().
+            if (
+                shortcut
+                and opcode is not OP_CONT
+                and opcode < 8
+                and frame.fin
+                and self.current_size is None
+                and (opcode is OP_BINARY or is_ascii(frame.data))
+            ):
+                events.append(frame)
+                continue
+
+            recv_frame(frame)
+            if self.parser is not parser:
+                return None
+        return position
 
     def frame_size_limit(self) -> int | None:
         """

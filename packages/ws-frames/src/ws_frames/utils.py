@@ -10,6 +10,7 @@ otherwise; :data:`SPEEDUPS` tells which one is in use.
 from __future__ import annotations
 
 import base64
+import collections
 import hashlib
 import os
 import sys
@@ -55,15 +56,33 @@ def accept_key(key: str) -> str:
     return base64.b64encode(digest).decode()
 
 
+# Masking keys are drawn from the operating system by batches because a system
+# call per frame would cost more than serializing a small frame. A deque is
+# safe to share between threads: each key is handed out once.
+_masks: collections.deque[bytes] = collections.deque()
+
+MASKS_PER_BATCH = 256
+
+
 def generate_mask() -> bytes:
     """
     Generate a masking key for a frame sent by a client.
 
     RFC 6455, section 5.3: the key must be unpredictable, so it comes from the
-    operating system's strong source of entropy.
+    operating system's strong source of entropy, and each key is used once.
 
     """
-    return os.urandom(4)
+    try:
+        return _masks.popleft()
+    except IndexError:
+        batch = os.urandom(4 * MASKS_PER_BATCH)
+        _masks.extend([batch[i : i + 4] for i in range(4, len(batch), 4)])
+        return batch[:4]
+
+
+if hasattr(os, "register_at_fork"):  # pragma: no branch
+    # A child process must not reuse the keys that its parent may use too.
+    os.register_at_fork(after_in_child=_masks.clear)
 
 
 def py_apply_mask(data: BytesLike, mask: bytes | bytearray) -> bytes:
@@ -92,17 +111,55 @@ def py_apply_mask(data: BytesLike, mask: bytes | bytearray) -> bytes:
     return masked.to_bytes(size, sys.byteorder)
 
 
+def py_serialize_frame(
+    head1: int, data: BytesLike, mask: bytes | bytearray | None
+) -> bytes:
+    """
+    Serialize a frame, in pure Python.
+
+    RFC 6455, section 5.2: the length is encoded on the minimal number of
+    bytes.
+
+    Args:
+        head1: First byte of the frame: FIN, RSV1-3 and opcode.
+        data: Payload.
+        mask: 4-bytes masking key, or :obj:`None` to send the payload unmasked.
+
+    Raises:
+        ValueError: If ``head1`` isn't a byte or ``mask`` doesn't contain 4 bytes.
+
+    """
+    if not 0 <= head1 < 256:
+        raise ValueError("head1 must be in range(256)")
+    length = len(data)
+    head2 = 0 if mask is None else 0x80
+    if length < 126:
+        header = bytes((head1, head2 | length))
+    elif length < 65536:
+        header = bytes((head1, head2 | 126)) + length.to_bytes(2, "big")
+    else:
+        header = bytes((head1, head2 | 127)) + length.to_bytes(8, "big")
+    if mask is None:
+        return b"".join((header, data))
+    return b"".join((header, mask, py_apply_mask(data, mask)))
+
+
 SPEEDUPS: bool
-"""Whether :func:`apply_mask` runs the compiled implementation."""
+"""Whether :func:`apply_mask` and :func:`serialize_frame` run compiled code."""
 
 try:
-    from ._speedups import apply_mask as c_apply_mask
+    from ._speedups import (
+        apply_mask as c_apply_mask,
+        serialize_frame as c_serialize_frame,
+    )
 except ImportError:  # pragma: no cover - depends on how the package was built
     SPEEDUPS = False
     apply_mask = py_apply_mask
+    serialize_frame = py_serialize_frame
 else:  # pragma: no cover - depends on how the package was built
     SPEEDUPS = True
     apply_mask = c_apply_mask
+    serialize_frame = c_serialize_frame
 
 
 def get_socket_name(sock: socket.socket) -> str:

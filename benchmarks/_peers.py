@@ -1,0 +1,74 @@
+"""
+Peers for benchmarks: other implementations, each in its own virtual environment.
+
+websockets has the same import name as our meta-package, so it can't share an
+environment with this project; every peer gets a virtual environment under
+``.bench/`` at the root of the repository, created on first use with ``uv``
+when it's available and with ``venv`` and ``pip`` otherwise.
+
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / ".bench"
+
+PEERS: dict[str, list[str]] = {
+    "ws17": ["websockets==17.*"],
+    "wsproto": ["wsproto>=1.2"],
+}
+"""Requirements of each peer, by name of its virtual environment."""
+
+
+def python_of(venv: Path) -> Path:
+    """Path of the interpreter of a virtual environment."""
+    if sys.platform == "win32":  # pragma: no cover
+        return venv / "Scripts" / "python.exe"
+    return venv / "bin" / "python"
+
+
+def ensure_peer(name: str) -> Path:
+    """
+    Create the virtual environment of a peer if needed.
+
+    Returns:
+        Path of its interpreter.
+
+    """
+    venv = BENCH / name
+    python = python_of(venv)
+    if python.exists():
+        return python
+    requirements = PEERS[name]
+    uv = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
+    if uv is not None:
+        subprocess.run([uv, "venv", "-q", str(venv)], check=True)
+        subprocess.run(
+            [uv, "pip", "install", "-q", "--python", str(python), *requirements],
+            check=True,
+        )
+    else:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", *requirements], check=True
+        )
+    return python
+
+
+def run_json(python: Path | str, script: Path, *args: str) -> Any:
+    """Run a script with an interpreter and decode the JSON it prints."""
+    result = subprocess.run(
+        [str(python), str(script), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(result.stdout)

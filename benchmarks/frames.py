@@ -1,0 +1,253 @@
+"""
+Sans-I/O framing speed: ws_frames against websockets 17.x and wsproto.
+
+Every implementation runs the same workloads in its own interpreter, in the
+same run of this script:
+
+* parse 100k small masked frames (server side), fed one frame per
+  ``receive_data`` call and in 64 KiB reads, then ``events_received``;
+* parse 1k masked 64 KiB frames, one frame per ``receive_data`` call;
+* serialize the same frames (client side, masked): ``send_*`` then
+  ``data_to_send``.
+
+Each figure is the best of several repetitions in several rounds, in frames
+per second; rounds alternate between implementations.
+
+    python benchmarks/frames.py [--repeat N] [--rounds N] [--quick]
+
+websockets 17.x and wsproto run in virtual environments under ``.bench/``
+(see ``benchmarks/_peers.py``), created on first use.
+
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+SMALL_PAYLOAD = b"0123456789abcdef0123456789abcdef"  # 32 bytes of text
+LARGE_PAYLOAD = bytes(range(256)) * 256  # 64 KiB
+MASK = b"\x12\x34\x56\x78"
+READ_SIZE = 65536
+
+
+def masked_frame(opcode: int, payload: bytes) -> bytes:
+    """Build a masked frame with the standard library only."""
+    length = len(payload)
+    if length < 126:
+        header = bytes([0x80 | opcode, 0x80 | length])
+    elif length < 65536:
+        header = bytes([0x80 | opcode, 0x80 | 126]) + length.to_bytes(2, "big")
+    else:
+        header = bytes([0x80 | opcode, 0x80 | 127]) + length.to_bytes(8, "big")
+    masked = bytes(b ^ MASK[i % 4] for i, b in enumerate(payload))
+    return header + MASK + masked
+
+
+def workloads(count_small: int, count_large: int) -> dict[str, tuple[list[bytes], int]]:
+    small = masked_frame(0x1, SMALL_PAYLOAD)
+    large = masked_frame(0x2, LARGE_PAYLOAD)
+    stream = small * count_small
+    reads = [stream[i : i + READ_SIZE] for i in range(0, len(stream), READ_SIZE)]
+    return {
+        "parse small, 1 frame/read": ([small] * count_small, count_small),
+        "parse small, 64 KiB reads": (reads, count_small),
+        "parse 64 KiB, 1 frame/read": ([large] * count_large, count_large),
+    }
+
+
+# Workers: each runs in the interpreter of one implementation and imports
+# only that implementation.
+
+
+def parser_ws_frames() -> Callable[[list[bytes]], int]:
+    from ws_frames.protocol import SERVER, Protocol
+
+    def parse(chunks: list[bytes]) -> int:
+        protocol = Protocol(SERVER, max_size=None)
+        received = 0
+        for chunk in chunks:
+            protocol.receive_data(chunk)
+            received += len(protocol.events_received())
+        return received
+
+    return parse
+
+
+def parser_websockets() -> Callable[[list[bytes]], int]:
+    # Imported by name: the websockets of this interpreter is the incumbent,
+    # not the meta-package that type checkers see.
+    module = importlib.import_module("websockets.protocol")
+    Protocol, SERVER = module.Protocol, module.SERVER
+
+    def parse(chunks: list[bytes]) -> int:
+        protocol = Protocol(SERVER, max_size=None)
+        received = 0
+        for chunk in chunks:
+            protocol.receive_data(chunk)
+            received += len(protocol.events_received())
+        return received
+
+    return parse
+
+
+def parser_wsproto() -> Callable[[list[bytes]], int]:
+    from wsproto.connection import Connection, ConnectionType
+
+    def parse(chunks: list[bytes]) -> int:
+        connection = Connection(ConnectionType.SERVER)
+        received = 0
+        for chunk in chunks:
+            connection.receive_data(chunk)
+            # wsproto splits a frame that straddles two reads in two events.
+            for event in connection.events():
+                if getattr(event, "message_finished", True):
+                    received += 1
+        return received
+
+    return parse
+
+
+def sender_ws_frames() -> Callable[[bytes, bool, int], int]:
+    from ws_frames.protocol import CLIENT, Protocol
+
+    def send(payload: bytes, text: bool, count: int) -> int:
+        protocol = Protocol(CLIENT)
+        send = protocol.send_text if text else protocol.send_binary
+        sent = 0
+        for _ in range(count):
+            send(payload)
+            sent += len(protocol.data_to_send())
+        return sent
+
+    return send
+
+
+def sender_websockets() -> Callable[[bytes, bool, int], int]:
+    module = importlib.import_module("websockets.protocol")
+    Protocol, CLIENT = module.Protocol, module.CLIENT
+
+    def send(payload: bytes, text: bool, count: int) -> int:
+        protocol = Protocol(CLIENT)
+        send = protocol.send_text if text else protocol.send_binary
+        sent = 0
+        for _ in range(count):
+            send(payload)
+            sent += len(protocol.data_to_send())
+        return sent
+
+    return send
+
+
+def sender_wsproto() -> Callable[[bytes, bool, int], int]:
+    from wsproto.connection import Connection, ConnectionType
+    from wsproto.events import BytesMessage, TextMessage
+
+    def send(payload: bytes, text: bool, count: int) -> int:
+        connection = Connection(ConnectionType.CLIENT)
+        sent = 0
+        message: TextMessage | BytesMessage
+        if text:
+            message = TextMessage(data=payload.decode())
+        else:
+            message = BytesMessage(data=payload)
+        for _ in range(count):
+            if connection.send(message):
+                sent += 1
+        return sent
+
+    return send
+
+
+WORKERS: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
+    "ws_frames": (parser_ws_frames, sender_ws_frames),
+    "websockets": (parser_websockets, sender_websockets),
+    "wsproto": (parser_wsproto, sender_wsproto),
+}
+
+
+def best_rate(run: Callable[[], int], expected: int, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        done = run()
+        elapsed = time.perf_counter() - start
+        assert done == expected, f"processed {done} frames, expected {expected}"
+        best = min(best, elapsed)
+    return expected / best
+
+
+def worker(name: str, repeat: int, count_small: int, count_large: int) -> None:
+    make_parser, make_sender = WORKERS[name]
+    parse = make_parser()
+    send = make_sender()
+    results: dict[str, float] = {}
+    for label, (chunks, expected) in workloads(count_small, count_large).items():
+        results[label] = best_rate(functools.partial(parse, chunks), expected, repeat)
+    results["serialize small"] = best_rate(
+        lambda: send(SMALL_PAYLOAD, True, count_small), count_small, repeat
+    )
+    results["serialize 64 KiB"] = best_rate(
+        lambda: send(LARGE_PAYLOAD, False, count_large), count_large, repeat
+    )
+    print(json.dumps(results))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions per round")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds per implementation"
+    )
+    parser.add_argument("--quick", action="store_true", help="10x fewer frames")
+    parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    count_small, count_large = (10_000, 100) if args.quick else (100_000, 1_000)
+
+    if args.worker is not None:
+        worker(args.worker, args.repeat, count_small, count_large)
+        return
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _peers import ensure_peer, run_json
+
+    script = Path(__file__).resolve()
+    options = ["--repeat", str(args.repeat)] + (["--quick"] if args.quick else [])
+    interpreters = {
+        "ws_frames": Path(sys.executable),
+        "websockets": ensure_peer("ws17"),
+        "wsproto": ensure_peer("wsproto"),
+    }
+    # Rounds alternate between implementations so that a slow spell of the
+    # machine doesn't penalize only one of them; the best round counts.
+    results: dict[str, dict[str, float]] = {name: {} for name in interpreters}
+    for _ in range(args.rounds):
+        for name, python in interpreters.items():
+            rates = run_json(python, script, "--worker", name, *options)
+            for label, rate in rates.items():
+                results[name][label] = max(rate, results[name].get(label, 0.0))
+
+    ours = results["ws_frames"]
+    print(
+        f"{'frames/s':<28}{'ws_frames':>12}{'websockets':>12}{'wsproto':>12}"
+        f"{'vs websockets':>15}{'vs wsproto':>12}"
+    )
+    for label, rate in ours.items():
+        ws = results["websockets"][label]
+        wp = results["wsproto"][label]
+        print(
+            f"{label:<28}{rate:>12,.0f}{ws:>12,.0f}{wp:>12,.0f}"
+            f"{rate / ws:>14.2f}x{rate / wp:>11.2f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()
