@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+
 CHECK_API = Path(__file__).resolve().parents[3] / "shared" / "api" / "check_api.py"
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+
 PROGRAM = textwrap.dedent(
     """
     from __future__ import annotations
