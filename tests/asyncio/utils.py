@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import Coroutine
 from typing import Any, TypeVar
+
+import trustme
 
 from ws_asyncio.compatibility import asyncio_timeout
 from ws_asyncio.connection import Connection
@@ -105,3 +108,35 @@ async def connection_and_raw_peer(
     reader, writer = await asyncio.open_connection(sock=peer_sock)
     peer_side = SERVER if side is CLIENT else CLIENT
     return connection, RawPeer(peer_side, reader, writer)
+
+
+def tls_contexts() -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """Server and client TLS contexts with a certificate made for the test."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost", "127.0.0.1", "::1")
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_context)
+    client_context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    ca.configure_trust(client_context)
+    return server_context, client_context
+
+
+def server_uri(server: Any, scheme: str = "ws") -> str:
+    host, port = server.sockets[0].getsockname()[:2]
+    return f"{scheme}://{host}:{port}"
+
+
+async def http_get(
+    uri: str, path: str = "/", headers: str = ""
+) -> tuple[int, str, bytes]:
+    """Plain HTTP/1.1 GET without upgrade; return status, headers, body."""
+    host, port = uri.split("//")[1].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{headers}\r\n".encode())
+        data = await reader.read()
+    finally:
+        writer.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, _, header_block = head.decode().partition("\r\n")
+    return int(status_line.split()[1]), header_block, body

@@ -226,6 +226,11 @@ class ServerConnection(Connection):
 
                 self.protocol.send_response(self.response)
 
+                # Frames that the client sent right after its request, without
+                # waiting for the response, are parsed once the state is OPEN.
+                for event in self.protocol.events_received():
+                    self.process_event(event)
+
         # handshake_exc is set when the request never came or couldn't be
         # parsed, when the protocol rejected it, and when a hook raised; it
         # isn't set when a hook answered with an HTTP response on purpose.
@@ -435,7 +440,7 @@ class Server:
             self.loop = asyncio.get_running_loop()
         return self.loop
 
-    def is_serving(self) -> bool:  # pragma: no cover
+    def is_serving(self) -> bool:
         """
         See :meth:`asyncio.Server.is_serving`.
 
@@ -795,6 +800,9 @@ def unix_serve(
 
 def is_credentials(credentials: Any) -> bool:
     """Tell whether ``credentials`` is a ``(username, password)`` pair of strings."""
+    # A two-character string would unpack into a pair.
+    if isinstance(credentials, str):
+        return False
     try:
         username, password = credentials
     except (TypeError, ValueError):
