@@ -47,8 +47,10 @@ __all__ = [
     "enable_client_permessage_deflate",
     "ServerPerMessageDeflateFactory",
     "enable_server_permessage_deflate",
-    "get_permessage_deflate",
 ]
+# get_permessage_deflate() is public too, for I/O layers, but stays out of
+# __all__ so that websockets.extensions.permessage_deflate, which re-exports
+# __all__, has exactly the documented names.
 
 _EMPTY_UNCOMPRESSED_BLOCK = b"\x00\x00\xff\xff"
 
