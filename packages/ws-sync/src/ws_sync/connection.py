@@ -152,6 +152,13 @@ class Connection:
 
         self.keepalive_thread: threading.Thread | None = None
 
+        # Addresses remain available after the socket is closed.
+        self._local_address: Any = self.socket.getsockname()
+        try:
+            self._remote_address: Any = self.socket.getpeername()
+        except OSError:  # pragma: no cover - the peer is already gone
+            self._remote_address = None
+
         # Exception raised while reading or writing, chained to ConnectionClosed.
         self.recv_exc: BaseException | None = None
 
@@ -174,7 +181,7 @@ class Connection:
         depends on the address family; see :meth:`~socket.socket.getsockname`.
 
         """
-        return self.socket.getsockname()
+        return self._local_address
 
     @property
     def remote_address(self) -> Any:
@@ -185,7 +192,7 @@ class Connection:
         depends on the address family; see :meth:`~socket.socket.getpeername`.
 
         """
-        return self.socket.getpeername()
+        return self._remote_address
 
     @property
     def state(self) -> State:
