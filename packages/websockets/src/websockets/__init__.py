@@ -129,6 +129,32 @@ _DEPRECATED_SOURCES = {
 assert sorted(name for names in _SOURCES.values() for name in names) == sorted(__all__)
 
 if typing.TYPE_CHECKING:
+    from .asyncio.client import (
+        ClientConnection as ClientConnection,
+        connect as connect,
+        unix_connect as unix_connect,
+    )
+    from .asyncio.router import (
+        Router as Router,
+        route as route,
+        unix_route as unix_route,
+    )
+    from .asyncio.server import (
+        Server as Server,
+        ServerConnection as ServerConnection,
+        basic_auth as basic_auth,
+        broadcast as broadcast,
+        serve as serve,
+        unix_serve as unix_serve,
+    )
+    from .client import (
+        ClientProtocol as ClientProtocol,
+    )
+    from .datastructures import (
+        Headers as Headers,
+        HeadersLike as HeadersLike,
+        MultipleValuesError as MultipleValuesError,
+    )
     from .exceptions import (
         ConcurrencyError as ConcurrencyError,
         ConnectionClosed as ConnectionClosed,
@@ -162,6 +188,24 @@ if typing.TYPE_CHECKING:
         StatusLineTooLong as StatusLineTooLong,
         TooManyHeaders as TooManyHeaders,
         WebSocketException as WebSocketException,
+    )
+    from .frames import (
+        Close as Close,
+        CloseCode as CloseCode,
+        Frame as Frame,
+        Opcode as Opcode,
+    )
+    from .http11 import (
+        Request as Request,
+        Response as Response,
+    )
+    from .protocol import (
+        Protocol as Protocol,
+        Side as Side,
+        State as State,
+    )
+    from .server import (
+        ServerProtocol as ServerProtocol,
     )
     from .typing import (
         Data as Data,

@@ -1,0 +1,33 @@
+"""Re-export of :mod:`ws_asyncio.legacy.server`."""
+
+from __future__ import annotations
+
+import warnings
+
+from ws_asyncio.legacy.server import (
+    HeadersLikeOrCallable as HeadersLikeOrCallable,
+    HTTPResponse as HTTPResponse,
+    Serve as Serve,
+    WebSocketServer as WebSocketServer,
+    WebSocketServerProtocol as WebSocketServerProtocol,
+    broadcast as broadcast,
+    remove_path_argument as remove_path_argument,
+    serve as serve,
+    unix_serve as unix_serve,
+)
+
+
+warnings.warn(  # deprecated in websockets 14.0 - 2024-11-09
+    "websockets.legacy is deprecated; "
+    "see the upgrade guide to the new asyncio implementation",
+    DeprecationWarning,
+    stacklevel=2,
+)
+
+__all__ = [
+    "broadcast",
+    "serve",
+    "unix_serve",
+    "WebSocketServerProtocol",
+    "WebSocketServer",
+]

@@ -1,0 +1,12 @@
+"""Re-export of :mod:`ws_sync.connection`."""
+
+from __future__ import annotations
+
+from ws_sync.connection import (
+    Connection as Connection,
+)
+
+
+__all__ = [
+    "Connection",
+]
