@@ -138,11 +138,44 @@ def test_attributes() -> None:
     assert ext.local_max_window_bits == 12
     assert ext.compress_settings == {"memLevel": 4}
     assert ext.decoder is None
-    assert ext.encoder is not None
+    assert ext.encoder is None
     assert ext.decode_cont_data is False
     assert ext.encode_cont_data is False
     assert ext.compress_next_message is True
     assert ext.compression_threshold == 0
+
+
+def test_lazy_compressor_and_decompressor() -> None:
+    sender, receiver = extension(), extension()
+    assert sender.encoder is None and receiver.decoder is None
+    frame = sender.encode(Frame(OP_TEXT, b"Hello"))
+    encoder = sender.encoder
+    assert encoder is not None and sender.decoder is None
+    receiver.decode(frame)
+    decoder = receiver.decoder
+    assert decoder is not None and receiver.encoder is None
+    # With context takeover, they last for the whole connection.
+    receiver.decode(sender.encode(Frame(OP_TEXT, b"Hello")))
+    assert sender.encoder is encoder and receiver.decoder is decoder
+    # Uncompressed messages don't create them.
+    assert receiver.decode(Frame(OP_TEXT, b"Hello")).data == b"Hello"
+    assert receiver.encoder is None
+
+
+def test_receiving_only_holds_no_compressor() -> None:
+    sender = extension(compress_settings={"memLevel": 9})
+    frames = [sender.encode(Frame(OP_BINARY, bytes(range(256)) * 64)) for _ in range(2)]
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        receiver = extension(compress_settings={"memLevel": 9})
+        for frame in frames:
+            receiver.decode(frame)
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # A 15-bit decompressor, about 39 KiB; a compressor would add 390 KiB.
+    assert after - before < 64 * 1024
 
 
 def test_default_compress_settings() -> None:
@@ -786,6 +819,21 @@ def test_client_factory_repr() -> None:
             ValueError,
             "set client_max_window_bits",
         ),
+        (
+            {"compress_settings": {"memLevel": 10}},
+            ValueError,
+            "invalid compress_settings: Invalid initialization option",
+        ),
+        (
+            {"compress_settings": {"speed": 1}},
+            TypeError,
+            "invalid compress_settings: .*speed",
+        ),
+        (
+            {"compress_settings": {"level": "max"}},
+            TypeError,
+            "invalid compress_settings",
+        ),
     ],
 )
 def test_client_factory_invalid(
@@ -1056,6 +1104,11 @@ def test_server_factory_repr() -> None:
             {"compress_settings": {"wbits": 10}},
             ValueError,
             "set server_max_window_bits",
+        ),
+        (
+            {"compress_settings": {"strategy": 42}},
+            ValueError,
+            "invalid compress_settings: Invalid initialization option",
         ),
         ({"require_client_max_window_bits": 1}, TypeError, "must be a bool"),
         (

@@ -80,7 +80,10 @@ def _check_window_bits(name: str, value: object) -> None:
 
 
 def _check_compress_settings(
-    compress_settings: dict[Any, Any] | None, window_bits_name: str
+    compress_settings: dict[Any, Any] | None,
+    window_bits_name: str,
+    *,
+    try_them: bool = False,
 ) -> dict[Any, Any]:
     if compress_settings is None:
         return {}
@@ -92,6 +95,13 @@ def _check_compress_settings(
         raise ValueError(
             f"compress_settings must not include wbits, set {window_bits_name} instead"
         )
+    if try_them:
+        # Compressors are created lazily, when a message is sent: report bad
+        # settings when they're configured rather than then.
+        try:
+            zlib.compressobj(wbits=-_MIN_COMPRESSOR_WINDOW_BITS, **compress_settings)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"invalid compress_settings: {exc}") from None
     return compress_settings
 
 
@@ -122,9 +132,11 @@ class PerMessageDeflate(Extension):
     Memory per connection, from the formulas of zlib's ``zconf.h``: the
     compressor holds ``2 ** (local_max_window_bits + 2) + 2 ** (memLevel + 9)``
     bytes plus about 6 KiB, the decompressor ``2 ** remote_max_window_bits``
-    bytes plus about 7 KiB. With ``local_no_context_takeover``, respectively
-    ``remote_no_context_takeover``, that memory is only held while a message
-    is compressed, respectively decompressed.
+    bytes plus about 7 KiB. Each is created for the first message that needs
+    it, so a direction without compressed messages costs nothing. With
+    ``local_no_context_takeover``, respectively ``remote_no_context_takeover``,
+    that memory is only held while a message is compressed, respectively
+    decompressed.
 
     """
 
@@ -171,20 +183,18 @@ class PerMessageDeflate(Extension):
         self._encoder_wbits = -local_max_window_bits
         self._can_compress = local_max_window_bits >= _MIN_COMPRESSOR_WINDOW_BITS
 
+        # The compressor and the decompressor are created for the first
+        # message that needs them: a connection that only receives, like most
+        # clients of a broadcasting server, never pays for a compressor.
+
         self.decoder: zlib._Decompress | None = None
-        """Decompressor; ``None`` while no message is being decompressed without
-        context takeover."""
-        if not remote_no_context_takeover:
-            self.decoder = zlib.decompressobj(wbits=self._decoder_wbits)
+        """Decompressor; ``None`` until the first compressed message arrives,
+        and between messages without context takeover."""
 
         self.encoder: zlib._Compress | None = None
-        """Compressor; ``None`` while no message is being compressed without
-        context takeover, or when zlib can't compress with the negotiated
-        window."""
-        if not local_no_context_takeover and self._can_compress:
-            self.encoder = zlib.compressobj(
-                wbits=self._encoder_wbits, **self.compress_settings
-            )
+        """Compressor; ``None`` until the first message is compressed, between
+        messages without context takeover, and when zlib can't compress with
+        the negotiated window."""
 
         self.decode_cont_data = False
         """Whether continuation frames of the current incoming message are
@@ -271,7 +281,7 @@ class PerMessageDeflate(Extension):
                 return frame
             if not frame.fin:
                 self.decode_cont_data = True
-            if self.remote_no_context_takeover:
+            if self.decoder is None or self.remote_no_context_takeover:
                 self.decoder = zlib.decompressobj(wbits=self._decoder_wbits)
         else:
             return frame
@@ -341,7 +351,7 @@ class PerMessageDeflate(Extension):
                 return frame
             if not frame.fin:
                 self.encode_cont_data = True
-            if self.local_no_context_takeover:
+            if self.encoder is None or self.local_no_context_takeover:
                 self.encoder = zlib.compressobj(
                     wbits=self._encoder_wbits, **self.compress_settings
                 )
@@ -498,7 +508,7 @@ class ClientPerMessageDeflateFactory(ClientExtensionFactory):
         self.server_max_window_bits = server_max_window_bits
         self.client_max_window_bits = client_max_window_bits
         self.compress_settings = _check_compress_settings(
-            compress_settings, "client_max_window_bits"
+            compress_settings, "client_max_window_bits", try_them=True
         )
 
     def __repr__(self) -> str:
@@ -615,7 +625,8 @@ def enable_client_permessage_deflate(
     default window of 15 bits, the client holds about 150 KiB for its
     compressor and 39 KiB for its decompressor; against a server with the
     defaults of :func:`enable_server_permessage_deflate`, about 38 KiB and
-    11 KiB.
+    11 KiB. The compressor only exists once the client sent a message, the
+    decompressor once it received a compressed one.
 
     """
     if extensions is None:
@@ -696,7 +707,7 @@ class ServerPerMessageDeflateFactory(ServerExtensionFactory):
         self.server_max_window_bits = server_max_window_bits
         self.client_max_window_bits = client_max_window_bits
         self.compress_settings = _check_compress_settings(
-            compress_settings, "server_max_window_bits"
+            compress_settings, "server_max_window_bits", try_them=True
         )
         self.require_client_max_window_bits = require_client_max_window_bits
 
@@ -807,7 +818,8 @@ def enable_server_permessage_deflate(
     the client's window to 12 bits (4 KiB) and compresses with
     ``memLevel=5``: the server holds about 38 KiB for its compressor and
     11 KiB for its decompressor per connection, instead of about 262 KiB and
-    39 KiB with zlib's defaults (15 bits, ``memLevel=8``).
+    39 KiB with zlib's defaults (15 bits, ``memLevel=8``). Each only exists
+    once a message was compressed in its direction.
 
     """
     if extensions is None:
