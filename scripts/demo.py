@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 
+
 CLI = [sys.executable, "-m", "websockets"]
 LINES = "Hello, world!\nΓειά σου, κόσμε!\nbye\n"
 
