@@ -17,6 +17,7 @@ from ws_http import http11
 from ws_http.datastructures import Headers
 from ws_http.http11 import Request, Response, d
 
+from .strategies import field_values, paths, reason_phrases, tokens
 from .utils import NeedMoreData, drive, split
 
 
@@ -456,10 +457,7 @@ def test_user_agent_and_server() -> None:
 
 # Properties
 
-tokens = st.from_regex(r"[-!#$%&'*+.^_`|~0-9a-zA-Z]+", fullmatch=True)
-field_values = st.from_regex(r"[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?", fullmatch=True)
 header_lists = st.lists(st.tuples(tokens, field_values | st.just("")), max_size=10)
-paths = st.from_regex(r"/[\x21-\x7e]*", fullmatch=True)
 
 
 def make_headers(items: list[tuple[str, str]]) -> Headers:
@@ -487,7 +485,7 @@ def test_request_round_trip_any_chunking(
 
 @given(
     st.integers(min_value=100, max_value=599),
-    st.from_regex(r"[\x20-\x7e]*", fullmatch=True),
+    reason_phrases,
     header_lists,
     st.binary(max_size=100),
     st.lists(st.integers(min_value=0, max_value=2000), max_size=10),
