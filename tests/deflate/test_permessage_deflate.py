@@ -1372,6 +1372,60 @@ def test_server_several_offers_in_preference_order() -> None:
     assert len(accepted) == 1
 
 
+PARAMETER_NAMES = [
+    "server_no_context_takeover",
+    "client_no_context_takeover",
+    "server_max_window_bits",
+    "client_max_window_bits",
+]
+
+parameters = st.lists(
+    st.tuples(
+        st.one_of(st.sampled_from(PARAMETER_NAMES), st.text(max_size=10)),
+        st.one_of(
+            st.none(),
+            st.sampled_from(["8", "9", "12", "15"]),
+            st.integers(-20, 100).map(str),
+            st.text(max_size=5),
+        ),
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=200)
+@given(offer=parameters, server_settings=st.sampled_from(SERVER_OFFERS))
+def test_server_arbitrary_offer(
+    offer: list[ExtensionParameter],
+    server_settings: tuple[dict[str, Any], Any, Any],
+) -> None:
+    factory = ServerPerMessageDeflateFactory(**server_settings[0])
+    try:
+        response, ext = factory.process_request_params(offer, [])
+    except NegotiationError:
+        return
+    # What the server accepts, a client that made this offer accepts too.
+    client = ClientPerMessageDeflateFactory(*_offer_arguments(offer))
+    client_ext = client.process_response_params(response, [])
+    assert client_ext.local_max_window_bits == ext.remote_max_window_bits
+    assert client_ext.remote_max_window_bits == ext.local_max_window_bits
+
+
+@settings(max_examples=200)
+@given(response=parameters, client_settings=st.sampled_from(CLIENT_RESPONSES))
+def test_client_arbitrary_response(
+    response: list[ExtensionParameter],
+    client_settings: tuple[dict[str, Any], Any, Any],
+) -> None:
+    factory = ClientPerMessageDeflateFactory(**client_settings[0])
+    try:
+        ext = factory.process_response_params(response, [])
+    except NegotiationError:
+        return
+    assert 8 <= ext.local_max_window_bits <= 15
+    assert 8 <= ext.remote_max_window_bits <= 15
+
+
 # Negotiation: every combination of client and server settings
 
 
