@@ -465,6 +465,19 @@ def test_read_outgoing_messages_interactive(monkeypatch: pytest.MonkeyPatch) -> 
     assert prompts == ["> "] * 4
 
 
+class ClosedTerminal(FakeTerminal):
+    def isatty(self) -> bool:
+        raise ValueError("I/O operation on closed file")
+
+
+def test_closed_streams_are_not_terminals(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not cli._uses_ansi(ClosedTerminal())
+    assert not cli._uses_ansi(object())
+    monkeypatch.setattr(sys, "stdin", FakeTerminal())
+    monkeypatch.setattr(sys, "stdout", ClosedTerminal())
+    assert not cli._is_interactive()
+
+
 def test_is_interactive(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", FakeTerminal())
     monkeypatch.setattr(sys, "stdout", FakeTerminal())
@@ -559,6 +572,18 @@ def test_send_outgoing_messages() -> None:
         return websocket.sent  # type: ignore[no-any-return]
 
     assert asyncio.run(run()) == ["a", "b"]
+
+
+def test_signals_outside_the_main_thread() -> None:
+    async def run() -> list[int]:
+        return cli._stop_on_signals(asyncio.get_running_loop(), asyncio.Event())
+
+    results: list[list[int]] = []
+    thread = threading.Thread(target=lambda: results.append(asyncio.run(run())))
+    thread.start()
+    thread.join(10)
+    # Handlers can only be installed in the main thread.
+    assert results == [[]]
 
 
 def test_first() -> None:
@@ -694,6 +719,18 @@ def test_python_m_websockets() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("websockets 17.0")
+
+
+def test_run_module_reads_sys_argv(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import runpy
+
+    monkeypatch.setattr(sys, "argv", ["websockets", "--version"])
+    with pytest.raises(SystemExit) as exc_info:
+        runpy.run_module("websockets", run_name="__main__")
+    assert exc_info.value.code == 0
+    assert capsys.readouterr().out.startswith("websockets 17.0")
 
 
 def test_importing_main_module_runs_nothing(
@@ -1050,6 +1087,59 @@ def test_interactive_client_raises_system_exit(
 
 
 @requires_asyncio
+def test_client_interrupted_while_connecting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+
+        client_done = threading.Event()
+
+        def interrupt() -> None:
+            # The client connected: it waits for a handshake that never comes.
+            connection, _ = listener.accept()
+            with connection:
+                os.kill(os.getpid(), signal.SIGINT)
+                client_done.wait(10)
+
+        thread = threading.Thread(target=interrupt)
+        thread.start()
+        try:
+            uri = f"ws://127.0.0.1:{port}/"
+            status, out, err = run_main([uri], b"", monkeypatch, capsys)
+        finally:
+            client_done.set()
+            thread.join(10)
+    assert (status, out) == (130, "")
+    assert err == f"websockets: error: interrupted while connecting to {uri}\n"
+
+
+@requires_asyncio
+def test_client_interactive_in_process(
+    server: ServerThread,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    typed = iter(["typed"])
+
+    def fake_input(prompt: str = "") -> str:
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr(cli, "_is_interactive", lambda: True)
+    monkeypatch.setattr(builtins, "input", fake_input)
+    status, out, err = run_main(
+        ["--linger", "0.2", server.uri("/echo")], b"", monkeypatch, capsys
+    )
+    assert (status, err) == (0, "")
+    assert out.splitlines()[1:] == ["< typed", "Connection closed: 1000 (OK)."]
+
+
+@requires_asyncio
 def test_client_subprocess_pipe(server: ServerThread) -> None:
     uri = server.uri("/echo")
     result = subprocess.run(
@@ -1271,6 +1361,8 @@ def test_serve_in_process(capsys: pytest.CaptureFixture[str]) -> None:
             replies.append(await websocket.recv())
             await websocket.send(b"\x01")
             replies.append(await websocket.recv())
+        async with await connect(f"ws://127.0.0.1:{port}/", proxy=None) as websocket:
+            await websocket.close(4000)
 
     def client() -> None:
         try:
@@ -1292,7 +1384,9 @@ def test_serve_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[2].endswith(" < ping\\n")
     assert lines[3].endswith(" < (binary) 01")
     assert lines[4].endswith(" disconnected: 1000 (OK)")
-    assert lines[5:] == ["Server stopped."]
+    assert lines[5].endswith(" connected")
+    assert lines[6].endswith(" disconnected: 4000 (private use)")
+    assert lines[7:] == ["Server stopped."]
 
 
 @requires_asyncio

@@ -479,6 +479,7 @@ async def _client_session(
     signums = _stop_on_signals(loop, stop)
     restore_terminal: Callable[[], None] = lambda: None  # noqa: E731
     try:
+
         async def open_connection() -> ClientConnection:
             # connect() validates its arguments, the URI included, as soon as
             # it's called: errors must come out of the task too.
