@@ -42,6 +42,11 @@ from pathlib import Path
 from typing import Any
 
 
+# Python puts the directory of this script first on sys.path, where sibling
+# scripts named like standard modules (http.py) would shadow them.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [path for path in sys.path if Path(path or ".").resolve() != HERE]
+
 CONFIGURATIONS: dict[str, tuple[int, dict[str, Any]]] = {
     "12 bits, memLevel 5": (12, {"memLevel": 5}),
     "15 bits, memLevel 8": (15, {}),
@@ -194,7 +199,7 @@ def main() -> None:
         worker(args.worker, args.repeat, count_small, count_large)
         return
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    sys.path.append(str(HERE))
     from _peers import ensure_peer, run_json
 
     script = Path(__file__).resolve()
