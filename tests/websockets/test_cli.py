@@ -624,6 +624,20 @@ def test_format_address() -> None:
     assert cli._format_address("/tmp/socket") == "/tmp/socket"
 
 
+def test_one_line_logger(capsys: pytest.CaptureFixture[str]) -> None:
+    logger = cli._one_line_logger("tests.websockets.cli")
+    assert cli._one_line_logger("tests.websockets.cli") is logger
+    logger.info("not shown")
+    try:
+        raise ValueError("bad\nvalue")
+    except ValueError:
+        logger.error("handler %s failed", "x", exc_info=True)
+    logger.warning("careful\x1b")
+    assert capsys.readouterr().err == (
+        "websockets: handler x failed: bad value\nwebsockets: careful\\x1b\n"
+    )
+
+
 def test_insecure_ssl_context() -> None:
     import ssl
 
@@ -1325,13 +1339,19 @@ def test_serve_command(echo: bool) -> None:
             line for line in result.stdout.decode().splitlines() if line.startswith("<")
         ]
         assert replies == (["< hi"] if echo else [])
+        # Not a WebSocket handshake: the server says why on one line.
+        port = int(uri.rpartition(":")[2])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            assert sock.recv(4096).startswith(b"HTTP/1.1 426 ")
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
-    assert (process.returncode, err) == (0, "")
+    assert process.returncode == 0
+    assert re.fullmatch(r"websockets: opening handshake failed: [^\n]+\n", err), err
     peer = re.escape("127.0.0.1:") + r"\d+"
     assert re.fullmatch(
         rf"{peer} connected\n{peer} < hi\n{peer} disconnected: 1000 \(OK\)\nServer stopped\.\n",

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import asyncio
+    import logging
     import ssl
 
     from ws_asyncio.client import ClientConnection
@@ -360,6 +361,32 @@ def _describe_exception(exc: BaseException) -> str:
     return " ".join(description.split())
 
 
+def _one_line_logger(name: str) -> logging.Logger:
+    """
+    Make a logger that reports warnings and errors on one line of stderr.
+
+    The connection layers log failures with tracebacks, which are noise for
+    the user of a command: the exception's message says what happened.
+
+    """
+    import logging
+
+    class OneLineHandler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage()
+            if record.exc_info is not None and record.exc_info[1] is not None:
+                message += f": {_describe_exception(record.exc_info[1])}"
+            # Write to the current sys.stderr, like _error().
+            print(f"websockets: {escape(message)}", file=sys.stderr, flush=True)
+
+    logger = logging.getLogger(name)
+    if not logger.handlers:
+        logger.addHandler(OneLineHandler())
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
+    return logger
+
+
 def _save_terminal_settings() -> Callable[[], None]:
     """
     Save the settings of the terminal on standard input.
@@ -474,6 +501,7 @@ async def _client_session(
     from ws_asyncio.client import connect
     from ws_frames.frames import Close
 
+    kwargs.setdefault("logger", _one_line_logger("websockets.cli.client"))
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     signums = _stop_on_signals(loop, stop)
@@ -635,7 +663,9 @@ async def _server_session(host: str, port: int, *, echo: bool) -> int:
     signums = _stop_on_signals(loop, stop)
     try:
         try:
-            server = await serve(handler, host, port)
+            server = await serve(
+                handler, host, port, logger=_one_line_logger("websockets.cli.server")
+            )
         except OSError as exc:
             _error(f"cannot listen on {host}:{port}: {_describe_exception(exc)}")
             return 1
