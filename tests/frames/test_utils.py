@@ -155,3 +155,85 @@ def test_get_socket_name_other_address_types() -> None:
 
     assert utils.get_socket_name(Unusual(b"\x00abstract")) == "\x00abstract"  # type: ignore[arg-type]
     assert utils.get_socket_name(Unusual(42)) == "42"  # type: ignore[arg-type]
+
+
+SerializeFunction = Callable[[int, BytesLike, "bytes | bytearray | None"], bytes]
+
+SERIALIZERS: list[SerializeFunction] = [utils.py_serialize_frame]
+if _speedups is not None:  # pragma: no branch
+    SERIALIZERS.append(_speedups.serialize_frame)
+
+
+@pytest.mark.parametrize("serialize_frame", SERIALIZERS)
+@pytest.mark.parametrize(
+    ("head1", "data", "mask", "result"),
+    [
+        (0x81, b"Hello", None, b"\x81\x05Hello"),
+        (0x81, b"Hello", b"\x37\xfa\x21\x3d", b"\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58"),
+        (0x82, b"", None, b"\x82\x00"),
+        (0x82, b"", b"abcd", b"\x82\x80abcd"),
+        (0x02, b"\x00" * 126, None, b"\x02\x7e\x00\x7e" + b"\x00" * 126),
+        (0x02, b"\x00" * 65535, b"\x00" * 4, b"\x02\xfe\xff\xff" + b"\x00" * 65539),
+        (0x02, b"\x00" * 65536, None, b"\x02\x7f\x00\x00\x00\x00\x00\x01\x00\x00" + b"\x00" * 65536),
+    ],
+)  # fmt: skip
+def test_serialize_frame(
+    serialize_frame: SerializeFunction,
+    head1: int,
+    data: bytes,
+    mask: bytes | None,
+    result: bytes,
+) -> None:
+    assert serialize_frame(head1, data, mask) == result
+    assert serialize_frame(head1, memoryview(data), mask) == result
+
+
+@pytest.mark.parametrize("serialize_frame", SERIALIZERS)
+def test_serialize_frame_errors(serialize_frame: SerializeFunction) -> None:
+    with pytest.raises(ValueError, match="head1 must be in range"):
+        serialize_frame(256, b"", None)
+    with pytest.raises(ValueError, match="head1 must be in range"):
+        serialize_frame(-1, b"", None)
+    with pytest.raises(ValueError, match="mask must contain 4 bytes"):
+        serialize_frame(0x82, b"", b"abc")
+
+
+@requires_speedups
+def test_c_serialize_frame_argument_errors() -> None:
+    with pytest.raises(TypeError, match="exactly 3 arguments"):
+        _speedups.serialize_frame(0x82, b"")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        _speedups.serialize_frame("0x82", b"", None)  # type: ignore[arg-type]
+    with pytest.raises(OverflowError):
+        _speedups.serialize_frame(2**100, b"", None)
+    with pytest.raises(TypeError):
+        _speedups.serialize_frame(0x82, "", None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _speedups.serialize_frame(0x82, b"", "abcd")  # type: ignore[arg-type]
+
+
+large_binary = st.tuples(
+    st.binary(min_size=1, max_size=8), st.integers(min_value=65530, max_value=65540)
+).map(lambda pattern_size: (pattern_size[0] * pattern_size[1])[: pattern_size[1]])
+
+
+@requires_speedups
+@settings(max_examples=300)
+@given(
+    head1=st.integers(min_value=0, max_value=255),
+    data=st.binary(max_size=300) | large_binary,
+    mask=st.none() | st.binary(min_size=4, max_size=4),
+)
+def test_c_and_python_serializers_agree(
+    head1: int, data: bytes, mask: bytes | None
+) -> None:
+    assert _speedups.serialize_frame(head1, data, mask) == utils.py_serialize_frame(
+        head1, data, mask
+    )
+
+
+def test_generate_mask_batches() -> None:
+    # More keys than a batch holds, all distinct with overwhelming probability.
+    masks = [utils.generate_mask() for _ in range(3 * utils.MASKS_PER_BATCH)]
+    assert all(len(mask) == 4 for mask in masks)
+    assert len(set(masks)) > 3 * utils.MASKS_PER_BATCH - 5

@@ -7,6 +7,10 @@ from collections.abc import Iterator
 from unittest import mock
 
 from ws_frames import utils
+from ws_frames.protocol import CLIENT, SERVER, Side
+
+
+ZERO_MASK = b"\x00\x00\x00\x00"
 
 
 @contextlib.contextmanager
@@ -16,6 +20,47 @@ def enforce_mask(mask: bytes) -> Iterator[None]:
         yield
 
 
-def masked(data: bytes, mask: bytes = b"\x00\x00\x00\x00") -> bytes:
-    """Mask a payload, like a client does."""
-    return utils.py_apply_mask(data, mask)
+def add_mask(frames: bytes, mask: bytes = ZERO_MASK) -> bytes:
+    """
+    Turn unmasked frames, written as literal bytes, into masked frames.
+
+    The last frame may be incomplete.
+
+    """
+    output = []
+    position = 0
+    while position < len(frames):
+        length = frames[position + 1] & 0x7F
+        header_size = 2 + {126: 2, 127: 8}.get(length, 0)
+        header = frames[position : position + header_size]
+        if length >= 126:
+            length = int.from_bytes(header[2:], "big")
+        payload = frames[position + header_size : position + header_size + length]
+        output.append(bytes([header[0], header[1] | 0x80]) + header[2:])
+        output.append(mask + utils.py_apply_mask(payload, mask))
+        position += header_size + length
+    return b"".join(output)
+
+
+def from_peer(side: Side, frame: bytes) -> bytes:
+    """
+    Bytes that ``side`` receives for ``frame``, written unmasked; ``frame``
+    may be several frames.
+
+    A server receives masked frames; the tests use a zero mask.
+
+    """
+    return add_mask(frame) if side is SERVER else frame
+
+
+def to_peer(side: Side, frame: bytes) -> bytes:
+    """
+    Bytes that ``side`` sends for ``frame``, written unmasked, under
+    ``enforce_mask(ZERO_MASK)``.
+
+    """
+    return add_mask(frame) if side is CLIENT else frame
+
+
+def other(side: Side) -> Side:
+    return CLIENT if side is SERVER else SERVER
