@@ -925,6 +925,11 @@ class Connection(asyncio.Protocol):
             self.close_timer = self.loop.call_at(
                 self.close_deadline, self.abort_transport
             )
+        # The closing handshake needs the peer's close frame, which may sit
+        # behind data frames that flow control stopped reading: read them.
+        # They're kept for recv(), since nothing received is dropped.
+        if self.recv_messages.paused and not self.transport.is_closing():
+            self.transport.resume_reading()
 
     def abort_transport(self) -> None:
         if self.debug:
@@ -1033,7 +1038,9 @@ class Connection(asyncio.Protocol):
 
     def pause_reading(self) -> None:
         """Stop reading from the network; called by the assembler."""
-        self.transport.pause_reading()
+        # Once closing, reading must go on until the peer's close frame.
+        if self.protocol.state is OPEN:
+            self.transport.pause_reading()
 
     def resume_reading(self) -> None:
         """Resume reading from the network; called by the assembler."""
