@@ -854,6 +854,15 @@ class ServerThread:
         while len(self.received) < count and time.monotonic() < deadline:
             time.sleep(0.01)
 
+    def close_connections(self, code: int) -> None:
+        """Close every connection with ``code``, from the test's thread."""
+
+        async def close() -> None:
+            for websocket in list(self.connections):
+                await websocket.close(code)
+
+        asyncio.run_coroutine_threadsafe(close(), self.loop).result(10)
+
     def push(self, message: str) -> None:
         """Send ``message`` to every client, from the test's thread."""
 
@@ -1302,6 +1311,26 @@ def test_terminal_ctrl_c_closes_cleanly(
     terminal.expect("Connection closed: 1000 (OK).")
     assert terminal.wait() == 0
     assert server.received == []
+
+
+@requires_asyncio
+def test_terminal_server_closes_while_typing(
+    server: ServerThread, terminal_client: PseudoTerminal
+) -> None:
+    terminal = terminal_client
+    terminal.expect("> ")
+    terminal.type("abc")
+    terminal.expect("abc")
+    server.close_connections(1001)
+    terminal.expect("Connection closed: 1001 (going away).")
+    assert terminal.wait() == 0
+    # Line editing was in progress; the terminal is back to normal.
+    attributes = termios.tcgetattr(terminal.master)
+    assert attributes[3] & termios.ECHO
+    assert attributes[3] & termios.ICANON
+    lines = [line for line in terminal.screen().all_text() if line]
+    assert lines[-1] == "Connection closed: 1001 (going away)."
+    assert "abc" not in "".join(lines)
 
 
 # server ------------------------------------------------------------------------
