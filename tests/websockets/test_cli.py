@@ -5,6 +5,7 @@ import builtins
 import fcntl
 import io
 import os
+import pathlib
 import pty
 import re
 import select
@@ -747,6 +748,17 @@ def test_run_module_reads_sys_argv(
     assert capsys.readouterr().out.startswith("websockets 17.0")
 
 
+def test_console_script() -> None:
+    script = pathlib.Path(sys.executable).with_name("websockets")
+    if not script.exists():
+        pytest.skip("the websockets console script isn't installed next to Python")
+    result = subprocess.run(
+        [str(script), "--version"], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("websockets 17.0")
+
+
 def test_importing_main_module_runs_nothing(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -914,6 +926,9 @@ def run_main(
         The exit status, the output and the errors.
 
     """
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
     read_fd, write_fd = os.pipe()
     os.write(write_fd, stdin_data)
     if not keep_open:
@@ -1394,6 +1409,7 @@ def test_serve_in_process(capsys: pytest.CaptureFixture[str]) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     replies: list[Any] = []
+    connected = threading.Event()
 
     async def exchange() -> None:
         from ws_asyncio.client import connect
@@ -1405,6 +1421,10 @@ def test_serve_in_process(capsys: pytest.CaptureFixture[str]) -> None:
                 await asyncio.sleep(0.05)
             else:
                 break
+        else:
+            raise AssertionError("the server didn't start")
+        # Now the server runs, with its handler for Ctrl-C in place.
+        connected.set()
         async with websocket:
             await websocket.send("ping\n")
             replies.append(await websocket.recv())
@@ -1417,8 +1437,9 @@ def test_serve_in_process(capsys: pytest.CaptureFixture[str]) -> None:
         try:
             asyncio.run(exchange())
         finally:
-            # The server stops on Ctrl-C.
-            os.kill(os.getpid(), signal.SIGINT)
+            if connected.is_set():
+                # The server stops on Ctrl-C.
+                os.kill(os.getpid(), signal.SIGINT)
 
     thread = threading.Thread(target=client)
     thread.start()
