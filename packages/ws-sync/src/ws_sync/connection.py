@@ -41,9 +41,10 @@ else:  # pragma: no cover
 
 __all__ = ["Connection"]
 
-OPEN = State.OPEN
-CLOSED = State.CLOSED
 CONNECTING = State.CONNECTING
+OPEN = State.OPEN
+CLOSING = State.CLOSING
+CLOSED = State.CLOSED
 
 OP_TEXT = Opcode.TEXT
 OP_BINARY = Opcode.BINARY
@@ -726,14 +727,16 @@ class Connection:
                     if self.close_deadline is None:
                         self.close_deadline = Deadline(self.close_timeout)
                 self.send_data()
-            elif self.protocol.state is CLOSED:
-                raise_close_exc = True
-            else:
+            elif self.protocol.state is CLOSING:
                 # The closing handshake is in progress: let it finish.
                 wait_for_close = True
                 raise_close_exc = True
                 if self.close_deadline is None:
                     self.close_deadline = Deadline(self.close_timeout)
+            else:
+                # Either the connection is closed or the opening handshake
+                # isn't complete: there's no closing handshake to wait for.
+                raise_close_exc = True
 
         flush_timeout: float | None = None
         if wait_for_close:

@@ -392,8 +392,15 @@ class Server:
         if not close_connections:
             return
 
+        def close(connection: ServerConnection) -> None:
+            if connection.protocol.state is CONNECTING:
+                # Abort the opening handshake rather than wait for it.
+                connection.close_socket()
+            else:
+                connection.close(code, reason)
+
         closers = [
-            threading.Thread(target=connection.close, args=(code, reason))
+            threading.Thread(target=close, args=(connection,))
             for connection in connections
         ]
         for closer in closers:
