@@ -363,12 +363,16 @@ class PerMessageDeflate(Extension):
 
         # RFC 7692 section 7.2.1: compress, flush so that the data ends with
         # an empty stored block, and remove its last 4 octets, 0x00 0x00 0xff
-        # 0xff, at the end of the message. A sync flush always ends that way.
-        data = encoder.compress(frame.data) + encoder.flush(zlib.Z_SYNC_FLUSH)
+        # 0xff, at the end of the message. A sync flush emits that block
+        # itself, at least 5 bytes, so trimming its output alone is enough and
+        # saves copying the rest.
+        data = encoder.compress(frame.data)
+        flushed = encoder.flush(zlib.Z_SYNC_FLUSH)
         if frame.fin:
-            data = data[:-4]
+            flushed = flushed[:-4]
             if self.local_no_context_takeover:
                 self.encoder = None
+        data += flushed
 
         # RFC 7692 section 6.1: RSV1 is set on the first frame only.
         return Frame(opcode, data, frame.fin, opcode != _CONT, frame.rsv2, frame.rsv3)
