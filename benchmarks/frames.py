@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
+import importlib.util
 import json
 import sys
 import time
@@ -32,6 +33,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+
+HERE = Path(__file__).resolve().parent
 
 SMALL_PAYLOAD = b"0123456789abcdef0123456789abcdef"  # 32 bytes of text
 LARGE_PAYLOAD = bytes(range(256)) * 256  # 64 KiB
@@ -216,8 +219,11 @@ def main() -> None:
         worker(args.worker, args.repeat, count_small, count_large)
         return
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _peers import ensure_peer, run_json
+    spec = importlib.util.spec_from_file_location("_peers", HERE / "_peers.py")
+    assert spec is not None and spec.loader is not None
+    peers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(peers)
+    ensure_peer, run_json = peers.ensure_peer, peers.run_json
 
     script = Path(__file__).resolve()
     options = ["--repeat", str(args.repeat)] + (["--quick"] if args.quick else [])
@@ -250,4 +256,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # Python puts the directory of the script first on sys.path, where other
+    # benchmarks could shadow modules of the standard library (http.py).
+    sys.path[:] = [path for path in sys.path if Path(path or ".").resolve() != HERE]
     main()

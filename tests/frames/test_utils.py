@@ -218,7 +218,7 @@ large_binary = st.tuples(
 
 
 @requires_speedups
-@settings(max_examples=300)
+@settings(max_examples=150)
 @given(
     head1=st.integers(min_value=0, max_value=255),
     data=st.binary(max_size=300) | large_binary,
