@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -554,3 +554,63 @@ def test_response_garbage_raises_only_documented_errors(
         drive(proxy_response_parser if proxy else response_parser, [prefix + data], eof)
     except DOCUMENTED:
         pass
+
+
+def slow_request_parser(reader: StreamReader) -> Generator[None, None, Request]:
+    # A read_line that isn't a method of StreamReader disables the fast path.
+    def read_line(
+        m: int, exc_type: type[Exception]
+    ) -> Generator[None, None, bytearray]:
+        return (yield from reader.read_line(m, exc_type))
+
+    return Request.parse(read_line)
+
+
+def outcome(
+    parser: Callable[[StreamReader], Generator[None, None, Request]], data: bytes
+) -> tuple[object, bytes]:
+    reader = StreamReader()
+    reader.feed_data(data)
+    generator = parser(reader)
+    try:
+        next(generator)
+    except StopIteration as exc:
+        return exc.value.serialize(), bytes(reader.buffer)
+    except Exception as exc:
+        return (type(exc), str(exc)), b""
+    return NeedMoreData, bytes(reader.buffer)
+
+
+header_lines = st.lists(
+    st.one_of(
+        st.tuples(tokens, field_values).map(lambda h: f"{h[0]}: {h[1]}".encode()),
+        st.binary(max_size=20),
+        st.sampled_from([b"X: a\nY: b", b" folded", b"X:\t a \t", b"X: caf\xe9"]),
+    ),
+    max_size=8,
+)
+
+
+@given(header_lines, st.binary(max_size=10))
+@settings(max_examples=300)
+def test_fast_path_matches_line_by_line_parsing(
+    lines: list[bytes], trailing: bytes
+) -> None:
+    data = b"GET / HTTP/1.1\r\n" + b"".join(line + b"\r\n" for line in lines)
+    data += b"\r\n" + trailing
+    assert outcome(request_parser, data) == outcome(slow_request_parser, data)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        b"X: a\r\n" * 128,
+        b"X: a\r\n" * 129,
+        b"X: " + b"a" * 8187 + b"\r\n",
+        b"X: " + b"a" * 8188 + b"\r\n",
+        b"X: " + b"a" * 5000 + b"\r\n" + b"Y: " + b"b" * 5000 + b"\r\n",
+    ],
+)
+def test_fast_path_limits(headers: bytes) -> None:
+    data = b"GET / HTTP/1.1\r\n" + headers + b"\r\n"
+    assert outcome(request_parser, data) == outcome(slow_request_parser, data)

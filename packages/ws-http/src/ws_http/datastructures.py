@@ -150,11 +150,7 @@ class Headers(MutableMapping[str, str]):
         inject headers in the serialized message.
 
         """
-        values = self._dict.get(lower := key.lower())
-        if values is None:
-            self._dict[lower] = [value]
-        else:
-            values.append(value)
+        self._dict.setdefault(key.lower(), []).append(value)
         self._list.append((key, value))
 
     def __delitem__(self, key: str) -> None:

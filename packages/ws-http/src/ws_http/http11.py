@@ -31,6 +31,7 @@ from ws_frames.exceptions import (
     StatusLineTooLong,
     TooManyHeaders,
 )
+from ws_frames.streams import StreamReader
 
 from .datastructures import Headers
 
@@ -401,6 +402,13 @@ def parse_headers(
 
     # We don't attempt to support obsolete line folding.
 
+    # Fast path: when all headers are already buffered, parse them at once.
+    reader = getattr(read_line, "__self__", None)
+    if isinstance(reader, StreamReader):
+        headers = parse_buffered_headers(reader.buffer)
+        if headers is not None:
+            return headers
+
     headers = Headers()
     for _ in range(MAX_NUM_HEADERS + 1):
         try:
@@ -427,6 +435,53 @@ def parse_headers(
         )
 
     raise TooManyHeaders("too many HTTP headers")
+
+
+# A block of valid header lines, each ending with CRLF.
+_header_block_re = re.compile(
+    rb"(?:[-!#$%&'*+.^_`|~0-9a-zA-Z]+:[\x09\x20-\x7e\x80-\xff]*\r\n)*"
+)
+
+
+def parse_buffered_headers(buffer: bytearray) -> Headers | None:
+    """
+    Parse HTTP headers that are complete in ``buffer`` and remove them.
+
+    This gives the same result as reading them line by line, in one pass
+    over the buffer. It returns :obj:`None` without touching the buffer when
+    the headers aren't complete or aren't valid, or when they break a limit:
+    then parsing them line by line finds the error and reports it.
+
+    """
+    if buffer.startswith(b"\r\n"):
+        del buffer[:2]
+        return Headers()
+    # A header line cannot be empty: the first empty line ends the headers.
+    end = buffer.find(b"\r\n\r\n")
+    if end == -1:
+        return None
+    block = buffer[: end + 2]
+    count = block.count(b"\r\n")
+    if count > MAX_NUM_HEADERS:
+        return None
+    # When the whole block fits within the limit, every line does.
+    if len(block) > MAX_LINE_LENGTH and any(
+        len(line) + 2 > MAX_LINE_LENGTH for line in block.split(b"\r\n")
+    ):
+        return None
+    if _header_block_re.fullmatch(block) is None:
+        return None
+    del buffer[: end + 4]
+
+    # Fill the headers directly: names and values were validated above.
+    headers = Headers()
+    by_name, items = headers._dict, headers._list
+    for line in block[:-2].decode("ascii", "surrogateescape").split("\r\n"):
+        name, value = line.split(":", 1)
+        value = value.strip(" \t")
+        by_name.setdefault(name.lower(), []).append(value)
+        items.append((name, value))
+    return headers
 
 
 def read_body(

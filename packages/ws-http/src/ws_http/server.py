@@ -203,15 +203,17 @@ class ServerProtocol(Protocol):
                 ),
             )
 
+        # Skip checking values built here or from validated tokens; extension
+        # parameters come from factories, which may not validate them.
         headers = Headers()
-        headers["Date"] = email.utils.formatdate(usegmt=True)
-        headers["Upgrade"] = "websocket"
-        headers["Connection"] = "Upgrade"
-        headers["Sec-WebSocket-Accept"] = accept_header
+        headers.set_insecure("Date", email.utils.formatdate(usegmt=True))
+        headers.set_insecure("Upgrade", "websocket")
+        headers.set_insecure("Connection", "Upgrade")
+        headers.set_insecure("Sec-WebSocket-Accept", accept_header)
         if extensions_header is not None:
             headers["Sec-WebSocket-Extensions"] = extensions_header
         if protocol_header is not None:
-            headers["Sec-WebSocket-Protocol"] = protocol_header
+            headers.set_insecure("Sec-WebSocket-Protocol", protocol_header)
         return Response(101, "Switching Protocols", headers)
 
     def reject_handshake(self, exc: InvalidHandshake) -> Response:
