@@ -85,10 +85,22 @@ def test_apply_mask_check_mask_length(apply_mask: MaskFunction, mask: bytes) -> 
         apply_mask(b"abcd", mask)
 
 
+@pytest.mark.parametrize("apply_mask", IMPLEMENTATIONS)
+def test_apply_mask_keyword_arguments(apply_mask: MaskFunction) -> None:
+    assert apply_mask(data=b"abcd", mask=b"1234") == b"PPPP"  # type: ignore[call-arg]
+    assert apply_mask(b"abcd", mask=b"1234") == b"PPPP"  # type: ignore[call-arg]
+
+
 @requires_speedups
 def test_c_apply_mask_argument_errors() -> None:
     with pytest.raises(TypeError, match="exactly 2 arguments"):
         _speedups.apply_mask(b"abcd")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="exactly 2 arguments"):
+        _speedups.apply_mask(b"abcd", b"1234", b"")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="multiple values for argument 'mask'"):
+        _speedups.apply_mask(b"abcd", b"1234", mask=b"1234")  # type: ignore[misc]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'spam'"):
+        _speedups.apply_mask(b"abcd", b"1234", spam=b"")  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         _speedups.apply_mask("abcd", b"1234")  # type: ignore[arg-type]
     with pytest.raises(TypeError):

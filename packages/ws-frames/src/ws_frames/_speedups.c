@@ -57,7 +57,7 @@ xor_mask(const unsigned char *input, unsigned char *output, Py_ssize_t size,
 }
 
 PyDoc_STRVAR(apply_mask_doc,
-"apply_mask(data, mask, /)\n"
+"apply_mask(data, mask)\n"
 "--\n"
 "\n"
 "Apply masking to the data of a WebSocket frame.\n"
@@ -70,20 +70,56 @@ PyDoc_STRVAR(apply_mask_doc,
 "    ValueError: If ``mask`` doesn't contain 4 bytes.\n");
 
 static PyObject *
-apply_mask(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+apply_mask(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
 {
+    static const char *const names[] = {"data", "mask"};
+    PyObject *arguments[2] = {NULL, NULL};
     Py_buffer data, mask;
     PyObject *result = NULL;
 
-    if (nargs != 2) {
+    /* Positional arguments are the fast path; keywords are accepted too. */
+    if (nargs > 2) {
         PyErr_Format(PyExc_TypeError,
                      "apply_mask() takes exactly 2 arguments (%zd given)", nargs);
         return NULL;
     }
-    if (PyObject_GetBuffer(args[0], &data, PyBUF_SIMPLE) == -1) {
+    for (Py_ssize_t i = 0; i < nargs; i++) {
+        arguments[i] = args[i];
+    }
+    if (kwnames != NULL) {
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(kwnames); k++) {
+            PyObject *key = PyTuple_GET_ITEM(kwnames, k);
+            int found = 0;
+            for (int i = 0; i < 2; i++) {
+                if (PyUnicode_CompareWithASCIIString(key, names[i]) == 0) {
+                    if (arguments[i] != NULL) {
+                        PyErr_Format(PyExc_TypeError,
+                                     "apply_mask() got multiple values for "
+                                     "argument '%s'", names[i]);
+                        return NULL;
+                    }
+                    arguments[i] = args[nargs + k];
+                    found = 1;
+                }
+            }
+            if (!found) {
+                PyErr_Format(PyExc_TypeError,
+                             "apply_mask() got an unexpected keyword argument '%U'",
+                             key);
+                return NULL;
+            }
+        }
+    }
+    if (arguments[0] == NULL || arguments[1] == NULL) {
+        PyErr_SetString(PyExc_TypeError,
+                        "apply_mask() takes exactly 2 arguments (data, mask)");
         return NULL;
     }
-    if (PyObject_GetBuffer(args[1], &mask, PyBUF_SIMPLE) == -1) {
+    if (PyObject_GetBuffer(arguments[0], &data, PyBUF_SIMPLE) == -1) {
+        return NULL;
+    }
+    if (PyObject_GetBuffer(arguments[1], &mask, PyBUF_SIMPLE) == -1) {
         PyBuffer_Release(&data);
         return NULL;
     }
@@ -217,8 +253,8 @@ exit:
 }
 
 static PyMethodDef speedups_methods[] = {
-    {"apply_mask", (PyCFunction)(void (*)(void))apply_mask, METH_FASTCALL,
-     apply_mask_doc},
+    {"apply_mask", (PyCFunction)(void (*)(void))apply_mask,
+     METH_FASTCALL | METH_KEYWORDS, apply_mask_doc},
     {"serialize_frame", (PyCFunction)(void (*)(void))serialize_frame,
      METH_FASTCALL, serialize_frame_doc},
     {NULL, NULL, 0, NULL},
