@@ -16,7 +16,7 @@ same run of this script:
 Each figure is the best of several repetitions, in operations per second,
 alternating the implementations for a few rounds.
 
-    python benchmarks/http.py [--repeat N] [--rounds N] [--quick]
+    python benchmarks/handshake.py [--repeat N] [--rounds N] [--quick]
 
 websockets 17.x runs in a virtual environment under ``.bench/`` (see
 ``benchmarks/_peers.py``), created on first use.
@@ -25,21 +25,14 @@ websockets 17.x runs in a virtual environment under ``.bench/`` (see
 
 from __future__ import annotations
 
+import argparse
+import importlib
+import json
 import sys
-
-
-# This script is named like the http module of the standard library, which the
-# code under test imports: keep its directory out of the import path.
-del sys.path[0]
-
-import argparse  # noqa: E402
-import importlib  # noqa: E402
-import importlib.util  # noqa: E402
-import json  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="
@@ -210,13 +203,8 @@ def main() -> None:
         worker(args.worker, args.repeat, count)
         return
 
-    spec = importlib.util.spec_from_file_location(
-        "_peers", Path(__file__).resolve().parent / "_peers.py"
-    )
-    assert spec is not None and spec.loader is not None
-    peers = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(peers)
-    ensure_peer, run_json = peers.ensure_peer, peers.run_json
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _peers import ensure_peer, run_json
 
     script = Path(__file__).resolve()
     options = ["--repeat", str(args.repeat)] + (["--quick"] if args.quick else [])
