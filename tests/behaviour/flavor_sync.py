@@ -134,11 +134,27 @@ class SyncFlavor:
         server = await asyncio.to_thread(serve, raw_handler, "127.0.0.1", 0, **kwargs)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
+        heartbeat = asyncio.create_task(self.heartbeat())
         try:
             yield SyncServer(server, secure)
         finally:
             await asyncio.to_thread(server.shutdown)
             await asyncio.to_thread(thread.join)
+            heartbeat.cancel()
+
+    @staticmethod
+    async def heartbeat() -> None:
+        """
+        Wake up the test's event loop periodically.
+
+        Handlers run in other event loops, in other threads. When they hand
+        results to the test through asyncio primitives of the test's loop,
+        like :class:`asyncio.Queue`, the wake-up is scheduled without waking
+        up the loop's selector; this makes the loop notice it soon.
+
+        """
+        while True:
+            await asyncio.sleep(0.005)
 
     @asynccontextmanager
     async def connect(self, uri: str, **kwargs: Any) -> AsyncIterator[Conn]:
