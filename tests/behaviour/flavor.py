@@ -18,9 +18,11 @@ with :func:`run`, which bounds it in time.
 from __future__ import annotations
 
 import asyncio
+import queue
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
+
 
 T = TypeVar("T")
 
@@ -34,6 +36,25 @@ def run(coro: Coroutine[Any, Any, T], timeout: float = DEFAULT_TIMEOUT) -> T:
         return await asyncio.wait_for(coro, timeout)
 
     return asyncio.run(bounded())
+
+
+class Mailbox(Generic[T]):
+    """
+    A queue from a handler to the test, whatever loop or thread each runs in.
+
+    Server handlers of the sync flavour run in their own event loop in
+    another thread, where :class:`asyncio.Queue` doesn't work.
+
+    """
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[T] = queue.Queue()
+
+    async def put(self, item: T) -> None:
+        self.queue.put(item)
+
+    async def get(self, timeout: float = 5) -> T:
+        return await asyncio.to_thread(self.queue.get, timeout=timeout)
 
 
 class Conn(Protocol):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 
 import pytest
 
 from ws_frames.exceptions import ConnectionClosedError, ConnectionClosedOK
 
-from .flavor import Conn, Flavor, run
+from .flavor import Conn, Flavor, Mailbox, run
 
 
 async def wait(conn: Conn) -> None:
@@ -18,7 +17,7 @@ async def wait(conn: Conn) -> None:
 
 def test_client_close_code_and_reason_reach_server(flavor: Flavor) -> None:
     async def body() -> None:
-        seen: asyncio.Queue[tuple[int | None, str | None]] = asyncio.Queue()
+        seen: Mailbox[tuple[int | None, str | None]] = Mailbox()
 
         async def handler(conn: Conn) -> None:
             with pytest.raises(ConnectionClosedOK):
@@ -117,7 +116,7 @@ def test_wait_closed_returns_when_peer_closes(flavor: Flavor) -> None:
 
 def test_abrupt_client_disconnect(flavor: Flavor) -> None:
     async def body() -> None:
-        outcome: asyncio.Queue[BaseException] = asyncio.Queue()
+        outcome: Mailbox[BaseException] = Mailbox()
 
         async def handler(conn: Conn) -> None:
             try:
@@ -134,7 +133,7 @@ def test_abrupt_client_disconnect(flavor: Flavor) -> None:
                     transport.abort()
                 else:
                     raw.socket.shutdown(socket.SHUT_RDWR)
-                exc = await asyncio.wait_for(outcome.get(), 5)
+                exc = await outcome.get()
                 assert isinstance(exc, ConnectionClosedError)
                 assert exc.rcvd is None
 
