@@ -25,7 +25,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import websockets.cli as cli
-from ws_frames.exceptions import ConnectionClosedError, ConnectionClosedOK
+from ws_frames.exceptions import (
+    ConnectionClosed,
+    ConnectionClosedError,
+    ConnectionClosedOK,
+)
 
 
 # Terminal model ------------------------------------------------------------
@@ -655,6 +659,14 @@ def test_run_reports_keyboard_interrupt(capsys: pytest.CaptureFixture[str]) -> N
     assert capsys.readouterr().err == "websockets: error: interrupted\n"
 
 
+def test_run_stops_quietly_on_broken_pipe(capsys: pytest.CaptureFixture[str]) -> None:
+    async def reader_gone() -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    assert cli._run(reader_gone()) == 1
+    assert capsys.readouterr() == ("", "")
+
+
 # arguments -----------------------------------------------------------------
 
 
@@ -857,6 +869,8 @@ class ServerThread:
                     pass
                 else:
                     await websocket.send(message)
+        except ConnectionClosed:  # the client left before the replies
+            pass
         finally:
             self.connections.discard(websocket)
 
@@ -1210,6 +1224,44 @@ def test_client_subprocess_errors_have_no_traceback(server: ServerThread) -> Non
         assert result.stdout == b""
         assert result.stderr.count(b"\n") == 1
         assert b"Traceback" not in result.stderr
+
+
+@requires_asyncio
+def test_client_output_closed_early(server: ServerThread) -> None:
+    lines = b"".join(b"line %05d %s\n" % (index, b"x" * 40) for index in range(5000))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "websockets", "--linger", "0.2", server.uri("/echo")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=without_proxies(),
+    )
+    assert process.stdin is not None and process.stdout is not None
+    stdin = process.stdin
+
+    def write_input() -> None:
+        with stdin:
+            try:
+                stdin.write(lines)
+            except BrokenPipeError:  # the client exited before reading it all
+                pass
+
+    # Writing blocks until the client reads; it reads as it sends.
+    writer = threading.Thread(target=write_input)
+    writer.start()
+    try:
+        assert process.stdout.readline().startswith(b"Connected to ")
+        process.stdout.close()  # like | head -1
+        assert process.wait(30) == 1
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        writer.join(10)
+        assert process.stderr is not None
+        err = process.stderr.read()
+        process.stderr.close()
+    assert err == b""
 
 
 # through a terminal ------------------------------------------------------------

@@ -711,7 +711,8 @@ def _client_parser() -> argparse.ArgumentParser:
         "closes at its end.",
         epilog="Run '%(prog)s serve --help' for the server. The exit status is 0 "
         "after a normal close (1000, 1001 or 1005), 1 after another close code "
-        "or when connecting fails, 2 for a usage error.",
+        "or when connecting fails, 2 for a usage error, 130 when interrupted "
+        "before connecting.",
     )
     parser.add_argument("--version", action="version", version=_version())
     parser.add_argument(
@@ -787,6 +788,18 @@ def _run(session: Any) -> int:
         # Only when Ctrl-C can't be handled cleanly, or on a second Ctrl-C.
         _error("interrupted")
         return 130
+    except BrokenPipeError:
+        # Whatever reads the output stopped reading (| head, for example):
+        # that's a normal way to stop. Point stdout somewhere harmless, so
+        # that flushing it at exit doesn't fail again.
+        try:
+            stdout_fd = sys.stdout.fileno()
+        except (AttributeError, OSError, ValueError):  # not a file: nothing to flush
+            return 1
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stdout_fd)
+        os.close(devnull)
+        return 1
     return status
 
 
