@@ -12,9 +12,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Generator, Iterator
+from unittest import mock
 
 import pytest
 
+from ws_frames import utils
 from ws_frames.exceptions import (
     ConnectionClosedError,
     ConnectionClosedOK,
@@ -59,6 +61,18 @@ SIDES = [SERVER, CLIENT]
 def zero_mask() -> Iterator[None]:
     with enforce_mask(ZERO_MASK):
         yield
+
+
+@pytest.fixture(autouse=True, params=["scan", "no scan"])
+def decoder(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Run each test with and without the compiled decoder of frames."""
+    if request.param == "scan":
+        if utils.scan_frames is None:  # pragma: no cover
+            pytest.skip("the C speed-up isn't compiled")
+        yield
+    else:
+        with mock.patch.object(utils, "scan_frames", None):
+            yield
 
 
 def frames_received(protocol: Protocol) -> list[Frame]:

@@ -96,7 +96,8 @@ def test_any_chunking_gives_the_same_events(
         chunks = [bytearray(chunk) for chunk in chunks]  # type: ignore[misc]
     with enforce_mask(ZERO_MASK):
         events, writes, protocol = receive_all(side, chunks)
-        reference_events, reference_writes, _ = receive_all(side, [data])
+        with mock.patch.object(utils, "scan_frames", None):
+            reference_events, reference_writes, _ = receive_all(side, [data])
     assert events == frames
     assert events == reference_events
     assert writes == reference_writes
@@ -221,8 +222,21 @@ def is_utf8(data: bytes) -> bool:
     side=st.sampled_from([SERVER, CLIENT]),
     max_size=st.none() | st.integers(min_value=0, max_value=200),
     masked=st.booleans(),
+    scan=st.booleans(),
 )
 def test_garbage_fails_cleanly(
+    data: bytes,
+    cuts: list[int],
+    side: Side,
+    max_size: int | None,
+    masked: bool,
+    scan: bool,
+) -> None:
+    with mock.patch.object(utils, "scan_frames", utils.scan_frames if scan else None):
+        check_garbage(data, cuts, side, max_size, masked)
+
+
+def check_garbage(
     data: bytes, cuts: list[int], side: Side, max_size: int | None, masked: bool
 ) -> None:
     if masked:
@@ -263,6 +277,7 @@ def test_python_implementation(frames: list[Frame], side: Side) -> None:
     with (
         mock.patch.object(utils, "apply_mask", utils.py_apply_mask),
         mock.patch.object(utils, "serialize_frame", utils.py_serialize_frame),
+        mock.patch.object(utils, "scan_frames", None),
     ):
         data = b"".join(frame.serialize(mask=side is SERVER) for frame in frames)
         events, _, _ = receive_all(side, [data])
@@ -274,3 +289,64 @@ def test_incremental_decoder_is_strict_on_complete_characters() -> None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     assert decoder.decode(b"\xe2\x82", False) == ""
     assert decoder.decode(b"\xac", True) == "€"
+
+
+frame_stream = st.lists(
+    st.tuples(
+        st.sampled_from([0x00, 0x01, 0x02, 0x08, 0x09, 0x0A, 0x03, 0x0B]),
+        st.sampled_from([0x80, 0x00, 0xC0, 0x90]),
+        st.binary(max_size=130) | st.sampled_from([b"\x00" * 300, b"\x01" * 70_000]),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=300)
+@given(
+    frames=frame_stream,
+    masked=st.booleans(),
+    extensions=st.booleans(),
+    limit=st.none() | st.integers(min_value=0, max_value=400),
+    cut=st.integers(min_value=0),
+)
+def test_scan_frames_agrees_with_python_decoder(
+    frames: list[tuple[int, int, bytes]],
+    masked: bool,
+    extensions: bool,
+    limit: int | None,
+    cut: int,
+) -> None:
+    if utils.scan_frames is None:  # pragma: no cover
+        return
+    data = b"".join(
+        utils.py_serialize_frame(
+            flags | opcode, payload, b"\x01\x02\x03\x04" if masked else None
+        )
+        for opcode, flags, payload in frames
+    )
+    data = data[: cut % (len(data) + 1)]
+    scanned, position = utils.scan_frames(
+        data, 0, masked, 0x70 if extensions else 0, -1 if limit is None else limit
+    )
+    protocol = Protocol(SERVER if masked else CLIENT, max_size=limit)
+    if extensions:
+        protocol.extensions = [mock.Mock()]
+    # The Python decoder returns the same frames, in the same places.
+    offset = 0
+    for head1, payload in scanned:
+        decoded = protocol.decode_frame(data, offset)
+        assert decoded is not None
+        assert decoded[:2] == (head1, payload)
+        offset = decoded[2]
+    assert offset == position
+    # The C decoder stops at a frame that the Python decoder rejects, at an
+    # incomplete frame, or at a frame that isn't a whole message or a control
+    # frame.
+    if position < len(data) - 1:
+        try:
+            decoded = protocol.decode_frame(data, position)
+        except (ProtocolError, PayloadTooBig):
+            return
+        if decoded is not None:
+            head1 = decoded[0]
+            assert head1 & 0x0F in (0, 1, 2) and not (head1 & 0x80 and head1 & 0x0F)

@@ -249,3 +249,76 @@ def test_generate_mask_batches() -> None:
     masks = [utils.generate_mask() for _ in range(3 * utils.MASKS_PER_BATCH)]
     assert all(len(mask) == 4 for mask in masks)
     assert len(set(masks)) > 3 * utils.MASKS_PER_BATCH - 5
+
+
+@requires_speedups
+def test_scan_frames() -> None:
+    data = b"\x81\x02hi\x82\x00\x89\x01p\x01\x01a\x80\x01b"
+    assert _speedups.scan_frames(data, 0, False, 0, -1) == (
+        [(0x81, b"hi"), (0x82, b""), (0x89, b"p")],
+        9,
+    )
+    assert _speedups.scan_frames(data, 2, False, 0, -1) == ([], 2)
+    assert _speedups.scan_frames(data, len(data), False, 0, -1) == ([], len(data))
+    masked = b"\x82\x82\x01\x02\x03\x04" + bytes([ord("h") ^ 1, ord("i") ^ 2])
+    assert _speedups.scan_frames(masked, 0, True, 0, -1) == ([(0x82, b"hi")], 8)
+    assert _speedups.scan_frames(masked, 0, False, 0, -1) == ([], 0)
+    assert _speedups.scan_frames(data, 0, True, 0, -1) == ([], 0)
+
+
+@requires_speedups
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x83\x00",  # reserved opcode
+        b"\x8b\x00",  # reserved control opcode
+        b"\xc2\x00",  # reserved bit
+        b"\x02\x00",  # fragment
+        b"\x80\x00",  # continuation
+        b"\x09\x00",  # fragmented control frame
+        b"\x89\x7e\x00\x7e" + b"\x00" * 126,  # control frame too long
+        b"\x82\x7e\x00\x05spams",  # non-minimal length
+        b"\x82\x7f\x00\x00\x00\x00\x00\x00\x00\x05spams",  # non-minimal length
+        b"\x82\x7f\x80\x00\x00\x00\x00\x00\x00\x00",  # most significant bit
+        b"\x82\x7e\x01",  # incomplete length
+        b"\x82\x7f\x00\x00\x00\x00\x00\x01\x00",  # incomplete length
+        b"\x82\x05spam",  # incomplete payload
+        b"\x82\x05spams",  # over max_length
+    ],
+)
+def test_scan_frames_stops(data: bytes) -> None:
+    assert _speedups.scan_frames(b"\x81\x00" + data, 0, False, 0, 4) == (
+        [(0x81, b"")],
+        2,
+    )
+
+
+@requires_speedups
+def test_scan_frames_rsv_allowed() -> None:
+    assert _speedups.scan_frames(b"\xc1\x00", 0, False, 0x40, -1) == ([(0xC1, b"")], 2)
+    assert _speedups.scan_frames(b"\xe1\x00", 0, False, 0x40, -1) == ([], 0)
+
+
+@requires_speedups
+def test_scan_frames_argument_errors() -> None:
+    with pytest.raises(TypeError, match="exactly 5 arguments"):
+        _speedups.scan_frames(b"", 0, False, 0)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="position must be within data"):
+        _speedups.scan_frames(b"", 1, False, 0, -1)
+    with pytest.raises(ValueError, match="position must be within data"):
+        _speedups.scan_frames(b"", -1, False, 0, -1)
+    for arguments in [
+        ("", 0, False, 0, -1),
+        (b"", "0", False, 0, -1),
+        (b"", 0, False, "0", -1),
+        (b"", 0, False, 0, "-1"),
+    ]:
+        with pytest.raises(TypeError):
+            _speedups.scan_frames(*arguments)  # type: ignore[arg-type]
+
+    class Unbooleanable:
+        def __bool__(self) -> bool:
+            raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        _speedups.scan_frames(b"", 0, Unbooleanable(), 0, -1)  # type: ignore[arg-type]

@@ -252,7 +252,162 @@ exit:
     return result;
 }
 
+PyDoc_STRVAR(scan_frames_doc,
+"scan_frames(data, position, masked, rsv_allowed, max_length, /)\n"
+"--\n"
+"\n"
+"Decode consecutive frames from ``data``, starting at ``position``.\n"
+"\n"
+"Only the simplest frames are decoded: control frames and final data frames\n"
+"that start a message. Scanning stops at the first frame that is incomplete,\n"
+"invalid, fragmented, longer than ``max_length`` (unless it's negative), or\n"
+"has reserved bits outside of ``rsv_allowed``; the caller handles it.\n"
+"\n"
+"Returns:\n"
+"    A list of ``(head1, payload)`` pairs, with payloads unmasked, and the\n"
+"    position of the first frame that wasn't decoded.\n");
+
+static PyObject *
+scan_frames(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_buffer buffer;
+    Py_ssize_t position, max_length;
+    int masked;
+    long rsv_allowed;
+    PyObject *frames = NULL, *result = NULL;
+
+    if (nargs != 5) {
+        PyErr_Format(PyExc_TypeError,
+                     "scan_frames() takes exactly 5 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    position = PyLong_AsSsize_t(args[1]);
+    if (position == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    masked = PyObject_IsTrue(args[2]);
+    if (masked == -1) {
+        return NULL;
+    }
+    rsv_allowed = PyLong_AsLong(args[3]);
+    if (rsv_allowed == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    max_length = PyLong_AsSsize_t(args[4]);
+    if (max_length == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (PyObject_GetBuffer(args[0], &buffer, PyBUF_SIMPLE) == -1) {
+        return NULL;
+    }
+    if (position < 0 || position > buffer.len) {
+        PyErr_SetString(PyExc_ValueError, "position must be within data");
+        goto exit;
+    }
+    frames = PyList_New(0);
+    if (frames == NULL) {
+        goto exit;
+    }
+
+    {
+        const unsigned char *data = (const unsigned char *)buffer.buf;
+        const Py_ssize_t end = buffer.len;
+        const unsigned char mask_bit = masked ? 0x80 : 0;
+
+        while (end - position >= 2) {
+            unsigned char head1 = data[position], head2 = data[position + 1];
+            unsigned char opcode = head1 & 0x0F;
+            Py_ssize_t start = position + 2;
+            uint64_t length = head2 & 0x7F;
+            PyObject *payload, *item;
+
+            if ((head2 & 0x80) != mask_bit || (head1 & 0x70 & ~rsv_allowed)) {
+                break;
+            }
+            if (opcode >= 8) {
+                /* Control frame: final, at most 125 bytes, known opcode. */
+                if (opcode > 10 || !(head1 & 0x80) || length > 125) {
+                    break;
+                }
+            }
+            else {
+                /* Data frame starting and ending a message. */
+                if ((opcode != 1 && opcode != 2) || !(head1 & 0x80)) {
+                    break;
+                }
+                if (length == 126) {
+                    if (end - start < 2) {
+                        break;
+                    }
+                    length = ((uint64_t)data[start] << 8) | data[start + 1];
+                    start += 2;
+                    if (length < 126) {
+                        break;
+                    }
+                }
+                else if (length == 127) {
+                    if (end - start < 8) {
+                        break;
+                    }
+                    length = 0;
+                    for (int i = 0; i < 8; i++) {
+                        length = (length << 8) | data[start + i];
+                    }
+                    start += 8;
+                    /* Also rules out lengths with the most significant bit. */
+                    if (length < 65536 || length > (uint64_t)PY_SSIZE_T_MAX) {
+                        break;
+                    }
+                }
+                if (max_length >= 0 && length > (uint64_t)max_length) {
+                    break;
+                }
+            }
+            if (masked) {
+                start += 4;
+            }
+            if (start > end || (uint64_t)(end - start) < length) {
+                break;
+            }
+
+            payload = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)length);
+            if (payload == NULL) {
+                goto error;
+            }
+            if (masked) {
+                xor_mask(data + start, (unsigned char *)PyBytes_AS_STRING(payload),
+                         (Py_ssize_t)length, data + start - 4);
+            }
+            else {
+                memcpy(PyBytes_AS_STRING(payload), data + start, (size_t)length);
+            }
+            item = Py_BuildValue("(iN)", (int)head1, payload);
+            if (item == NULL) {
+                goto error;
+            }
+            if (PyList_Append(frames, item) == -1) {
+                Py_DECREF(item);
+                goto error;
+            }
+            Py_DECREF(item);
+            position = start + (Py_ssize_t)length;
+        }
+    }
+
+    result = Py_BuildValue("(Nn)", frames, position);
+    frames = NULL;
+    goto exit;
+
+error:
+    Py_XDECREF(frames);
+exit:
+    PyBuffer_Release(&buffer);
+    return result;
+}
+
 static PyMethodDef speedups_methods[] = {
+    {"scan_frames", (PyCFunction)(void (*)(void))scan_frames, METH_FASTCALL,
+     scan_frames_doc},
     {"apply_mask", (PyCFunction)(void (*)(void))apply_mask,
      METH_FASTCALL | METH_KEYWORDS, apply_mask_doc},
     {"serialize_frame", (PyCFunction)(void (*)(void))serialize_frame,

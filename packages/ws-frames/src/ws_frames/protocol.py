@@ -782,8 +782,8 @@ class Protocol:
 
         Frames are decoded at offsets into ``data``, without generators; each
         payload is copied once, when it is unmasked or taken out of ``data``.
-        Limits are checked as soon as the header of a frame is there, before
-        its payload is buffered.
+        With the C speed-up, runs of whole messages and control frames are
+        decoded in one call; other frames go through :meth:`decode_frame`.
 
         Returns:
             How many bytes were consumed, or :obj:`None` if processing a frame
@@ -798,124 +798,159 @@ class Protocol:
         """
         parser = self.parser
         masked = self.side is SERVER
-        mask_bit = 0x80 if masked else 0
         extensions = self.extensions
-        apply_mask = utils.apply_mask
+        rsv_allowed = 0x70 if extensions else 0
+        scan_frames = utils.scan_frames
         recv_frame = self.recv_frame
         shortcut = type(self).recv_frame is Protocol.recv_frame
         events = self.events
-        is_bytes = type(data) is bytes
         position = 0
         end = len(data)
         while end - position >= 2:
-            head1 = data[position]
-            head2 = data[position + 1]
-            opcode = OPCODES[head1 & 0x0F]
-            if opcode is None:
-                raise ProtocolError(f"invalid opcode: {head1 & 0x0F}")
-            if head2 & 0x80 != mask_bit:
-                raise ProtocolError("incorrect masking")
-            if head1 & 0x70 and not extensions:
-                raise ProtocolError("reserved bits must be 0")
-            length = head2 & 0x7F
-            start = position + 2
-            if length >= 126:
-                if length == 126:
-                    if end - start < 2:
-                        break
-                    length = data[start] << 8 | data[start + 1]
-                    start += 2
-                    if length < 126:
-                        raise ProtocolError(
-                            "payload length not encoded on the minimal number of bytes"
-                        )
-                else:
-                    if end - start < 8:
-                        break
-                    length = int.from_bytes(data[start : start + 8], "big")
-                    start += 8
-                    if length >= 1 << 63:
-                        raise ProtocolError(
-                            "most significant bit of payload length must be 0"
-                        )
-                    if length < 65536:
-                        raise ProtocolError(
-                            "payload length not encoded on the minimal number of bytes"
-                        )
-            if opcode >= 8:
-                # 5.5. Control Frames
-                if length > 125:
-                    raise ProtocolError("control frame too long")
-                if not head1 & 0x80:
-                    raise ProtocolError("fragmented control frame")
-                max_size = None
-            else:
-                max_size = self.max_message_size
-                if self.current_size is not None or self.max_fragment_size is not None:
-                    max_size = self.frame_size_limit()
-                if max_size is not None and length > max_size:
-                    raise PayloadTooBig(length, max_size)
-            if masked:
-                start += 4
-            stop = start + length
-            if stop > end:
-                break
-
-            payload: bytes
-            if length < 1024 and is_bytes:
-                # Slicing small payloads is cheaper than making a view.
-                if masked:
-                    payload = apply_mask(data[start:stop], data[start - 4 : start])
-                else:
-                    payload = data[start:stop]  # type: ignore[assignment]
-            else:
-                # The view is released at once: processing the frame may
-                # resize the buffer.
-                with memoryview(data) as view:
-                    if masked:
-                        payload = apply_mask(view[start:stop], data[start - 4 : start])
-                    else:
-                        payload = view[start:stop].tobytes()
-            position = stop
-
-            if head1 & 0xF0 == 0x80:
-                # Final frame without reserved bits: the defaults fit, and
-                # passing fewer arguments is faster.
-                frame = Frame(opcode, payload)
-            else:
-                frame = Frame(
-                    opcode,
-                    payload,
-                    True if head1 & 0x80 else False,
-                    True if head1 & 0x40 else False,
-                    True if head1 & 0x20 else False,
-                    True if head1 & 0x10 else False,
+            frames: list[tuple[int, bytes]] | None = None
+            if scan_frames is not None and self.current_size is None:
+                limit = self.frame_size_limit()
+                frames, position = scan_frames(
+                    data, position, masked, rsv_allowed, -1 if limit is None else limit
                 )
-            if extensions:
-                for extension in reversed(extensions):
-                    frame = extension.decode(frame, max_size=max_size)
-                frame.check()
+            if not frames:
+                decoded = self.decode_frame(data, position)
+                if decoded is None:
+                    break
+                head1, payload, position = decoded
+                frames = [(head1, payload)]
 
-            if self.debug:
-                self.logger.debug("< %s", frame)
+            for head1, payload in frames:
+                opcode = OPCODES[head1 & 0x0F]
+                assert opcode is not None  # decoders only return valid opcodes
+                if head1 & 0xF0 == 0x80:
+                    # Final frame without reserved bits: the defaults fit, and
+                    # passing fewer arguments is faster.
+                    frame = Frame(opcode, payload)
+                else:
+                    frame = Frame(
+                        opcode,
+                        payload,
+                        True if head1 & 0x80 else False,
+                        True if head1 & 0x40 else False,
+                        True if head1 & 0x20 else False,
+                        True if head1 & 0x10 else False,
+                    )
+                if extensions:
+                    max_size = None if opcode >= 8 else self.frame_size_limit()
+                    for extension in reversed(extensions):
+                        frame = extension.decode(frame, max_size=max_size)
+                    frame.check()
 
-            # Shortcut for the most common frame, a whole message in a single
-            # frame, with the same outcome as recv_frame().
-            if (
-                shortcut
-                and opcode is not OP_CONT
-                and opcode < 8
-                and frame.fin
-                and self.current_size is None
-                and (opcode is OP_BINARY or is_ascii(frame.data))
-            ):
-                events.append(frame)
-                continue
+                if self.debug:
+                    self.logger.debug("< %s", frame)
 
-            recv_frame(frame)
-            if self.parser is not parser:
-                return None
+                # Shortcut for the most common frame, a whole message in a
+                # single frame, with the same outcome as recv_frame().
+                if (
+                    shortcut
+                    and opcode is not OP_CONT
+                    and opcode < 8
+                    and frame.fin
+                    and self.current_size is None
+                    and (opcode is OP_BINARY or is_ascii(frame.data))
+                ):
+                    events.append(frame)
+                    continue
+
+                recv_frame(frame)
+                if self.parser is not parser:
+                    return None
         return position
+
+    def decode_frame(
+        self, data: bytes | bytearray, position: int
+    ) -> tuple[int, bytes, int] | None:
+        """
+        Decode the frame at ``position`` in ``data``.
+
+        Limits are checked as soon as the header of a frame is there, before
+        its payload is buffered.
+
+        Returns:
+            The first byte of the frame, its unmasked payload, and the position
+            of the next frame; :obj:`None` if the frame is incomplete.
+
+        Raises:
+            ProtocolError: If the frame breaks the protocol.
+            PayloadTooBig: If the frame exceeds the size limit.
+
+        """
+        masked = self.side is SERVER
+        end = len(data)
+        head1 = data[position]
+        head2 = data[position + 1]
+        opcode = OPCODES[head1 & 0x0F]
+        if opcode is None:
+            raise ProtocolError(f"invalid opcode: {head1 & 0x0F}")
+        if (head2 & 0x80 == 0x80) is not masked:
+            raise ProtocolError("incorrect masking")
+        if head1 & 0x70 and not self.extensions:
+            raise ProtocolError("reserved bits must be 0")
+        length = head2 & 0x7F
+        start = position + 2
+        if length >= 126:
+            if length == 126:
+                if end - start < 2:
+                    return None
+                length = data[start] << 8 | data[start + 1]
+                start += 2
+                if length < 126:
+                    raise ProtocolError(
+                        "payload length not encoded on the minimal number of bytes"
+                    )
+            else:
+                if end - start < 8:
+                    return None
+                length = int.from_bytes(data[start : start + 8], "big")
+                start += 8
+                if length >= 1 << 63:
+                    raise ProtocolError(
+                        "most significant bit of payload length must be 0"
+                    )
+                if length < 65536:
+                    raise ProtocolError(
+                        "payload length not encoded on the minimal number of bytes"
+                    )
+        if opcode >= 8:
+            # 5.5. Control Frames
+            if length > 125:
+                raise ProtocolError("control frame too long")
+            if not head1 & 0x80:
+                raise ProtocolError("fragmented control frame")
+        else:
+            max_size = self.frame_size_limit()
+            if max_size is not None and length > max_size:
+                raise PayloadTooBig(length, max_size)
+        if masked:
+            start += 4
+        stop = start + length
+        if stop > end:
+            return None
+
+        payload: bytes
+        if length < 1024 and type(data) is bytes:
+            # Slicing small payloads is cheaper than making a view.
+            if masked:
+                payload = utils.apply_mask(data[start:stop], data[start - 4 : start])
+            else:
+                payload = data[start:stop]
+        else:
+            # The view is released at once: processing the frame may resize
+            # the buffer.
+            with memoryview(data) as view:
+                if masked:
+                    payload = utils.apply_mask(
+                        view[start:stop], data[start - 4 : start]
+                    )
+                else:
+                    payload = view[start:stop].tobytes()
+        return head1, payload, stop
 
     def frame_size_limit(self) -> int | None:
         """

@@ -14,6 +14,7 @@ import collections
 import hashlib
 import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 
@@ -147,19 +148,34 @@ def py_serialize_frame(
 SPEEDUPS: bool
 """Whether :func:`apply_mask` and :func:`serialize_frame` run compiled code."""
 
+scan_frames: (
+    Callable[[BytesLike, int, bool, int, int], tuple[list[tuple[int, bytes]], int]]
+    | None
+)
+"""
+Compiled decoder of runs of simple frames, :obj:`None` without the speed-up.
+
+:class:`~ws_frames.protocol.Protocol` decodes every frame in Python when it's
+:obj:`None`.
+
+"""
+
 try:
     from ._speedups import (
         apply_mask as c_apply_mask,
+        scan_frames as c_scan_frames,
         serialize_frame as c_serialize_frame,
     )
 except ImportError:  # pragma: no cover - depends on how the package was built
     SPEEDUPS = False
     apply_mask = py_apply_mask
     serialize_frame = py_serialize_frame
+    scan_frames = None
 else:  # pragma: no cover - depends on how the package was built
     SPEEDUPS = True
     apply_mask = c_apply_mask
     serialize_frame = c_serialize_frame
+    scan_frames = c_scan_frames
 
 
 def get_socket_name(sock: socket.socket) -> str:
