@@ -4,6 +4,7 @@ import asyncio
 import http
 import logging
 import socket
+import ssl
 import struct
 from collections.abc import AsyncIterator, Generator
 from contextlib import asynccontextmanager
@@ -673,5 +674,59 @@ def test_socks_proxy() -> None:
                 with pytest.raises(ProxyError):
                     await connect("ws://refused.invalid/", proxy=proxy)
         assert destinations[0][0] == "127.0.0.1"
+
+    run(main())
+
+
+def test_custom_logger_and_connection_class() -> None:
+    class Custom(ClientConnection):
+        pass
+
+    async def main() -> None:
+        logger = logging.getLogger("test.client")
+        async with serve(echo, "127.0.0.1", 0) as server:
+            async with connect(
+                server_uri(server), logger=logger, create_connection=Custom
+            ) as client:
+                assert isinstance(client, Custom)
+                assert isinstance(client.logger, logging.LoggerAdapter)
+                assert client.logger.logger is logger
+
+    run(main())
+
+
+def test_http_proxy_options() -> None:
+    async def main() -> None:
+        server_context, _ = tls_contexts()
+        async with serve(echo, "127.0.0.1", 0, ssl=server_context) as server:
+            async with http_proxy() as (proxy, requests):
+                # Options without a prefix go to the connection to the proxy.
+                with pytest.raises(ssl.SSLCertVerificationError):
+                    await connect(
+                        server_uri(server, "wss"), proxy=proxy, family=socket.AF_INET
+                    )
+        assert len(requests) == 1
+
+    run(main())
+
+
+def test_socks_proxy_unreachable() -> None:
+    async def main() -> None:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        sock.close()
+        with pytest.raises(OSError):
+            await connect("ws://127.0.0.1:1/", proxy=f"socks5://127.0.0.1:{port}")
+
+    run(main())
+
+
+def test_http_proxy_closes_without_answer() -> None:
+    async def main() -> None:
+        protocol = HTTPProxyConnection(parse_uri("ws://h/"), parse_proxy("http://p:1"))
+        protocol.connection_lost(None)
+        with pytest.raises(InvalidProxyMessage, match="connection closed by proxy"):
+            await protocol.response
 
     run(main())

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -24,7 +25,7 @@ from ws_frames.frames import (
     CloseCode,
     Frame,
 )
-from ws_frames.protocol import CLIENT, CLOSED, OPEN, SERVER
+from ws_frames.protocol import CLIENT, CLOSED, OPEN, SERVER, Protocol
 
 from .utils import SHORT, connection_and_raw_peer, connection_pair, run
 
@@ -838,5 +839,175 @@ def test_binary_frames_from_raw_peer() -> None:
         peer.close()
         with pytest.raises(ConnectionClosedError):
             await client.recv()
+
+    run(main())
+
+
+def test_fragment_type_mismatch_bytes_then_str() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        with pytest.raises(TypeError, match="same type"):
+            await client.send([b"bytes", "str"])
+        await client.wait_closed()
+        server.transport.abort()
+
+    run(main())
+
+
+def test_async_fragments_with_text_override() -> None:
+    async def fragments() -> AsyncIterator[bytes]:
+        yield b"as "
+        yield b"text"
+
+    async def main() -> None:
+        client, server = await connection_pair()
+        await client.send(fragments(), text=True)
+        assert await server.recv() == "as text"
+        await client.close()
+
+    run(main())
+
+
+def test_cancelled_pong_waiter_is_acknowledged_quietly() -> None:
+    async def main() -> None:
+        client, peer = await connection_and_raw_peer(CLIENT)
+        pong_waiter = await client.ping(b"cancelled")
+        assert isinstance(pong_waiter, asyncio.Future)
+        pong_waiter.cancel()
+        peer.protocol.send_pong(b"cancelled")
+        peer.send_protocol_data()
+        await asyncio.sleep(SHORT)
+        assert client.pending_pings == {}
+        client.transport.abort()
+        peer.close()
+
+    run(main())
+
+
+def test_debug_logging(caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> None:
+        logger = logging.getLogger("test.debug")
+        logger.setLevel(logging.DEBUG)
+        loop = asyncio.get_running_loop()
+        client_sock, server_sock = socket.socketpair()
+        _, client = await loop.create_connection(
+            lambda: Connection(
+                Protocol(CLIENT, logger=logger),
+                ping_interval=SHORT,
+                ping_timeout=SHORT * 4,
+                close_timeout=SHORT,
+            ),
+            sock=client_sock,
+        )
+        _, server = await loop.create_connection(
+            lambda: Connection(Protocol(SERVER, logger=logger), ping_interval=None),
+            sock=server_sock,
+        )
+        client.start_keepalive()
+        await asyncio.sleep(SHORT * 3)
+        # The server half-closes TCP after the closing handshake.
+        await server.close()
+        await client.wait_closed()
+
+    with caplog.at_level(logging.DEBUG, "test.debug"):
+        run(main())
+    assert "sent keepalive ping" in caplog.text
+    assert "received keepalive pong" in caplog.text
+    assert "half-closing TCP connection" in caplog.text
+
+
+def test_debug_logging_of_failures(caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> None:
+        logger = logging.getLogger("test.debug.failures")
+        logger.setLevel(logging.DEBUG)
+        loop = asyncio.get_running_loop()
+        sock, peer_sock = socket.socketpair()
+        _, client = await loop.create_connection(
+            lambda: Connection(
+                Protocol(CLIENT, logger=logger),
+                ping_interval=SHORT,
+                ping_timeout=SHORT,
+                close_timeout=SHORT,
+            ),
+            sock=sock,
+        )
+        reader, writer = await asyncio.open_connection(sock=peer_sock)
+        client.start_keepalive()
+        # The silent peer lets the keepalive ping time out, then the close
+        # timer fires.
+        await client.wait_closed()
+
+        error = OSError("write failed")
+
+        def broken_write(data: object) -> None:
+            raise error
+
+        client2, server2 = await connection_pair()
+        client2.protocol.debug = client2.debug = True
+        client2.logger = logger
+        client2.transport.write = broken_write  # type: ignore[method-assign]
+        with pytest.raises(ConnectionClosedError):
+            await client2.send("x")
+        server2.transport.abort()
+        writer.close()
+
+    with caplog.at_level(logging.DEBUG, "test.debug.failures"):
+        run(main())
+    assert "timed out waiting for keepalive pong" in caplog.text
+    assert "timed out waiting for TCP close" in caplog.text
+    assert "error while sending data" in caplog.text
+
+
+def test_keepalive_stops_when_closing() -> None:
+    async def main() -> None:
+        client, peer = await connection_and_raw_peer(
+            CLIENT, ping_interval=SHORT, ping_timeout=SHORT * 2, close_timeout=SHORT * 6
+        )
+        client.start_keepalive()
+        frames = await peer.read_frames()
+        assert frames[0].opcode is OP_PING
+        # Closing while the keepalive waits for its pong: the ping times out
+        # during the closing handshake, and keepalive doesn't outlive it.
+        await client.close()
+        assert client.keepalive_task is not None
+        await asyncio.sleep(0)
+        assert client.keepalive_task.done()
+        peer.close()
+
+    run(main())
+
+
+def test_keepalive_ping_after_close_started() -> None:
+    async def main() -> None:
+        client, peer = await connection_and_raw_peer(
+            CLIENT, ping_interval=SHORT, ping_timeout=None, close_timeout=SHORT * 4
+        )
+        client.protocol.send_close(1000, "")
+        client.send_data()
+        client.start_keepalive()
+        await client.wait_closed()
+        assert client.keepalive_task is not None
+        await asyncio.sleep(0)
+        assert client.keepalive_task.done()
+        peer.close()
+
+    run(main())
+
+
+def test_flow_control_while_closing() -> None:
+    async def main() -> None:
+        client, server = await connection_pair(server_kwargs={"max_queue": (2, 0)})
+        # Frames beyond the high-water mark arrive once the server is closing:
+        # reading isn't paused, so the close frame can come through.
+        server.protocol.send_close(1000, "")
+        server.send_data()
+        for i in range(5):
+            try:
+                await client.send(str(i))
+            except ConnectionClosed:
+                break
+        await server.wait_closed()
+        assert server.transport.is_closing()
+        server.resume_reading()
 
     run(main())

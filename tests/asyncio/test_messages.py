@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from ws_asyncio.compatibility import asyncio_timeout, asyncio_timeout_at
 from ws_asyncio.messages import Assembler, SimpleQueue
 from ws_frames.exceptions import ConcurrencyError
 from ws_frames.frames import OP_BINARY, OP_CONT, OP_TEXT, Frame
@@ -438,5 +439,17 @@ def test_reassembly_roundtrip(
                 got.append(await assembler.get(decode=True))
         assert got == [text for text, _ in messages]
         assert not state["paused"]
+
+    run(main())
+
+
+def test_compatibility_timeouts() -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        with pytest.raises(TimeoutError):
+            async with asyncio_timeout_at(loop.time() + 0.01):
+                await asyncio.sleep(1)
+        async with asyncio_timeout(None):
+            await asyncio.sleep(0)
 
     run(main())

@@ -724,3 +724,67 @@ def test_rejected_handshake_is_an_invalid_handshake() -> None:
             assert (status, body) == (404, b"nothing here\n")
 
     run(main())
+
+
+def test_answers_chosen_by_hooks_are_not_errors(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> None:
+        auth = basic_auth(credentials=("user", "pass"))
+        async with serve(echo, "127.0.0.1", 0, process_request=auth) as server:
+            with pytest.raises(InvalidStatus):
+                await connect(server_uri(server))
+
+    with caplog.at_level(logging.ERROR):
+        run(main())
+    assert caplog.records == []
+
+
+def test_frames_sent_along_with_the_request() -> None:
+    async def main() -> None:
+        async with serve(echo, "127.0.0.1", 0, compression=None) as server:
+            host, port = server.sockets[0].getsockname()[:2]
+            reader, writer = await asyncio.open_connection(host, port)
+            request = (
+                f"GET / HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+            # A masked text frame "hi" with an all-zero mask, right behind.
+            frame = b"\x81\x82\x00\x00\x00\x00hi"
+            writer.write(request + frame)
+            response = await reader.readuntil(b"\r\n\r\n")
+            assert response.startswith(b"HTTP/1.1 101")
+            assert await reader.readexactly(4) == b"\x81\x02hi"
+            writer.close()
+
+    run(main())
+
+
+def test_server_details(caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> None:
+        server = serve(echo, "127.0.0.1", 0)
+        assert server.get_loop() is asyncio.get_running_loop()
+        with pytest.raises(AssertionError):
+            server.sockets  # noqa: B018
+
+        async def create_server() -> asyncio.Server:
+            return await asyncio.get_running_loop().create_server(
+                asyncio.Protocol, "127.0.0.1", 0
+            )
+
+        async def handler(connection: ServerConnection) -> None:  # pragma: no cover
+            pass
+
+        bare = Server(create_server, handler)
+        assert bare.logger is logging.getLogger("websockets.server")
+        async with bare:
+            assert len(bare.sockets) == 1
+
+        with tempfile.TemporaryDirectory() as directory:
+            async with unix_serve(echo, os.path.join(directory, "log.sock")):
+                pass
+
+    with caplog.at_level(logging.INFO, "websockets.server"):
+        run(main())
+    assert re.search(r"server listening on .*log\.sock", caplog.text)

@@ -485,7 +485,7 @@ class connect:
                     transport = new_transport
                 connection.connection_made(transport)
             else:
-                raise AssertionError("unsupported proxy")
+                raise AssertionError("unsupported proxy")  # pragma: no cover
         else:
             # Connect to the server directly.
             if kwargs.get("sock") is None:

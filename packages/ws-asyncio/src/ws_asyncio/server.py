@@ -224,6 +224,9 @@ class ServerConnection(Connection):
                     assert isinstance(response, Response)  # help mypy
                     self.response = response
 
+                # A handshake that failed, as opposed to one that a hook or a
+                # shutdown answered on purpose, has its exception by now.
+                handshake_exc = self.protocol.handshake_exc
                 self.protocol.send_response(self.response)
 
                 # Frames that the client sent right after its request, without
@@ -231,11 +234,15 @@ class ServerConnection(Connection):
                 for event in self.protocol.events_received():
                     self.process_event(event)
 
-        # handshake_exc is set when the request never came or couldn't be
-        # parsed, when the protocol rejected it, and when a hook raised; it
-        # isn't set when a hook answered with an HTTP response on purpose.
-        if self.protocol.handshake_exc is not None:
-            raise self.protocol.handshake_exc
+        else:
+            # The request never came or couldn't be parsed.
+            handshake_exc = self.protocol.handshake_exc
+
+        # Raise when the handshake failed: bad request, hook error, lost
+        # connection. A response that a hook chose, such as a 401 or a health
+        # check, isn't a failure, even though the connection isn't open.
+        if handshake_exc is not None:
+            raise handshake_exc
 
     def process_event(self, event: Event) -> None:
         """Process one incoming event: the request, then frames."""
@@ -703,11 +710,8 @@ def serve(
             return
 
         if connection.protocol.state is not OPEN:
-            # process_request or process_response rejected the handshake with
-            # an HTTP response; it's written and the protocol sent EOF. Let
-            # the client close TCP, within close_timeout.
-            connection.set_close_deadline()
-            await connection.wait_closed()
+            # A hook answered with an HTTP response; it's sent, and the TCP
+            # connection was closed after it, within close_timeout.
             return
 
         try:
