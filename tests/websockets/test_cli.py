@@ -806,7 +806,8 @@ class ServerThread:
     The path of the URI picks the behaviour: ``/echo`` echoes, ``/binary``
     sends a binary message first, ``/escape`` sends terminal escapes,
     ``/close`` closes with 4000 when it receives ``bye``, ``/going-away``
-    closes at once with 1001, ``/forbidden`` refuses the handshake with 403,
+    closes at once with 1001, ``/abort`` drops the TCP connection when it
+    receives a message, ``/forbidden`` refuses the handshake with 403,
     ``/chat`` echoes but keeps ``push`` for itself (see :meth:`push`),
     ``/sink`` only records.
 
@@ -863,7 +864,9 @@ class ServerThread:
                 await websocket.send("\x1b[2Jboom")
             async for message in websocket:
                 self.received.append(message)
-                if path == "/close" and message == "bye":
+                if path == "/abort":
+                    websocket.transport.abort()
+                elif path == "/close" and message == "bye":
                     await websocket.close(4000, "done\x1b")
                 elif path == "/sink" or (path == "/chat" and message == "push"):
                     pass
@@ -1063,6 +1066,21 @@ def test_client_exits_when_server_goes_away(
     )
     assert (status, err) == (0, "")
     assert out.splitlines()[-1] == "Connection closed: 1001 (going away)."
+
+
+@requires_asyncio
+def test_client_connection_lost(
+    server: ServerThread,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, err = run_main(
+        [server.uri("/abort")], b"hi\n", monkeypatch, capsys, keep_open=True
+    )
+    assert (status, err) == (1, "")
+    assert out.splitlines()[-1] == (
+        "Connection closed: 1006 (abnormal closure [internal])."
+    )
 
 
 def assert_one_line_error(status: int, err: str, *fragments: str) -> None:
