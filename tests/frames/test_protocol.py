@@ -1294,3 +1294,42 @@ def test_discard_does_not_step_after_eof(side: Side) -> None:
     protocol.receive_eof()
     with pytest.raises(AssertionError, match="discard\\(\\) shouldn't step after EOF"):
         next(protocol.parser)
+
+
+class RecordingSender(Protocol):
+    """Overrides send_frame(), as a subclass may do."""
+
+    def __init__(self, side: Side) -> None:
+        super().__init__(side)
+        self.frames: list[Frame] = []
+
+    def send_frame(self, frame: Frame) -> None:
+        self.frames.append(frame)
+        super().send_frame(frame)
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_send_frame_override_sees_every_frame(side: Side) -> None:
+    protocol = RecordingSender(side)
+    protocol.send_text(b"sp", fin=False)
+    protocol.send_continuation(b"am", fin=True)
+    protocol.send_binary(b"\xff")
+    assert protocol.frames == [
+        Frame(OP_TEXT, b"sp", fin=False),
+        Frame(OP_CONT, b"am"),
+        Frame(OP_BINARY, b"\xff"),
+    ]
+    assert_sent(protocol, b"\x01\x02sp", b"\x80\x02am", b"\x82\x01\xff")
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_data_frames_are_the_same_with_debug_logs(side: Side) -> None:
+    logger = logging.getLogger("test.protocol")
+    logger.setLevel(logging.DEBUG)
+    outputs = []
+    for protocol in [Protocol(side), Protocol(side, logger=logger)]:
+        protocol.send_text("café".encode(), fin=False)
+        protocol.send_continuation(b"!" * 200, fin=True)
+        protocol.send_binary(b"\x00" * 70_000, fin=True)
+        outputs.append(protocol.data_to_send())
+    assert outputs[0] == outputs[1]

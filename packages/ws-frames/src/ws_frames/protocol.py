@@ -33,6 +33,7 @@ from .frames import (
     Close,
     CloseCode,
     Frame,
+    Opcode,
 )
 from .streams import StreamReader
 from .typing import BytesLike, LoggerLike, Origin, Subprotocol
@@ -430,7 +431,7 @@ class Protocol:
             if fin:
                 self.send_text_decoder = None
         self.expect_continuation_frame = not fin
-        self.send_frame(Frame(OP_CONT, data, fin))
+        self.send_data_frame(OP_CONT, data, fin)
 
     def send_text(self, data: BytesLike, fin: bool = True) -> None:
         """
@@ -462,7 +463,7 @@ class Protocol:
             self.check_utf8(decoder, data, False)
             self.send_text_decoder = decoder
         self.expect_continuation_frame = not fin
-        self.send_frame(Frame(OP_TEXT, data, fin))
+        self.send_data_frame(OP_TEXT, data, fin)
 
     def send_binary(self, data: BytesLike, fin: bool = True) -> None:
         """
@@ -487,7 +488,7 @@ class Protocol:
             raise InvalidState(f"connection is {self._state.name.lower()}")
         self.send_text_decoder = None
         self.expect_continuation_frame = not fin
-        self.send_frame(Frame(OP_BINARY, data, fin))
+        self.send_data_frame(OP_BINARY, data, fin)
 
     def send_close(self, code: CloseCode | int | None = None, reason: str = "") -> None:
         """
@@ -809,7 +810,10 @@ class Protocol:
         while end - position >= 2:
             frames: list[tuple[int, bytes]] | None = None
             if scan_frames is not None and self.current_size is None:
-                limit = self.frame_size_limit()
+                if self.max_fragment_size is None:
+                    limit = self.max_message_size
+                else:
+                    limit = self.frame_size_limit()
                 frames, position = scan_frames(
                     data, position, masked, rsv_allowed, -1 if limit is None else limit
                 )
@@ -1130,6 +1134,29 @@ class Protocol:
             frame.serialize(
                 mask=self.side is CLIENT,
                 extensions=self.extensions,
+            )
+        )
+
+    def send_data_frame(self, opcode: Opcode, data: BytesLike, fin: bool) -> None:
+        """
+        Queue a data frame for sending.
+
+        Without extensions or debug logs, and unless a subclass overrides
+        :meth:`send_frame`, serialize it without building a :class:`Frame`.
+
+        """
+        if (
+            self.extensions
+            or self.debug
+            or type(self).send_frame is not Protocol.send_frame
+        ):
+            self.send_frame(Frame(opcode, data, fin))
+            return
+        self.writes.append(
+            utils.serialize_frame(
+                opcode | 0x80 if fin else opcode,
+                data,
+                utils.generate_mask() if self.side is CLIENT else None,
             )
         )
 
