@@ -10,7 +10,7 @@ import threading
 import time
 import urllib.parse
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import Any, Callable, Literal, TypeVar, cast
 
 from ws_deflate.permessage_deflate import enable_client_permessage_deflate
@@ -501,7 +501,7 @@ def reconnect(
     *,
     process_exception: Callable[[Exception], Exception | None] = process_exception,
     **kwargs: Any,
-) -> Iterator[ClientConnection]:
+) -> Generator[ClientConnection, None, None]:
     """
     Connect again and again, with exponential backoff on transient errors.
 
