@@ -40,10 +40,14 @@ classes.
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 
 if TYPE_CHECKING:
+    # For type checkers only: at run time this package never imports ws_http,
+    # which depends on it. Without ws_http installed, the type is Any.
+    from ws_http.http11 import Response
+
     from .frames import Close
 
 
@@ -81,19 +85,6 @@ __all__ = [
     "InvalidState",
     "ConcurrencyError",
 ]
-
-
-class HasStatusCode(Protocol):
-    """
-    What :exc:`InvalidStatus` needs of an HTTP response.
-
-    The response class lives in ``ws_http``, which depends on this package,
-    so it is described here by the one attribute the message uses.
-
-    """
-
-    @property
-    def status_code(self) -> int: ...
 
 
 class WebSocketException(Exception):
@@ -264,7 +255,7 @@ class InvalidProxyStatus(ProxyError):
 
     """
 
-    def __init__(self, response: HasStatusCode) -> None:
+    def __init__(self, response: Response) -> None:
         self.response = response
 
     def __str__(self) -> str:
@@ -310,7 +301,7 @@ class InvalidStatus(InvalidHandshake):
 
     """
 
-    def __init__(self, response: HasStatusCode) -> None:
+    def __init__(self, response: Response) -> None:
         self.response = response
 
     def __str__(self) -> str:

@@ -242,8 +242,8 @@ class Protocol:
         self.send_text_decoder: codecs.IncrementalDecoder | None = None
 
         # Parser state.
-        self.direct_parser: Generator[None] | None = None
-        self.direct_data: bytes | None = None
+        self._direct_parser: Generator[None] | None = None
+        self._direct_data: bytes | None = None
         self.reader = StreamReader()
         self.events: list[Event] = []
         self.writes: list[bytes] = []
@@ -371,12 +371,12 @@ class Protocol:
         """
         reader = self.reader
         if (
-            self.direct_parser is self.parser
+            self._direct_parser is self.parser
             and type(data) is bytes
             and not reader.buffer
             and not reader.eof
         ):
-            self.direct_data = data
+            self._direct_data = data
         else:
             reader.feed_data(data)
         next(self.parser)
@@ -508,7 +508,7 @@ class Protocol:
 
         """
         # While RFC 6455 doesn't rule out sending more than one close Frame,
-        # websockets is conservative in what it sends and doesn't allow that.
+        # this implementation is conservative in what it sends and forbids it.
         if self._state is not OPEN:
             raise InvalidState(f"connection is {self._state.name.lower()}")
         if code is None:
@@ -726,12 +726,12 @@ class Protocol:
                 # While this generator waits here with an empty buffer,
                 # receive_data() hands it the bytes received instead of
                 # copying them to the buffer.
-                self.direct_parser = self.parser
+                self._direct_parser = self.parser
                 yield
-                self.direct_parser = None
-                data = self.direct_data
+                self._direct_parser = None
+                data = self._direct_data
                 if data is not None:
-                    self.direct_data = None
+                    self._direct_data = None
                     consumed = self.parse_frames(data)
                     if consumed is None:
                         break
