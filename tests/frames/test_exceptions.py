@@ -10,6 +10,8 @@ from ws_frames.frames import Close
 
 @dataclasses.dataclass
 class FakeResponse:
+    """Stands for ws_http.http11.Response: only its status code is used."""
+
     status_code: int
 
 
@@ -38,11 +40,11 @@ BYE = Close(1001, "bye")
         (exc.TooManyHeaders("too many HTTP headers"), "too many HTTP headers"),
         (exc.ProxyError("proxy failed"), "proxy failed"),
         (exc.InvalidProxyMessage("malformed response"), "malformed response"),
-        (exc.InvalidProxyStatus(FakeResponse(407)), "proxy rejected connection: HTTP 407"),
+        (exc.InvalidProxyStatus(FakeResponse(407))  # type: ignore[arg-type], "proxy rejected connection: HTTP 407"),
         (exc.InvalidMessage("did not receive a valid HTTP request"), "did not receive a valid HTTP request"),
         (exc.InvalidMethod("POST"), "invalid HTTP method; expected GET; got POST"),
         (exc.InvalidProtocol("HTTP/1.0"), "invalid HTTP protocol; expected HTTP/1.1; got HTTP/1.0"),
-        (exc.InvalidStatus(FakeResponse(403)), "server rejected WebSocket connection: HTTP 403"),
+        (exc.InvalidStatus(FakeResponse(403))  # type: ignore[arg-type], "server rejected WebSocket connection: HTTP 403"),
         (exc.InvalidHeader("Name"), "missing Name header"),
         (exc.InvalidHeader("Name", ""), "empty Name header"),
         (exc.InvalidHeader("Name", "Value"), "invalid Name header: Value"),
