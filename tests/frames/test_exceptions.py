@@ -15,6 +15,8 @@ class FakeResponse:
     status_code: int
 
 
+PROXY_REJECTED = exc.InvalidProxyStatus(FakeResponse(407))  # type: ignore[arg-type]
+SERVER_REJECTED = exc.InvalidStatus(FakeResponse(403))  # type: ignore[arg-type]
 OK = Close(1000, "")
 BYE = Close(1001, "bye")
 
@@ -40,11 +42,11 @@ BYE = Close(1001, "bye")
         (exc.TooManyHeaders("too many HTTP headers"), "too many HTTP headers"),
         (exc.ProxyError("proxy failed"), "proxy failed"),
         (exc.InvalidProxyMessage("malformed response"), "malformed response"),
-        (exc.InvalidProxyStatus(FakeResponse(407))  # type: ignore[arg-type], "proxy rejected connection: HTTP 407"),
+        (PROXY_REJECTED, "proxy rejected connection: HTTP 407"),
         (exc.InvalidMessage("did not receive a valid HTTP request"), "did not receive a valid HTTP request"),
         (exc.InvalidMethod("POST"), "invalid HTTP method; expected GET; got POST"),
         (exc.InvalidProtocol("HTTP/1.0"), "invalid HTTP protocol; expected HTTP/1.1; got HTTP/1.0"),
-        (exc.InvalidStatus(FakeResponse(403))  # type: ignore[arg-type], "server rejected WebSocket connection: HTTP 403"),
+        (SERVER_REJECTED, "server rejected WebSocket connection: HTTP 403"),
         (exc.InvalidHeader("Name"), "missing Name header"),
         (exc.InvalidHeader("Name", ""), "empty Name header"),
         (exc.InvalidHeader("Name", "Value"), "invalid Name header: Value"),
