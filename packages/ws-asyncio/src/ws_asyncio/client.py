@@ -59,26 +59,16 @@ REDIRECT_STATUSES = frozenset([300, 301, 302, 303, 307, 308])
 
 class ClientConnection(Connection):
     """
-    :mod:`asyncio` implementation of a WebSocket client connection.
+    Client side of a WebSocket connection, with the opening handshake.
 
-    :class:`ClientConnection` provides :meth:`recv` and :meth:`send` coroutines
-    for receiving and sending messages.
-
-    It supports asynchronous iteration to receive messages::
-
-        async for message in websocket:
-            await process(message)
-
-    The iterator exits normally when the connection is closed with close code
-    1000 (OK) or 1001 (going away) or without a close code. It raises a
-    :exc:`~ws_frames.exceptions.ConnectionClosedError` when the connection is
-    closed with any other code.
-
-    The ``ping_interval``, ``ping_timeout``, ``close_timeout``, ``max_queue``,
-    and ``write_limit`` arguments have the same meaning as in :func:`connect`.
+    Applications get one from :func:`connect` and use the methods of
+    :class:`~ws_asyncio.connection.Connection`: :meth:`recv`, :meth:`send`,
+    ``async for message in websocket``, :meth:`ping`, :meth:`close`.
 
     Args:
-        protocol: Sans-I/O connection.
+        protocol: Sans-I/O client protocol.
+
+    The keyword arguments are described in :func:`connect`.
 
     """
 
@@ -139,42 +129,32 @@ class ClientConnection(Connection):
 
     def process_event(self, event: Event) -> None:
         """Process one incoming event: the response, then frames."""
-        # First event - handshake response.
         if self.response is None:
             assert isinstance(event, Response)
             self.response = event
             self.response_rcvd.set_result(None)
-        # Later events - frames.
         else:
             super().process_event(event)
 
 
 def process_exception(exc: Exception) -> Exception | None:
     """
-    Determine whether a connection error is retryable or fatal.
+    Tell whether a failed connection attempt is worth retrying.
 
-    When reconnecting automatically with ``async for ... in connect(...)``, if a
-    connection attempt fails, :func:`process_exception` is called to determine
-    whether to retry connecting or to raise the exception.
+    ``async for websocket in connect(...)`` calls it after each failure.
+    Transient failures are retried: network errors (:exc:`EOFError`,
+    :exc:`OSError`, time-outs), a server that closed the connection during
+    the handshake, and 500, 502, 503 or 504 responses. Anything else, a 404
+    or a 401 for instance, won't get better by retrying.
 
-    This function defines the default behavior, which is to retry on:
-
-    * :exc:`EOFError`, :exc:`OSError`, :exc:`asyncio.TimeoutError`: network
-      errors;
-    * :exc:`~ws_frames.exceptions.InvalidMessage` caused by an
-      :exc:`EOFError`: the server closed the connection during the handshake;
-    * :exc:`~ws_frames.exceptions.InvalidStatus` with a 500, 502, 503, or 504
-      status code: server-side errors, likely temporary.
-
-    You may provide your own function with the ``process_exception`` argument
-    of :func:`connect`.
+    Pass another function as ``process_exception`` to :func:`connect` to
+    change the policy.
 
     Args:
-        exc: The exception that made the connection attempt fail.
+        exc: Why the attempt failed.
 
     Returns:
-        :obj:`None` to retry; an exception to raise, ``exc`` itself or another
-        one.
+        :obj:`None` to retry, or the exception to raise: ``exc`` or another.
 
     """
     if isinstance(exc, (EOFError, OSError, asyncio.TimeoutError)):
@@ -187,120 +167,85 @@ def process_exception(exc: Exception) -> Exception | None:
     return exc
 
 
-# This is spelled in lower case because it's exposed as a callable in the API.
+# A class, for await, async with and async for; named like the function
+# that it stands for.
 class connect:
     """
     Connect to the WebSocket server at ``uri``.
 
-    This coroutine returns a :class:`ClientConnection` instance, which you can
-    use to send and receive messages.
+    Await it to get a :class:`ClientConnection`, or use it as an async
+    context manager that closes the connection on exit::
 
-    :func:`connect` may be used as an asynchronous context manager::
+        async with connect("wss://example.com/") as websocket:
+            await websocket.send("hello")
 
-        from ws_asyncio.client import connect
+    Iterated with ``async for``, it reconnects whenever the connection is
+    lost, and retries failed attempts after randomized, exponentially
+    growing delays (:rfc:`6455#section-7.2.3`) until
+    ``process_exception`` says that a failure is fatal::
 
-        async with connect(...) as websocket:
-            ...
-
-    The connection is closed automatically when exiting the context.
-
-    :func:`connect` can be used as an infinite asynchronous iterator to
-    reconnect automatically on errors::
-
-        async for websocket in connect(...):
+        async for websocket in connect("wss://example.com/"):
             try:
-                ...
+                async for message in websocket:
+                    ...
             except ConnectionClosed:
                 continue
 
-    If the connection fails with a transient error, it is retried with
-    randomized exponential backoff. If it fails with a fatal error, the
-    exception is raised, breaking out of the loop.
-
-    The connection is closed automatically after each iteration of the loop.
+    Redirects (300, 301, 302, 303, 307 and 308 with a ``Location``) are
+    followed, up to ``MAX_REDIRECTS``, but never from ``wss`` to ``ws``;
+    credentials in ``uri`` are only sent to its origin.
 
     Args:
-        uri: URI of the WebSocket server.
-        origin: Value of the ``Origin`` header, for servers that require it.
-        extensions: List of supported extensions, in order in which they
-            should be negotiated and run.
-        subprotocols: List of supported subprotocols, in order of decreasing
-            preference.
-        compression: The "permessage-deflate" extension is enabled by default.
-            Set ``compression`` to :obj:`None` to disable it.
-        additional_headers (HeadersLike | None): Arbitrary HTTP headers to add
-            to the handshake request.
-        user_agent_header: Value of  the ``User-Agent`` request header.
-            :obj:`None` removes the header.
-        proxy: If a proxy is configured, it is used by default. Set ``proxy``
-            to :obj:`None` to disable the proxy or to the address of a proxy
-            to override the system configuration.
-        process_exception: When reconnecting automatically, tell whether an
-            error is transient or fatal. The default behavior is defined by
-            :func:`process_exception`.
-        open_timeout: Timeout for opening the connection in seconds.
-            :obj:`None` disables the timeout.
-        ping_interval: Interval between keepalive pings in seconds.
+        uri: WebSocket URI, ``ws://`` or ``wss://``, with credentials for
+            HTTP Basic Authentication if needed.
+        origin: ``Origin`` header to send.
+        extensions: Extensions to offer, in order of preference.
+        subprotocols: Subprotocols to offer, in order of preference.
+        compression: ``"deflate"`` (the default) offers permessage-deflate;
+            :obj:`None` offers no compression.
+        additional_headers: Extra request headers.
+        user_agent_header: ``User-Agent`` header; :obj:`None` omits it.
+        proxy: :obj:`True` (the default) uses the proxy configured in the
+            environment, if any; a URI such as ``http://proxy:3128`` or
+            ``socks5h://proxy:1080`` uses that proxy; :obj:`None` connects
+            directly. SOCKS proxies require python-socks.
+        process_exception: Decides which failures are retried when
+            reconnecting; see :func:`process_exception`.
+        open_timeout: Time-out for the TCP connection, the TLS and proxy
+            handshakes and the opening handshake, in seconds, redirects
+            included; :obj:`None` disables it.
+        ping_interval: Interval between keepalive pings, in seconds;
             :obj:`None` disables keepalive.
-        ping_timeout: Timeout for keepalive pings in seconds.
-            :obj:`None` disables timeouts.
-        close_timeout: Timeout for closing the connection in seconds.
-            :obj:`None` disables the timeout.
-        reconnect_delays: Generator of the delays between reconnection
-            attempts; the default is :func:`~ws_http.client.backoff`.
-        max_size: Maximum size of incoming messages in bytes, or a
-            ``(message, fragment)`` pair. :obj:`None` disables the limit.
-        max_queue: High-water mark of the buffer where frames are received.
-            It defaults to 16 frames. The low-water mark defaults to ``max_queue
-            // 4``. You may pass a ``(high, low)`` tuple to set the high-water
-            and low-water marks. :obj:`None` disables flow control.
-        write_limit: High-water mark of write buffer in bytes. It is passed to
-            :meth:`~asyncio.WriteTransport.set_write_buffer_limits`. It defaults
-            to 32 KiB. You may pass a ``(high, low)`` tuple to set the
-            high-water and low-water marks.
-        logger: Logger for this client.
-            It defaults to ``logging.getLogger("websockets.client")``.
-        create_connection: Factory for the :class:`ClientConnection` managing
-            the connection. Set it to a wrapper or a subclass to customize
-            connection handling.
+        ping_timeout: Time-out for keepalive pongs, in seconds; when it
+            elapses, the connection fails with code 1011. :obj:`None`
+            disables it.
+        close_timeout: Time-out for the closing handshake, in seconds;
+            :obj:`None` disables it.
+        reconnect_delays: Generator function of the delays between
+            reconnection attempts.
+        max_size: Largest message accepted, in bytes, or a ``(message,
+            fragment)`` pair of limits; :obj:`None` disables the limit.
+        max_queue: How many incoming frames may wait for :meth:`recv`
+            before reading from the network stops, or a ``(high, low)``
+            pair of marks; :obj:`None` disables flow control.
+        write_limit: High-water mark of the write buffer in bytes, or a
+            ``(high, low)`` pair; above it, :meth:`send` waits.
+        logger: Logger for this connection; defaults to
+            ``logging.getLogger("websockets.client")``.
+        create_connection: :class:`ClientConnection` subclass to use.
 
-    Any other keyword arguments are passed to the event loop's
-    :meth:`~asyncio.loop.create_connection` method, or, for an HTTP proxy, to
-    the connection to the proxy (``proxy_``-prefixed names such as
-    ``proxy_ssl``) and to the TLS layer (``ssl``, ``server_hostname``).
-
-    For example:
-
-    * You can set ``ssl`` to a :class:`~ssl.SSLContext` to enforce TLS settings.
-      When connecting to a ``wss://`` URI, if ``ssl`` isn't provided, a TLS
-      context is created with :func:`~ssl.create_default_context`.
-
-    * You can set ``server_hostname`` to override the host name from ``uri`` in
-      the TLS handshake.
-
-    * You can set ``host`` and ``port`` to connect to a different host and port
-      from those found in ``uri``. This only changes the destination of the TCP
-      connection. The host name from ``uri`` is still used in the TLS handshake
-      for secure connections and in the ``Host`` header.
-
-    * You can set ``sock`` to provide a preexisting TCP socket. You may call
-      :func:`socket.create_connection` (not to be confused with the event loop's
-      :meth:`~asyncio.loop.create_connection` method) to create a suitable
-      client socket and customize it.
-
-    When using a proxy:
-
-    * Prefix keyword arguments with ``proxy_`` for configuring TLS between the
-      client and an HTTPS proxy: ``proxy_ssl``, ``proxy_server_hostname``,
-      ``proxy_ssl_handshake_timeout``, and ``proxy_ssl_shutdown_timeout``.
-    * Use the standard keyword arguments for configuring TLS between the proxy
-      and the WebSocket server: ``ssl``, ``server_hostname``,
-      ``ssl_handshake_timeout``, and ``ssl_shutdown_timeout``.
-    * Other keyword arguments are used only for connecting to the proxy.
+    Other keyword arguments go to :meth:`~asyncio.loop.create_connection`:
+    ``ssl`` (a :class:`~ssl.SSLContext`), ``server_hostname``, ``host`` and
+    ``port`` (to reach another address than the URI's, which still names the
+    server in ``Host`` and for TLS), ``sock`` (an already connected socket),
+    and so on. Through an HTTP proxy, ``ssl``, ``server_hostname`` and
+    ``ssl_*`` options apply to TLS with the WebSocket server; options
+    prefixed with ``proxy_``, such as ``proxy_ssl``, and all the others,
+    apply to the connection to the proxy.
 
     Raises:
         InvalidURI: If ``uri`` isn't a valid WebSocket URI.
-        InvalidProxy: If ``proxy`` isn't a valid proxy.
+        InvalidProxy: If ``proxy`` isn't a valid proxy URI.
         OSError: If the TCP connection fails.
         InvalidHandshake: If the opening handshake fails.
         TimeoutError: If the opening handshake times out.
@@ -311,31 +256,24 @@ class connect:
         self,
         uri: str,
         *,
-        # WebSocket
         origin: Origin | None = None,
         extensions: Sequence[ClientExtensionFactory] | None = None,
         subprotocols: Sequence[Subprotocol] | None = None,
         compression: str | None = "deflate",
-        # HTTP
         additional_headers: HeadersLike | None = None,
         user_agent_header: str | None = USER_AGENT,
         proxy: str | Literal[True] | None = True,
         process_exception: Callable[[Exception], Exception | None] = process_exception,
-        # Timeouts
         open_timeout: float | None = 10,
         ping_interval: float | None = 20,
         ping_timeout: float | None = 20,
         close_timeout: float | None = 10,
         reconnect_delays: Callable[[], Generator[float]] = backoff,
-        # Limits
         max_size: int | None | tuple[int | None, int | None] = 2**20,
         max_queue: int | None | tuple[int | None, int | None] = 16,
         write_limit: int | tuple[int, int | None] = 2**15,
-        # Logging
         logger: LoggerLike | None = None,
-        # Escape hatch for advanced customization
         create_connection: type[ClientConnection] | None = None,
-        # Other keyword arguments are passed to loop.create_connection
         **kwargs: Any,
     ) -> None:
         self.uri = uri
@@ -357,7 +295,6 @@ class connect:
         connection_class = create_connection
 
         def factory(uri: WebSocketURI) -> ClientConnection:
-            # This is a protocol in the Sans-I/O implementation of websockets.
             protocol = ClientProtocol(
                 uri,
                 origin=origin,
@@ -366,7 +303,6 @@ class connect:
                 max_size=max_size,
                 logger=logger,
             )
-            # This is a connection in websockets and a protocol in asyncio.
             connection = connection_class(
                 protocol,
                 ping_interval=ping_interval,
@@ -425,20 +361,19 @@ class connect:
         elif proxy is not None:
             proxy_parsed = parse_proxy(proxy)
             if proxy_parsed.scheme[:5] == "socks":
-                # Connect to the server through the proxy.
                 sock = await connect_socks_proxy(
                     proxy_parsed,
                     ws_uri,
                     local_addr=kwargs.pop("local_addr", None),
                 )
-                # Initialize WebSocket connection via the proxy.
                 _, connection = await loop.create_connection(
                     factory,
                     sock=sock,
                     **kwargs,
                 )
             elif proxy_parsed.scheme[:4] == "http":
-                # Split keyword arguments between the proxy and the server.
+                # TLS options are for the WebSocket server, behind the tunnel;
+                # the others are for the connection to the proxy.
                 all_kwargs, proxy_kwargs, kwargs = kwargs, {}, {}
                 for key, value in all_kwargs.items():
                     if key.startswith("ssl") or key == "server_hostname":
@@ -447,7 +382,6 @@ class connect:
                         proxy_kwargs[key[6:]] = value
                     else:
                         proxy_kwargs[key] = value
-                # Validate the proxy_ssl argument.
                 if proxy_parsed.scheme == "https":
                     proxy_kwargs.setdefault("ssl", True)
                     if proxy_kwargs.get("ssl") is None:
@@ -459,14 +393,13 @@ class connect:
                         raise ValueError(
                             "proxy_ssl argument is incompatible with an http:// proxy"
                         )
-                # Connect to the server through the proxy.
                 transport = await connect_http_proxy(
                     proxy_parsed,
                     ws_uri,
                     user_agent_header=self.user_agent_header,
                     **proxy_kwargs,
                 )
-                # Initialize WebSocket connection via the proxy.
+                # The tunnel is open: the WebSocket connection takes it over.
                 connection = factory()
                 transport.set_protocol(connection)
                 ssl = kwargs.pop("ssl", None)
@@ -487,11 +420,9 @@ class connect:
             else:
                 raise AssertionError("unsupported proxy")  # pragma: no cover
         else:
-            # Connect to the server directly.
             if kwargs.get("sock") is None:
                 kwargs.setdefault("host", ws_uri.host)
                 kwargs.setdefault("port", ws_uri.port)
-            # Initialize WebSocket connection.
             _, connection = await loop.create_connection(factory, **kwargs)
         return connection
 
@@ -518,30 +449,27 @@ class connect:
         new_uri: str = urllib.parse.urljoin(self.uri, response.headers["Location"])
         new_ws_uri = parse_uri(new_uri)
 
-        # If connect() received a socket, it is closed and cannot be reused.
+        # The socket given to connect() is closed by now.
         if self.create_connection_kwargs.get("sock") is not None:
             return ValueError(
                 f"cannot follow redirect to {new_uri} with a preexisting socket"
             )
 
-        # TLS downgrade is forbidden.
         if old_ws_uri.secure and not new_ws_uri.secure:
             return SecurityError(f"cannot follow redirect to non-secure URI {new_uri}")
 
-        # Apply restrictions to cross-origin redirects.
+        # Another origin: the redirect must be reachable the same way.
         if (
             old_ws_uri.secure != new_ws_uri.secure
             or old_ws_uri.host != new_ws_uri.host
             or old_ws_uri.port != new_ws_uri.port
         ):
-            # Cross-origin redirects on Unix sockets don't quite make sense.
             if self.create_connection_kwargs.get("unix", False):
                 return ValueError(
                     f"cannot follow cross-origin redirect to {new_uri} "
                     f"with a Unix socket"
                 )
 
-            # Cross-origin redirects when host and port are overridden are ill-defined.
             if (
                 self.create_connection_kwargs.get("host") is not None
                 or self.create_connection_kwargs.get("port") is not None
@@ -553,10 +481,7 @@ class connect:
 
         return new_uri
 
-    # ... = await connect(...)
-
     def __await__(self) -> Generator[Any, None, ClientConnection]:
-        # Create a suitable iterator by calling __await__ on a coroutine.
         return self.__await_impl__().__await__()
 
     async def __await_impl__(self) -> ClientConnection:
@@ -578,11 +503,9 @@ class connect:
                         self.connection.transport.abort()
 
                         uri_or_exc = self.process_redirect(exc)
-                        # Response is a valid redirect; follow it.
                         if isinstance(uri_or_exc, str):
                             self.uri = uri_or_exc
                             continue
-                        # Response isn't a valid redirect; raise the exception.
                         if uri_or_exc is exc:
                             raise
                         else:
@@ -595,14 +518,9 @@ class connect:
                     raise SecurityError(f"more than {MAX_REDIRECTS} redirects")
 
         except TimeoutError as exc:
-            # Re-raise exception with an informative error message.
             raise TimeoutError("timed out during opening handshake") from exc
 
-    # ... = yield from connect(...) - remove when dropping Python < 3.11
-
     __iter__ = __await__
-
-    # async with connect(...) as ...: ...
 
     async def __aenter__(self) -> ClientConnection:
         return await self
@@ -615,8 +533,6 @@ class connect:
     ) -> None:
         await self.connection.close()
 
-    # async for ... in connect(...):
-
     async def __aiter__(self) -> AsyncIterator[ClientConnection]:
         delays: Generator[float] | None = None
         while True:
@@ -624,24 +540,18 @@ class connect:
                 async with self as protocol:
                     yield protocol
             except Exception as exc:
-                # Determine whether the exception is retryable or fatal.
-                # The API of process_exception is "return an exception or None";
-                # "raise an exception" is also supported because it's a frequent
-                # mistake. It isn't documented in order to keep the API simple.
+                # process_exception returns an exception or None; raising
+                # one is treated the same as returning it.
                 try:
                     new_exc = self.process_exception(exc)
                 except Exception as raised_exc:
                     new_exc = raised_exc
 
-                # The connection failed with a fatal error.
-                # Raise the exception and exit the loop.
                 if new_exc is exc:
                     raise
                 if new_exc is not None:
                     raise new_exc from exc
 
-                # The connection failed with a retryable error.
-                # Start or continue backoff and reconnect.
                 if delays is None:
                     delays = self.reconnect_delays()
                 try:
@@ -657,7 +567,7 @@ class connect:
                 continue
 
             else:
-                # The connection succeeded. Reset backoff.
+                # Backoff starts over after a connection that worked.
                 delays = None
 
 
@@ -667,19 +577,14 @@ def unix_connect(
     **kwargs: Any,
 ) -> connect:
     """
-    Connect to a WebSocket server listening on a Unix socket.
+    Connect to a WebSocket server on a Unix socket.
 
-    This function accepts the same keyword arguments as :func:`connect`.
-
-    It's only available on Unix.
-
-    It's mainly useful for debugging servers listening on Unix sockets.
+    It takes the keyword arguments of :func:`connect`.
 
     Args:
-        path: File system path to the Unix socket.
-        uri: URI of the WebSocket server. ``uri`` defaults to
-            ``ws://localhost/`` or, when a ``ssl`` argument is provided, to
-            ``wss://localhost/``.
+        path: Path of the Unix socket.
+        uri: URI for the handshake; defaults to ``ws://localhost/``, or to
+            ``wss://localhost/`` when ``ssl`` is given.
 
     """
     if uri is None:
@@ -732,9 +637,8 @@ else:
             proxy.password,
             SOCKS_PROXY_RDNS[proxy.scheme],
         )
-        # connect() is documented to raise OSError.
-        # socks_proxy.connect() doesn't raise TimeoutError; it gets canceled.
-        # Wrap other exceptions in ProxyError, a subclass of InvalidHandshake.
+        # Network errors stay OSError, as for a direct connection; SOCKS
+        # replies refusing the connection become ProxyError.
         try:
             return await socks_proxy.connect(ws_uri.host, ws_uri.port, **kwargs)
         except OSError:
@@ -830,7 +734,6 @@ async def connect_http_proxy(
     )
 
     try:
-        # This raises exceptions if the connection to the proxy fails.
         await protocol.response
     except Exception:
         transport.close()

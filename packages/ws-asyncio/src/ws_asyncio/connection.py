@@ -141,15 +141,8 @@ class Connection(asyncio.Protocol):
 
         self.latency: float = 0
         """
-        Latency of the connection, in seconds.
-
-        Latency is defined as the round-trip time of the connection. It is
-        measured by sending a Ping frame and waiting for a matching Pong frame.
-        Before the first measurement, :attr:`latency` is ``0``.
-
-        By default, websockets enables a keepalive mechanism that sends Ping
-        frames automatically at regular intervals. You can also send Ping
-        frames and measure latency with :meth:`ping`.
+        Round-trip time of the last ping answered, in seconds; ``0`` until
+        then. Keepalive pings update it, and so do calls to :meth:`ping`.
         """
 
         # Task that sends keepalive pings. None when ping_interval is None.
@@ -179,73 +172,53 @@ class Connection(asyncio.Protocol):
     @property
     def local_address(self) -> Any:
         """
-        Local address of the connection.
-
-        For IPv4 connections, this is a ``(host, port)`` tuple.
-
-        The format of the address depends on the address family.
-        See :meth:`~socket.socket.getsockname`.
-
+        Local address of the connection, as returned by
+        :meth:`~socket.socket.getsockname`: ``(host, port)`` for IPv4.
         """
         return self.transport.get_extra_info("sockname")
 
     @property
     def remote_address(self) -> Any:
         """
-        Remote address of the connection.
-
-        For IPv4 connections, this is a ``(host, port)`` tuple.
-
-        The format of the address depends on the address family.
-        See :meth:`~socket.socket.getpeername`.
-
+        Remote address of the connection, as returned by
+        :meth:`~socket.socket.getpeername`: ``(host, port)`` for IPv4.
         """
         return self.transport.get_extra_info("peername")
 
     @property
     def state(self) -> State:
         """
-        State of the WebSocket connection, defined in :rfc:`6455`.
+        State of the connection: ``CONNECTING``, ``OPEN``, ``CLOSING`` or
+        ``CLOSED`` (:rfc:`6455#section-4`).
 
-        This attribute is provided for completeness. Typical applications
-        shouldn't check its value. Instead, they should call :meth:`~recv` or
-        :meth:`send` and handle :exc:`~ws_frames.exceptions.ConnectionClosed`
-        exceptions.
-
+        Applications rarely need it: :exc:`~ws_frames.exceptions.ConnectionClosed`
+        tells them when the connection is over.
         """
         return self.protocol.state
 
     @property
     def subprotocol(self) -> Subprotocol | None:
         """
-        Subprotocol negotiated during the opening handshake.
-
-        :obj:`None` if no subprotocol was negotiated.
-
+        Subprotocol agreed on during the opening handshake, if any.
         """
         return self.protocol.subprotocol
 
     @property
     def close_code(self) -> int | None:
         """
-        State of the WebSocket connection, defined in :rfc:`6455`.
+        Close code received from the peer (:rfc:`6455#section-7.1.5`).
 
-        This attribute is provided for completeness. Typical applications
-        shouldn't check its value. Instead, they should inspect attributes
-        of :exc:`~ws_frames.exceptions.ConnectionClosed` exceptions.
-
+        :obj:`None` until the connection is closed; 1006 when it ended without a
+        close frame.
         """
         return self.protocol.close_code
 
     @property
     def close_reason(self) -> str | None:
         """
-        State of the WebSocket connection, defined in :rfc:`6455`.
+        Close reason received from the peer (:rfc:`6455#section-7.1.6`).
 
-        This attribute is provided for completeness. Typical applications
-        shouldn't check its value. Instead, they should inspect attributes
-        of :exc:`~ws_frames.exceptions.ConnectionClosed` exceptions.
-
+        :obj:`None` until the connection is closed.
         """
         return self.protocol.close_reason
 
@@ -267,15 +240,10 @@ class Connection(asyncio.Protocol):
 
     async def __aiter__(self) -> AsyncIterator[Data]:
         """
-        Iterate on incoming messages.
+        Iterate over incoming messages until the connection closes.
 
-        The iterator calls :meth:`recv` and yields messages asynchronously in
-        an infinite loop.
-
-        It exits when the connection is closed normally. It raises a
-        :exc:`~ws_frames.exceptions.ConnectionClosedError` exception after a
-        protocol error or a network failure.
-
+        The iteration ends quietly after a normal closure (codes 1000 and 1001)
+        and raises :exc:`~ws_frames.exceptions.ConnectionClosedError` otherwise.
         """
         try:
             while True:
@@ -294,51 +262,30 @@ class Connection(asyncio.Protocol):
 
     async def recv(self, decode: bool | None = None) -> Data:
         """
-        Receive the next message.
+        Return the next message.
 
-        When the connection is closed, :meth:`recv` raises
-        :exc:`~ws_frames.exceptions.ConnectionClosed`. Specifically, it raises
-        :exc:`~ws_frames.exceptions.ConnectionClosedOK` after a normal closure
-        and :exc:`~ws_frames.exceptions.ConnectionClosedError` after a protocol
-        error or a network failure. This is how you detect the end of the
-        message stream. Every message received before the closing handshake is
-        returned first.
+        Text messages come out as :class:`str` and binary messages as
+        :class:`bytes`; fragmented messages are reassembled first. ``decode``
+        overrides this: :obj:`False` returns the raw UTF-8 of a text message as
+        :class:`bytes`, which spares a decoding step when the application parses
+        bytes anyway; :obj:`True` decodes a binary message as UTF-8.
 
-        Canceling :meth:`recv` is safe. There's no risk of losing data. The next
-        invocation of :meth:`recv` will return the next message.
+        Messages received before the closing handshake are all returned before
+        :meth:`recv` raises :exc:`~ws_frames.exceptions.ConnectionClosed`.
 
-        This makes it possible to enforce a timeout by wrapping :meth:`recv` in
-        :func:`~asyncio.timeout` or :func:`~asyncio.wait_for`.
-
-        When the message is fragmented, :meth:`recv` waits until all fragments
-        are received, reassembles them, and returns the whole message.
+        Cancellation is safe: no message or fragment is lost, so a time-out can
+        wrap :meth:`recv`, for example with :func:`asyncio.wait_for`.
 
         Args:
-            decode: Set this flag to override the default behavior of returning
-                :class:`str` or :class:`bytes`. See below for details.
-
-        Returns:
-            A string (:class:`str`) for a Text_ frame or a bytestring
-            (:class:`bytes`) for a Binary_ frame.
-
-            .. _Text: https://datatracker.ietf.org/doc/html/rfc6455#section-5.6
-            .. _Binary: https://datatracker.ietf.org/doc/html/rfc6455#section-5.6
-
-            You may override this behavior with the ``decode`` argument:
-
-            * Set ``decode=False`` to disable UTF-8 decoding of Text_ frames and
-              return a bytestring (:class:`bytes`). This improves performance
-              when decoding isn't needed, for example if the message contains
-              JSON and you're using a JSON library that expects a bytestring.
-            * Set ``decode=True`` to force UTF-8 decoding of Binary_ frames
-              and return a string (:class:`str`). This may be useful for
-              servers that send binary frames instead of text frames.
+            decode: Force :class:`str` (:obj:`True`) or :class:`bytes`
+                (:obj:`False`) instead of following the frame type.
 
         Raises:
-            ConnectionClosed: When the connection is closed.
-            ConcurrencyError: If two coroutines call :meth:`recv` or
-                :meth:`recv_streaming` concurrently.
-
+            ConnectionClosedOK: After a normal closure, once every message
+                received before it was returned.
+            ConnectionClosedError: After a protocol error or a network failure.
+            ConcurrencyError: If another coroutine is already in :meth:`recv` or
+                :meth:`recv_streaming`.
         """
         try:
             return await self.recv_messages.get(decode)
@@ -371,29 +318,19 @@ class Connection(asyncio.Protocol):
 
     async def recv_streaming(self, decode: bool | None = None) -> AsyncIterator[Data]:
         """
-        Receive the next message frame by frame.
+        Return the next message fragment by fragment, as frames arrive.
 
-        Canceling :meth:`recv_streaming` before receiving the first frame is
-        safe. Canceling it after receiving one or more frames leaves the
-        iterator in a partially consumed state, making the connection unusable.
-        Instead, you should close the connection with :meth:`close`.
+        Text fragments are decoded incrementally, so that a character split
+        between two frames comes out whole; ``decode`` works as in :meth:`recv`.
 
-        Args:
-            decode: Set this flag to override the default behavior of returning
-                :class:`str` or :class:`bytes`. See :meth:`recv` for details.
-
-        Returns:
-            An iterator of strings (:class:`str`) for a Text_ frame or
-            bytestrings (:class:`bytes`) for a Binary_ frame.
-
-            .. _Text: https://datatracker.ietf.org/doc/html/rfc6455#section-5.6
-            .. _Binary: https://datatracker.ietf.org/doc/html/rfc6455#section-5.6
+        Consume the iterator to the end. Cancelling before the first fragment is
+        safe; cancelling later leaves the rest of the message unreadable, and the
+        connection should then be closed.
 
         Raises:
-            ConnectionClosed: When the connection is closed.
-            ConcurrencyError: If two coroutines call :meth:`recv` or
-                :meth:`recv_streaming` concurrently.
-
+            ConnectionClosed: As :meth:`recv` does.
+            ConcurrencyError: If another coroutine is already in :meth:`recv` or
+                :meth:`recv_streaming`.
         """
         try:
             async for frame in self.recv_messages.get_iter(decode):
@@ -426,64 +363,31 @@ class Connection(asyncio.Protocol):
         """
         Send a message.
 
-        A string (:class:`str`) is sent as a Text_ frame. A bytestring or
-        bytes-like object (:class:`bytes`, :class:`bytearray`, or
-        :class:`memoryview`) is sent as a Binary_ frame.
+        A :class:`str` goes out in a text frame; :class:`bytes`,
+        :class:`bytearray` and :class:`memoryview` go out in a binary frame
+        (:rfc:`6455#section-5.6`). ``text`` overrides the frame type: ``True``
+        sends bytes that are already UTF-8 as text, ``False`` sends a string as
+        binary.
 
-        .. _Text: https://datatracker.ietf.org/doc/html/rfc6455#section-5.6
-        .. _Binary: https://datatracker.ietf.org/doc/html/rfc6455#section-5.6
+        An iterable or an async iterable of strings or of bytes-like objects is
+        sent as a fragmented message, one frame per item (:rfc:`6455#section-5.4`).
+        Items must all have the type of the first one; otherwise :meth:`send`
+        raises :exc:`TypeError` and, if fragments were already sent, fails the
+        connection with code 1011. Mappings are refused, since iterating one
+        sends its keys, which is almost never intended.
 
-        You may override this behavior with the ``text`` argument:
-
-        * Set ``text=True`` to send an UTF-8 bytestring or bytes-like object
-          (:class:`bytes`, :class:`bytearray`, or :class:`memoryview`) in a
-          Text_ frame. This improves performance when the message is already
-          UTF-8 encoded, for example if the message contains JSON and you're
-          using a JSON library that produces a bytestring.
-        * Set ``text=False`` to send a string (:class:`str`) in a Binary_
-          frame. This may be useful for servers that expect binary frames
-          instead of text frames.
-
-        :meth:`send` also accepts an iterable or asynchronous iterable of
-        strings, bytestrings, or bytes-like objects to enable fragmentation_.
-        Each item is treated as a message fragment and sent in its own frame.
-        All items must be of the same type, or else :meth:`send` will raise a
-        :exc:`TypeError` and the connection will be closed.
-
-        .. _fragmentation: https://datatracker.ietf.org/doc/html/rfc6455#section-5.4
-
-        :meth:`send` rejects dict-like objects because this is often an error.
-        (If you really want to send the keys of a dict-like object as fragments,
-        call its :meth:`~dict.keys` method and pass the result to :meth:`send`.)
-
-        Canceling :meth:`send` is discouraged. Instead, you should close the
-        connection with :meth:`close`. Indeed, there are only two situations
-        where :meth:`send` may yield control to the event loop and then get
-        canceled; in both cases, :meth:`close` has the same effect and is
-        more clear:
-
-        1. The write buffer is full. If you don't want to wait until enough
-           data is sent, your only alternative is to close the connection.
-           :meth:`close` will likely time out then abort the TCP connection.
-        2. ``message`` is an asynchronous iterator that yields control.
-           Stopping in the middle of a fragmented message will cause a
-           protocol error and the connection will be closed.
-
-        When the connection is closed, :meth:`send` raises
-        :exc:`~ws_frames.exceptions.ConnectionClosed`. Specifically, it
-        raises :exc:`~ws_frames.exceptions.ConnectionClosedOK` after a normal
-        connection closure and
-        :exc:`~ws_frames.exceptions.ConnectionClosedError` after a protocol
-        error or a network failure.
+        When the write buffer is above its high-water mark, :meth:`send` waits
+        until it drains. Other messages wait while a fragmented message is being
+        sent. Rather than cancelling a :meth:`send` that waits, close the
+        connection: a message interrupted half-way can't be completed.
 
         Args:
-            message: Message to send.
-            text: Override the frame type chosen from the type of ``message``.
+            message: What to send.
+            text: Force a text (:obj:`True`) or binary (:obj:`False`) frame.
 
         Raises:
-            ConnectionClosed: When the connection is closed.
-            TypeError: If ``message`` doesn't have a supported type.
-
+            ConnectionClosed: If the connection is closed or closing.
+            TypeError: If ``message`` has an unsupported type.
         """
         # A message must not start between the fragments of another one.
         while self.send_in_progress is not None:
@@ -610,22 +514,20 @@ class Connection(asyncio.Protocol):
         reason: str = "",
     ) -> None:
         """
-        Perform the closing handshake.
+        Run the closing handshake (:rfc:`6455#section-7.1.2`) and wait until the
+        TCP connection is closed.
 
-        :meth:`close` waits for the other end to complete the handshake and
-        for the TCP connection to terminate.
-
-        :meth:`close` is idempotent: it doesn't do anything once the
-        connection is closed.
+        If the peer doesn't answer within ``close_timeout``, the TCP connection
+        is aborted. Closing an already closed connection does nothing. Closing in
+        the middle of a fragmented message fails the connection with code 1011.
 
         Args:
-            code: WebSocket close code.
-            reason: WebSocket close reason.
+            code: Close code.
+            reason: Close reason, at most 123 bytes of UTF-8.
 
         Raises:
             ProtocolError: If ``code`` isn't a valid close code or ``reason``
                 is too long.
-
         """
         try:
             async with self.send_context():
@@ -642,43 +544,33 @@ class Connection(asyncio.Protocol):
 
     async def wait_closed(self) -> None:
         """
-        Wait until the connection is closed.
-
-        :meth:`wait_closed` waits for the closing handshake to complete and for
-        the TCP connection to terminate.
-
+        Wait until the closing handshake is over and the TCP connection closed,
+        whoever started it.
         """
         await asyncio.shield(self.connection_lost_waiter)
 
     async def ping(self, data: DataLike | None = None) -> Awaitable[float]:
         """
-        Send a Ping_.
+        Send a Ping frame (:rfc:`6455#section-5.5.2`).
 
-        .. _Ping: https://datatracker.ietf.org/doc/html/rfc6455#section-5.5.2
-
-        A ping may serve as a keepalive or as a check that the remote endpoint
-        received all messages up to this point
+        A ping checks that the peer is alive and has processed everything sent
+        before it, and measures the round-trip time.
 
         Args:
-            data: Payload of the ping. A :class:`str` will be encoded to UTF-8.
-                If ``data`` is :obj:`None`, the payload is four random bytes.
+            data: Payload; a :class:`str` is encoded to UTF-8. :obj:`None` picks
+                four random bytes that no pending ping uses.
 
         Returns:
-            A future that will be completed when the corresponding pong is
-            received. You can ignore it if you don't intend to wait. The result
-            of the future is the latency of the connection in seconds.
+            An awaitable that completes with the latency in seconds when the
+            matching pong arrives; ignoring it is fine::
 
-            ::
-
-                pong_waiter = await ws.ping()
-                # only if you want to wait for the corresponding pong
+                pong_waiter = await websocket.ping()
                 latency = await pong_waiter
 
         Raises:
-            ConnectionClosed: When the connection is closed.
-            ConcurrencyError: If another ping was sent with the same data and
-                the corresponding pong wasn't received yet.
-
+            ConnectionClosed: If the connection is closed or closing.
+            ConcurrencyError: If a ping with the same payload still waits for
+                its pong.
         """
         if isinstance(data, (bytes, bytearray, memoryview)):
             data = bytes(data)
@@ -702,18 +594,14 @@ class Connection(asyncio.Protocol):
 
     async def pong(self, data: DataLike = b"") -> None:
         """
-        Send a Pong_.
-
-        .. _Pong: https://datatracker.ietf.org/doc/html/rfc6455#section-5.5.3
-
-        An unsolicited pong may serve as a unidirectional heartbeat.
+        Send an unsolicited Pong frame (:rfc:`6455#section-5.5.3`), for example as
+        a one-way heartbeat. Pings from the peer are answered automatically.
 
         Args:
-            data: Payload of the pong. A :class:`str` will be encoded to UTF-8.
+            data: Payload; a :class:`str` is encoded to UTF-8.
 
         Raises:
-            ConnectionClosed: When the connection is closed.
-
+            ConnectionClosed: If the connection is closed or closing.
         """
         if isinstance(data, (bytes, bytearray, memoryview)):
             data = bytes(data)
@@ -841,18 +729,19 @@ class Connection(asyncio.Protocol):
         expected_state: State = OPEN,  # CONNECTING during the opening handshake
     ) -> AsyncIterator[None]:
         """
-        Create a context for writing to the connection from user code.
+        Wrap a call into the protocol that produces data to send.
 
-        On entry, :meth:`send_context` checks that the connection is open; on
-        exit, it writes outgoing data to the socket::
+        The body runs only if the state is ``expected_state``; afterwards,
+        the data that the protocol queued is written to the transport and
+        flow control is applied::
 
             async with self.send_context():
                 self.protocol.send_text(message.encode())
 
-        When the connection isn't open on entry, when the connection is expected
-        to close on exit, or when an unexpected error happens, terminating the
-        connection, :meth:`send_context` waits until the connection is closed
-        then raises :exc:`~ws_frames.exceptions.ConnectionClosed`.
+        If the state isn't the expected one, if the call started the closing
+        handshake, or if writing failed, the context waits until the TCP
+        connection is closed (at most ``close_timeout``), so that it can raise
+        :exc:`~ws_frames.exceptions.ConnectionClosed` with the final codes.
 
         """
         wait_for_close = False

@@ -117,66 +117,39 @@ def route(
     **kwargs: Any,
 ) -> Server:
     """
-    Create a WebSocket server dispatching connections to different handlers.
+    Serve WebSocket connections, choosing the handler from the request path.
 
-    This feature requires the third-party library `werkzeug`_:
+    The rules of ``url_map``, a :class:`werkzeug.routing.Map`, have connection
+    handlers as endpoints; the values that a rule captures in the path are
+    passed to the handler as keyword arguments::
 
-    .. code-block:: console
-
-        $ pip install werkzeug
-
-    .. _werkzeug: https://werkzeug.palletsprojects.com/
-
-    :func:`route` accepts the same arguments as :func:`~ws_asyncio.server.serve`,
-    except as described below.
-
-    The first argument is a :class:`werkzeug.routing.Map` that maps URL patterns
-    to connection handlers. In addition to the connection, handlers receive
-    parameters captured in the URL as keyword arguments.
-
-    Here's an example::
-
-        from ws_asyncio.router import route
         from werkzeug.routing import Map, Rule
 
-        async def channel_handler(websocket, channel_id):
+        async def room(websocket, name):
             ...
 
-        url_map = Map([
-            Rule("/channel/<uuid:channel_id>", endpoint=channel_handler),
-            ...
-        ])
+        url_map = Map([Rule("/rooms/<name>", endpoint=room)])
 
-        # set this future to exit the server
-        stop = asyncio.get_running_loop().create_future()
+        async with route(url_map, "localhost", 8765) as server:
+            await server.serve_forever()
 
-        async with route(url_map, ...) as server:
-            await stop
+    A path that matches no rule gets a 404; a rule that redirects, for a
+    missing trailing slash for example, gets a 302 to the right URL, which the
+    client follows. Rules don't need ``websocket=True``: it's set on all of
+    them. werkzeug must be installed (``pip install ws-asyncio[router]``).
 
-    Refer to the documentation of :mod:`werkzeug.routing` for details.
-
-    If you define redirects with ``Rule(..., redirect_to=...)`` in the URL map,
-    when the server runs behind a reverse proxy that modifies the ``Host``
-    header or terminates TLS, you need additional configuration:
-
-    * Set ``server_name`` to the name of the server as seen by clients. When
-      not provided, websockets uses the value of the ``Host`` header.
-
-    * Set ``ssl=True`` to generate ``wss://`` URIs without actually enabling
-      TLS. Under the hood, this bind the URL map with a ``url_scheme`` of
-      ``wss://`` instead of ``ws://``.
-
-    There is no need to specify ``websocket=True`` in each rule. It is added
-    automatically.
+    It takes the arguments of :func:`~ws_asyncio.server.serve`, except
+    ``handler``, and these:
 
     Args:
-        url_map: Mapping of URL patterns to connection handlers.
-        server_name: Name of the server as seen by clients. If :obj:`None`,
-            websockets uses the value of the ``Host`` header.
-        ssl: Configuration for enabling TLS on the connection. Set it to
-            :obj:`True` if a reverse proxy terminates TLS connections.
-        create_router: Factory for the :class:`Router` dispatching requests to
-            handlers. Set it to a wrapper or a subclass to customize routing.
+        url_map: Rules mapping paths to handlers.
+        server_name: Host name that clients use, for building redirect URLs;
+            defaults to the ``Host`` header of each request, which a reverse
+            proxy may have changed.
+        ssl: TLS context, as in :func:`~ws_asyncio.server.serve`, or
+            :obj:`True` when a reverse proxy terminates TLS, so that redirects
+            point to ``wss://`` URLs.
+        create_router: :class:`Router` subclass to use.
 
     """
     url_scheme = "ws" if ssl is None else "wss"
@@ -222,14 +195,12 @@ def unix_route(
     **kwargs: Any,
 ) -> Server:
     """
-    Create a WebSocket Unix server dispatching connections to different handlers.
-
-    :func:`unix_route` combines the behaviors of :func:`route` and
-    :func:`~ws_asyncio.server.unix_serve`.
+    Serve WebSocket connections on a Unix socket, choosing the handler from the
+    request path: :func:`route` and :func:`~ws_asyncio.server.unix_serve` in one.
 
     Args:
-        url_map: Mapping of URL patterns to connection handlers.
-        path: File system path to the Unix socket.
+        url_map: Rules mapping paths to handlers.
+        path: Path of the Unix socket.
 
     """
     return route(url_map, unix=True, path=path, **kwargs)

@@ -61,27 +61,18 @@ __all__ = [
 
 class ServerConnection(Connection):
     """
-    :mod:`asyncio` implementation of a WebSocket server connection.
+    Server side of a WebSocket connection, with the opening handshake.
 
-    :class:`ServerConnection` provides :meth:`recv` and :meth:`send` methods
-    for receiving and sending messages.
-
-    It supports asynchronous iteration to receive messages::
-
-        async for message in websocket:
-            await process(message)
-
-    The iterator exits normally when the connection is closed with close code
-    1000 (OK) or 1001 (going away) or without a close code. It raises a
-    :exc:`~ws_frames.exceptions.ConnectionClosedError` when the connection is
-    closed with any other code.
-
-    The ``ping_interval``, ``ping_timeout``, ``close_timeout``, ``max_queue``,
-    and ``write_limit`` arguments have the same meaning as in :func:`serve`.
+    The server creates one per client and passes it to the handler, which
+    uses the methods of :class:`~ws_asyncio.connection.Connection`:
+    :meth:`recv`, :meth:`send`, ``async for message in websocket``,
+    :meth:`ping`, :meth:`close`.
 
     Args:
-        protocol: Sans-I/O connection.
-        server: Server that manages this connection.
+        protocol: Sans-I/O server protocol.
+        server: The :class:`Server` that accepted the connection.
+
+    The keyword arguments are described in :func:`serve`.
 
     """
 
@@ -119,21 +110,14 @@ class ServerConnection(Connection):
 
     def respond(self, status: StatusLike, text: str) -> Response:
         """
-        Create a plain text HTTP response.
+        Build a plain text HTTP response, for ``process_request`` or
+        ``process_response`` to return instead of the WebSocket handshake.
 
-        ``process_request`` and ``process_response`` may call this method to
-        return an HTTP response instead of performing the WebSocket opening
-        handshake.
-
-        You can modify the response before returning it, for example by changing
-        HTTP headers.
+        Its headers can be changed before returning it.
 
         Args:
             status: HTTP status code.
-            text: HTTP response body; it will be encoded to UTF-8.
-
-        Returns:
-            HTTP response to send to the client.
+            text: Body, encoded to UTF-8.
 
         """
         return self.protocol.reject(status, text)
@@ -157,11 +141,15 @@ class ServerConnection(Connection):
         server_header: str | None = SERVER,
     ) -> None:
         """
-        Perform the opening handshake.
+        Run the opening handshake (:rfc:`6455#section-4.2`).
+
+        Wait for the request, let ``process_request`` answer it instead, accept
+        it (or answer 503 once the server is shutting down), let
+        ``process_response`` change or replace the response, and send it.
 
         Raises:
-            InvalidHandshake: If the handshake fails, including when a
-                ``process_request`` or ``process_response`` hook raises.
+            InvalidHandshake: If the request is invalid or never came, or if a
+                hook raised; not when a hook answered on purpose.
 
         """
         await asyncio.wait(
@@ -246,12 +234,10 @@ class ServerConnection(Connection):
 
     def process_event(self, event: Event) -> None:
         """Process one incoming event: the request, then frames."""
-        # First event - handshake request.
         if self.request is None:
             assert isinstance(event, Request)
             self.request = event
             self.request_rcvd.set_result(None)
-        # Later events - frames.
         else:
             super().process_event(event)
 
@@ -262,20 +248,18 @@ class ServerConnection(Connection):
 
 class Server:
     """
-    WebSocket server returned by :func:`serve`.
+    WebSocket server, returned by :func:`serve`.
 
-    This class mirrors the API of :class:`asyncio.Server`.
-
-    It keeps track of WebSocket connections in order to close them properly
-    when shutting down.
+    Use it as an async context manager, or await it to start listening. It
+    mirrors :class:`asyncio.Server` and keeps track of connections to close
+    them on shutdown.
 
     Args:
-        create_server: Coroutine function that creates the underlying
-            :class:`asyncio.Server` (listening sockets).
-        handler: Connection handler: runs the opening handshake, then the
-            application's handler, then the closing handshake.
-        logger: Logger for this server.
-            It defaults to ``logging.getLogger("websockets.server")``.
+        create_server: Coroutine function creating the listening
+            :class:`asyncio.Server`.
+        handler: Coroutine function run for each connection: opening handshake,
+            application handler, closing handshake.
+        logger: Logger; defaults to ``logging.getLogger("websockets.server")``.
 
     """
 
@@ -291,14 +275,12 @@ class Server:
             logger = logging.getLogger("websockets.server")
         self.logger = logger
 
-        # Keep track of active connections and their handlers.
         self.handler_tasks: dict[ServerConnection, asyncio.Task[None]] = {}
         self.all_connections = self.handler_tasks  # read-only view for users
 
-        # Task responsible for closing the server and terminating connections.
         self.close_task: asyncio.Task[None] | None = None
 
-        # Completed when the server is closed and connections are terminated.
+        # Done once the server is closed and every handler returned.
         self.handlers_waiter: asyncio.Future[None] | None = None
 
         self.server: asyncio.Server | None = None
@@ -307,11 +289,8 @@ class Server:
     @property
     def connections(self) -> set[ServerConnection]:
         """
-        Set of active connections.
-
-        This property contains all connections that completed the opening
-        handshake successfully and didn't start the closing handshake yet.
-        It can be useful in combination with :func:`~broadcast`.
+        Open connections: handshake done, closing handshake not started; for
+        :func:`broadcast`, for instance.
 
         """
         return {
@@ -355,22 +334,16 @@ class Server:
         reason: str = "",
     ) -> None:
         """
-        Close the server.
+        Shut the server down; :meth:`wait_closed` waits until it's done.
 
-        * Close the underlying :class:`asyncio.Server`.
-        * When ``close_connections`` is :obj:`True`, which is the default, close
-          existing connections. Specifically:
+        * Stop listening.
+        * When ``close_connections`` is :obj:`True`, the default, close open
+          connections with ``code`` and ``reason``, 1001 (going away) by default;
+          handshakes still in progress are answered with 503 (service
+          unavailable).
+        * Wait for every connection handler to return.
 
-          * Reject opening WebSocket connections with an HTTP 503 (service
-            unavailable) error. This happens when the server accepted the TCP
-            connection but didn't complete the opening handshake before closing.
-          * Close open WebSocket connections with code 1001 (going away).
-            ``code`` and ``reason`` can be customized, for example to use code
-            1012 (service restart).
-
-        * Wait until all connection handlers terminate.
-
-        :meth:`close` is idempotent.
+        Calling :meth:`close` again does nothing.
 
         """
         if self.close_task is None:
@@ -387,7 +360,6 @@ class Server:
         self.logger.info("server closing")
         assert self.server is not None and self.handlers_waiter is not None
 
-        # Stop accepting new connections.
         self.server.close()
 
         # Let connections accepted just before close() reach their handler,
@@ -395,8 +367,6 @@ class Server:
         await asyncio.sleep(0)
 
         if close_connections:
-            # Close OPEN connections with code 1001 by default. The handlers
-            # may go on and do something; they must not hang.
             close_tasks = [
                 asyncio.create_task(connection.close(code, reason))
                 for connection in self.handler_tasks
@@ -405,32 +375,20 @@ class Server:
             if close_tasks:
                 await asyncio.wait(close_tasks)
 
-        # Wait until all connection handlers terminate.
         if self.handler_tasks:
             await asyncio.wait(list(self.handler_tasks.values()))
 
-        # Tell wait_closed() to return.
         self.handlers_waiter.set_result(None)
 
         self.logger.info("server closed")
 
     async def wait_closed(self) -> None:
         """
-        Wait until the server is closed.
+        Wait until the server is closed and every connection handler returned.
 
-        When :meth:`wait_closed` returns, all TCP connections are closed and
-        all connection handlers have returned.
-
-        To ensure a fast shutdown, a connection handler should always be
-        awaiting at least one of:
-
-        * :meth:`~ServerConnection.recv`: when the connection is closed,
-          it raises :exc:`~ws_frames.exceptions.ConnectionClosedOK`;
-        * :meth:`~ServerConnection.wait_closed`: when the connection is
-          closed, it returns.
-
-        Then the connection handler is immediately notified of the shutdown;
-        it can clean up and exit.
+        Handlers return promptly when they're waiting in :meth:`recv` or
+        :meth:`wait_closed` as their connection closes; a handler busy with
+        something else delays the end of the shutdown.
 
         """
         if self.handlers_waiter is None:
@@ -440,7 +398,7 @@ class Server:
 
     def get_loop(self) -> asyncio.AbstractEventLoop:
         """
-        See :meth:`asyncio.Server.get_loop`.
+        Event loop of the server, as :meth:`asyncio.Server.get_loop`.
 
         """
         if self.loop is None:
@@ -449,21 +407,15 @@ class Server:
 
     def is_serving(self) -> bool:
         """
-        See :meth:`asyncio.Server.is_serving`.
+        Whether the server accepts connections, as :meth:`asyncio.Server.is_serving`.
 
         """
         return self.server is not None and self.server.is_serving()
 
     async def start_serving(self) -> None:
         """
-        See :meth:`asyncio.Server.start_serving`.
-
-        Typical use::
-
-            server = await serve(..., start_serving=False)
-            # perform additional setup here...
-            # ... then start the server
-            await server.start_serving()
+        Start accepting connections, for a server created with
+        ``start_serving=False``, as :meth:`asyncio.Server.start_serving`.
 
         """
         await self.start()
@@ -472,18 +424,11 @@ class Server:
 
     async def serve_forever(self) -> None:
         """
-        See :meth:`asyncio.Server.serve_forever`.
+        Accept connections until cancelled, then shut the server down, as
+        :meth:`asyncio.Server.serve_forever`::
 
-        Typical use::
-
-            server = await serve(...)
-            # this coroutine doesn't return
-            # canceling it stops the server
+            server = await serve(handler, "", 8765)
             await server.serve_forever()
-
-        This is an alternative to using :func:`serve` as an asynchronous context
-        manager. Shutdown is triggered by canceling :meth:`serve_forever`
-        instead of exiting a :func:`serve` context.
 
         """
         await self.start_serving()
@@ -497,7 +442,7 @@ class Server:
     @property
     def sockets(self) -> tuple[socket.socket, ...]:
         """
-        See :attr:`asyncio.Server.sockets`.
+        Listening sockets, as :attr:`asyncio.Server.sockets`.
 
         """
         assert self.server is not None, "server isn't started"
@@ -524,7 +469,6 @@ def serve(
     host: str | None = None,
     port: int | None = None,
     *,
-    # WebSocket
     origins: Sequence[Origin | re.Pattern[str] | None] | None = None,
     extensions: Sequence[ServerExtensionFactory] | None = None,
     subprotocols: Sequence[Subprotocol] | None = None,
@@ -536,7 +480,6 @@ def serve(
         | None
     ) = None,
     compression: str | None = "deflate",
-    # HTTP
     process_request: (
         Callable[
             [ServerConnection, Request],
@@ -552,124 +495,78 @@ def serve(
         | None
     ) = None,
     server_header: str | None = SERVER,
-    # Timeouts
     open_timeout: float | None = 10,
     ping_interval: float | None = 20,
     ping_timeout: float | None = 20,
     close_timeout: float | None = 10,
-    # Limits
     max_size: int | None | tuple[int | None, int | None] = 2**20,
     max_queue: int | None | tuple[int | None, int | None] = 16,
     write_limit: int | tuple[int, int | None] = 2**15,
-    # Logging
     logger: LoggerLike | None = None,
-    # Escape hatch for advanced customization
     create_connection: type[ServerConnection] | None = None,
-    # Other keyword arguments are passed to loop.create_server
     **kwargs: Any,
 ) -> Server:
     """
-    Create a WebSocket server listening on ``host`` and ``port``.
+    Serve WebSocket connections on ``host`` and ``port``.
 
-    Whenever a client connects, the server creates a :class:`ServerConnection`,
-    performs the opening handshake, and delegates to the ``handler`` coroutine.
+    For each connection, the server runs the opening handshake, then
+    ``handler`` with the :class:`ServerConnection`, then the closing handshake
+    with code 1000 when the handler returns, or 1011 when it raises (the
+    exception is logged)::
 
-    The handler receives the :class:`ServerConnection` instance, which you can
-    use to send and receive messages.
+        async def echo(websocket):
+            async for message in websocket:
+                await websocket.send(message)
 
-    Once the handler completes, either normally or with an exception, the
-    server performs the closing handshake and closes the connection; an
-    exception is logged and the connection is closed with code 1011.
-
-    The return value is a :class:`Server`. Use it as an asynchronous context
-    manager, or await it and call :meth:`Server.close` and
-    :meth:`Server.wait_closed`::
-
-        async with serve(handler, "localhost", 8765) as server:
+        async with serve(echo, "localhost", 8765) as server:
             await server.serve_forever()
 
     Args:
-        handler: Connection handler. It receives the WebSocket connection,
-            which is a :class:`ServerConnection`, in argument.
-        host: Network interfaces the server binds to.
-            See :meth:`~asyncio.loop.create_server` for details.
-        port: TCP port the server listens on.
-            See :meth:`~asyncio.loop.create_server` for details.
-        origins: Acceptable values of the ``Origin`` header, for defending
-            against Cross-Site WebSocket Hijacking attacks. Values can be
-            :class:`str` to test for an exact match or regular expressions
-            compiled by :func:`re.compile` to test against a pattern. Include
-            :obj:`None` in the list if the lack of an origin is acceptable.
-        extensions: List of supported extensions, in order in which they
-            should be negotiated and run.
-        subprotocols: List of supported subprotocols, in order of decreasing
-            preference.
-        select_subprotocol: Callback for selecting a subprotocol among
-            those supported by the client and the server. It receives a
-            :class:`ServerConnection` (not a
-            :class:`~ws_http.server.ServerProtocol`!) instance and a list of
-            subprotocols offered by the client. Other than the first argument,
-            it has the same behavior as the
-            :meth:`ServerProtocol.select_subprotocol
-            <ws_http.server.ServerProtocol.select_subprotocol>` method.
-        compression: The "permessage-deflate" extension is enabled by default.
-            Set ``compression`` to :obj:`None` to disable it.
-        process_request: Intercept the request during the opening handshake.
-            Return an HTTP response to force the response. Return :obj:`None` to
-            continue normally. When you force an HTTP 101 Continue response, the
-            handshake is successful. Else, the connection is aborted.
-            ``process_request`` may be a function or a coroutine.
-        process_response: Intercept the response during the opening handshake.
-            Modify the response or return a new HTTP response to force the
-            response. Return :obj:`None` to continue normally. When you force an
-            HTTP 101 Continue response, the handshake is successful. Else, the
-            connection is aborted. ``process_response`` may be a function or a
-            coroutine.
-        server_header: Value of  the ``Server`` response header.
-            It defaults to ``"Python/x.y.z websockets/X.Y"``. Setting it to
-            :obj:`None` removes the header.
-        open_timeout: Timeout for opening connections in seconds.
-            :obj:`None` disables the timeout.
-        ping_interval: Interval between keepalive pings in seconds.
+        handler: Coroutine function run for each connection.
+        host: Interfaces to listen on, as in :meth:`~asyncio.loop.create_server`.
+        port: TCP port to listen on.
+        origins: Acceptable ``Origin`` headers, against cross-site WebSocket
+            hijacking: strings match exactly, compiled regular expressions
+            match the whole value, :obj:`None` accepts requests without one.
+        extensions: Extensions supported, in order of preference.
+        subprotocols: Subprotocols supported, in order of preference.
+        select_subprotocol: Chooses the subprotocol, given the
+            :class:`ServerConnection` and the client's offer; it returns the
+            choice or :obj:`None`.
+        compression: ``"deflate"`` (the default) accepts permessage-deflate;
+            :obj:`None` disables compression.
+        process_request: Called with the connection and the request before
+            the handshake, as a function or a coroutine. Returning a
+            :class:`~ws_http.http11.Response` sends it instead of going on,
+            for health checks or authentication; returning :obj:`None`
+            goes on.
+        process_response: Called with the connection, the request and the
+            response before it's sent. It may change the response in place or
+            return another one.
+        server_header: ``Server`` header; :obj:`None` or ``""`` omits it.
+        open_timeout: Time-out for the opening handshake, in seconds;
+            :obj:`None` disables it.
+        ping_interval: Interval between keepalive pings, in seconds;
             :obj:`None` disables keepalive.
-        ping_timeout: Timeout for keepalive pings in seconds.
-            :obj:`None` disables timeouts.
-        close_timeout: Timeout for closing connections in seconds.
-            :obj:`None` disables the timeout.
-        max_size: Maximum size of incoming messages in bytes, or a
-            ``(message, fragment)`` pair of limits. :obj:`None` disables
-            the limit.
-        max_queue: High-water mark of the buffer where frames are received.
-            It defaults to 16 frames. The low-water mark defaults to ``max_queue
-            // 4``. You may pass a ``(high, low)`` tuple to set the high-water
-            and low-water marks. If you want to disable flow control entirely,
-            you may set it to ``None``, although that's a bad idea.
-        write_limit: High-water mark of write buffer in bytes. It is passed to
-            :meth:`~asyncio.WriteTransport.set_write_buffer_limits`. It defaults
-            to 32 KiB. You may pass a ``(high, low)`` tuple to set the
-            high-water and low-water marks.
-        logger: Logger for this server.
-            It defaults to ``logging.getLogger("websockets.server")``. See the
-            :doc:`logging guide <../../topics/logging>` for details.
-        create_connection: Factory for the :class:`ServerConnection` managing
-            the connection. Set it to a wrapper or a subclass to customize
-            connection handling.
+        ping_timeout: Time-out for keepalive pongs, in seconds; when it
+            elapses, the connection fails with code 1011. :obj:`None`
+            disables it.
+        close_timeout: Time-out for the closing handshake, in seconds;
+            :obj:`None` disables it.
+        max_size: Largest message accepted, in bytes, or a ``(message,
+            fragment)`` pair of limits; :obj:`None` disables the limit.
+        max_queue: How many incoming frames may wait for :meth:`recv` before
+            reading from the network stops, or a ``(high, low)`` pair of marks;
+            :obj:`None` disables flow control.
+        write_limit: High-water mark of the write buffer in bytes, or a
+            ``(high, low)`` pair; above it, :meth:`send` waits.
+        logger: Logger; defaults to ``logging.getLogger("websockets.server")``.
+        create_connection: :class:`ServerConnection` subclass to use.
 
-    Any other keyword arguments are passed to the event loop's
-    :meth:`~asyncio.loop.create_server` method.
-
-    For example:
-
-    * You can set ``ssl`` to a :class:`~ssl.SSLContext` to enable TLS.
-
-    * You can set ``sock`` to provide a preexisting TCP socket. You may call
-      :func:`socket.create_server` (not to be confused with the event loop's
-      :meth:`~asyncio.loop.create_server` method) to create a suitable server
-      socket and customize it.
-
-    * You can set ``start_serving`` to ``False`` to start accepting connections
-      only after you call :meth:`~Server.start_serving()` or
-      :meth:`~Server.serve_forever()`.
+    Other keyword arguments go to :meth:`~asyncio.loop.create_server`:
+    ``ssl`` (a :class:`~ssl.SSLContext`) for TLS, ``sock`` for a socket
+    that's already bound, ``start_serving=False`` to start later with
+    :meth:`Server.start_serving`, and so on.
 
     """
     if subprotocols is not None:
@@ -723,8 +620,8 @@ def serve(
         else:
             await connection.close()
 
-    # Bind server later, when the factory runs, since the Server needs the
-    # factory and the factory needs the Server.
+    # The factory needs the server and the server needs the factory:
+    # the name is bound below, before the factory runs.
     server: Server
 
     def factory() -> ServerConnection:
@@ -732,7 +629,8 @@ def serve(
         Create an asyncio protocol for managing a WebSocket connection.
 
         """
-        # Create a closure to give select_subprotocol access to connection.
+        # The protocol calls select_subprotocol with itself; the user's
+        # function expects the connection.
         protocol_select_subprotocol: (
             Callable[
                 [ServerProtocol, Sequence[Subprotocol]],
@@ -750,7 +648,6 @@ def serve(
                 assert protocol is connection.protocol
                 return select_subprotocol(connection, subprotocols)
 
-        # This is a protocol in the Sans-I/O implementation of websockets.
         protocol = ServerProtocol(
             origins=origins,
             extensions=extensions,
@@ -786,17 +683,15 @@ def unix_serve(
     **kwargs: Any,
 ) -> Server:
     """
-    Create a WebSocket server listening on a Unix socket.
+    Serve WebSocket connections on a Unix socket, for instance behind a
+    reverse proxy.
 
-    This function is identical to :func:`serve`, except the ``host`` and
-    ``port`` arguments are replaced by ``path``. It's only available on Unix.
-
-    It's useful for deploying a server behind a reverse proxy such as nginx.
+    It takes the arguments of :func:`serve`, with ``path`` instead of
+    ``host`` and ``port``.
 
     Args:
-        handler: Connection handler. It receives the WebSocket connection,
-            which is a :class:`ServerConnection`, in argument.
-        path: File system path to the Unix socket.
+        handler: Coroutine function run for each connection.
+        path: Path of the Unix socket.
 
     """
     return serve(handler, unix=True, path=path, **kwargs)
@@ -821,39 +716,34 @@ def basic_auth(
     check_credentials: Callable[[str, str], Awaitable[bool] | bool] | None = None,
 ) -> Callable[[ServerConnection, Request], Awaitable[Response | None]]:
     """
-    Factory for ``process_request`` to enforce HTTP Basic Authentication.
-
-    :func:`basic_auth` is designed to integrate with :func:`serve` as follows::
-
-        from ws_asyncio.server import basic_auth, serve
+    Build a ``process_request`` hook for HTTP Basic Authentication
+    (:rfc:`7617`)::
 
         async with serve(
-            ...,
-            process_request=basic_auth(
-                realm="my dev server",
-                credentials=("hello", "iloveyou"),
-            ),
+            handler, "", 8765,
+            process_request=basic_auth(realm="chat", credentials=("me", "secret")),
         ):
+            ...
 
-    If authentication succeeds, the connection's ``username`` attribute is set.
-    If it fails, the server responds with an HTTP 401 Unauthorized status.
+    Clients without valid credentials get a 401 response with a
+    ``WWW-Authenticate`` challenge. On success, the username is set on the
+    connection's ``username`` attribute. Passwords are compared in constant
+    time.
 
-    One of ``credentials`` or ``check_credentials`` must be provided; not both.
+    Give either ``credentials`` or ``check_credentials``.
 
     Args:
-        realm: Scope of protection. It should contain only ASCII characters
-            because the encoding of non-ASCII characters is undefined. Refer to
-            section 2.2 of :rfc:`7235` for details.
-        credentials: Hard coded authorized credentials. It can be a
-            ``(username, password)`` pair or a list of such pairs.
-        check_credentials: Function or coroutine that verifies credentials.
-            It receives ``username`` and ``password`` arguments and returns
-            whether they're valid.
+        realm: Protection space, sent in the challenge; ASCII is safest
+            (:rfc:`7235#section-2.2`).
+        credentials: A ``(username, password)`` pair, or several.
+        check_credentials: Function or coroutine that receives the username
+            and password and says whether they're valid.
 
     Raises:
-        TypeError: If ``credentials`` or ``check_credentials`` is wrong.
-        ValueError: If ``credentials`` and ``check_credentials`` are both
-            provided or both not provided.
+        TypeError: If ``credentials`` isn't a pair of strings or an iterable
+            of such pairs.
+        ValueError: If both or neither of ``credentials`` and
+            ``check_credentials`` are given.
 
     """
     if (credentials is None) == (check_credentials is None):
@@ -890,10 +780,7 @@ def basic_auth(
         request: Request,
     ) -> Response | None:
         """
-        Perform HTTP Basic Authentication.
-
-        If it succeeds, set the connection's ``username`` attribute and return
-        :obj:`None`. If it fails, return an HTTP 401 Unauthorized responss.
+        Check the ``Authorization`` header; answer 401 unless it's valid.
 
         """
         try:
@@ -942,42 +829,26 @@ def broadcast(
     raise_exceptions: bool = False,
 ) -> None:
     """
-    Broadcast a message to several WebSocket connections.
+    Send a message to many connections at once, without waiting.
 
-    A string (:class:`str`) is sent as a Text_ frame. A bytestring or bytes-like
-    object (:class:`bytes`, :class:`bytearray`, or :class:`memoryview`) is sent
-    as a Binary_ frame.
+    The message is framed (and compressed) for each connection and written
+    to its transport right away: :func:`broadcast` never waits for a slow
+    client, whose write buffer simply grows. Connections that aren't open
+    are skipped, and so are those in the middle of sending a fragmented
+    message.
 
-    .. _Text: https://datatracker.ietf.org/doc/html/rfc6455#section-5.6
-    .. _Binary: https://datatracker.ietf.org/doc/html/rfc6455#section-5.6
-
-    You may override this behavior with the ``text`` argument, as in
-    :meth:`~Connection.send`.
-
-    :func:`broadcast` pushes the message synchronously to all connections even
-    if their write buffers are overflowing. There's no backpressure: it never
-    waits for a slow client.
-
-    :func:`broadcast` skips connections that aren't open in order to avoid
-    errors on connections where the closing handshake is in progress.
-
-    :func:`broadcast` ignores failures to write the message on some connections.
-    It continues writing to other connections. On Python 3.11 and above, you may
-    set ``raise_exceptions`` to :obj:`True` to record failures and raise all
-    exceptions in a :pep:`654` :exc:`ExceptionGroup`.
-
-    While :func:`broadcast` makes more sense for servers, it works identically
-    with clients, if you have a use case for opening connections to many servers
-    and broadcasting a message to them.
+    Failures to write are logged and don't stop the broadcast; with
+    ``raise_exceptions=True`` (Python 3.11+), they're raised together in an
+    :exc:`ExceptionGroup` at the end.
 
     Args:
-        connections: WebSocket connections to which the message will be sent.
-        message: Message to send.
-        text: Override the frame type chosen from the type of ``message``.
-        raise_exceptions: Whether to raise an exception in case of failures.
+        connections: Connections to send to, server or client ones.
+        message: :class:`str` for a text frame, bytes-like for a binary frame.
+        text: Force a text (:obj:`True`) or binary (:obj:`False`) frame.
+        raise_exceptions: Raise failures instead of logging them.
 
     Raises:
-        TypeError: If ``message`` doesn't have a supported type.
+        TypeError: If ``message`` isn't a string or bytes-like.
 
     """
     if isinstance(message, str):
@@ -1010,8 +881,6 @@ def broadcast(
             continue
 
         try:
-            # Call connection.protocol.send_text or send_binary.
-            # Either way, message is already converted to bytes.
             getattr(connection.protocol, send_method)(message)
             connection.send_data()
         except Exception as write_exception:
