@@ -320,7 +320,7 @@ def connect(
 
 def redirect_location(exc: InvalidStatus) -> str | None:
     """Return the target of a redirect response, or :obj:`None` if it isn't one."""
-    response = cast(Response, exc.response)
+    response: Any = exc.response
     if response.status_code not in REDIRECT_STATUSES:
         return None
     location: str | None = response.headers.get("Location")

@@ -299,18 +299,20 @@ class Server:
         Each connection runs in a new thread.
 
         """
+        poller = selectors.DefaultSelector()
+        # Register the socket before shutdown() may close it.
         with self.lock:
             if self.socket_closed.is_set():
+                poller.close()
                 return
             self.serving = True
-        poller = selectors.DefaultSelector()
-        try:
             poller.register(self.socket, selectors.EVENT_READ)
             if self.shutdown_watcher is not None:
                 poller.register(self.shutdown_watcher, selectors.EVENT_READ)
                 timeout = None
             else:  # pragma: no cover
                 timeout = self.SHUTDOWN_POLLING_INTERVAL
+        try:
             while True:
                 events = poller.select(timeout)
                 if self.socket_closed.is_set():

@@ -1,0 +1,509 @@
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import sys
+import threading
+import time
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ws_frames.exceptions import (
+    ConcurrencyError,
+    ConnectionClosedError,
+    ConnectionClosedOK,
+    InvalidStatus,
+)
+from ws_http.http11 import Request
+from ws_sync import server as server_module
+from ws_sync.client import connect, unix_connect
+from ws_sync.server import (
+    Server,
+    ServerConnection,
+    basic_auth,
+    broadcast,
+    serve,
+    unix_serve,
+)
+
+from .helpers import wait_for
+
+
+if sys.version_info >= (3, 11):
+    from builtins import ExceptionGroup
+else:  # pragma: no cover
+    from exceptiongroup import ExceptionGroup
+from .servers import (
+    client_ssl_context,
+    echo,
+    run_server,
+    running,
+    server_ssl_context,
+    uri,
+)
+
+
+def wait_closed(connection: ServerConnection) -> None:
+    connection.recv_events_thread.join()
+
+
+# serve() and unix_serve()
+
+
+def test_serve_with_preexisting_socket() -> None:
+    sock = socket.create_server(("127.0.0.1", 0))
+    with running(serve(echo, sock=sock)) as server:
+        assert server.socket is sock
+        with connect(uri(server)) as websocket:
+            websocket.send("sock")
+            assert websocket.recv() == "sock"
+
+
+def test_serve_on_every_interface() -> None:
+    with running(serve(echo, port=0)) as server:
+        port = server.socket.getsockname()[1]
+        with connect(f"ws://127.0.0.1:{port}") as websocket:
+            websocket.send("any")
+            assert websocket.recv() == "any"
+
+
+def test_serve_arguments() -> None:
+    with pytest.raises(ValueError, match="unsupported compression: gzip"):
+        serve(echo, "127.0.0.1", 0, compression="gzip")
+    with pytest.raises(TypeError):
+        serve(echo, "127.0.0.1", 0, subprotocols="chat")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="missing path"):
+        unix_serve(echo)
+    with socket.socket(socket.AF_UNIX) as sock:
+        with pytest.raises(ValueError, match="incompatible"):
+            unix_serve(echo, "/tmp/x.sock", sock=sock)
+
+
+def test_serve_ssl_context_is_deprecated() -> None:
+    with pytest.warns(DeprecationWarning, match="ssl_context was renamed to ssl"):
+        server = serve(echo, "127.0.0.1", 0, ssl_context=server_ssl_context())
+    with running(server):
+        with connect(uri(server, "wss"), ssl=client_ssl_context()) as websocket:
+            websocket.send("tls")
+            assert websocket.recv() == "tls"
+
+
+def test_websocket_server_alias_is_deprecated() -> None:
+    with pytest.warns(DeprecationWarning, match="renamed to Server"):
+        alias = server_module.WebSocketServer
+    assert alias is Server
+    with pytest.raises(AttributeError):
+        server_module.NoSuchThing  # noqa: B018
+
+
+def test_unix_serve(tmp_path: Path) -> None:
+    path = str(tmp_path / "ws.sock")
+    with running(unix_serve(echo, path)):
+        with unix_connect(path) as websocket:
+            websocket.send("unix")
+            assert websocket.recv() == "unix"
+
+
+def test_tls_handshake_failure_doesnt_stop_server() -> None:
+    with run_server(ssl=server_ssl_context()) as server:
+        with socket.create_connection(server.socket.getsockname()) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\n\r\n")
+            sock.settimeout(5)
+            with suppress(OSError):
+                sock.recv(4096)
+        with connect(uri(server, "wss"), ssl=client_ssl_context()) as websocket:
+            websocket.send("still serving")
+            assert websocket.recv() == "still serving"
+
+
+def test_tls_handshake_timeout() -> None:
+    with run_server(ssl=server_ssl_context(), open_timeout=0.1) as server:
+        with socket.create_connection(server.socket.getsockname()) as sock:
+            sock.settimeout(5)
+            assert sock.recv(4096) == b""
+
+
+# Server
+
+
+def test_server_attributes() -> None:
+    with run_server() as server:
+        assert server.fileno() == server.socket.fileno()
+        assert server.connections == set()
+        assert server.logger is logging.getLogger("websockets.server")
+        with connect(uri(server)):
+            wait_for(lambda: len(server.connections) == 1)
+            (connection,) = server.connections
+            assert connection.server is server
+        wait_for(lambda: not server.connections)
+
+
+def test_server_custom_logger() -> None:
+    logger = logging.getLogger("test.ws_sync.server")
+    with run_server(logger=logger) as server:
+        assert server.logger is logger
+
+
+def test_serve_forever_after_shutdown_returns() -> None:
+    server = serve(echo, "127.0.0.1", 0)
+    server.shutdown()
+    server.serve_forever()
+    server.shutdown()
+
+
+def test_shutdown_from_handler() -> None:
+    def handler(connection: ServerConnection) -> None:
+        connection.server.shutdown()
+
+    server = serve(handler, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    with connect(uri(server)) as websocket:
+        with pytest.raises(ConnectionClosedOK):
+            websocket.recv()
+        assert websocket.close_code == 1001
+    thread.join(5)
+    assert not thread.is_alive()
+
+
+def test_shutdown_without_closing_connections() -> None:
+    done = threading.Event()
+
+    def handler(connection: ServerConnection) -> None:
+        connection.send("open")
+        connection.recv()
+        done.set()
+
+    server = serve(handler, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    with connect(uri(server)) as websocket:
+        assert websocket.recv() == "open"
+        server.shutdown(close_connections=False)
+        thread.join()
+        websocket.send("still open")
+        assert done.wait(5)
+    server.shutdown()
+
+
+def test_shutdown_with_code_and_reason() -> None:
+    with run_server() as server:
+        with connect(uri(server)) as websocket:
+            wait_for(lambda: len(server.connections) == 1)
+            server.shutdown(code=1012, reason="restarting")
+            with pytest.raises(ConnectionClosedError):
+                websocket.recv()
+            assert (websocket.close_code, websocket.close_reason) == (
+                1012,
+                "restarting",
+            )
+
+
+def test_connection_after_shutdown_during_handshake() -> None:
+    # When shutdown() runs while a handshake completes, the handler never runs.
+    ran: list[bool] = []
+
+    def process_response(
+        connection: ServerConnection, request: Request, response: Any
+    ) -> None:
+        connection.server.shutdown(close_connections=False)
+
+    def handler(connection: ServerConnection) -> None:
+        ran.append(True)  # pragma: no cover
+
+    server = serve(handler, "127.0.0.1", 0, process_response=process_response)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    with connect(uri(server)) as websocket:
+        with pytest.raises(ConnectionClosedOK):
+            websocket.recv()
+        assert websocket.close_code == 1001
+    thread.join()
+    server.shutdown()
+    assert ran == []
+
+
+def test_handshake_with_client_that_disconnects() -> None:
+    with run_server() as server:
+        with socket.create_connection(server.socket.getsockname()):
+            pass
+        with connect(uri(server)) as websocket:
+            websocket.send("ok")
+            assert websocket.recv() == "ok"
+
+
+def test_handshake_with_invalid_request(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="websockets.server"):
+        with run_server() as server:
+            with socket.create_connection(server.socket.getsockname()) as sock:
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                sock.settimeout(5)
+                assert sock.recv(4096).startswith(b"HTTP/1.1 426")
+    assert "opening handshake failed" in caplog.text
+
+
+def test_process_request_exception_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    def process_request(connection: ServerConnection, request: Request) -> None:
+        raise KeyError("bug")
+
+    with caplog.at_level(logging.ERROR, logger="websockets.server"):
+        with run_server(process_request=process_request) as server:
+            with pytest.raises(InvalidStatus):
+                connect(uri(server))
+    assert "opening handshake failed" in caplog.text
+
+
+def test_handler_exception_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    def handler(connection: ServerConnection) -> None:
+        raise ZeroDivisionError
+
+    with caplog.at_level(logging.ERROR, logger="websockets.server"):
+        with run_server(handler) as server:
+            with connect(uri(server)) as websocket:
+                with pytest.raises(ConnectionClosedError):
+                    websocket.recv()
+                assert websocket.close_code == 1011
+    assert "connection handler failed" in caplog.text
+
+
+def test_respond() -> None:
+    def process_request(connection: ServerConnection, request: Request) -> Any:
+        return connection.respond(418, "I'm a teapot\n")
+
+    with run_server(process_request=process_request) as server:
+        with pytest.raises(InvalidStatus) as raised:
+            connect(uri(server))
+        assert raised.value.response.status_code == 418
+
+
+def test_create_connection() -> None:
+    class MyConnection(ServerConnection):
+        pass
+
+    kinds: list[type] = []
+
+    def handler(connection: ServerConnection) -> None:
+        kinds.append(type(connection))
+
+    with run_server(handler, create_connection=MyConnection) as server:
+        with connect(uri(server)) as websocket:
+            with pytest.raises(ConnectionClosedOK):
+                websocket.recv()
+    assert kinds == [MyConnection]
+
+
+# basic_auth()
+
+
+def test_basic_auth_single_credentials() -> None:
+    usernames: list[str] = []
+
+    def handler(connection: ServerConnection) -> None:
+        usernames.append(connection.username)
+
+    process_request = basic_auth(credentials=("hello", "iloveyou"))
+    with run_server(handler, process_request=process_request) as server:
+        port = server.socket.getsockname()[1]
+        with connect(f"ws://hello:iloveyou@127.0.0.1:{port}") as websocket:
+            with pytest.raises(ConnectionClosedOK):
+                websocket.recv()
+        with pytest.raises(InvalidStatus):
+            connect(f"ws://hello:wrong@127.0.0.1:{port}")
+    assert usernames == ["hello"]
+
+
+def test_basic_auth_unsupported_credentials() -> None:
+    process_request = basic_auth(credentials=("hello", "iloveyou"))
+    with run_server(process_request=process_request) as server:
+        with pytest.raises(InvalidStatus) as raised:
+            connect(uri(server), additional_headers={"Authorization": "Basic !!!"})
+        assert raised.value.response.status_code == 401
+
+
+def test_basic_auth_arguments() -> None:
+    with pytest.raises(ValueError, match="either"):
+        basic_auth()
+    with pytest.raises(TypeError, match="invalid credentials"):
+        basic_auth(credentials=42)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="invalid credentials"):
+        basic_auth(credentials=[("a", "b"), ("c",)])  # type: ignore[list-item]
+
+
+# broadcast()
+
+
+def test_broadcast() -> None:
+    ready = threading.Barrier(3)
+
+    def handler(connection: ServerConnection) -> None:
+        ready.wait(5)
+        wait_closed(connection)
+
+    with run_server(handler) as server:
+        with connect(uri(server)) as first, connect(uri(server)) as second:
+            ready.wait(5)
+            broadcast(server.connections, "text")
+            broadcast(server.connections, b"binary")
+            broadcast(server.connections, "as binary", text=False)
+            broadcast(server.connections, b"as text", text=True)
+            for websocket in (first, second):
+                assert websocket.recv() == "text"
+                assert websocket.recv() == b"binary"
+                assert websocket.recv() == b"as binary"
+                assert websocket.recv() == "as text"
+
+
+def test_broadcast_arguments() -> None:
+    with pytest.raises(TypeError, match="data must be str or bytes-like"):
+        broadcast([], 42)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'other'"):
+        broadcast([], "x", other=True)
+
+
+def test_broadcast_skips_closed_and_fragmenting_connections(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    connections: list[ServerConnection] = []
+    registered = threading.Event()
+
+    def handler(connection: ServerConnection) -> None:
+        connections.append(connection)
+        if len(connections) == 2:
+            registered.set()
+        wait_closed(connection)
+
+    with run_server(handler) as server:
+        with connect(uri(server)) as first, connect(uri(server)):
+            assert registered.wait(5)
+            fragmenting = connections[1]
+            fragmenting.send_in_progress = True
+            first.close()
+            wait_for(lambda: connections[0].state.name == "CLOSED")
+            with caplog.at_level(logging.WARNING):
+                broadcast(connections, "skipped")
+            assert "sending a fragmented message" in caplog.text
+            with pytest.raises(ExceptionGroup) as raised:
+                broadcast(connections, "skipped", raise_exceptions=True)
+            (exc,) = raised.value.exceptions
+            assert isinstance(exc, ConcurrencyError)
+            fragmenting.send_in_progress = False
+
+
+def test_broadcast_write_error(caplog: pytest.LogCaptureFixture) -> None:
+    connections: list[ServerConnection] = []
+    registered = threading.Event()
+
+    def handler(connection: ServerConnection) -> None:
+        connections.append(connection)
+        registered.set()
+        wait_closed(connection)
+
+    with run_server(handler) as server:
+        with connect(uri(server)):
+            assert registered.wait(5)
+            (connection,) = connections
+
+            class BrokenSocket:
+                def __init__(self, sock: socket.socket) -> None:
+                    self.sock = sock
+
+                def sendall(self, data: bytes) -> None:
+                    raise BrokenPipeError
+
+                def __getattr__(self, name: str) -> Any:
+                    return getattr(self.sock, name)
+
+            connection.socket = BrokenSocket(connection.socket)  # type: ignore[assignment]
+            with caplog.at_level(logging.WARNING):
+                broadcast([connection], "fails")
+            assert "failed to write message" in caplog.text
+
+
+def test_broadcast_write_error_raised() -> None:
+    connections: list[ServerConnection] = []
+    registered = threading.Event()
+
+    def handler(connection: ServerConnection) -> None:
+        connections.append(connection)
+        registered.set()
+        wait_closed(connection)
+
+    with run_server(handler) as server:
+        with connect(uri(server)):
+            assert registered.wait(5)
+            (connection,) = connections
+            original = connection.socket
+
+            class BrokenSocket:
+                def sendall(self, data: bytes) -> None:
+                    raise BrokenPipeError
+
+                def __getattr__(self, name: str) -> Any:
+                    return getattr(original, name)
+
+            connection.socket = BrokenSocket()  # type: ignore[assignment]
+            with pytest.raises(ExceptionGroup) as raised:
+                broadcast([connection], "fails", raise_exceptions=True)
+            (exc,) = raised.value.exceptions
+            assert isinstance(exc.__cause__, BrokenPipeError)
+
+
+def test_serve_forever_survives_accept_errors(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = serve(echo, "127.0.0.1", 0)
+    real_socket = server.socket
+    failures = [True]
+
+    class FlakySocket:
+        def accept(self) -> Any:
+            if failures:
+                failures.pop()
+                real_socket.accept()[0].close()
+                raise ConnectionAbortedError
+            return real_socket.accept()
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real_socket, name)
+
+    server.socket = FlakySocket()  # type: ignore[assignment]
+    with caplog.at_level(logging.WARNING, logger="websockets.server"):
+        with running(server):
+            try:
+                with socket.create_connection(real_socket.getsockname()) as sock:
+                    sock.settimeout(5)
+                    sock.recv(1)
+            except OSError:
+                pass
+            with connect(uri(server)) as websocket:
+                websocket.send("after error")
+                assert websocket.recv() == "after error"
+    assert "failed to accept connection" in caplog.text
+    real_socket.close()
+
+
+def test_many_clients() -> None:
+    with run_server() as server:
+        results: list[Any] = []
+
+        def client(index: int) -> None:
+            with connect(uri(server)) as websocket:
+                websocket.send(str(index))
+                results.append(websocket.recv())
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(results) == sorted(str(i) for i in range(20))
+
+
+def test_ssl_server_socket_is_wrapped() -> None:
+    with run_server(ssl=server_ssl_context()) as server:
+        assert isinstance(server.socket, ssl.SSLSocket)
+        time.sleep(0)
