@@ -207,7 +207,7 @@ def test_terminal_escapes_is_a_translation_table() -> None:
 
 
 @given(st.text())
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 def test_escaped_text_has_no_control_characters(text: str) -> None:
     escaped = cli.escape(text)
     assert not any(unicodedata.category(char) == "Cc" for char in escaped)
@@ -303,7 +303,7 @@ def test_print_during_input_without_terminal_size(
     typed=st.text(alphabet="abc ", max_size=15),
     message=st.text(alphabet=st.sampled_from("xyz 世"), min_size=1, max_size=45),
 )
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 def test_print_during_input_anywhere(
     rows: int, row: int, typed: str, message: str
 ) -> None:
@@ -376,7 +376,7 @@ def test_count_rows() -> None:
     tail=st.text(alphabet=st.characters(blacklist_characters="\n")),
     cuts=st.lists(st.integers(min_value=0, max_value=10_000)),
 )
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 def test_iter_lines_with_any_chunking(
     lines: list[str], tail: str, cuts: list[int]
 ) -> None:
@@ -398,7 +398,7 @@ def test_iter_lines_with_any_chunking(
 
 
 @given(st.lists(st.binary()))
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 def test_iter_lines_with_garbage(chunks: list[bytes]) -> None:
     lines = list(cli._iter_lines(chunks))
     data = b"".join(chunks)
