@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterable
+from copy import deepcopy
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -40,6 +42,14 @@ def test_copy_is_independent() -> None:
         ("Connection", "Upgrade"),
         ("Server", "websockets"),
     ]
+
+
+def test_pickle_and_deepcopy() -> None:
+    headers = make_headers()
+    headers["server"] = "other"
+    assert pickle.loads(pickle.dumps(headers)) == headers
+    copy = deepcopy(headers)
+    assert list(copy.raw_items()) == list(headers.raw_items())
 
 
 def test_serialize() -> None:

@@ -685,7 +685,16 @@ def test_garbage_header_values_get_a_response(name: bytes, value: bytes) -> None
         assert response.status_code in (101, 400, 426)
         server.send_response(response)
     [data, *_] = server.data_to_send()
-    assert data.startswith(b"HTTP/1.1 ")
+    # Whatever the answer, a client can read it, including the explanation.
+    client = ClientProtocol(parse_uri("ws://example.com/chat"))
+    client.key = KEY
+    client.receive_data(data)
+    client.receive_eof()
+    [answer] = client.events_received()
+    assert isinstance(answer, Response)
+    if answer.status_code != 101:
+        assert isinstance(client.handshake_exc, InvalidStatus)
+        assert answer.body.startswith(b"Failed to open a WebSocket connection: ")
 
 
 # Client and server together
