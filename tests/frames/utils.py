@@ -30,6 +30,9 @@ def add_mask(frames: bytes, mask: bytes = ZERO_MASK) -> bytes:
     output = []
     position = 0
     while position < len(frames):
+        if position + 1 == len(frames):
+            output.append(frames[position:])
+            break
         length = frames[position + 1] & 0x7F
         header_size = 2 + {126: 2, 127: 8}.get(length, 0)
         header = frames[position : position + header_size]
