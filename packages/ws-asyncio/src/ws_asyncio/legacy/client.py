@@ -549,8 +549,12 @@ class Connect:
             return await loop.create_unix_connection(
                 self._factory, self._path, **self._kwargs
             )
+        # host and port are None when a sock argument is provided.
         return await loop.create_connection(
-            self._factory, self._host, self._port, **self._kwargs
+            self._factory,
+            self._host,  # type: ignore[arg-type]
+            self._port,  # type: ignore[arg-type]
+            **self._kwargs,
         )
 
     def handle_redirect(self, uri: str) -> None:

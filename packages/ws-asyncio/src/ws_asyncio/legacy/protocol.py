@@ -240,6 +240,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         waiter = self.loop.create_future()
         self._drain_waiter = waiter
         await waiter
+        # connection_lost() wakes up the waiter too; then nothing was sent.
+        if self.connection_lost_waiter.done():
+            raise ConnectionResetError("connection lost")
 
     async def _drain(self) -> None:
         exc = self.reader.exception()

@@ -252,7 +252,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
                 return
 
             try:
-                await self.ws_handler(self)  # type: ignore[call-arg]
+                await self.ws_handler(self)
             except Exception:
                 self.logger.error("connection handler failed", exc_info=True)
                 if not self.closed:
