@@ -25,7 +25,7 @@ from ws_frames.exceptions import (
 from ws_frames.extensions import ClientExtensionFactory
 from ws_frames.protocol import State
 from ws_frames.streams import StreamReader
-from ws_frames.typing import BytesLike, LoggerLike, Origin, Subprotocol
+from ws_frames.typing import LoggerLike, Origin, Subprotocol
 from ws_http.client import ClientProtocol, backoff
 from ws_http.datastructures import HeadersLike
 from ws_http.headers import validate_subprotocols
@@ -34,7 +34,7 @@ from ws_http.proxy import Proxy, get_proxy, parse_proxy, prepare_connect_request
 from ws_http.uri import WebSocketURI, parse_uri
 
 from .connection import Connection
-from .utils import Deadline
+from .utils import Deadline, TLSSocket
 
 
 __all__ = ["connect", "unix_connect", "ClientConnection"]
@@ -402,14 +402,17 @@ def connect_once(
             if server_hostname is None:
                 server_hostname = ws_uri.host
             sock.settimeout(deadline.timeout())
-            if isinstance(sock, ssl_module.SSLSocket):
+            if isinstance(sock, TLSSocket):
                 # TLS through a TLS connection to an HTTPS proxy.
                 sock = cast(
                     socket.socket,
                     SSLSSLSocket(sock, ssl, server_hostname=server_hostname),
                 )
             else:
-                sock = ssl.wrap_socket(sock, server_hostname=server_hostname)
+                sock = cast(
+                    socket.socket,
+                    TLSSocket(sock, ssl, server_hostname=server_hostname),
+                )
             sock.settimeout(None)
 
         protocol = ClientProtocol(
@@ -678,7 +681,10 @@ def connect_http_proxy(
             if server_hostname is None:
                 server_hostname = proxy.host
             sock.settimeout(deadline.timeout())
-            sock = ssl.wrap_socket(sock, server_hostname=server_hostname)
+            sock = cast(
+                socket.socket,
+                TLSSocket(sock, ssl, server_hostname=server_hostname),
+            )
             sock.settimeout(None)
 
         sock.sendall(prepare_connect_request(proxy, ws_uri, user_agent_header))
@@ -694,21 +700,14 @@ def connect_http_proxy(
     return sock
 
 
-class SSLSSLSocket:
+class SSLSSLSocket(TLSSocket):
     """
     TLS through a TLS connection, with the interface of a socket.
 
-    :class:`ssl.SSLSocket` can't wrap another :class:`ssl.SSLSocket`, so this
-    runs the inner TLS session over memory buffers.
-
-    Reading and writing may happen in two threads at once: :attr:`lock`
-    protects the TLS state, and a second lock keeps TLS records in order on
-    the way out. Neither is held while blocking on the network, except for
-    writing.
+    :class:`ssl.SSLSocket` can't wrap another TLS socket; this runs the inner
+    TLS session over memory buffers, like every TLS connection here.
 
     """
-
-    recv_bufsize = 65536
 
     def __init__(
         self,
@@ -716,63 +715,4 @@ class SSLSSLSocket:
         ssl_context: ssl_module.SSLContext,
         server_hostname: str | None = None,
     ) -> None:
-        self.incoming = ssl_module.MemoryBIO()
-        self.outgoing = ssl_module.MemoryBIO()
-        self.ssl_socket = sock
-        self.ssl_object = ssl_context.wrap_bio(
-            self.incoming,
-            self.outgoing,
-            server_hostname=server_hostname,
-        )
-        self.lock = threading.Lock()
-        self.write_lock = threading.Lock()
-        self.run_io(self.ssl_object.do_handshake)
-
-    def run_io(self, func: Callable[..., T], *args: Any) -> T:
-        """Call a TLS operation, moving bytes to and from the socket as it needs."""
-        while True:
-            want_read = False
-            with self.lock:
-                try:
-                    result = func(*args)
-                except ssl_module.SSLWantReadError:
-                    want_read = True
-
-            # Write what the TLS session produced, whatever happened.
-            with self.write_lock:
-                with self.lock:
-                    data = self.outgoing.read()
-                if data:
-                    self.ssl_socket.sendall(data)
-
-            if want_read:
-                data = self.ssl_socket.recv(self.recv_bufsize)
-                with self.lock:
-                    if data:
-                        self.incoming.write(data)
-                    else:
-                        self.incoming.write_eof()
-                continue
-
-            return result
-
-    def recv(self, buflen: int) -> bytes:
-        try:
-            return self.run_io(self.ssl_object.read, buflen)
-        except ssl_module.SSLEOFError:
-            # Treat a ragged EOF like a clean one.
-            return b""
-
-    def send(self, data: BytesLike) -> int:
-        return self.run_io(self.ssl_object.write, data)
-
-    def sendall(self, data: BytesLike) -> None:
-        count = 0
-        with memoryview(data) as view, view.cast("B") as byte_view:
-            amount = len(byte_view)
-            while count < amount:
-                count += self.send(byte_view[count:])
-
-    def __getattr__(self, name: str) -> Any:
-        # Everything else, from settimeout() to close(), goes to the socket.
-        return getattr(self.ssl_socket, name)
+        super().__init__(sock, ssl_context, server_hostname=server_hostname)

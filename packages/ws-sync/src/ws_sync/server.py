@@ -40,7 +40,7 @@ from ws_http.http11 import SERVER, Request, Response
 from ws_http.server import ServerProtocol
 
 from .connection import Connection
-from .utils import Deadline
+from .utils import Deadline, TLSSocket
 
 
 if sys.version_info >= (3, 11):
@@ -579,11 +579,6 @@ def serve(
     elif path is not None:
         raise ValueError("path and sock arguments are incompatible")
 
-    if ssl is not None:
-        # The TLS handshake happens in each connection's thread, bounded by
-        # open_timeout, rather than in the thread that accepts connections.
-        sock = ssl.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-
     def conn_handler(sock: socket.socket, addr: Any) -> None:
         # One time budget covers the TLS and WebSocket handshakes.
         deadline = Deadline(open_timeout)
@@ -594,9 +589,11 @@ def serve(
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
 
             if ssl is not None:
+                # The TLS handshake happens in the connection's thread,
+                # bounded by open_timeout, not in the thread that accepts
+                # connections.
                 sock.settimeout(deadline.timeout())
-                assert isinstance(sock, ssl_module.SSLSocket)
-                sock.do_handshake()
+                sock = cast(socket.socket, TLSSocket(sock, ssl, server_side=True))
                 sock.settimeout(None)
 
             # select_subprotocol receives the connection, not the protocol.
