@@ -366,6 +366,7 @@ def test_is_utf8_fragment(data: bytes, expected: tuple[bool, bool, bool, bool]) 
     assert results == expected
 
 
+@settings(deadline=None)
 @given(text=st.text(), cut1=st.integers(min_value=0), cut2=st.integers(min_value=0))
 def test_is_utf8_fragment_accepts_any_fragment_of_text(
     text: str, cut1: int, cut2: int
@@ -380,6 +381,7 @@ def test_is_utf8_fragment_accepts_any_fragment_of_text(
     assert is_utf8_fragment(data, must_start_clean=True, must_end_clean=True)
 
 
+@settings(deadline=None)
 @given(data=st.binary(max_size=40))
 def test_is_utf8_fragment_clean_is_utf8(data: bytes) -> None:
     try:
@@ -415,12 +417,13 @@ frames_strategy = st.one_of(
 )
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(frame=frames_strategy, mask=st.booleans())
 def test_frame_round_trip(frame: Frame, mask: bool) -> None:
     assert parse(frame.serialize(mask=mask), mask=mask) == frame
 
 
+@settings(deadline=None)
 @given(
     code=st.sampled_from(sorted(EXTERNAL_CLOSE_CODES)) | st.integers(3000, 4999),
     reason=st.text(max_size=40),
@@ -430,6 +433,7 @@ def test_close_round_trip(code: int, reason: str) -> None:
     assert Close.parse(close.serialize()) == close
 
 
+@settings(deadline=None)
 @given(data=st.binary(max_size=300))
 def test_parse_garbage(data: bytes) -> None:
     for mask in (False, True):

@@ -79,7 +79,7 @@ def receive_all(
     return events, writes, protocol
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(
     frames=messages(),
     side=st.sampled_from([SERVER, CLIENT]),
@@ -105,7 +105,7 @@ def test_any_chunking_gives_the_same_events(
     assert protocol.state is expected_state
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(frames=messages())
 def test_client_and_server_talk(frames: list[Frame]) -> None:
     client, server = Protocol(CLIENT, max_size=None), Protocol(SERVER, max_size=None)
@@ -171,7 +171,7 @@ utf8_ish = st.lists(
 ).map(b"".join)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(
     data=utf8_ish,
     cuts=st.lists(st.integers(min_value=0), max_size=6),
@@ -215,7 +215,7 @@ def is_utf8(data: bytes) -> bool:
     return True
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(
     data=st.binary(max_size=400),
     cuts=st.lists(st.integers(min_value=0), max_size=10),
@@ -263,6 +263,7 @@ def check_garbage(
         assert exc.__cause__ is protocol.parser_exc
 
 
+@settings(deadline=None)
 @given(frames=messages(), side=st.sampled_from([SERVER, CLIENT]))
 def test_python_implementation(frames: list[Frame], side: Side) -> None:
     # The same frames through the pure-Python masking and serialization.
@@ -293,7 +294,7 @@ frame_stream = st.lists(
 )
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(
     frames=frame_stream,
     masked=st.booleans(),

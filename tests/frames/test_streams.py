@@ -4,7 +4,7 @@ from collections.abc import Generator
 from typing import TypeVar
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from ws_frames.streams import StreamReader
 
@@ -174,6 +174,7 @@ def test_discard() -> None:
     assert not reader.eof
 
 
+@settings(deadline=None)
 @given(
     lines=st.lists(st.binary(max_size=20).map(lambda b: b.replace(b"\n", b"") + b"\n")),
     cuts=st.lists(st.integers(min_value=0, max_value=400)),

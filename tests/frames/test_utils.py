@@ -108,7 +108,7 @@ def test_c_apply_mask_argument_errors() -> None:
 
 
 @requires_speedups
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(
     data=st.binary(max_size=300),
     mask=st.binary(min_size=4, max_size=4),
@@ -122,6 +122,7 @@ def test_c_and_python_implementations_agree(
     assert _speedups.apply_mask(view, mask) == utils.py_apply_mask(view, mask)
 
 
+@settings(deadline=None)
 @given(data=st.binary(max_size=200), mask=st.binary(min_size=4, max_size=4))
 def test_masking_twice_restores_data(data: bytes, mask: bytes) -> None:
     assert utils.apply_mask(utils.apply_mask(data, mask), mask) == data
@@ -230,7 +231,7 @@ large_binary = st.tuples(
 
 
 @requires_speedups
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(
     head1=st.integers(min_value=0, max_value=255),
     data=st.binary(max_size=300) | large_binary,

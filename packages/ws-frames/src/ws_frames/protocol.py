@@ -243,7 +243,6 @@ class Protocol:
 
         # Parser state.
         self._direct_parser: Generator[None] | None = None
-        self._direct_data: bytes | None = None
         self.reader = StreamReader()
         self.events: list[Event] = []
         self.writes: list[bytes] = []
@@ -376,9 +375,18 @@ class Protocol:
             and not reader.buffer
             and not reader.eof
         ):
-            self._direct_data = data
-        else:
-            reader.feed_data(data)
+            # The data-transfer parser waits for data with an empty buffer:
+            # decode frames straight from data, without copying it to the
+            # buffer nor resuming the parser; only leftovers are buffered.
+            try:
+                consumed = self.parse_frames(data)
+            except Exception as exc:
+                self.parser_failed(exc)
+            else:
+                if consumed is not None and consumed < len(data):
+                    reader.buffer += memoryview(data)[consumed:]
+            return
+        reader.feed_data(data)
         next(self.parser)
 
     def receive_eof(self) -> None:
@@ -691,8 +699,9 @@ class Protocol:
 
         This is a generator-based coroutine; :meth:`receive_data` and
         :meth:`receive_eof` resume it once. Each time, it decodes every
-        complete frame received with :meth:`parse_frames`, then yields to
-        wait for more data.
+        complete frame in :attr:`reader` with :meth:`parse_frames`, then
+        yields to wait for more data. While it waits with an empty buffer,
+        :meth:`receive_data` decodes the bytes received without resuming it.
 
         A peer error never raises out of it: :meth:`fail` closes the
         connection with the matching close code and :attr:`parser_exc` keeps
@@ -724,33 +733,32 @@ class Protocol:
                     raise EOFError("unexpected end of stream")
 
                 # While this generator waits here with an empty buffer,
-                # receive_data() hands it the bytes received instead of
-                # copying them to the buffer.
+                # receive_data() decodes the bytes received without it.
                 self._direct_parser = self.parser
                 yield
-                self._direct_parser = None
-                data = self._direct_data
-                if data is not None:
-                    self._direct_data = None
-                    consumed = self.parse_frames(data)
-                    if consumed is None:
-                        break
-                    if consumed < len(data):
-                        reader.buffer += memoryview(data)[consumed:]
 
-        except ProtocolError as exc:
+        except Exception as exc:
+            self.parser_failed(exc)
+
+        # After receiving a close frame or failing the connection, the parser
+        # is discard() and this generator isn't resumed anymore.
+        yield
+        raise AssertionError("parse() shouldn't step after error")
+
+    def parser_failed(self, exc: Exception) -> None:
+        """
+        Fail the connection after an error in the data received.
+
+        The close code depends on the error; :attr:`parser_exc` keeps it.
+
+        """
+        if isinstance(exc, ProtocolError):
             self.fail(CloseCode.PROTOCOL_ERROR, str(exc))
-            self.parser_exc = exc
-
-        except EOFError as exc:
+        elif isinstance(exc, EOFError):
             self.fail(CloseCode.ABNORMAL_CLOSURE, str(exc))
-            self.parser_exc = exc
-
-        except UnicodeDecodeError as exc:
+        elif isinstance(exc, UnicodeDecodeError):
             self.fail(CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}")
-            self.parser_exc = exc
-
-        except PayloadTooBig as exc:
+        elif isinstance(exc, PayloadTooBig):
             # When the limit of the message rather than of the fragment was
             # exceeded, report it for the whole message.
             if (
@@ -764,18 +772,11 @@ class Protocol:
             ):
                 exc.set_current_size(self.current_size)
             self.fail(CloseCode.MESSAGE_TOO_BIG, str(exc))
-            self.parser_exc = exc
-
-        except Exception as exc:
-            self.logger.error("parser failed", exc_info=True)
+        else:
+            self.logger.error("parser failed", exc_info=exc)
             # Don't include exception details, which may be security-sensitive.
             self.fail(CloseCode.INTERNAL_ERROR)
-            self.parser_exc = exc
-
-        # After receiving a close frame or failing the connection, the parser
-        # is discard() and this generator isn't resumed anymore.
-        yield
-        raise AssertionError("parse() shouldn't step after error")
+        self.parser_exc = exc
 
     def parse_frames(self, data: bytes | bytearray) -> int | None:
         """
