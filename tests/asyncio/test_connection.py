@@ -6,6 +6,7 @@ import socket
 from collections.abc import AsyncIterator
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from ws_asyncio.connection import Connection
 from ws_frames.exceptions import (
@@ -1009,5 +1010,37 @@ def test_flow_control_while_closing() -> None:
         await server.wait_closed()
         assert server.transport.is_closing()
         server.resume_reading()
+
+    run(main())
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    messages=st.lists(st.text(max_size=50) | st.binary(max_size=50), max_size=6),
+    cuts=st.lists(st.integers(1, 40), max_size=20),
+)
+def test_arbitrary_chunking_of_incoming_bytes(
+    messages: list[str | bytes], cuts: list[int]
+) -> None:
+    async def main() -> None:
+        client, peer = await connection_and_raw_peer(CLIENT)
+        for message in messages:
+            if isinstance(message, str):
+                peer.protocol.send_text(message.encode())
+            else:
+                peer.protocol.send_binary(message)
+        peer.protocol.send_close(1000, "")
+        stream = b"".join(peer.protocol.data_to_send())
+        # Deliver the bytes in arbitrary pieces, as TCP may.
+        pos = 0
+        for cut in cuts:
+            client.data_received(stream[pos : pos + cut])
+            pos += cut
+        client.data_received(stream[pos:])
+        received = [await client.recv() for _ in messages]
+        assert received == messages
+        peer.close()
+        with pytest.raises(ConnectionClosedOK):
+            await client.recv()
 
     run(main())

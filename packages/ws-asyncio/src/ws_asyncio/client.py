@@ -406,13 +406,19 @@ class connect:
                 if ssl is True:
                     ssl = ssl_module.create_default_context()
                 if ssl is not None:
+                    # Python 3.10 doesn't know ssl_shutdown_timeout: pass
+                    # only the options that were given.
+                    tls_kwargs = {
+                        key: kwargs[key]
+                        for key in ("ssl_handshake_timeout", "ssl_shutdown_timeout")
+                        if key in kwargs
+                    }
                     new_transport = await loop.start_tls(
                         transport,
                         connection,
                         ssl,
                         server_hostname=kwargs.pop("server_hostname", None),
-                        ssl_handshake_timeout=kwargs.pop("ssl_handshake_timeout", None),
-                        ssl_shutdown_timeout=kwargs.pop("ssl_shutdown_timeout", None),
+                        **tls_kwargs,
                     )
                     assert new_transport is not None  # help mypy
                     transport = new_transport
@@ -438,7 +444,7 @@ class connect:
         """
         if not isinstance(exc, InvalidStatus):
             return exc
-        response = cast(Response, exc.response)
+        response = exc.response
         if (
             response.status_code not in REDIRECT_STATUSES
             or "Location" not in response.headers

@@ -22,7 +22,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from ws_frames.exceptions import (
     ConcurrencyError,
@@ -39,10 +39,12 @@ from .compatibility import asyncio_timeout
 from .messages import Assembler
 
 
-if sys.version_info >= (3, 11):  # pragma: no branch
-    from typing import Self
-else:  # pragma: no cover
-    from typing_extensions import Self
+if TYPE_CHECKING:
+    # Only for annotations, which aren't evaluated at run time.
+    if sys.version_info >= (3, 11):
+        from typing import Self
+    else:
+        from typing_extensions import Self
 
 from ws_http.http11 import Request, Response
 
@@ -703,7 +705,7 @@ class Connection(asyncio.Protocol):
                             latency = await pong_waiter
                         if self.debug:
                             self.logger.debug("% received keepalive pong")
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         if self.debug:
                             self.logger.debug("- timed out waiting for keepalive pong")
                         async with self.send_context():
@@ -883,6 +885,11 @@ class Connection(asyncio.Protocol):
             self.protocol.state = CLOSED
 
         self.connection_lost_waiter.set_result(None)
+
+        # Python 3.10's TLS transport doesn't notice that it's closed when
+        # the connection is lost, and warns about it when collected.
+        if not self.transport.is_closing():  # pragma: no cover
+            self.transport.close()
 
         self.set_recv_exc(exc)
         self.recv_messages.close()

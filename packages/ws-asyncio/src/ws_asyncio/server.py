@@ -23,7 +23,7 @@ from collections.abc import (
     Sequence,
 )
 from types import TracebackType
-from typing import Any, Callable, cast
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 from ws_deflate.permessage_deflate import enable_server_permessage_deflate
 from ws_frames.exceptions import ConcurrencyError, InvalidHeader
@@ -43,10 +43,12 @@ from .compatibility import asyncio_timeout
 from .connection import Connection
 
 
-if sys.version_info >= (3, 11):  # pragma: no branch
-    from typing import Self
-else:  # pragma: no cover
-    from typing_extensions import Self
+if TYPE_CHECKING:
+    # Only for annotations, which aren't evaluated at run time.
+    if sys.version_info >= (3, 11):
+        from typing import Self
+    else:
+        from typing_extensions import Self
 
 
 __all__ = [
