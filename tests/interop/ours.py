@@ -56,13 +56,13 @@ def handshake_kwargs(config: dict[str, Any], client: bool) -> dict[str, Any]:
     elif compression == "tuned":
         deflate = load(
             "ws_deflate.permessage_deflate",
-            "ClientPerMessageDeflate",
-            "ServerPerMessageDeflate",
+            "ClientPerMessageDeflateFactory",
+            "ServerPerMessageDeflateFactory",
         )
         factory = (
-            deflate.ClientPerMessageDeflate
+            deflate.ClientPerMessageDeflateFactory
             if client
-            else deflate.ServerPerMessageDeflate
+            else deflate.ServerPerMessageDeflateFactory
         )
         kwargs["compression"] = None
         kwargs["extensions"] = [

@@ -21,6 +21,8 @@ class AiohttpConn:
 
     def __init__(self, ws: Any) -> None:
         self.ws = ws
+        # Frames that arrived while waiting for a pong, for the next recv().
+        self.pending: list[Any] = []
 
     async def send(self, data: str | bytes, binary: bool) -> None:
         if binary:
@@ -41,7 +43,7 @@ class AiohttpConn:
 
     async def recv(self) -> Received:
         while True:
-            msg = await self.next_frame()
+            msg = self.pending.pop(0) if self.pending else await self.next_frame()
             if msg.type == aiohttp.WSMsgType.TEXT:
                 return Message(False, msg.data)
             if msg.type == aiohttp.WSMsgType.BINARY:
@@ -69,7 +71,9 @@ class AiohttpConn:
             if msg.type == aiohttp.WSMsgType.PONG:
                 pong: bytes = msg.data
                 return pong.decode()
-            raise RuntimeError(f"expected a pong, got {msg.type!r}")
+            self.pending.append(msg)
+            if msg.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                raise RuntimeError(f"expected a pong, got {msg.type!r}")
 
     async def send_fragments(
         self, binary: bool, chunks: Sequence[bytes], ping: str | None

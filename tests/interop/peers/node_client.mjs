@@ -2,13 +2,14 @@
 // config: {url, subprotocols, compression, max_size, plan}. Prints one JSON
 // event per line, "done" last.
 
-import { emit, loadWs, perMessageDeflate, runOnConnection } from "./node_common.mjs";
+import { NodeConn, emit, loadWs, perMessageDeflate, runOnConnection } from "./node_common.mjs";
 
 const config = JSON.parse(process.argv[2]);
 const { WebSocket } = loadWs();
 const options = { perMessageDeflate: perMessageDeflate(config.compression) };
 if (config.max_size != null) options.maxPayload = config.max_size;
 const ws = new WebSocket(config.url, config.subprotocols ?? [], options);
+const conn = new NodeConn(ws);
 let extensions = null;
 ws.on("upgrade", (res) => {
   extensions = res.headers["sec-websocket-extensions"] ?? null;
@@ -25,7 +26,7 @@ const opened = new Promise((resolve, reject) => {
 try {
   await opened;
   emit({ event: "open", subprotocol: ws.protocol || null, extensions });
-  await runOnConnection(ws, config.plan);
+  await runOnConnection(conn, config.plan);
 } catch (err) {
   emit({ event: "error", message: String(err) });
 }

@@ -90,9 +90,11 @@ export class NodeConn {
   }
 }
 
-export async function runOnConnection(ws, plan) {
+// Create the NodeConn as soon as the WebSocket exists: messages that arrive
+// with the handshake response are emitted before any later listener is added.
+export async function runOnConnection(conn, plan) {
   try {
-    await runPlan(new NodeConn(ws), plan, emit);
+    await runPlan(conn, plan, emit);
   } catch (err) {
     emit({ event: "error", message: String(err && err.stack ? err.stack : err) });
   }

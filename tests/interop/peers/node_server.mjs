@@ -3,7 +3,7 @@
 // prints {"event": "listening", "port": N}, runs the plan on the first
 // connection, prints "done" and exits.
 
-import { emit, loadWs, perMessageDeflate, runOnConnection } from "./node_common.mjs";
+import { NodeConn, emit, loadWs, perMessageDeflate, runOnConnection } from "./node_common.mjs";
 
 const config = JSON.parse(process.argv[2]);
 const { WebSocketServer } = loadWs();
@@ -26,8 +26,9 @@ wss.on("headers", (headers) => {
 });
 wss.on("listening", () => emit({ event: "listening", port: wss.address().port }));
 wss.once("connection", async (ws) => {
+  const conn = new NodeConn(ws);
   emit({ event: "open", subprotocol: ws.protocol || null, extensions });
-  await runOnConnection(ws, config.plan);
+  await runOnConnection(conn, config.plan);
   emit({ event: "done" });
   wss.close();
   process.exit(0);

@@ -7,6 +7,7 @@ extension. Prints one JSON event per line, "done" last.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -24,17 +25,33 @@ from tests.interop.plan import (
 )
 
 
+@dataclasses.dataclass
+class Pong:
+    """A pong, which only wait_pong() looks for."""
+
+    data: str
+
+
 class WsClientConn:
     """Adapts a blocking websocket-client connection."""
 
     def __init__(self, ws: Any) -> None:
         self.ws = ws
+        # Messages that arrived while waiting for a pong, for the next recv().
+        self.pending: list[Received] = []
 
     def send(self, data: str | bytes, binary: bool) -> None:
         opcode = websocket.ABNF.OPCODE_BINARY if binary else websocket.ABNF.OPCODE_TEXT
         self.ws.send(data, opcode)
 
     def recv(self) -> Received:
+        if self.pending:
+            return self.pending.pop(0)
+        received = self.next_received(wait_pong=False)
+        assert not isinstance(received, Pong)
+        return received
+
+    def next_received(self, wait_pong: bool) -> Received | Pong:
         while True:
             opcode, frame = self.ws.recv_data_frame(True)
             if opcode == websocket.ABNF.OPCODE_TEXT:
@@ -45,15 +62,18 @@ class WsClientConn:
                 # recv_data_frame has already answered the close frame.
                 self.ws.shutdown()
                 return parse_close_payload(bytes(frame.data))
-            # Pings are answered by recv_data_frame; pongs aren't awaited here.
+            if opcode == websocket.ABNF.OPCODE_PONG and wait_pong:
+                return Pong(bytes(frame.data).decode())
+            # Pings are answered by recv_data_frame.
 
     def wait_pong(self) -> str:
         while True:
-            opcode, frame = self.ws.recv_data_frame(True)
-            if opcode == websocket.ABNF.OPCODE_PONG:
-                return bytes(frame.data).decode()
-            if opcode != websocket.ABNF.OPCODE_PING:
-                raise RuntimeError(f"expected a pong, got opcode {opcode}")
+            received = self.next_received(wait_pong=True)
+            if isinstance(received, Pong):
+                return received.data
+            self.pending.append(received)
+            if isinstance(received, Closed):
+                raise RuntimeError("connection closed while waiting for a pong")
 
     def ping(self, text: str) -> str:
         self.ws.ping(text)
