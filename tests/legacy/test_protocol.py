@@ -836,3 +836,55 @@ def test_connection_closed_exc_kinds() -> None:
         assert isinstance(protocol.connection_closed_exc(), ConnectionClosed)
 
     asyncio.run(run())
+
+
+@async_test
+async def test_fragmented_message_without_max_size() -> None:
+    async with legacy_server(max_size=None) as server:
+        async with connect(get_uri(server), max_size=None) as websocket:
+            await websocket.send([b"a" * 10, b"b" * 10])
+            assert await websocket.recv() == b"a" * 10 + b"b" * 10
+            await websocket.send(["é", "è"])
+            assert await websocket.recv() == "éè"
+
+
+@async_test
+async def test_keepalive_without_timeout() -> None:
+    async with legacy_server() as server:
+        async with connect(
+            get_uri(server), ping_interval=0.01, ping_timeout=None
+        ) as websocket:
+            await asyncio.sleep(0.05)
+            assert websocket.latency > 0
+
+
+@async_test
+async def test_timeouts_are_logged_in_debug_mode(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    logger = logging.getLogger("test.legacy.timeouts")
+    logger.setLevel(logging.DEBUG)
+
+    async def handler(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        await accept_handshake(reader, writer)
+        await asyncio.sleep(10)
+
+    with caplog.at_level(logging.DEBUG, logger="test.legacy.timeouts"):
+        async with legacy_server(ping_interval=0.01) as server:
+            async with connect(get_uri(server), ping_interval=0.01, logger=logger):
+                await asyncio.sleep(0.05)
+        async with raw_server(handler) as uri:
+            websocket = await connect(
+                uri,
+                logger=logger,
+                ping_interval=0.01,
+                ping_timeout=0.01,
+                close_timeout=0.02,
+            )
+            await websocket.wait_closed()
+    assert "% received keepalive pong" in caplog.text
+    assert "- timed out waiting for keepalive pong" in caplog.text
+    assert "- timed out waiting for TCP close" in caplog.text
+    assert "x closing TCP connection" in caplog.text

@@ -26,6 +26,9 @@ Credentials = tuple[str, str]
 
 def is_credentials(value: Any) -> bool:
     """Tell whether ``value`` is a ``(username, password)`` pair of strings."""
+    # A two-character string would unpack into two strings.
+    if isinstance(value, str):
+        return False
     try:
         username, password = value
     except (TypeError, ValueError):

@@ -862,20 +862,17 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                         pass
 
             elif frame.opcode == Opcode.PONG:
-                if frame.data in self.pings:
+                pong_data = bytes(frame.data)
+                if pong_data in self.pings:
                     pong_timestamp = time.perf_counter()
-                    # A pong may acknowledge only the most recent ping, which
-                    # acknowledges all the previous ones too.
-                    ping_ids = []
-                    for ping_id, (pong_waiter, ping_timestamp) in self.pings.items():
-                        ping_ids.append(ping_id)
-                        if not pong_waiter.done():
-                            pong_waiter.set_result(pong_timestamp - ping_timestamp)
-                        if ping_id == frame.data:
-                            self.latency = pong_timestamp - ping_timestamp
-                            break
-                    for ping_id in ping_ids:
-                        del self.pings[ping_id]
+                    # A pong may answer only the most recent ping, which
+                    # acknowledges all the previous ones too (section 5.5.3).
+                    ping_ids = list(self.pings)
+                    answered = ping_ids[: ping_ids.index(pong_data) + 1]
+                    for ping_id in answered:
+                        pong_waiter, ping_timestamp = self.pings.pop(ping_id)
+                        pong_waiter.set_result(pong_timestamp - ping_timestamp)
+                    self.latency = pong_timestamp - ping_timestamp
 
             # 5.6. Data Frames
             else:
@@ -1153,12 +1150,13 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         assert self.state is State.CLOSED
         exc = self.connection_closed_exc()
 
+        # Waiters are only ever completed here or when their pong arrives,
+        # which removes them from self.pings; callers get shielded copies.
         for pong_waiter, _ping_timestamp in self.pings.values():
-            if not pong_waiter.done():
-                pong_waiter.set_exception(exc)
-                # Mark the exception as retrieved: nobody may be awaiting the
-                # waiter and asyncio would log it when it's garbage-collected.
-                pong_waiter.exception()
+            pong_waiter.set_exception(exc)
+            # Mark the exception as retrieved: nobody may be awaiting the
+            # waiter and asyncio would log it when it's garbage-collected.
+            pong_waiter.exception()
 
         # No pong can be received once the connection is closed.
         self.pings.clear()
