@@ -124,6 +124,12 @@ class Connection:
         self.send_mutex = threading.Lock()
         # Bytes produced by the protocol, in order, waiting to be written.
         self.outgoing: deque[bytes] = deque()
+        # Chunks queued and written so far, so that a thread that writes the
+        # data of others doesn't blame their write errors on its own send.
+        self.chunks_queued = 0
+        self.chunks_written = 0
+        # First write error; the socket is unusable after it.
+        self.write_exc: BaseException | None = None
 
         # Held while reading is paused; the reading thread acquires and
         # releases it before each read.
@@ -710,6 +716,8 @@ class Connection:
         wait_for_close = False
         raise_close_exc = False
         original_exc: BaseException | None = None
+        # Number of chunks to write before what this call sent is written.
+        mark = 0
 
         with self.protocol_mutex:
             if self.protocol.state is expected_state:
@@ -727,6 +735,7 @@ class Connection:
                     if self.close_deadline is None:
                         self.close_deadline = Deadline(self.close_timeout)
                 self.send_data()
+                mark = self.chunks_queued
             elif self.protocol.state is CLOSING:
                 # The closing handshake is in progress: let it finish.
                 wait_for_close = True
@@ -755,9 +764,13 @@ class Connection:
             except Exception as exc:
                 if self.debug:
                     self.logger.debug("! error while sending data", exc_info=True)
-                raise_close_exc = True
-                if original_exc is None:
-                    original_exc = exc
+                # An error writing what another thread queued after this
+                # call's data, e.g. a reply to the peer's close frame, isn't
+                # this call's failure; the reading thread notices it.
+                if self.chunks_written < mark:
+                    raise_close_exc = True
+                    if original_exc is None:
+                        original_exc = exc
 
         if wait_for_close:
             assert self.close_deadline is not None
@@ -784,7 +797,9 @@ class Connection:
         order the protocol produced them; :meth:`flush` writes them.
 
         """
-        self.outgoing.extend(self.protocol.data_to_send())
+        chunks = self.protocol.data_to_send()
+        self.outgoing.extend(chunks)
+        self.chunks_queued += len(chunks)
 
     def flush(self, timeout: float | None = None) -> None:
         """
@@ -802,12 +817,17 @@ class Connection:
         """
         outgoing = self.outgoing
         send_mutex = self.send_mutex
+        if self.write_exc is not None:
+            outgoing.clear()
+            raise self.write_exc
         while outgoing:
             if timeout is None:
                 send_mutex.acquire()
             elif not send_mutex.acquire(timeout > 0, timeout if timeout > 0 else -1):
                 return
             try:
+                if self.write_exc is not None:
+                    raise self.write_exc
                 while outgoing:
                     data = outgoing.popleft()
                     if data:
@@ -816,7 +836,10 @@ class Connection:
                         # An empty chunk stands for the end of the stream.
                         with contextlib.suppress(OSError):
                             self.socket.shutdown(socket.SHUT_WR)
-            except BaseException:
+                    self.chunks_written += 1
+            except BaseException as exc:
+                if self.write_exc is None:
+                    self.write_exc = exc
                 outgoing.clear()
                 raise
             finally:
