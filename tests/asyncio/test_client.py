@@ -275,6 +275,26 @@ def redirecting(location: str, status: int = 302) -> Any:
     return process_request
 
 
+def test_same_origin_redirect_keeps_credentials() -> None:
+    async def main() -> None:
+        requests: list[Request] = []
+        redirect = redirecting("/new")
+
+        def record(connection: ServerConnection, request: Request) -> Response | None:
+            requests.append(request)
+            response: Response | None = redirect(connection, request)
+            return response
+
+        async with serve(echo, "127.0.0.1", 0, process_request=record) as server:
+            async with connect(
+                server_uri(server) + "/old", additional_headers={"Cookie": "session"}
+            ):
+                pass
+        assert [r.headers.get("Cookie") for r in requests] == ["session", "session"]
+
+    run(main())
+
+
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 def test_follows_redirect(status: int) -> None:
     async def main() -> None:
@@ -296,11 +316,14 @@ def test_cross_origin_redirect() -> None:
                 echo, "127.0.0.1", 0, process_request=redirecting(location)
             ) as server:
                 async with connect(
-                    server_uri(server).replace("//", "//user:pass@") + "/old"
+                    server_uri(server).replace("//", "//user:pass@") + "/old",
+                    additional_headers={"Cookie": "session", "X-Kept": "yes"},
                 ) as client:
                     assert client.request is not None
                     # Credentials stay with their origin.
                     assert "Authorization" not in client.request.headers
+                    assert "Cookie" not in client.request.headers
+                    assert client.request.headers["X-Kept"] == "yes"
                 with pytest.raises(ValueError, match="explicit host or port"):
                     host, port = server.sockets[0].getsockname()[:2]
                     await connect("ws://example.invalid/old", host=host, port=port)

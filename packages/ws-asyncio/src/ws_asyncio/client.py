@@ -32,7 +32,7 @@ from ws_frames.protocol import CONNECTING, Event
 from ws_frames.streams import StreamReader
 from ws_frames.typing import LoggerLike, Origin, Subprotocol
 from ws_http.client import ClientProtocol, backoff
-from ws_http.datastructures import HeadersLike
+from ws_http.datastructures import Headers, HeadersLike
 from ws_http.headers import validate_subprotocols
 from ws_http.http11 import USER_AGENT, Response
 from ws_http.proxy import Proxy, get_proxy, parse_proxy, prepare_connect_request
@@ -510,6 +510,10 @@ class connect:
 
                         uri_or_exc = self.process_redirect(exc)
                         if isinstance(uri_or_exc, str):
+                            if not same_origin(self.uri, uri_or_exc):
+                                self.additional_headers = without_credentials(
+                                    self.additional_headers
+                                )
                             self.uri = uri_or_exc
                             continue
                         if uri_or_exc is exc:
@@ -575,6 +579,30 @@ class connect:
             else:
                 # Backoff starts over after a connection that worked.
                 delays = None
+
+
+# Headers that carry credentials, which never follow a redirect to another
+# origin, as browsers and HTTP clients do.
+CREDENTIAL_HEADERS = frozenset(["authorization", "proxy-authorization", "cookie"])
+
+
+def same_origin(old_uri: str, new_uri: str) -> bool:
+    """Tell whether two WebSocket URIs have the same scheme, host and port."""
+    old, new = parse_uri(old_uri), parse_uri(new_uri)
+    return (old.secure, old.host, old.port) == (new.secure, new.host, new.port)
+
+
+def without_credentials(headers: HeadersLike | None) -> Headers | None:
+    """Copy ``headers`` without the ones that carry credentials."""
+    if headers is None:
+        return None
+    return Headers(
+        [
+            (name, value)
+            for name, value in Headers(headers).raw_items()
+            if name.lower() not in CREDENTIAL_HEADERS
+        ]
+    )
 
 
 def unix_connect(
