@@ -21,9 +21,10 @@ from ws_frames.exceptions import (
     InvalidUpgrade,
     NegotiationError,
 )
+from ws_frames.extensions import Extension
 from ws_frames.frames import OP_TEXT, Frame
 from ws_frames.protocol import CLOSED, CONNECTING, OPEN
-from ws_frames.typing import Origin, Subprotocol
+from ws_frames.typing import ExtensionParameter, Origin, Subprotocol
 from ws_http.client import ClientProtocol
 from ws_http.datastructures import Headers
 from ws_http.http11 import Request, Response
@@ -456,6 +457,25 @@ def test_extension_second_factory() -> None:
     )
     response = accept(b"Sec-WebSocket-Extensions: x-a; v=2", server=server)
     assert response.headers["Sec-WebSocket-Extensions"] == "x-a; v=2"
+
+
+def test_extension_factory_returns_invalid_value(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class InjectingFactory(ServerOpFactory):
+        def process_request_params(
+            self,
+            params: Sequence[ExtensionParameter],
+            accepted_extensions: Sequence[Extension],
+        ) -> tuple[list[ExtensionParameter], Extension]:
+            return [("x", "1\r\nX-Injected: yes")], OpExtension(self.name, [])
+
+    server = ServerProtocol(extensions=[InjectingFactory()])
+    with caplog.at_level(logging.ERROR):
+        response = accept(b"Sec-WebSocket-Extensions: x-op", server=server)
+    assert response.status_code == 500
+    assert isinstance(server.handshake_exc, ValueError)
+    assert b"X-Injected" not in response.serialize()
 
 
 # Subprotocols

@@ -183,6 +183,18 @@ class ServerProtocol(Protocol):
                 extensions_header,
                 protocol_header,
             ) = self.process_request(request)
+            # Skip checking values built here or from validated tokens;
+            # extension parameters come from factories, which may not
+            # validate them.
+            headers = Headers()
+            headers.set_insecure("Date", email.utils.formatdate(usegmt=True))
+            headers.set_insecure("Upgrade", "websocket")
+            headers.set_insecure("Connection", "Upgrade")
+            headers.set_insecure("Sec-WebSocket-Accept", accept_header)
+            if extensions_header is not None:
+                headers["Sec-WebSocket-Extensions"] = extensions_header
+            if protocol_header is not None:
+                headers.set_insecure("Sec-WebSocket-Protocol", protocol_header)
         except InvalidHandshake as exc:
             request._exception = exc
             self.handshake_exc = exc
@@ -190,8 +202,8 @@ class ServerProtocol(Protocol):
                 self.logger.debug("! invalid handshake request", exc_info=True)
             return self.reject_handshake(exc)
         except Exception as exc:
-            # Handle exceptions raised by user-provided select_subprotocol and
-            # unexpected errors.
+            # Handle exceptions raised by user-provided select_subprotocol or
+            # extension factories and unexpected errors.
             request._exception = exc
             self.handshake_exc = exc
             self.logger.error("opening handshake failed", exc_info=True)
@@ -203,17 +215,6 @@ class ServerProtocol(Protocol):
                 ),
             )
 
-        # Skip checking values built here or from validated tokens; extension
-        # parameters come from factories, which may not validate them.
-        headers = Headers()
-        headers.set_insecure("Date", email.utils.formatdate(usegmt=True))
-        headers.set_insecure("Upgrade", "websocket")
-        headers.set_insecure("Connection", "Upgrade")
-        headers.set_insecure("Sec-WebSocket-Accept", accept_header)
-        if extensions_header is not None:
-            headers["Sec-WebSocket-Extensions"] = extensions_header
-        if protocol_header is not None:
-            headers.set_insecure("Sec-WebSocket-Protocol", protocol_header)
         return Response(101, "Switching Protocols", headers)
 
     def reject_handshake(self, exc: InvalidHandshake) -> Response:
