@@ -30,6 +30,7 @@ from .utils import (
     get_uri,
     legacy_server,
     raw_server,
+    until,
 )
 
 
@@ -99,7 +100,7 @@ async def test_fragments_are_not_interleaved() -> None:
     async with legacy_server() as server:
         async with connect(get_uri(server)) as websocket:
             fragmented = asyncio.create_task(websocket.send(slow_fragments()))
-            await asyncio.sleep(0.01)
+            await until(lambda: websocket._fragmented_message_waiter is not None)
             other = asyncio.create_task(websocket.send("c"))
             await asyncio.sleep(0.01)
             # broadcast() skips a connection sending a fragmented message.
@@ -356,7 +357,7 @@ async def test_server_answers_pings() -> None:
 async def test_keepalive() -> None:
     async with legacy_server(ping_interval=0.02) as server:
         async with connect(get_uri(server), ping_interval=0.02) as websocket:
-            await asyncio.sleep(0.1)
+            await until(lambda: websocket.latency > 0)
             assert websocket.latency > 0
             assert websocket.open
 
@@ -493,7 +494,8 @@ async def test_max_queue() -> None:
 
     async with legacy_server(handler) as server:
         async with connect(get_uri(server), max_queue=2) as websocket:
-            await asyncio.sleep(0.05)
+            await until(lambda: len(websocket.messages) == 2)
+            await asyncio.sleep(0.02)
             assert len(websocket.messages) == 2
             received = [message async for message in websocket]
             assert received == [str(i) for i in range(10)]
@@ -665,7 +667,7 @@ async def test_write_flow_control() -> None:
         async with connect(get_uri(server), write_limit=2**10, compression=None) as ws:
             sending = asyncio.create_task(ws.send(b"x" * 2**25))
             try:
-                await asyncio.sleep(0.05)
+                await until(lambda: ws._paused)
                 # The write buffer is above its limit: send() waits for it.
                 assert not sending.done()
                 assert ws._paused
@@ -688,7 +690,7 @@ async def test_connection_lost_while_waiting_for_drain() -> None:
             uri, write_limit=2**10, compression=None, close_timeout=0.1
         )
         sending = asyncio.create_task(websocket.send(b"x" * 2**24))
-        await asyncio.sleep(0.05)
+        await until(lambda: websocket._paused)
         assert not sending.done()
         websocket.transport.abort()
         with pytest.raises(ConnectionClosedError):
@@ -726,7 +728,7 @@ async def test_broadcast_reports_skipped_connections(
     async with legacy_server() as server:
         async with connect(get_uri(server)) as busy, connect(get_uri(server)) as broken:
             sending = asyncio.create_task(busy.send(slow()))
-            await asyncio.sleep(0.01)
+            await until(lambda: busy._fragmented_message_waiter is not None)
 
             def failing_write(data: bytes | bytearray | memoryview) -> None:
                 raise OSError("write failed")
@@ -854,7 +856,7 @@ async def test_keepalive_without_timeout() -> None:
         async with connect(
             get_uri(server), ping_interval=0.01, ping_timeout=None
         ) as websocket:
-            await asyncio.sleep(0.05)
+            await until(lambda: websocket.latency > 0)
             assert websocket.latency > 0
 
 
@@ -873,8 +875,10 @@ async def test_timeouts_are_logged_in_debug_mode(
 
     with caplog.at_level(logging.DEBUG, logger="test.legacy.timeouts"):
         async with legacy_server(ping_interval=0.01) as server:
-            async with connect(get_uri(server), ping_interval=0.01, logger=logger):
-                await asyncio.sleep(0.05)
+            async with connect(
+                get_uri(server), ping_interval=0.01, logger=logger
+            ) as websocket:
+                await until(lambda: websocket.latency > 0)
         async with raw_server(handler) as uri:
             websocket = await connect(
                 uri,

@@ -32,7 +32,7 @@ from ws_frames.exceptions import (
 from ws_frames.typing import Origin, Subprotocol
 from ws_http.datastructures import Headers
 
-from .utils import async_test, echo, get_uri, legacy_server
+from .utils import async_test, echo, get_uri, legacy_server, until
 
 
 REQUEST = (
@@ -372,10 +372,10 @@ async def test_client_disconnects_during_handshake() -> None:
         host, port = list(server.sockets)[0].getsockname()[:2]
         reader, writer = await asyncio.open_connection(host, port)
         writer.write(b"GET / HTTP/1.1\r\n")
+        await until(lambda: len(server.websockets) == 1)
         writer.close()
         await writer.wait_closed()
-        await asyncio.sleep(0.01)
-        assert server.websockets == set()
+        await until(lambda: server.websockets == set())
 
 
 @async_test
@@ -394,10 +394,10 @@ async def test_connection_dropped_during_process_request() -> None:
         writer.write(REQUEST + b"\r\n")
         await entered.wait()
         writer.transport.abort()
-        await asyncio.sleep(0.01)
+        protocol = list(server.websockets)[0]
+        await until(lambda: protocol.closed)
         proceed.set()
-        await asyncio.sleep(0.01)
-        assert server.websockets == set()
+        await until(lambda: server.websockets == set())
 
 
 @async_test
@@ -450,9 +450,9 @@ async def test_handshake_during_shutdown_gets_503() -> None:
     async with legacy_server() as server:
         host, port = list(server.sockets)[0].getsockname()[:2]
         reader, writer = await asyncio.open_connection(host, port)
-        await asyncio.sleep(0.01)
+        await until(lambda: len(server.websockets) == 1)
         server.close()
-        await asyncio.sleep(0.01)
+        await until(lambda: not server.is_serving())
         writer.write(REQUEST + b"\r\n")
         response = await reader.read()
         assert response.startswith(b"HTTP/1.1 503 Service Unavailable\r\n")

@@ -33,6 +33,15 @@ def async_test(
     return wrapper
 
 
+async def until(condition: Callable[[], bool], timeout: float = 2) -> None:
+    """Wait until ``condition()`` is true; fail after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.001)
+
+
 async def echo(websocket: WebSocketServerProtocol) -> None:
     async for message in websocket:
         await websocket.send(message)
