@@ -657,3 +657,72 @@ def test_debug_logging(caplog: pytest.LogCaptureFixture) -> None:
     finally:
         client.close_socket()
         server_sock.close()
+
+
+def test_send_iterable_bytes_then_str_closes_connection() -> None:
+    with connection_pair() as (client, server):
+        with pytest.raises(TypeError, match="uniform types"):
+            client.send([b"bytes", "text"])
+        with pytest.raises(ConnectionClosedError):
+            server.recv()
+
+
+def test_send_while_closing_waits_then_raises() -> None:
+    with raw_pair(close_timeout=SHORT) as (connection, peer):
+        closer, outcome = run_in_thread(connection.close)
+        wait_for(lambda: connection.state is State.CLOSING)
+        with pytest.raises(ConnectionClosedError):
+            connection.send("during closing handshake")
+        closer.join()
+        assert outcome == [None]
+
+
+def test_write_error_after_own_data_isnt_reported() -> None:
+    with raw_pair() as (connection, peer):
+        real_socket = connection.socket
+        calls: list[bytes] = []
+
+        class Socket:
+            def sendall(self, data: bytes) -> None:
+                calls.append(bytes(data))
+                if len(calls) == 1:
+                    real_socket.sendall(data)
+                    # Another thread queues data meanwhile.
+                    connection.outgoing.append(b"queued by another thread")
+                    connection.chunks_queued += 1
+                else:
+                    raise BrokenPipeError
+
+            def __getattr__(self, name: str) -> object:
+                return getattr(real_socket, name)
+
+        connection.socket = Socket()  # type: ignore[assignment]
+        # This call's data was written: the error isn't its own.
+        connection.send("mine")
+        assert len(calls) == 2
+        assert isinstance(connection.write_exc, BrokenPipeError)
+        # The next call fails at once.
+        with pytest.raises(ConnectionClosedError) as raised:
+            connection.send("next")
+        assert isinstance(raised.value.__cause__, BrokenPipeError)
+        connection.socket = real_socket
+
+
+def test_debug_logging_of_io_errors(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.ws_sync.debug_io")
+    logger.setLevel(logging.DEBUG)
+    client_sock, server_sock = socket.socketpair()
+    try:
+        with caplog.at_level(logging.DEBUG, logger="test.ws_sync.debug_io"):
+            client = Connection(
+                client_sock,
+                Protocol(Side.CLIENT, logger=logger),
+                ping_interval=None,
+                close_timeout=SHORT,
+            )
+            # The peer never answers: reading times out while closing.
+            client.close()
+        assert "! error while receiving data" in caplog.text
+    finally:
+        client_sock.close()
+        server_sock.close()
