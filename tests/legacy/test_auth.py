@@ -123,9 +123,18 @@ async def test_subclass_and_health_check() -> None:
         async def check_credentials(self, username: str, password: str) -> bool:
             return username == "admin"
 
-    async def health(path: str, headers: Headers) -> HTTPResponse | None:
-        if path == "/health":
-            return http.HTTPStatus.OK, [], b"ok"
+        async def process_request(
+            self, path: str, request_headers: Headers
+        ) -> HTTPResponse | None:
+            if path == "/health":
+                return http.HTTPStatus.OK, [], b"ok"
+            return await super().process_request(path, request_headers)
+
+    seen: list[str | None] = []
+
+    async def process_request(path: str, headers: Headers) -> HTTPResponse | None:
+        # Runs after authentication only.
+        seen.append(headers["Authorization"])
         return None
 
     factory = basic_auth_protocol_factory(
@@ -134,11 +143,14 @@ async def test_subclass_and_health_check() -> None:
         create_protocol=Protocol,
     )
     async with legacy_server(
-        whoami, create_protocol=factory, process_request=health
+        whoami, create_protocol=factory, process_request=process_request
     ) as server:
         uri = get_uri(server)
         async with connect(with_credentials(uri, "admin:x")) as websocket:
             assert await websocket.recv() == "admin"
+        with pytest.raises(InvalidStatusCode):
+            await connect(with_credentials(uri, "guest:x"))
+        assert seen == ["Basic YWRtaW46eA=="]
         host, port = list(server.sockets)[0].getsockname()[:2]
         reader, writer = await asyncio.open_connection(host, port)
         writer.write(b"GET /health HTTP/1.1\r\n\r\n")

@@ -82,6 +82,12 @@ async def test_handler_with_two_arguments_is_deprecated() -> None:
 def test_remove_path_argument_keeps_one_argument_handlers() -> None:
     assert remove_path_argument(echo) is echo
 
+    async def odd(websocket: WebSocketServerProtocol, path: str, extra: int) -> None:
+        pass  # pragma: no cover
+
+    # Neither form: left alone, the call will fail and be logged.
+    assert remove_path_argument(odd) is odd  # type: ignore[arg-type,comparison-overlap]
+
 
 @async_test
 async def test_request_and_response_attributes() -> None:

@@ -104,13 +104,12 @@ class BasicAuthWebSocketServerProtocol(WebSocketServerProtocol):
         """
         Check HTTP Basic Auth and return an HTTP 401 response if needed.
 
-        """
-        # Calling super().process_request() first lets subclasses provide a
-        # health check endpoint that doesn't require credentials, for example.
-        response = await super().process_request(path, request_headers)
-        if response is not None:
-            return response
+        The ``process_request`` hook of the parent class runs only for
+        authenticated requests, with :attr:`username` already set. To serve
+        an endpoint without authentication, such as a health check, override
+        this method and handle that path before calling it.
 
+        """
         try:
             authorization = request_headers["Authorization"]
         except KeyError:
@@ -126,7 +125,7 @@ class BasicAuthWebSocketServerProtocol(WebSocketServerProtocol):
 
         self.username = username
 
-        return None
+        return await super().process_request(path, request_headers)
 
 
 def basic_auth_protocol_factory(

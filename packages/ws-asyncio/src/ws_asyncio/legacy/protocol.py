@@ -1022,11 +1022,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             if self.transport.can_write_eof():
                 if self.debug:
                     self.logger.debug("x half-closing TCP connection")
-                # write_eof() fails if the transport is already closing.
-                try:
-                    self.transport.write_eof()
-                except (OSError, RuntimeError):  # pragma: no cover
-                    pass
+                self.transport.write_eof()
 
                 if await self.wait_for_connection_lost():
                     return

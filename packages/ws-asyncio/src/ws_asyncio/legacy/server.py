@@ -295,8 +295,6 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         """
         try:
             path, headers = await read_request(self.reader)
-        except asyncio.CancelledError:  # pragma: no cover
-            raise
         except Exception as exc:
             raise InvalidMessage("did not receive a valid HTTP request") from exc
 
@@ -884,7 +882,7 @@ class WebSocketServer:
         """
         return self.server.sockets
 
-    async def __aenter__(self) -> WebSocketServer:  # pragma: no cover
+    async def __aenter__(self) -> WebSocketServer:
         return self
 
     async def __aexit__(
@@ -892,7 +890,7 @@ class WebSocketServer:
         exc_type: type[BaseException] | None,
         exc_value: BaseException | None,
         traceback: TracebackType | None,
-    ) -> None:  # pragma: no cover
+    ) -> None:
         self.close()
         await self.wait_closed()
 
@@ -1192,7 +1190,7 @@ def remove_path_argument(
     except TypeError:
         try:
             inspect.signature(ws_handler).bind(None, "")
-        except TypeError:  # pragma: no cover
+        except TypeError:
             # ws_handler accepts neither one nor two arguments; leave it alone.
             pass
         else:
