@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -711,18 +712,24 @@ def test_write_error_after_own_data_isnt_reported() -> None:
 def test_debug_logging_of_io_errors(caplog: pytest.LogCaptureFixture) -> None:
     logger = logging.getLogger("test.ws_sync.debug_io")
     logger.setLevel(logging.DEBUG)
-    client_sock, server_sock = socket.socketpair()
-    try:
-        with caplog.at_level(logging.DEBUG, logger="test.ws_sync.debug_io"):
-            client = Connection(
-                client_sock,
-                Protocol(Side.CLIENT, logger=logger),
-                ping_interval=None,
-                close_timeout=SHORT,
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        client_sock = socket.create_connection(listener.getsockname())
+        server_sock, _ = listener.accept()
+    with caplog.at_level(logging.DEBUG, logger="test.ws_sync.debug_io"):
+        client = Connection(
+            client_sock,
+            Protocol(Side.CLIENT, logger=logger),
+            ping_interval=None,
+        )
+        try:
+            # Reset the TCP connection.
+            server_sock.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
             )
-            # The peer never answers: reading times out while closing.
-            client.close()
-        assert "! error while receiving data" in caplog.text
-    finally:
-        client_sock.close()
-        server_sock.close()
+            server_sock.close()
+            with pytest.raises(ConnectionClosedError) as raised:
+                client.recv(timeout=5)
+            assert isinstance(raised.value.__cause__, ConnectionResetError)
+        finally:
+            client.close_socket()
+    assert "! error while receiving data" in caplog.text
