@@ -41,15 +41,16 @@ def test_tls_socket_round_trip_and_eof() -> None:
     import socket
     import threading
 
-    from ws_sync.utils import TLSSocket
+    from ws_sync.client import SSLSSLSocket as TLSSocket
+    from ws_sync.server import ServerSSLSocket
 
     from .servers import client_ssl_context, server_ssl_context
 
     raw_client, raw_server = socket.socketpair()
-    server_box: list[TLSSocket] = []
+    server_box: list[ServerSSLSocket] = []
     thread = threading.Thread(
         target=lambda: server_box.append(
-            TLSSocket(raw_server, server_ssl_context(), server_side=True)
+            ServerSSLSocket(raw_server, server_ssl_context())
         )
     )
     thread.start()
@@ -76,15 +77,16 @@ def test_tls_socket_clean_close() -> None:
     import socket
     import threading
 
-    from ws_sync.utils import TLSSocket
+    from ws_sync.client import SSLSSLSocket as TLSSocket
+    from ws_sync.server import ServerSSLSocket
 
     from .servers import client_ssl_context, server_ssl_context
 
     raw_client, raw_server = socket.socketpair()
-    server_box: list[TLSSocket] = []
+    server_box: list[ServerSSLSocket] = []
     thread = threading.Thread(
         target=lambda: server_box.append(
-            TLSSocket(raw_server, server_ssl_context(), server_side=True)
+            ServerSSLSocket(raw_server, server_ssl_context())
         )
     )
     thread.start()

@@ -25,7 +25,7 @@ from ws_frames.exceptions import (
 from ws_frames.extensions import ClientExtensionFactory
 from ws_frames.protocol import State
 from ws_frames.streams import StreamReader
-from ws_frames.typing import LoggerLike, Origin, Subprotocol
+from ws_frames.typing import BytesLike, LoggerLike, Origin, Subprotocol
 from ws_http.client import ClientProtocol, backoff
 from ws_http.datastructures import HeadersLike
 from ws_http.headers import validate_subprotocols
@@ -34,7 +34,7 @@ from ws_http.proxy import Proxy, get_proxy, parse_proxy, prepare_connect_request
 from ws_http.uri import WebSocketURI, parse_uri
 
 from .connection import Connection
-from .utils import Deadline, TLSSocket
+from .utils import Deadline
 
 
 __all__ = ["connect", "unix_connect", "ClientConnection"]
@@ -402,7 +402,7 @@ def connect_once(
             if server_hostname is None:
                 server_hostname = ws_uri.host
             sock.settimeout(deadline.timeout())
-            if isinstance(sock, TLSSocket):
+            if isinstance(sock, SSLSSLSocket):
                 # TLS through a TLS connection to an HTTPS proxy.
                 sock = cast(
                     socket.socket,
@@ -411,7 +411,7 @@ def connect_once(
             else:
                 sock = cast(
                     socket.socket,
-                    TLSSocket(sock, ssl, server_hostname=server_hostname),
+                    SSLSSLSocket(sock, ssl, server_hostname=server_hostname),
                 )
             sock.settimeout(None)
 
@@ -683,7 +683,7 @@ def connect_http_proxy(
             sock.settimeout(deadline.timeout())
             sock = cast(
                 socket.socket,
-                TLSSocket(sock, ssl, server_hostname=server_hostname),
+                SSLSSLSocket(sock, ssl, server_hostname=server_hostname),
             )
             sock.settimeout(None)
 
@@ -700,14 +700,40 @@ def connect_http_proxy(
     return sock
 
 
-class SSLSSLSocket(TLSSocket):
+class SSLSSLSocket:
     """
-    TLS through a TLS connection, with the interface of a socket.
+    TLS over a socket, safe for one thread reading while another writes.
 
-    :class:`ssl.SSLSocket` can't wrap another TLS socket; this runs the inner
-    TLS session over memory buffers, like every TLS connection here.
+    Despite its name, it runs every TLS connection of this package, not only
+    TLS through a TLS connection to an HTTPS proxy, which
+    :class:`ssl.SSLSocket` can't do.
+
+    :class:`ssl.SSLSocket` runs OpenSSL on the socket directly, and OpenSSL
+    doesn't allow using a TLS session from two threads at once, which is what
+    a connection does: a thread reads while the application writes. This
+    class runs the TLS session on memory buffers instead: :attr:`lock` guards
+    the TLS session, never held while waiting for the network, and
+    :attr:`write_lock` keeps TLS records in order on the way out.
+
+    It provides the methods of a socket that connections use; everything
+    else, from :meth:`~socket.socket.settimeout` to
+    :meth:`~socket.socket.close`, goes to the underlying socket, which may
+    itself be a :class:`SSLSSLSocket`, e.g. for TLS through an HTTPS proxy.
+
+    The TLS handshake runs in the constructor, bounded by the timeout of the
+    underlying socket.
+
+    Args:
+        sock: Underlying connected socket.
+        ssl_context: TLS configuration.
+        server_hostname: Host name of the server.
 
     """
+
+    recv_bufsize = 65536
+
+    server_side = False
+    """Whether this is the server side of the connection."""
 
     def __init__(
         self,
@@ -715,4 +741,66 @@ class SSLSSLSocket(TLSSocket):
         ssl_context: ssl_module.SSLContext,
         server_hostname: str | None = None,
     ) -> None:
-        super().__init__(sock, ssl_context, server_hostname=server_hostname)
+        self.incoming = ssl_module.MemoryBIO()
+        self.outgoing = ssl_module.MemoryBIO()
+        self.ssl_socket = sock
+        self.ssl_object = ssl_context.wrap_bio(
+            self.incoming,
+            self.outgoing,
+            server_side=self.server_side,
+            server_hostname=server_hostname,
+        )
+        self.lock = threading.Lock()
+        self.write_lock = threading.Lock()
+        self.run_io(self.ssl_object.do_handshake)
+
+    def run_io(self, func: Callable[..., T], *args: Any) -> T:
+        """Run a TLS operation, moving bytes to and from the socket as it needs."""
+        while True:
+            want_read = False
+            with self.lock:
+                try:
+                    result = func(*args)
+                except ssl_module.SSLWantReadError:
+                    want_read = True
+
+            # Write what the TLS session produced, whatever happened. Don't
+            # wait for the write lock when there's nothing to write: another
+            # thread may hold it, stuck on a peer that stopped reading.
+            if self.outgoing.pending:
+                with self.write_lock:
+                    with self.lock:
+                        data = self.outgoing.read()
+                    if data:
+                        self.ssl_socket.sendall(data)
+
+            if want_read:
+                data = self.ssl_socket.recv(self.recv_bufsize)
+                with self.lock:
+                    if data:
+                        self.incoming.write(data)
+                    else:
+                        self.incoming.write_eof()
+                continue
+
+            return result
+
+    def recv(self, buflen: int) -> bytes:
+        try:
+            return self.run_io(self.ssl_object.read, buflen)
+        except (ssl_module.SSLEOFError, ssl_module.SSLZeroReturnError):
+            # The end of the stream, with or without a TLS close_notify.
+            return b""
+
+    def send(self, data: BytesLike) -> int:
+        return self.run_io(self.ssl_object.write, data)
+
+    def sendall(self, data: BytesLike) -> None:
+        count = 0
+        with memoryview(data) as view, view.cast("B") as byte_view:
+            amount = len(byte_view)
+            while count < amount:
+                count += self.send(byte_view[count:])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.ssl_socket, name)

@@ -891,3 +891,12 @@ class Connection:
         ):
             raise exc from original_exc
         raise exc
+
+
+def __getattr__(name: str) -> Any:
+    # broadcast() belongs to the server module, which imports this one.
+    if name == "broadcast":
+        from .server import broadcast
+
+        return broadcast
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -39,8 +39,9 @@ from ws_http.headers import (
 from ws_http.http11 import SERVER, Request, Response
 from ws_http.server import ServerProtocol
 
+from .client import SSLSSLSocket
 from .connection import Connection
-from .utils import Deadline, TLSSocket
+from .utils import Deadline
 
 
 if sys.version_info >= (3, 11):
@@ -61,6 +62,12 @@ __all__ = [
 
 CONNECTING = State.CONNECTING
 OPEN = State.OPEN
+
+
+class ServerSSLSocket(SSLSSLSocket):
+    """Server side of a TLS connection; see :class:`~ws_sync.client.SSLSSLSocket`."""
+
+    server_side = True
 
 
 class ServerConnection(Connection):
@@ -237,7 +244,7 @@ class Server:
     manager protocol. Each connection runs in its own thread.
 
     Args:
-        socket: Server socket listening for new connections.
+        sock: Server socket listening for new connections.
         handler: Handler for one connection. Receives the socket and address
             returned by :meth:`~socket.socket.accept`.
         logger: Logger for this server; defaults to
@@ -250,11 +257,11 @@ class Server:
 
     def __init__(
         self,
-        socket: socket.socket,
+        sock: socket.socket,
         handler: Callable[[socket.socket, Any], None],
         logger: LoggerLike | None = None,
     ) -> None:
-        self.socket = socket
+        self.socket = sock
         self.handler = handler
         if logger is None:
             logger = logging.getLogger("websockets.server")
@@ -593,7 +600,7 @@ def serve(
                 # bounded by open_timeout, not in the thread that accepts
                 # connections.
                 sock.settimeout(deadline.timeout())
-                sock = cast(socket.socket, TLSSocket(sock, ssl, server_side=True))
+                sock = cast(socket.socket, ServerSSLSocket(sock, ssl))
                 sock.settimeout(None)
 
             # select_subprotocol receives the connection, not the protocol.
