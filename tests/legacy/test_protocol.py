@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -714,6 +715,9 @@ async def test_broadcast() -> None:
             await client.close()
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 11), reason="ExceptionGroup requires Python 3.11"
+)
 @async_test
 async def test_broadcast_reports_skipped_connections(
     caplog: pytest.LogCaptureFixture,
