@@ -733,3 +733,12 @@ def test_debug_logging_of_io_errors(caplog: pytest.LogCaptureFixture) -> None:
         finally:
             client.close_socket()
     assert "! error while receiving data" in caplog.text
+
+
+def test_broadcast_is_available_from_connection_module() -> None:
+    from ws_sync import connection as connection_module
+    from ws_sync import server as server_module
+
+    assert connection_module.broadcast is server_module.broadcast
+    with pytest.raises(AttributeError):
+        connection_module.no_such_name  # noqa: B018

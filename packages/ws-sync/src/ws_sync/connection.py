@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 if sys.version_info >= (3, 11):
     from typing import Self
-else:  # pragma: no cover
+elif TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
 
 

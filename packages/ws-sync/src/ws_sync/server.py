@@ -16,7 +16,7 @@ import traceback
 import warnings
 from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Any, Callable, cast
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 from ws_deflate.permessage_deflate import enable_server_permessage_deflate
 from ws_frames.exceptions import ConcurrencyError, InvalidHandshake, InvalidHeader
@@ -48,7 +48,9 @@ if sys.version_info >= (3, 11):
     from typing import Self
 else:  # pragma: no cover
     from exceptiongroup import ExceptionGroup
-    from typing_extensions import Self
+
+    if TYPE_CHECKING:
+        from typing_extensions import Self
 
 
 __all__ = [
