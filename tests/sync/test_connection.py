@@ -736,8 +736,7 @@ def test_debug_logging_of_io_errors(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_broadcast_is_available_from_connection_module() -> None:
-    from ws_sync import connection as connection_module
-    from ws_sync import server as server_module
+    from ws_sync import connection as connection_module, server as server_module
 
     assert connection_module.broadcast is server_module.broadcast
     with pytest.raises(AttributeError):
