@@ -390,3 +390,13 @@ def test_binary_messages_in_order_under_flow_control(
     assert received == messages
     # Every pause is followed by a resume once the queue is drained.
     assert recorder.calls.count("pause") == recorder.calls.count("resume")
+
+
+def test_flow_control_default_callbacks() -> None:
+    assembler = Assembler(1, 0)
+    assembler.put(binary(b"a"))
+    assembler.put(binary(b"b"))
+    assert assembler.paused
+    assembler.get()
+    assembler.get()
+    assert not assembler.paused
