@@ -54,6 +54,9 @@ class Scenario:
     client_pongs: list[str] = dataclasses.field(default_factory=list)
     server_pongs: list[str] = dataclasses.field(default_factory=list)
     burst: int = 0
+    # "compressed" or "plain": what a side that counts the bytes it read off
+    # the wire must have seen, against the payload it received.
+    wire: str | None = None
     server_echoed: int | None = None
 
     def config(self, side: str) -> dict[str, Any]:
@@ -213,6 +216,7 @@ SCENARIOS = [
         client_needs=frozenset({"deflate"}),
         server_needs=frozenset({"deflate"}),
         extensions="deflate",
+        wire="compressed",
     ),
     round_trip(
         "deflate_tuned",
@@ -222,6 +226,7 @@ SCENARIOS = [
         client_needs=frozenset({"deflate_tuned"}),
         server_needs=frozenset({"deflate_tuned"}),
         extensions="tuned",
+        wire="compressed",
     ),
     round_trip(
         "deflate_off_server",
@@ -230,6 +235,7 @@ SCENARIOS = [
         server_config={"compression": "off"},
         client_needs=frozenset({"deflate"}),
         server_needs=frozenset({"deflate_off"}),
+        wire="plain",
     ),
     round_trip(
         "deflate_off_client",
@@ -238,6 +244,7 @@ SCENARIOS = [
         server_config={"compression": "default"},
         client_needs=frozenset({"deflate_off"}),
         server_needs=frozenset({"deflate"}),
+        wire="plain",
     ),
     Scenario(
         "close_from_client",
@@ -362,6 +369,25 @@ def message_difference(expected: list[Event], received: list[Event]) -> str:
     return f"expected {len(expected)} messages, received {len(received)}"
 
 
+def wire_problems(
+    scenario: Scenario, side: str, events: list[Event], expected: list[Event] | None
+) -> list[str]:
+    wires = [event for event in events if event["event"] == "wire"]
+    if scenario.wire is None or not wires or expected is None:
+        return []
+    payload_size = sum(event["len"] for event in expected)
+    read = wires[0]["read"]
+    if scenario.wire == "compressed" and read >= payload_size * 0.6:
+        return [
+            f"{side}: read {read} bytes for {payload_size} bytes of messages: not compressed"
+        ]
+    if scenario.wire == "plain" and read < payload_size:
+        return [
+            f"{side}: read {read} bytes for {payload_size} bytes of messages: compressed"
+        ]
+    return []
+
+
 def check(scenario: Scenario, client: Report, server: Report) -> None:
     """Fails with what both sides saw unless both reports meet the expectations."""
     problems: list[str] = []
@@ -388,6 +414,7 @@ def check(scenario: Scenario, client: Report, server: Report) -> None:
             problems.append(
                 f"{side}: {message_difference(expected_messages, messages)}"
             )
+        problems += wire_problems(scenario, side, events, expected_messages)
         pongs = [event["data"] for event in events if event["event"] == "pong"]
         expected_pongs = (
             scenario.client_pongs if side == "client" else scenario.server_pongs

@@ -130,6 +130,27 @@ def test_failed_burst_fails() -> None:
         check(scenario, client, server)
 
 
+@pytest.mark.parametrize(
+    "name, ratio", [("deflate_default", 0.9), ("deflate_off_client", 0.5)]
+)
+def test_wire_size_departures_fail(name: str, ratio: float) -> None:
+    scenario = BY_NAME[name]
+    client, server = passing_reports(scenario)
+    total = sum(e["len"] for e in server.events if e["event"] == "message")
+    server.events.insert(-1, {"event": "wire", "read": int(total * ratio)})
+    with pytest.raises(pytest.fail.Exception, match="bytes of messages"):
+        check(scenario, client, server)
+
+
+def test_wire_size_within_bounds_passes() -> None:
+    for name, ratio in (("deflate_tuned", 0.3), ("deflate_off_server", 1.1)):
+        scenario = BY_NAME[name]
+        client, server = passing_reports(scenario)
+        total = sum(e["len"] for e in server.events if e["event"] == "message")
+        server.events.insert(-1, {"event": "wire", "read": int(total * ratio)})
+        check(scenario, client, server)
+
+
 def test_tuned_extension_needs_parameters() -> None:
     scenario = BY_NAME["deflate_tuned"]
     client, server = passing_reports(scenario)

@@ -52,7 +52,13 @@ export class NodeConn {
       if (waiter) waiter(data.toString());
     });
     ws.on("error", (err) => emit({ event: "error", message: String(err) }));
-    ws.on("close", (code, reason) => this.inbox.pushClose(code, reason.toString()));
+    ws.on("close", (code, reason) => {
+      // Bytes on the wire, handshake included, to tell whether compression
+      // really happened.
+      const socket = ws._socket;
+      if (socket) this.wire = { read: socket.bytesRead, written: socket.bytesWritten };
+      this.inbox.pushClose(code, reason.toString());
+    });
   }
   send(data, binary) {
     if (!binary && typeof data !== "string") {
@@ -95,6 +101,7 @@ export class NodeConn {
 export async function runOnConnection(conn, plan) {
   try {
     await runPlan(conn, plan, emit);
+    if (conn.wire) emit({ event: "wire", ...conn.wire });
   } catch (err) {
     emit({ event: "error", message: String(err && err.stack ? err.stack : err) });
   }
