@@ -63,15 +63,18 @@ def zero_mask() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(autouse=True, params=["scan", "no scan"])
+@pytest.fixture(autouse=True, params=["compiled", "python"])
 def decoder(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Run each test with and without the compiled decoder of frames."""
-    if request.param == "scan":
+    """Run each test with and without the compiled decoders."""
+    if request.param == "compiled":
         if utils.scan_frames is None:  # pragma: no cover
             pytest.skip("the C speed-up isn't compiled")
         yield
     else:
-        with mock.patch.object(utils, "scan_frames", None):
+        with (
+            mock.patch.object(utils, "scan_frames", None),
+            mock.patch.object(utils, "validate_utf8", None),
+        ):
             yield
 
 

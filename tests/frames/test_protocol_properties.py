@@ -29,7 +29,16 @@ from ws_frames.frames import (
     Close,
     Frame,
 )
-from ws_frames.protocol import CLIENT, CLOSED, CLOSING, OPEN, SERVER, Protocol, Side
+from ws_frames.protocol import (
+    CLIENT,
+    CLOSED,
+    CLOSING,
+    OPEN,
+    SERVER,
+    Protocol,
+    Side,
+    Utf8Validator,
+)
 
 from .utils import ZERO_MASK, enforce_mask
 
@@ -271,6 +280,7 @@ def test_python_implementation(frames: list[Frame], side: Side) -> None:
         mock.patch.object(utils, "apply_mask", utils.py_apply_mask),
         mock.patch.object(utils, "serialize_frame", utils.py_serialize_frame),
         mock.patch.object(utils, "scan_frames", None),
+        mock.patch.object(utils, "validate_utf8", None),
     ):
         data = b"".join(frame.serialize(mask=side is SERVER) for frame in frames)
         events, _, _ = receive_all(side, [data])
@@ -343,3 +353,30 @@ def test_scan_frames_agrees_with_python_decoder(
         if decoded is not None:
             head1 = decoded[0]
             assert head1 & 0x0F in (0, 1, 2) and not (head1 & 0x80 and head1 & 0x0F)
+
+
+def validate_fragments(fragments: list[bytes]) -> tuple[int, str, int] | None:
+    """Index of the first invalid fragment, reason and position of the error."""
+    validator = Utf8Validator()
+    for index, fragment in enumerate(fragments):
+        try:
+            validator.feed(fragment, index == len(fragments) - 1)
+        except UnicodeDecodeError as exc:
+            return index, exc.reason, exc.start
+    return None
+
+
+@settings(max_examples=500, deadline=None)
+@given(data=utf8_ish, cuts=st.lists(st.integers(min_value=0), max_size=6))
+def test_compiled_and_python_utf8_validators_agree(
+    data: bytes, cuts: list[int]
+) -> None:
+    if utils.validate_utf8 is None:  # pragma: no cover
+        return
+    fragments = split(data, cuts) or [b""]
+    compiled = validate_fragments(fragments)
+    with mock.patch.object(utils, "validate_utf8", None):
+        python = validate_fragments(fragments)
+    assert compiled == python
+    # And the verdict on the whole text is the decoder's.
+    assert (compiled is None) is is_utf8(data)

@@ -405,7 +405,147 @@ exit:
     return result;
 }
 
+/* Incremental UTF-8 validation (RFC 3629, section 4), without decoding.
+
+   The state between two fragments packs the number of continuation bytes
+   still expected (bits 0-1), the number of bytes of the incomplete character
+   already seen (bits 2-3), and the range of the next byte (bits 8-23).
+   Positions of errors count the bytes of the incomplete character that began
+   in earlier fragments, like Python's incremental decoder. */
+
+#define UTF8_ERROR_START 0
+#define UTF8_ERROR_CONTINUATION 1
+#define UTF8_ERROR_END 2
+
+PyDoc_STRVAR(validate_utf8_doc,
+"validate_utf8(data, state, final, /)\n"
+"--\n"
+"\n"
+"Validate a fragment of UTF-8 text.\n"
+"\n"
+"Args:\n"
+"    data: Fragment; any object supporting the buffer protocol.\n"
+"    state: 0 at the beginning of the text, then the value returned for the\n"
+"        previous fragment.\n"
+"    final: Whether this is the last fragment.\n"
+"\n"
+"Returns:\n"
+"    The state after this fragment, 0 if it ends on a character boundary;\n"
+"    or, if the text isn't valid, ``-1 - (4 * position + kind)`` where kind\n"
+"    is 0 for an invalid start byte, 1 for an invalid continuation byte and\n"
+"    2 for an unexpected end of data.\n");
+
+static PyObject *
+validate_utf8(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_buffer buffer;
+    long state;
+    int final, failed = 0, kind = 0;
+    Py_ssize_t error = 0;
+
+    if (nargs != 3) {
+        PyErr_Format(PyExc_TypeError,
+                     "validate_utf8() takes exactly 3 arguments (%zd given)",
+                     nargs);
+        return NULL;
+    }
+    state = PyLong_AsLong(args[1]);
+    if (state == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (state < 0 || state > 0xFFFFFF) {
+        PyErr_SetString(PyExc_ValueError, "invalid state");
+        return NULL;
+    }
+    final = PyObject_IsTrue(args[2]);
+    if (final == -1) {
+        return NULL;
+    }
+    if (PyObject_GetBuffer(args[0], &buffer, PyBUF_SIMPLE) == -1) {
+        return NULL;
+    }
+
+    const unsigned char *data = (const unsigned char *)buffer.buf;
+    const Py_ssize_t size = buffer.len;
+    int need = state & 3, seen = (state >> 2) & 3;
+    unsigned char low = (state >> 8) & 0xFF, high = (state >> 16) & 0xFF;
+    /* Bytes of the incomplete character from earlier fragments count in
+       positions, as if they were at the beginning of data. */
+    const Py_ssize_t offset = seen;
+    Py_ssize_t lead = -seen;  /* position of the incomplete character */
+    Py_ssize_t i = 0;
+
+    while (i < size) {
+        unsigned char byte;
+        if (need == 0) {
+            /* Skip ASCII eight bytes at a time. */
+            while (i + 8 <= size) {
+                uint64_t word;
+                memcpy(&word, data + i, 8);
+                if (word & UINT64_C(0x8080808080808080)) {
+                    break;
+                }
+                i += 8;
+            }
+            if (i >= size) {
+                break;
+            }
+            byte = data[i];
+            if (byte < 0x80) {
+                i++;
+                continue;
+            }
+            lead = i;
+            if (byte < 0xC2 || byte > 0xF4) {
+                failed = 1, error = i, kind = UTF8_ERROR_START;
+                break;
+            }
+            if (byte < 0xE0) {
+                need = 1, low = 0x80, high = 0xBF;
+            }
+            else if (byte < 0xF0) {
+                need = 2;
+                low = byte == 0xE0 ? 0xA0 : 0x80;
+                high = byte == 0xED ? 0x9F : 0xBF;  /* no surrogates */
+            }
+            else {
+                need = 3;
+                low = byte == 0xF0 ? 0x90 : 0x80;
+                high = byte == 0xF4 ? 0x8F : 0xBF;  /* up to U+10FFFF */
+            }
+            seen = 1;
+            i++;
+        }
+        else {
+            byte = data[i];
+            if (byte < low || byte > high) {
+                failed = 1, error = lead, kind = UTF8_ERROR_CONTINUATION;
+                break;
+            }
+            low = 0x80, high = 0xBF;
+            need--, seen++;
+            if (need == 0) {
+                seen = 0;
+            }
+            i++;
+        }
+    }
+    if (!failed && final && need != 0) {
+        failed = 1, error = lead, kind = UTF8_ERROR_END;
+    }
+    PyBuffer_Release(&buffer);
+    if (failed) {
+        return PyLong_FromSsize_t(-1 - (4 * (error + offset) + kind));
+    }
+    if (need == 0) {
+        return PyLong_FromLong(0);
+    }
+    return PyLong_FromLong(need | (seen << 2) | (low << 8) | ((long)high << 16));
+}
+
 static PyMethodDef speedups_methods[] = {
+    {"validate_utf8", (PyCFunction)(void (*)(void))validate_utf8, METH_FASTCALL,
+     validate_utf8_doc},
     {"scan_frames", (PyCFunction)(void (*)(void))scan_frames, METH_FASTCALL,
      scan_frames_doc},
     {"apply_mask", (PyCFunction)(void (*)(void))apply_mask,

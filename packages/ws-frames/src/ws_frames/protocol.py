@@ -6,10 +6,11 @@ Sans-I/O state machine of the data-transfer phase of a WebSocket connection.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import enum
 import logging
 import uuid
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Union
 
 from . import utils
@@ -100,21 +101,89 @@ SEND_EOF = b""
 
 _Utf8Decoder = codecs.getincrementaldecoder("utf-8")
 
+UTF8_ERRORS = (
+    "invalid start byte",
+    "invalid continuation byte",
+    "unexpected end of data",
+)
 
-def check_utf8_tail(pending: bytes) -> None:
+
+class Utf8Validator:
     """
-    Check the incomplete character that ends a fragment of UTF-8 text.
+    Incremental validation of UTF-8 text (RFC 3629), fragment by fragment.
 
-    Python's decoder rejects an invalid beginning of a character at once,
-    except a UTF-16 surrogate (ED A0 to ED BF), which it only notices once the
-    character is complete.
+    It fails as soon as a byte can't belong to valid UTF-8, without waiting
+    for the end of the text. Positions in errors count from the beginning of
+    the character that the previous fragment left incomplete, like Python's
+    incremental decoder.
+
+    The compiled validator doesn't decode the text; without it, Python's
+    incremental decoder does the work.
+
+    """
+
+    def __init__(self) -> None:
+        self.validate = utils.validate_utf8
+        self.state = 0
+        self.decoder = _Utf8Decoder() if self.validate is None else None
+
+    def feed(self, data: BytesLike, final: bool) -> None:
+        """
+        Validate the next fragment.
+
+        Raises:
+            UnicodeDecodeError: If the text isn't valid UTF-8.
+
+        """
+        if self.validate is not None:
+            state = self.validate(data, self.state, final)
+            if state < 0:
+                position, kind = divmod(-1 - state, 4)
+                raise UnicodeDecodeError(
+                    "utf-8", bytes(data), position, position + 1, UTF8_ERRORS[kind]
+                )
+            self.state = state
+            return
+        assert self.decoder is not None
+        pending = len(self.decoder.getstate()[0])
+        self.decoder.decode(data, final)
+        if not final:
+            # Python's decoder rejects an invalid beginning of a character at
+            # once, except a UTF-16 surrogate (ED A0 to ED BF), which it only
+            # notices once the character is complete.
+            tail = self.decoder.getstate()[0]
+            if len(tail) >= 2 and tail[0] == 0xED and tail[1] >= 0xA0:
+                position = pending + len(data) - len(tail)
+                raise UnicodeDecodeError(
+                    "utf-8", bytes(data), position, position + 1, UTF8_ERRORS[1]
+                )
+
+
+@contextlib.contextmanager
+def invalid_text_to_send() -> Iterator[None]:
+    """Turn a UTF-8 error in text to send into a :exc:`ProtocolError`."""
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(
+            f"text isn't valid UTF-8: {exc.reason} at position {exc.start}"
+        ) from exc
+
+
+def validate_utf8(data: BytesLike) -> None:
+    """
+    Validate a whole text (RFC 3629).
 
     Raises:
-        UnicodeDecodeError: If ``pending`` begins a surrogate.
+        UnicodeDecodeError: If the text isn't valid UTF-8.
 
     """
-    if len(pending) >= 2 and pending[0] == 0xED and pending[1] >= 0xA0:
-        raise UnicodeDecodeError("utf-8", pending, 0, 1, "invalid continuation byte")
+    if is_ascii(data):
+        return
+    if utils.validate_utf8 is None:
+        codecs.utf_8_decode(data, "strict", True)
+    else:
+        Utf8Validator().feed(data, True)
 
 
 def is_ascii(data: BytesLike) -> bool:
@@ -238,8 +307,8 @@ class Protocol:
 
         # Incremental UTF-8 validation of fragmented text messages, received
         # and sent; None outside of a fragmented text message.
-        self.recv_text_decoder: codecs.IncrementalDecoder | None = None
-        self.send_text_decoder: codecs.IncrementalDecoder | None = None
+        self.recv_text_validator: Utf8Validator | None = None
+        self.send_text_validator: Utf8Validator | None = None
 
         # Parser state.
         self._direct_parser: Generator[None] | None = None
@@ -433,11 +502,12 @@ class Protocol:
             raise ProtocolError("unexpected continuation frame")
         if self._state is not OPEN:
             raise InvalidState(f"connection is {self._state.name.lower()}")
-        decoder = self.send_text_decoder
-        if decoder is not None:
-            self.check_utf8(decoder, data, fin)
+        validator = self.send_text_validator
+        if validator is not None:
+            with invalid_text_to_send():
+                validator.feed(data, fin)
             if fin:
-                self.send_text_decoder = None
+                self.send_text_validator = None
         self.expect_continuation_frame = not fin
         self.send_data_frame(OP_CONT, data, fin)
 
@@ -463,13 +533,13 @@ class Protocol:
             raise ProtocolError("expected a continuation frame")
         if self._state is not OPEN:
             raise InvalidState(f"connection is {self._state.name.lower()}")
-        if fin:
-            if not is_ascii(data):
-                self.check_utf8(_Utf8Decoder(), data, True)
-        else:
-            decoder = _Utf8Decoder()
-            self.check_utf8(decoder, data, False)
-            self.send_text_decoder = decoder
+        with invalid_text_to_send():
+            if fin:
+                validate_utf8(data)
+            else:
+                validator = Utf8Validator()
+                validator.feed(data, False)
+                self.send_text_validator = validator
         self.expect_continuation_frame = not fin
         self.send_data_frame(OP_TEXT, data, fin)
 
@@ -494,7 +564,7 @@ class Protocol:
             raise ProtocolError("expected a continuation frame")
         if self._state is not OPEN:
             raise InvalidState(f"connection is {self._state.name.lower()}")
-        self.send_text_decoder = None
+        self.send_text_validator = None
         self.expect_continuation_frame = not fin
         self.send_data_frame(OP_BINARY, data, fin)
 
@@ -1020,23 +1090,22 @@ class Protocol:
             if opcode is OP_TEXT:
                 # 8.1. Handling Errors in UTF-8-Encoded Data
                 if frame.fin:
-                    if not is_ascii(frame.data):
-                        self.check_utf8(_Utf8Decoder(), frame.data, True, send=False)
+                    validate_utf8(frame.data)
                 else:
-                    new_decoder = _Utf8Decoder()
-                    self.check_utf8(new_decoder, frame.data, False, send=False)
-                    self.recv_text_decoder = new_decoder
+                    validator = Utf8Validator()
+                    validator.feed(frame.data, False)
+                    self.recv_text_validator = validator
             if not frame.fin:
                 self.current_size = len(frame.data)
         elif opcode is OP_CONT:
             if self.current_size is None:
                 raise ProtocolError("unexpected continuation frame")
-            decoder = self.recv_text_decoder
-            if decoder is not None:
-                self.check_utf8(decoder, frame.data, frame.fin, send=False)
+            text_validator = self.recv_text_validator
+            if text_validator is not None:
+                text_validator.feed(frame.data, frame.fin)
             if frame.fin:
                 self.current_size = None
-                self.recv_text_decoder = None
+                self.recv_text_validator = None
             else:
                 self.current_size += len(frame.data)
         elif opcode is OP_PING:
@@ -1088,36 +1157,6 @@ class Protocol:
             next(self.parser)  # start coroutine
 
         self.events.append(frame)
-
-    @staticmethod
-    def check_utf8(
-        decoder: codecs.IncrementalDecoder,
-        data: BytesLike,
-        final: bool,
-        *,
-        send: bool = True,
-    ) -> None:
-        """
-        Feed a fragment of a text message to an incremental UTF-8 decoder.
-
-        The decoder fails as soon as a byte can't belong to valid UTF-8,
-        without waiting for the end of the message.
-
-        Raises:
-            UnicodeDecodeError: If receiving invalid UTF-8.
-            ProtocolError: If sending invalid UTF-8; the error is chained.
-
-        """
-        try:
-            decoder.decode(data, final)
-            if not final:
-                check_utf8_tail(decoder.getstate()[0])
-        except UnicodeDecodeError as exc:
-            if send:
-                raise ProtocolError(
-                    f"text isn't valid UTF-8: {exc.reason} at position {exc.start}"
-                ) from exc
-            raise
 
     # Private methods for sending events.
 
