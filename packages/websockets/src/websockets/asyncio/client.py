@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from ws_asyncio.client import (
     MAX_REDIRECTS as MAX_REDIRECTS,
-    SOCKS_PROXY_RDNS as SOCKS_PROXY_RDNS,
-    SOCKS_PROXY_TYPES as SOCKS_PROXY_TYPES,
     ClientConnection as ClientConnection,
     HTTPProxyConnection as HTTPProxyConnection,
     connect as connect,
@@ -15,6 +13,14 @@ from ws_asyncio.client import (
     unix_connect as unix_connect,
 )
 
+
+try:
+    from ws_asyncio.client import (
+        SOCKS_PROXY_RDNS as SOCKS_PROXY_RDNS,
+        SOCKS_PROXY_TYPES as SOCKS_PROXY_TYPES,
+    )
+except ImportError:  # defined only when python_socks is installed
+    pass
 
 __all__ = [
     "connect",

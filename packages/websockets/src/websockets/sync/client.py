@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from ws_sync.client import (
-    SOCKS_PROXY_RDNS as SOCKS_PROXY_RDNS,
-    SOCKS_PROXY_TYPES as SOCKS_PROXY_TYPES,
     ClientConnection as ClientConnection,
     F as F,
     SSLSSLSocket as SSLSSLSocket,
@@ -16,6 +14,14 @@ from ws_sync.client import (
     unix_connect as unix_connect,
 )
 
+
+try:
+    from ws_sync.client import (
+        SOCKS_PROXY_RDNS as SOCKS_PROXY_RDNS,
+        SOCKS_PROXY_TYPES as SOCKS_PROXY_TYPES,
+    )
+except ImportError:  # defined only when python_socks is installed
+    pass
 
 __all__ = [
     "connect",
