@@ -280,7 +280,6 @@ def test_python_implementation(frames: list[Frame], side: Side) -> None:
         mock.patch.object(utils, "apply_mask", utils.py_apply_mask),
         mock.patch.object(utils, "serialize_frame", utils.py_serialize_frame),
         mock.patch.object(utils, "scan_frames", None),
-        mock.patch.object(utils, "validate_utf8", None),
     ):
         data = b"".join(frame.serialize(mask=side is SERVER) for frame in frames)
         events, _, _ = receive_all(side, [data])
@@ -355,28 +354,29 @@ def test_scan_frames_agrees_with_python_decoder(
             assert head1 & 0x0F in (0, 1, 2) and not (head1 & 0x80 and head1 & 0x0F)
 
 
-def validate_fragments(fragments: list[bytes]) -> tuple[int, str, int] | None:
-    """Index of the first invalid fragment, reason and position of the error."""
+@settings(max_examples=300, deadline=None)
+@given(data=utf8_ish, cuts=st.lists(st.integers(min_value=0), max_size=6))
+def test_utf8_validator_errors_match_the_decoder(data: bytes, cuts: list[int]) -> None:
+    # The validator reports the error that decoding the whole text reports,
+    # at the same place and with the same reason.
+    fragments = split(data, cuts) or [b""]
     validator = Utf8Validator()
+    offset = 0
     for index, fragment in enumerate(fragments):
+        pending = len(validator.decoder.getstate()[0])
         try:
             validator.feed(fragment, index == len(fragments) - 1)
         except UnicodeDecodeError as exc:
-            return index, exc.reason, exc.start
-    return None
-
-
-@settings(max_examples=500, deadline=None)
-@given(data=utf8_ish, cuts=st.lists(st.integers(min_value=0), max_size=6))
-def test_compiled_and_python_utf8_validators_agree(
-    data: bytes, cuts: list[int]
-) -> None:
-    if utils.validate_utf8 is None:  # pragma: no cover
+            error = exc
+            break
+        offset += len(fragment)
+    else:
+        assert is_utf8(data)
         return
-    fragments = split(data, cuts) or [b""]
-    compiled = validate_fragments(fragments)
-    with mock.patch.object(utils, "validate_utf8", None):
-        python = validate_fragments(fragments)
-    assert compiled == python
-    # And the verdict on the whole text is the decoder's.
-    assert (compiled is None) is is_utf8(data)
+    try:
+        data.decode()
+    except UnicodeDecodeError as whole:
+        assert offset - pending + error.start == whole.start
+        assert error.reason == whole.reason
+    else:  # pragma: no cover
+        raise AssertionError("the validator rejected valid UTF-8")

@@ -323,39 +323,3 @@ def test_scan_frames_argument_errors() -> None:
 
     with pytest.raises(ZeroDivisionError):
         _speedups.scan_frames(b"", 0, Unbooleanable(), 0, -1)  # type: ignore[arg-type]
-
-
-@requires_speedups
-def test_validate_utf8() -> None:
-    assert _speedups.validate_utf8(b"", 0, True) == 0
-    assert _speedups.validate_utf8("café €".encode(), 0, True) == 0
-    state = _speedups.validate_utf8(b"ok\xe2\x82", 0, False)
-    assert state > 0
-    assert _speedups.validate_utf8(b"\xac", state, True) == 0
-    # Errors: -1 - (4 * position + kind).
-    assert _speedups.validate_utf8(b"ok\xff", 0, True) == -1 - (4 * 2 + 0)
-    assert _speedups.validate_utf8(b"ok\xc3(", 0, True) == -1 - (4 * 2 + 1)
-    assert _speedups.validate_utf8(b"ok\xc3", 0, True) == -1 - (4 * 2 + 2)
-    assert _speedups.validate_utf8(b"(", state, True) == -1 - (4 * 0 + 1)
-    assert _speedups.validate_utf8(b"", state, True) == -1 - (4 * 0 + 2)
-
-
-@requires_speedups
-def test_validate_utf8_argument_errors() -> None:
-    with pytest.raises(TypeError, match="exactly 3 arguments"):
-        _speedups.validate_utf8(b"", 0)  # type: ignore[call-arg]
-    with pytest.raises(ValueError, match="invalid state"):
-        _speedups.validate_utf8(b"", -1, True)
-    with pytest.raises(ValueError, match="invalid state"):
-        _speedups.validate_utf8(b"", 1 << 24, True)
-    with pytest.raises(TypeError):
-        _speedups.validate_utf8(b"", "0", True)  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
-        _speedups.validate_utf8("", 0, True)  # type: ignore[arg-type]
-
-    class Unbooleanable:
-        def __bool__(self) -> bool:
-            raise ZeroDivisionError
-
-    with pytest.raises(ZeroDivisionError):
-        _speedups.validate_utf8(b"", 0, Unbooleanable())  # type: ignore[arg-type]

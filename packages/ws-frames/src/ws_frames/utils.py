@@ -160,34 +160,22 @@ Compiled decoder of runs of simple frames, :obj:`None` without the speed-up.
 
 """
 
-validate_utf8: Callable[[BytesLike, int, bool], int] | None
-"""
-Compiled incremental UTF-8 validator, :obj:`None` without the speed-up.
-
-:class:`~ws_frames.protocol.Protocol` validates text with Python's decoder
-when it's :obj:`None`.
-
-"""
-
 try:
     from ._speedups import (
         apply_mask as c_apply_mask,
         scan_frames as c_scan_frames,
         serialize_frame as c_serialize_frame,
-        validate_utf8 as c_validate_utf8,
     )
 except ImportError:  # pragma: no cover - depends on how the package was built
     SPEEDUPS = False
     apply_mask = py_apply_mask
     serialize_frame = py_serialize_frame
     scan_frames = None
-    validate_utf8 = None
 else:  # pragma: no cover - depends on how the package was built
     SPEEDUPS = True
     apply_mask = c_apply_mask
     serialize_frame = c_serialize_frame
     scan_frames = c_scan_frames
-    validate_utf8 = c_validate_utf8
 
 
 def get_socket_name(sock: socket.socket) -> str:
