@@ -200,7 +200,12 @@ class Protocol:
     :attr:`parser`, a generator-based coroutine created from :meth:`parse`,
     is resumed once. :meth:`parse` decodes, in one pass over the buffer,
     every complete frame that it holds, without a generator per frame, and
-    yields only when it needs more data.
+    yields only when it needs more data. While it waits with an empty buffer,
+    :meth:`receive_data` decodes the bytes it gets directly, without copying
+    them to the buffer, and buffers only an incomplete frame at the end.
+    Frames go through :meth:`recv_frame` (or an equivalent shortcut when a
+    subclass doesn't override it); frames to send go through
+    :meth:`send_frame` (likewise for data frames).
 
     A subclass that runs the opening handshake (the client and server
     protocols of ``ws_http``) starts in the :attr:`~State.CONNECTING` state
