@@ -11,7 +11,7 @@ exactly the same bytes.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from ws_frames import extensions, frames
 from ws_frames.exceptions import PayloadTooBig, ProtocolError
@@ -103,27 +103,27 @@ class Frame(NamedTuple):
             ProtocolError: If the frame contains incorrect values.
 
         """
+
         # The shared parser is a generator that asks for bytes through
-        # read_exact(); each request is satisfied here by awaiting reader().
-        requests: list[int] = []
-        replies: list[bytes] = []
+        # read_exact(). Here read_exact() passes the number of bytes it needs
+        # up to this driver, which awaits reader() and sends the bytes back.
+        def read_exact(n: int) -> Generator[Any, bytes, bytes]:
+            return (yield n)
 
-        def read_exact(n: int) -> Generator[None, None, bytes]:
-            requests.append(n)
-            yield
-            return replies.pop()
-
-        parser = frames.Frame.parse(
-            read_exact,
-            mask=mask,
-            max_size=max_size,
-            extensions=extensions,
+        parser = cast(
+            Generator[int, bytes, frames.Frame],
+            frames.Frame.parse(
+                # The parser passes values through without looking at them.
+                cast(Callable[[int], Generator[None, None, bytes]], read_exact),
+                mask=mask,
+                max_size=max_size,
+                extensions=extensions,
+            ),
         )
         try:
-            next(parser)
+            n = next(parser)
             while True:
-                replies.append(await reader(requests.pop()))
-                parser.send(None)
+                n = parser.send(await reader(n))
         except StopIteration as exc:
             new_frame: frames.Frame = exc.value
         return cls(
