@@ -77,6 +77,9 @@ async def raw_server(handler: RawHandler) -> AsyncIterator[str]:
         tasks.add(task)
         try:
             await handler(reader, writer)
+        except asyncio.CancelledError:
+            # Cancelled on purpose when the server shuts down.
+            pass
         finally:
             writer.close()
 
