@@ -60,7 +60,8 @@ def build(target: str, output: Path, source: Path = PROJECT, **env: str) -> Path
 
 
 def check_wheel(wheel: Path, tmp_path: Path) -> dict[str, object]:
-    target = tmp_path / "site"
+    # Named like an installation, which coverage measurements leave out.
+    target = tmp_path / "site-packages"
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(target)
     # -S: no site-packages, so the repository's editable install is invisible.
