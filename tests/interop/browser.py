@@ -177,6 +177,14 @@ class BrowserSide:
         raise RuntimeError("the browser is only a client")
 
     def finish(self, timeout: float = SIDE_TIMEOUT) -> Report:
-        finished = self.current.done.wait(timeout)
+        deadline = time.monotonic() + timeout
+        finished = False
+        while time.monotonic() < deadline:
+            if self.current.done.wait(0.1):
+                finished = True
+                break
+            # Don't wait out the time-out for a browser that is gone.
+            if self.browser.process.poll() is not None:
+                break
         output = "" if finished else self.browser.output()
         return Report(self.name, list(self.current.events), output, not finished)
