@@ -4,6 +4,7 @@ import logging
 import socket
 import sys
 import threading
+import time
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -508,3 +509,22 @@ def test_tls_connections_are_thread_safe() -> None:
             with connect(uri(server, "wss"), ssl=client_ssl_context()) as websocket:
                 websocket.send("x" * 1000)
                 assert websocket.recv() == "x" * 1000
+
+
+def test_shutdown_wakes_up_blocked_accept() -> None:
+    server = serve(echo, "127.0.0.1", 0)
+    outcome: list[BaseException] = []
+
+    def accept() -> None:
+        try:
+            server.socket.accept()
+        except OSError as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=accept)
+    thread.start()
+    time.sleep(0.05)
+    server.shutdown()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert len(outcome) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import http
 import logging
@@ -392,6 +393,10 @@ class Server:
             first_call = not self.socket_closed.is_set()
             self.socket_closed.set()
             if first_call:
+                # On Linux, shutdown() wakes up a thread blocked in accept(),
+                # e.g. after a client went away between select() and accept().
+                with contextlib.suppress(OSError):
+                    self.socket.shutdown(socket.SHUT_RDWR)
                 self.socket.close()
                 if self.shutdown_notifier is not None:
                     os.write(self.shutdown_notifier, b"x")
