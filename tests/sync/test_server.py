@@ -528,3 +528,8 @@ def test_shutdown_wakes_up_blocked_accept() -> None:
     thread.join(5)
     assert not thread.is_alive()
     assert len(outcome) == 1
+
+
+def test_serve_invalid_max_queue() -> None:
+    with pytest.raises(ValueError, match="high must be greater than or equal to low"):
+        serve(echo, "127.0.0.1", 0, max_queue=(1, 2))

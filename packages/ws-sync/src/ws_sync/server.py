@@ -42,6 +42,7 @@ from ws_http.server import ServerProtocol
 
 from .client import SSLSSLSocket
 from .connection import Connection
+from .messages import Assembler
 from .utils import Deadline
 
 
@@ -575,6 +576,11 @@ def serve(
     if create_connection is None:
         create_connection = ServerConnection
 
+    # Connections are created in their own threads, where an error would only
+    # drop them: check arguments now.
+    if isinstance(max_queue, tuple):
+        Assembler(*max_queue)
+
     # Private arguments of unix_serve().
     unix: bool = kwargs.pop("unix", False)
     path: str | None = kwargs.pop("path", None)
@@ -645,6 +651,8 @@ def serve(
                 max_queue=max_queue,
             )
         except Exception:
+            # Typically a failed TLS handshake.
+            server.logger.debug("connection setup failed", exc_info=True)
             sock.close()
             return
 
