@@ -36,6 +36,14 @@ __all__ = [
 ]
 
 
+def _read_exact(n: int) -> Generator[None, None, bytes]:
+    # The shared parser is a generator that asks for bytes with read_exact().
+    # This one passes the number of bytes up to Frame.read(), which awaits
+    # them from its reader and sends them back down.
+    data = yield cast(None, n)
+    return cast(bytes, data)
+
+
 class Frame(NamedTuple):
     """
     WebSocket frame as a named tuple (legacy API).
@@ -104,17 +112,10 @@ class Frame(NamedTuple):
 
         """
 
-        # The shared parser is a generator that asks for bytes through
-        # read_exact(). Here read_exact() passes the number of bytes it needs
-        # up to this driver, which awaits reader() and sends the bytes back.
-        def read_exact(n: int) -> Generator[Any, bytes, bytes]:
-            return (yield n)
-
         parser = cast(
-            Generator[int, bytes, frames.Frame],
+            "Generator[int, bytes, frames.Frame]",
             frames.Frame.parse(
-                # The parser passes values through without looking at them.
-                cast(Callable[[int], Generator[None, None, bytes]], read_exact),
+                _read_exact,
                 mask=mask,
                 max_size=max_size,
                 extensions=extensions,

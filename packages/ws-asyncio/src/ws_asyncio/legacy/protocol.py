@@ -817,9 +817,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             append(frame)
 
         if text:
-            return "".join(cast(list[str], fragments))
+            return "".join(cast("list[str]", fragments))
         else:
-            return b"".join(cast(list[bytes], fragments))
+            return b"".join(cast("list[bytes]", fragments))
 
     async def read_data_frame(self, max_size: int | None) -> Frame | None:
         """

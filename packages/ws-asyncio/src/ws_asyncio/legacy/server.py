@@ -1199,11 +1199,13 @@ def remove_path_argument(
                 "remove second argument of ws_handler", DeprecationWarning, stacklevel=3
             )
 
+            two_arguments_handler = cast(
+                Callable[[WebSocketServerProtocol, str], Awaitable[Any]],
+                ws_handler,
+            )
+
             async def _ws_handler(websocket: WebSocketServerProtocol) -> Any:
-                return await cast(
-                    Callable[[WebSocketServerProtocol, str], Awaitable[Any]],
-                    ws_handler,
-                )(websocket, websocket.path)
+                return await two_arguments_handler(websocket, websocket.path)
 
             return _ws_handler
 
