@@ -4,35 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import http
-import queue
 import re
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Generic, TypeVar, cast
+from typing import Any
 
 import pytest
 
 from ws_frames.exceptions import InvalidHandshake, InvalidStatus, SecurityError
-from ws_http.http11 import Response
 
-from .flavor import Conn, Flavor, run
-
-
-T = TypeVar("T")
-
-
-class Mailbox(Generic[T]):
-    """A queue between a handler and the test, whatever loop or thread each runs in."""
-
-    def __init__(self) -> None:
-        self.queue: queue.Queue[T] = queue.Queue()
-
-    async def put(self, item: T) -> None:
-        self.queue.put(item)
-
-    async def get(self, timeout: float = 5) -> T:
-        return await asyncio.to_thread(self.queue.get, timeout=timeout)
+from .flavor import Conn, Flavor, Mailbox, run
 
 
 async def wait(conn: Conn) -> None:
@@ -60,11 +42,6 @@ def rejecting(status: int, **headers: str) -> Any:
         return response
 
     return process_request
-
-
-def full_response(exc: InvalidStatus) -> Response:
-    """The response of a rejected handshake, with headers and body."""
-    return cast(Response, exc.response)
 
 
 async def connect_status(flavor: Flavor, uri: str, **kwargs: Any) -> InvalidStatus:
@@ -267,7 +244,7 @@ def test_process_request_rejects(flavor: Flavor) -> None:
         async with flavor.serve(wait, process_request=process_request) as server:
             exc = await connect_status(flavor, server.uri)
             assert exc.response.status_code == 403
-            assert full_response(exc).body == b"status 403\n"
+            assert exc.response.body == b"status 403\n"
 
     run(body())
 
@@ -369,7 +346,7 @@ def test_basic_auth(flavor: Flavor) -> None:
 
             exc = await connect_status(flavor, f"ws://alice:wrong@{host_port}")
             assert exc.response.status_code == 401
-            assert full_response(exc).headers["WWW-Authenticate"] == (
+            assert exc.response.headers["WWW-Authenticate"] == (
                 'Basic realm="test", charset="UTF-8"'
             )
             exc = await connect_status(flavor, f"ws://mallory:s3cret@{host_port}")
@@ -377,7 +354,7 @@ def test_basic_auth(flavor: Flavor) -> None:
 
             exc = await connect_status(flavor, server.uri)
             assert exc.response.status_code == 401
-            assert "WWW-Authenticate" in full_response(exc).headers
+            assert "WWW-Authenticate" in exc.response.headers
 
             exc = await connect_status(
                 flavor, server.uri, additional_headers={"Authorization": "Bearer x"}

@@ -14,8 +14,7 @@ from ws_frames.protocol import State
 from ws_http.client import ClientProtocol
 from ws_http.uri import parse_uri
 
-from .flavor import Conn, Flavor, run
-from .test_handshake import Mailbox
+from .flavor import Conn, Flavor, Mailbox, run
 
 
 async def wait(conn: Conn) -> None:

@@ -14,8 +14,7 @@ from ws_frames.exceptions import (
     ConnectionClosedOK,
 )
 
-from .flavor import Conn, Flavor, run
-from .test_handshake import Mailbox
+from .flavor import Conn, Flavor, Mailbox, run
 from .test_limits import raw_client
 
 
