@@ -173,7 +173,6 @@ def test_max_queue_loses_nothing(flavor: Flavor, max_queue: object) -> None:
     async def body() -> None:
         count = 200
         received: Mailbox[list[str | bytes]] = Mailbox()
-        start = asyncio.Event()
 
         async def handler(conn: Conn) -> None:
             # Let the queue fill up before reading.
@@ -185,7 +184,6 @@ def test_max_queue_loses_nothing(flavor: Flavor, max_queue: object) -> None:
         async with flavor.serve(handler, max_queue=max_queue) as server:
             async with flavor.connect(server.uri, max_queue=max_queue) as conn:
                 await conn.send("go")
-                start.set()
                 for index in range(count):
                     await conn.send(str(index))
                 assert await received.get() == [str(i) for i in range(count)]
