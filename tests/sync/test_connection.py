@@ -6,8 +6,10 @@ import struct
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from ws_frames.exceptions import (
     ConcurrencyError,
@@ -337,10 +339,24 @@ def test_close_with_full_queue_completes() -> None:
         for index in range(10):
             client.send(str(index))
         wait_for(lambda: server.recv_messages.paused)
-        thread, outcome = run_in_thread(client.close)
-        thread.join(5)
-        assert outcome == [None]
+        start = time.monotonic()
         server.close()
+        assert time.monotonic() - start < 1
+        assert server.close_code == CloseCode.NORMAL_CLOSURE
+        assert [server.recv() for _ in range(10)] == [str(i) for i in range(10)]
+        with pytest.raises(ConnectionClosedOK):
+            server.recv()
+
+
+def test_close_when_peer_queue_is_full_times_out() -> None:
+    # The peer doesn't read, so it doesn't see the close frame.
+    with connection_pair(max_queue=2, close_timeout=SHORT) as (client, server):
+        for index in range(10):
+            client.send(str(index))
+        wait_for(lambda: server.recv_messages.paused)
+        client.close()
+        assert client.close_code == CloseCode.ABNORMAL_CLOSURE
+        # Messages that arrived remain available to the peer.
         assert [server.recv() for _ in range(10)] == [str(i) for i in range(10)]
 
 
@@ -382,7 +398,7 @@ def test_peer_closes_tcp_abruptly() -> None:
 
 
 def test_protocol_error_from_peer() -> None:
-    with raw_pair() as (connection, peer):
+    with raw_pair(close_timeout=SHORT) as (connection, peer):
         # A reserved opcode.
         peer.send_raw(b"\x83\x00")
         with pytest.raises(ConnectionClosedError) as raised:
@@ -741,3 +757,32 @@ def test_broadcast_is_available_from_connection_module() -> None:
     assert connection_module.broadcast is server_module.broadcast
     with pytest.raises(AttributeError):
         connection_module.no_such_name  # noqa: B018
+
+
+message_strategy = st.one_of(
+    st.text(max_size=300),
+    st.binary(max_size=300),
+    st.lists(st.text(max_size=50), min_size=1, max_size=4),
+    st.lists(st.binary(max_size=50), min_size=1, max_size=4),
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(messages=st.lists(message_strategy, max_size=8))
+def test_messages_round_trip(messages: list[Any]) -> None:
+    with connection_pair() as (client, server):
+        for message in messages:
+            client.send(message)
+        for message in messages:
+            if isinstance(message, list):
+                expected = (
+                    "".join(message)
+                    if isinstance(message[0], str)
+                    else b"".join(message)
+                )
+            else:
+                expected = message
+            assert server.recv(timeout=5) == expected
+        client.close()
+        with pytest.raises(ConnectionClosedOK):
+            server.recv(timeout=5)
