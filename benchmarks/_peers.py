@@ -72,3 +72,44 @@ def run_json(python: Path | str, script: Path, *args: str) -> Any:
         text=True,
     )
     return json.loads(result.stdout)
+
+
+class Worker:
+    """
+    A benchmark worker in its own interpreter, driven line by line.
+
+    The worker prints the JSON list of its workloads, then, for each label
+    written to its standard input, a JSON result on a line.
+
+    """
+
+    def __init__(self, python: Path | str, script: Path, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [str(python), str(script), *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.labels: list[str] = self.read()
+
+    def read(self) -> Any:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"worker exited with {self.process.wait()}")
+        return json.loads(line)
+
+    def run(self, label: str) -> Any:
+        """Run a workload and return its result."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(label + "\n")
+        self.process.stdin.flush()
+        return self.read()
+
+    def close(self) -> None:
+        """Stop the worker."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+        assert self.process.stdout is not None
+        self.process.stdout.close()

@@ -11,10 +11,10 @@ same run of this script:
   ``data_to_send``;
 * mask 1 MiB payloads with ``apply_mask`` (not in wsproto's API).
 
-Each figure is the best of several repetitions in several rounds, in frames
-per second; rounds alternate between implementations.
+Each figure is the best of several runs, in frames per second; runs of each
+workload alternate between implementations.
 
-    python benchmarks/frames.py [--repeat N] [--rounds N] [--quick]
+    python benchmarks/frames.py [--runs N] [--quick]
 
 websockets 17.x and wsproto run in virtual environments under ``.bench/``
 (see ``benchmarks/_peers.py``), created on first use.
@@ -198,47 +198,55 @@ WORKERS: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
 }
 
 
-def best_rate(run: Callable[[], int], expected: int, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        done = run()
-        elapsed = time.perf_counter() - start
-        assert done == expected, f"processed {done} frames, expected {expected}"
-        best = min(best, elapsed)
-    return expected / best
+def rate(run: Callable[[], int], expected: int) -> float:
+    start = time.perf_counter()
+    done = run()
+    elapsed = time.perf_counter() - start
+    assert done == expected, f"processed {done} frames, expected {expected}"
+    return expected / elapsed
 
 
-def worker(name: str, repeat: int, count_small: int, count_large: int) -> None:
+def worker(name: str, count_small: int, count_large: int) -> None:
+    """
+    Serve runs of workloads: read a label per line, print the rate as JSON.
+
+    The first line printed lists the labels of the workloads.
+
+    """
     make_parser, make_sender = WORKERS[name]
     parse = make_parser()
     send = make_sender()
-    results: dict[str, float] = {}
+    runs: dict[str, tuple[Callable[[], int], int]] = {}
     for label, (chunks, expected) in workloads(count_small, count_large).items():
-        results[label] = best_rate(functools.partial(parse, chunks), expected, repeat)
-    results["serialize small"] = best_rate(
-        lambda: send(SMALL_PAYLOAD, True, count_small), count_small, repeat
+        runs[label] = (functools.partial(parse, chunks), expected)
+    runs["serialize small"] = (
+        functools.partial(send, SMALL_PAYLOAD, True, count_small),
+        count_small,
     )
-    results["serialize 64 KiB"] = best_rate(
-        lambda: send(LARGE_PAYLOAD, False, count_large), count_large, repeat
+    runs["serialize 64 KiB"] = (
+        functools.partial(send, LARGE_PAYLOAD, False, count_large),
+        count_large,
     )
     apply_mask = MASKERS[name]()
     if apply_mask is not None:
         # MiB/s of masking 1 MiB payloads, reported like frames/s.
         payload = LARGE_PAYLOAD * 16
-        results["apply_mask 1 MiB, MiB/s"] = best_rate(
-            lambda: sum(1 for _ in range(count_large) if apply_mask(payload, MASK)),
-            count_large,
-            repeat,
-        )
-    print(json.dumps(results))
+
+        def mask() -> int:
+            return sum(1 for _ in range(count_large) if apply_mask(payload, MASK))
+
+        runs["apply_mask 1 MiB, MiB/s"] = (mask, count_large)
+
+    print(json.dumps(list(runs)), flush=True)
+    for line in sys.stdin:
+        run, expected = runs[line.strip()]
+        print(json.dumps(rate(run, expected)), flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
-    parser.add_argument("--repeat", type=int, default=3, help="repetitions per round")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="rounds per implementation"
+        "--runs", type=int, default=5, help="runs of each workload per implementation"
     )
     parser.add_argument("--quick", action="store_true", help="10x fewer frames")
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
@@ -246,47 +254,58 @@ def main() -> None:
     count_small, count_large = (10_000, 100) if args.quick else (100_000, 1_000)
 
     if args.worker is not None:
-        worker(args.worker, args.repeat, count_small, count_large)
+        worker(args.worker, count_small, count_large)
         return
 
     spec = importlib.util.spec_from_file_location("_peers", HERE / "_peers.py")
     assert spec is not None and spec.loader is not None
     peers = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(peers)
-    ensure_peer, run_json = peers.ensure_peer, peers.run_json
 
     script = Path(__file__).resolve()
-    options = ["--repeat", str(args.repeat)] + (["--quick"] if args.quick else [])
+    options = ["--quick"] if args.quick else []
     interpreters = {
         "ws_frames": Path(sys.executable),
-        "websockets": ensure_peer("ws17"),
-        "wsproto": ensure_peer("wsproto"),
+        "websockets": peers.ensure_peer("ws17"),
+        "wsproto": peers.ensure_peer("wsproto"),
     }
-    # Rounds alternate between implementations so that a slow spell of the
-    # machine doesn't penalize only one of them; the best round counts.
-    results: dict[str, dict[str, float]] = {name: {} for name in interpreters}
-    for _ in range(args.rounds):
-        for name, python in interpreters.items():
-            rates = run_json(python, script, "--worker", name, *options)
-            for label, rate in rates.items():
-                results[name][label] = max(rate, results[name].get(label, 0.0))
+    workers = {
+        name: peers.Worker(python, script, "--worker", name, *options)
+        for name, python in interpreters.items()
+    }
+    try:
+        # Runs alternate between implementations, one workload at a time, so
+        # that a slow spell of a shared machine doesn't penalize only one of
+        # them; the best run counts.
+        results: dict[str, dict[str, float]] = {name: {} for name in workers}
+        for _ in range(args.runs):
+            for label in workers["ws_frames"].labels:
+                for name, peer in workers.items():
+                    if label in peer.labels:
+                        result = peer.run(label)
+                        best = results[name].get(label, 0.0)
+                        results[name][label] = max(result, best)
+    finally:
+        for peer in workers.values():
+            peer.close()
 
     ours = results["ws_frames"]
     print(
         f"{'frames/s':<28}{'ws_frames':>12}{'websockets':>12}{'wsproto':>12}"
         f"{'vs websockets':>15}{'vs wsproto':>12}"
     )
-    for label, rate in ours.items():
+    for label, ours_rate in ours.items():
         ws = results["websockets"][label]
         wp = results["wsproto"].get(label)
         if wp is None:
             print(
-                f"{label:<28}{rate:>12,.0f}{ws:>12,.0f}{'n/a':>12}{rate / ws:>14.2f}x"
+                f"{label:<28}{ours_rate:>12,.0f}{ws:>12,.0f}{'n/a':>12}"
+                f"{ours_rate / ws:>14.2f}x"
             )
             continue
         print(
-            f"{label:<28}{rate:>12,.0f}{ws:>12,.0f}{wp:>12,.0f}"
-            f"{rate / ws:>14.2f}x{rate / wp:>11.2f}x"
+            f"{label:<28}{ours_rate:>12,.0f}{ws:>12,.0f}{wp:>12,.0f}"
+            f"{ours_rate / ws:>14.2f}x{ours_rate / wp:>11.2f}x"
         )
 
 
