@@ -417,24 +417,23 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
         # Don't check the state here: messages may be waiting in the queue
         # even though the connection is closing or closed.
-        while len(self.messages) <= 0:
-            pop_message_waiter: asyncio.Future[None] = self.loop.create_future()
-            self._pop_message_waiter = pop_message_waiter
-            try:
-                # If transfer_data_task exits, no message will ever come.
-                await asyncio.wait(
-                    [pop_message_waiter, self.transfer_data_task],
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-            finally:
-                self._pop_message_waiter = None
-
-            if not pop_message_waiter.done():
+        while not self.messages:
+            # Once transfer_data_task exits, no message will ever come.
+            if self.transfer_data_task.done():
                 if self.legacy_recv:
                     return None  # type: ignore
                 # Wait until the connection is closed to raise
                 # ConnectionClosed with the correct code and reason.
                 await self.ensure_open()
+
+            # transfer_data() completes this future when it queues a message;
+            # _wake_up_recv() completes it when transfer_data_task exits.
+            pop_message_waiter: asyncio.Future[None] = self.loop.create_future()
+            self._pop_message_waiter = pop_message_waiter
+            try:
+                await pop_message_waiter
+            finally:
+                self._pop_message_waiter = None
 
         message = self.messages.popleft()
 
@@ -723,9 +722,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 self.messages.append(message)
 
                 # Wake up recv() if it's waiting.
-                if self._pop_message_waiter is not None:
-                    self._pop_message_waiter.set_result(None)
-                    self._pop_message_waiter = None
+                self._wake_up_recv()
 
         except asyncio.CancelledError as exc:
             self.transfer_data_exc = exc
@@ -756,6 +753,13 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             self.logger.error("data transfer failed", exc_info=True)
             self.transfer_data_exc = exc
             self.fail_connection(CloseCode.INTERNAL_ERROR)
+
+    def _wake_up_recv(self, task: asyncio.Task[None] | None = None) -> None:
+        pop_message_waiter = self._pop_message_waiter
+        # The waiter may be cancelled already when recv() is being cancelled.
+        if pop_message_waiter is not None and not pop_message_waiter.done():
+            pop_message_waiter.set_result(None)
+        self._pop_message_waiter = None
 
     async def read_message(self) -> Data | None:
         """
@@ -1171,6 +1175,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             self.logger.debug("= connection is OPEN")
         # Start the task that receives incoming WebSocket messages.
         self.transfer_data_task = self.loop.create_task(self.transfer_data())
+        # When the data transfer phase ends, recv() stops waiting for messages.
+        self.transfer_data_task.add_done_callback(self._wake_up_recv)
         # Start the task that sends pings at regular intervals.
         self.keepalive_ping_task = self.loop.create_task(self.keepalive_ping())
         # Start the task that eventually closes the TCP connection.
