@@ -286,9 +286,73 @@ def test_redirect_from_ws_to_wss() -> None:
 def test_redirect_not_followed_with_sock() -> None:
     with run_server(process_request=redirect_to("ws://localhost/")) as origin:
         sock = socket.create_connection(origin.socket.getsockname())
-        with pytest.raises(InvalidStatus) as raised:
+        with pytest.raises(ValueError, match="preexisting socket") as raised:
             connect("ws://localhost/", sock=sock)
-        assert raised.value.response.status_code == 302
+        assert isinstance(raised.value.__cause__, InvalidStatus)
+
+
+def test_redirect_on_unix_socket(tmp_path: Path) -> None:
+    path = str(tmp_path / "redirect.sock")
+
+    def process_request(connection: ServerConnection, request: Request) -> Any:
+        if request.path == "/old":
+            response = connection.respond(301, "moved\n")
+            response.headers["Location"] = "/new"
+            return response
+        if request.path == "/away":
+            response = connection.respond(302, "moved\n")
+            response.headers["Location"] = "ws://example.com/"
+            return response
+        return None
+
+    def handler(connection: ServerConnection) -> None:
+        assert connection.request is not None
+        connection.send(connection.request.path)
+
+    with running(unix_serve(handler, path, process_request=process_request)):
+        with unix_connect(path, "ws://localhost/old") as websocket:
+            assert websocket.recv() == "/new"
+        with pytest.raises(ValueError, match="cross-origin redirect"):
+            unix_connect(path, "ws://localhost/away")
+
+
+def test_redirect_to_other_origin_drops_credentials() -> None:
+    seen: list[tuple[str | None, str | None]] = []
+
+    def handler(connection: ServerConnection) -> None:
+        assert connection.request is not None
+        headers = connection.request.headers
+        seen.append((headers.get("Authorization"), headers.get("X-Other")))
+
+    with run_server(handler) as target:
+        port = target.socket.getsockname()[1]
+        # Same server, other origin: localhost instead of 127.0.0.1.
+        location = f"ws://localhost:{port}/"
+        with run_server(process_request=redirect_to(location)) as origin:
+            headers = {"Authorization": "Bearer secret", "X-Other": "kept"}
+            with connect(uri(origin), additional_headers=headers) as websocket:
+                with pytest.raises(ConnectionClosedOK):
+                    websocket.recv()
+    assert seen == [(None, "kept")]
+
+
+def test_redirect_to_same_origin_keeps_credentials() -> None:
+    seen: list[str | None] = []
+
+    def process_request(connection: ServerConnection, request: Request) -> Any:
+        if request.path == "/old":
+            response = connection.respond(307, "moved\n")
+            response.headers["Location"] = "/new"
+            return response
+        seen.append(request.headers.get("Authorization"))
+        return None
+
+    with run_server(process_request=process_request) as server:
+        with connect(
+            uri(server) + "/old", additional_headers={"Authorization": "Bearer x"}
+        ):
+            pass
+    assert seen == ["Bearer x"]
 
 
 # Proxies

@@ -27,7 +27,7 @@ from ws_frames.protocol import State
 from ws_frames.streams import StreamReader
 from ws_frames.typing import BytesLike, LoggerLike, Origin, Subprotocol
 from ws_http.client import ClientProtocol, backoff
-from ws_http.datastructures import HeadersLike
+from ws_http.datastructures import Headers, HeadersLike
 from ws_http.headers import validate_subprotocols
 from ws_http.http11 import USER_AGENT, Response
 from ws_http.proxy import Proxy, get_proxy, parse_proxy, prepare_connect_request
@@ -180,8 +180,10 @@ def connect(
             websocket.send("Hello")
 
     Redirects (HTTP 301, 302, 303, 307 and 308 with a ``Location`` header)
-    are followed, up to :data:`MAX_REDIRECTS` times, unless ``sock`` is set or
-    the connection goes through a Unix socket.
+    are followed, up to :data:`MAX_REDIRECTS` connection attempts, except
+    from ``wss://`` to ``ws://``, with a preexisting ``sock``, and to another
+    origin through a Unix socket. Credentials in ``additional_headers`` don't
+    follow a redirect to another origin.
 
     Args:
         uri: URI of the WebSocket server.
@@ -267,9 +269,8 @@ def connect(
     # One time budget covers name resolution, TCP, proxy, TLS, redirects and
     # the WebSocket handshake.
     deadline = Deadline(open_timeout)
-    follow_redirects = sock is None and not unix
 
-    for _ in range(MAX_REDIRECTS + 1):
+    for _ in range(MAX_REDIRECTS):
         try:
             connection = connect_once(
                 ws_uri,
@@ -297,20 +298,20 @@ def connect(
                 socket_kwargs=kwargs,
             )
         except InvalidStatus as exc:
-            location = redirect_location(exc)
-            if not follow_redirects or location is None:
-                raise
-            new_uri = urllib.parse.urljoin(uri, location)
+            new_uri = process_redirect(exc, uri, sock=sock, unix=unix)
+            if isinstance(new_uri, Exception):
+                if new_uri is exc:
+                    raise
+                raise new_uri from exc
             new_ws_uri = parse_uri(new_uri)
-            if ws_uri.secure and not new_ws_uri.secure:
-                raise SecurityError("cannot follow redirect to non-secure URI") from exc
-            if (new_ws_uri.host, new_ws_uri.port) != (ws_uri.host, ws_uri.port):
-                # The TLS name given for the original host doesn't apply.
+            if not same_origin(ws_uri, new_ws_uri):
+                # Credentials and the TLS name of the original server don't
+                # apply to another one.
+                additional_headers = without_credentials(additional_headers)
                 server_hostname = None
             if not new_ws_uri.secure:
                 ssl = None
             uri, ws_uri = new_uri, new_ws_uri
-            continue
         else:
             connection.start_keepalive()
             return connection
@@ -318,13 +319,68 @@ def connect(
     raise SecurityError(f"more than {MAX_REDIRECTS} redirects")
 
 
-def redirect_location(exc: InvalidStatus) -> str | None:
-    """Return the target of a redirect response, or :obj:`None` if it isn't one."""
+def process_redirect(
+    exc: InvalidStatus,
+    uri: str,
+    *,
+    sock: socket.socket | None,
+    unix: bool,
+) -> Exception | str:
+    """
+    Tell whether a rejected handshake is a redirect that can be followed.
+
+    Returns:
+        The URI to connect to, or the exception to raise.
+
+    """
     response: Any = exc.response
-    if response.status_code not in REDIRECT_STATUSES:
-        return None
     location: str | None = response.headers.get("Location")
-    return location
+    if response.status_code not in REDIRECT_STATUSES or location is None:
+        return exc
+
+    old_ws_uri = parse_uri(uri)
+    new_uri = urllib.parse.urljoin(uri, location)
+    new_ws_uri = parse_uri(new_uri)
+
+    # The socket given to connect() served the first attempt only.
+    if sock is not None:
+        return ValueError(
+            f"cannot follow redirect to {new_uri} with a preexisting socket"
+        )
+
+    if old_ws_uri.secure and not new_ws_uri.secure:
+        return SecurityError(f"cannot follow redirect to non-secure URI {new_uri}")
+
+    # A Unix socket reaches one server only.
+    if unix and not same_origin(old_ws_uri, new_ws_uri):
+        return ValueError(
+            f"cannot follow cross-origin redirect to {new_uri} with a Unix socket"
+        )
+
+    return new_uri
+
+
+# Headers that carry credentials, which never follow a redirect to another
+# origin, as browsers and HTTP clients do.
+CREDENTIAL_HEADERS = frozenset(["authorization", "proxy-authorization", "cookie"])
+
+
+def same_origin(old: WebSocketURI, new: WebSocketURI) -> bool:
+    """Tell whether two WebSocket URIs have the same scheme, host and port."""
+    return (old.secure, old.host, old.port) == (new.secure, new.host, new.port)
+
+
+def without_credentials(headers: HeadersLike | None) -> Headers | None:
+    """Copy ``headers`` without the ones that carry credentials."""
+    if headers is None:
+        return None
+    return Headers(
+        [
+            (name, value)
+            for name, value in Headers(headers).raw_items()
+            if name.lower() not in CREDENTIAL_HEADERS
+        ]
+    )
 
 
 def connect_once(
