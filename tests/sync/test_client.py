@@ -585,3 +585,21 @@ def test_reconnect_after_connection_refused(fast_backoff: list[float]) -> None:
         next(reconnect(f"ws://127.0.0.1:{port}/", process_exception=process_exception))
     assert len(retries) == 3
     assert len(fast_backoff) == 2
+
+
+def test_reconnect_process_exception_may_raise(fast_backoff: list[float]) -> None:
+    def process_exception(exc: Exception) -> Exception | None:
+        raise KeyError("raised")
+
+    with pytest.raises(KeyError) as raised:
+        next(reconnect("ws://127.0.0.1:1/", process_exception=process_exception))
+    assert isinstance(raised.value.__cause__, OSError)
+
+
+def test_reconnect_gives_up_when_backoff_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    def backoff() -> Iterator[float]:
+        yield 0.01
+
+    monkeypatch.setattr(client_module, "backoff", backoff)
+    with pytest.raises(OSError):
+        next(reconnect("ws://127.0.0.1:1/"))

@@ -8,6 +8,7 @@ import socket
 import ssl as ssl_module
 import threading
 import time
+import traceback
 import urllib.parse
 import warnings
 from collections.abc import Generator, Iterator, Sequence
@@ -593,18 +594,25 @@ def reconnect(
         try:
             connection = connect(uri, **kwargs)
         except Exception as exc:
-            new_exc = process_exception(exc)
+            # Raising an exception is the same as returning it.
+            try:
+                new_exc = process_exception(exc)
+            except Exception as raised_exc:
+                new_exc = raised_exc
             if new_exc is exc:
                 raise
             if new_exc is not None:
                 raise new_exc from exc
             if delays is None:
                 delays = backoff()
-            delay = next(delays)
+            try:
+                delay = next(delays)
+            except StopIteration:
+                raise exc from None
             logger.info(
                 "connect failed; reconnecting in %.1f seconds: %s",
                 delay,
-                exc,
+                traceback.format_exception_only(exc)[0].strip(),
             )
             time.sleep(delay)
             continue
