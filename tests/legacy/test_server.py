@@ -607,6 +607,18 @@ def test_exceptions_are_handshake_errors() -> None:
     assert isinstance(NegotiationError("x"), InvalidHandshake)
 
 
+def test_legacy_exception_aliases() -> None:
+    from ws_asyncio.legacy import exceptions
+    from ws_frames import exceptions as shared
+
+    assert exceptions.WebSocketProtocolError is shared.ProtocolError
+    assert exceptions.InvalidHandshake is shared.InvalidHandshake
+    assert exceptions.InvalidMessage is shared.InvalidMessage
+    assert str(InvalidStatusCode(500, Headers())) == (
+        "server rejected WebSocket connection: HTTP 500"
+    )
+
+
 @async_test
 async def test_process_request_subclass_plain_function_is_deprecated() -> None:
     class PlainProtocol(WebSocketServerProtocol):
