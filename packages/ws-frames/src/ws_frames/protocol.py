@@ -6,11 +6,10 @@ Sans-I/O state machine of the data-transfer phase of a WebSocket connection.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import enum
 import logging
 import uuid
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Union
 
 from . import utils
@@ -144,15 +143,11 @@ class Utf8Validator:
                 )
 
 
-@contextlib.contextmanager
-def invalid_text_to_send() -> Iterator[None]:
+def invalid_text_to_send(exc: UnicodeDecodeError) -> ProtocolError:
     """Turn a UTF-8 error in text to send into a :exc:`ProtocolError`."""
-    try:
-        yield
-    except UnicodeDecodeError as exc:
-        raise ProtocolError(
-            f"text isn't valid UTF-8: {exc.reason} at position {exc.start}"
-        ) from exc
+    return ProtocolError(
+        f"text isn't valid UTF-8: {exc.reason} at position {exc.start}"
+    )
 
 
 def validate_utf8(data: BytesLike) -> None:
@@ -490,8 +485,12 @@ class Protocol:
             raise InvalidState(f"connection is {self._state.name.lower()}")
         validator = self.send_text_validator
         if validator is not None:
-            with invalid_text_to_send():
+            # try/except costs nothing when no exception happens, unlike a
+            # context manager, on the path of every message sent.
+            try:
                 validator.feed(data, fin)
+            except UnicodeDecodeError as exc:
+                raise invalid_text_to_send(exc) from exc
             if fin:
                 self.send_text_validator = None
         self.expect_continuation_frame = not fin
@@ -519,13 +518,15 @@ class Protocol:
             raise ProtocolError("expected a continuation frame")
         if self._state is not OPEN:
             raise InvalidState(f"connection is {self._state.name.lower()}")
-        with invalid_text_to_send():
+        try:
             if fin:
                 validate_utf8(data)
             else:
                 validator = Utf8Validator()
                 validator.feed(data, False)
                 self.send_text_validator = validator
+        except UnicodeDecodeError as exc:
+            raise invalid_text_to_send(exc) from exc
         self.expect_continuation_frame = not fin
         self.send_data_frame(OP_TEXT, data, fin)
 
