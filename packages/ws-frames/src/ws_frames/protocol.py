@@ -860,7 +860,6 @@ class Protocol:
         extensions = self.extensions
         rsv_allowed = 0x70 if extensions else 0
         scan_frames = utils.scan_frames
-        recv_frame = self.recv_frame
         shortcut = type(self).recv_frame is Protocol.recv_frame
         events = self.events
         position = 0
@@ -909,18 +908,16 @@ class Protocol:
 
                 # Shortcut for the most common frame, a whole message in a
                 # single frame, with the same outcome as recv_frame().
-                if (
-                    shortcut
-                    and opcode is not OP_CONT
-                    and opcode < 8
-                    and frame.fin
-                    and self.current_size is None
-                    and (opcode is OP_BINARY or is_ascii(frame.data))
-                ):
-                    events.append(frame)
-                    continue
+                if shortcut and frame.fin and self.current_size is None:
+                    if opcode is OP_BINARY or (
+                        opcode is OP_TEXT
+                        # Without extensions, frame.data is payload, bytes.
+                        and (is_ascii(frame.data) if extensions else payload.isascii())
+                    ):
+                        events.append(frame)
+                        continue
 
-                recv_frame(frame)
+                self.recv_frame(frame)
                 if self.parser is not parser:
                     return None
         return position
