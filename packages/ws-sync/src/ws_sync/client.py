@@ -850,11 +850,39 @@ class SSLSSLSocket:
             return result
 
     def recv(self, buflen: int) -> bytes:
-        try:
-            return self.run_io(self.ssl_object.read, buflen)
-        except (ssl_module.SSLEOFError, ssl_module.SSLZeroReturnError):
-            # The end of the stream, with or without a TLS close_notify.
-            return b""
+        incoming = self.incoming
+        ssl_object = self.ssl_object
+        while True:
+            data: bytes | None = None
+            with self.lock:
+                # Decrypt only when there's something to decrypt: raising
+                # SSLWantReadError costs more than checking.
+                if incoming.pending or incoming.eof or ssl_object.pending():
+                    try:
+                        data = ssl_object.read(buflen)
+                    except ssl_module.SSLWantReadError:
+                        pass
+                    except (ssl_module.SSLEOFError, ssl_module.SSLZeroReturnError):
+                        # The end of the stream, with or without close_notify.
+                        return b""
+
+            # Reading may produce TLS messages to send, e.g. a key update.
+            if self.outgoing.pending:
+                with self.write_lock:
+                    with self.lock:
+                        pending = self.outgoing.read()
+                    if pending:
+                        self.ssl_socket.sendall(pending)
+
+            if data is not None:
+                return data
+
+            received = self.ssl_socket.recv(self.recv_bufsize)
+            with self.lock:
+                if received:
+                    incoming.write(received)
+                else:
+                    incoming.write_eof()
 
     def send(self, data: BytesLike) -> int:
         return self.run_io(self.ssl_object.write, data)
