@@ -20,6 +20,7 @@ from ws_frames import utils
 from ws_frames.exceptions import (
     ConnectionClosedError,
     ConnectionClosedOK,
+    InvalidPayloadData,
     InvalidState,
     PayloadTooBig,
     ProtocolError,
@@ -1125,6 +1126,16 @@ class Raising(Extension):
 
     def decode(self, frame: Frame, *, max_size: int | None = None) -> Frame:
         raise self.exc
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_extension_rejects_payload_data(side: Side) -> None:
+    protocol = Protocol(side)
+    extension_exc = InvalidPayloadData("invalid compressed data")
+    protocol.extensions = [Raising(extension_exc)]
+    receive(protocol, b"\xc1\x03sgg")
+    assert protocol.parser_exc is extension_exc
+    assert_failing(protocol, 1007, "invalid compressed data")
 
 
 @pytest.mark.parametrize("side", SIDES)

@@ -28,9 +28,9 @@ from ws_frames.exceptions import (
     DuplicateParameter,
     InvalidParameterName,
     InvalidParameterValue,
+    InvalidPayloadData,
     NegotiationError,
     PayloadTooBig,
-    ProtocolError,
 )
 from ws_frames.extensions import (
     ClientExtensionFactory,
@@ -263,7 +263,7 @@ class PerMessageDeflate(Extension):
             PayloadTooBig: If the decompressed payload would exceed
                 ``max_size``. Decompression stops at the limit, so the memory
                 used stays bounded by ``max_size``.
-            ProtocolError: If the payload isn't valid deflate data.
+            InvalidPayloadData: If the payload isn't valid deflate data.
 
         """
         opcode = frame.opcode
@@ -303,7 +303,7 @@ class PerMessageDeflate(Extension):
         try:
             decompressed = decoder.decompress(data, max_length)
         except zlib.error as exc:
-            raise ProtocolError(f"invalid compressed data: {exc}") from exc
+            raise InvalidPayloadData(f"invalid compressed data: {exc}") from exc
         if max_size is not None and len(decompressed) > max_size:
             raise PayloadTooBig(None, max_size)
 

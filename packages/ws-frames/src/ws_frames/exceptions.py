@@ -31,6 +31,7 @@ classes.
             * :exc:`InvalidParameterName`
             * :exc:`InvalidParameterValue`
     * :exc:`ProtocolError`
+        * :exc:`InvalidPayloadData`
     * :exc:`PayloadTooBig`
     * :exc:`InvalidState`
     * :exc:`ConcurrencyError`
@@ -425,6 +426,18 @@ class ProtocolError(WebSocketException):
 
     * receiving or sending a frame that contains invalid data;
     * receiving or sending an invalid sequence of frames.
+
+    """
+
+
+class InvalidPayloadData(ProtocolError):
+    """
+    Raised when the payload of a message isn't valid for its type or encoding.
+
+    For example, data that a negotiated extension cannot decode. Receiving it
+    fails the connection with close code 1007 (invalid frame payload data)
+    rather than 1002. It isn't in ``__all__``, which lists the exceptions of
+    the websockets API exactly; import it from this module.
 
     """
 

@@ -17,6 +17,7 @@ from .exceptions import (
     ConnectionClosed,
     ConnectionClosedError,
     ConnectionClosedOK,
+    InvalidPayloadData,
     InvalidState,
     PayloadTooBig,
     ProtocolError,
@@ -809,7 +810,9 @@ class Protocol:
         The close code depends on the error; :attr:`parser_exc` keeps it.
 
         """
-        if isinstance(exc, ProtocolError):
+        if isinstance(exc, InvalidPayloadData):
+            self.fail(CloseCode.INVALID_DATA, str(exc))
+        elif isinstance(exc, ProtocolError):
             self.fail(CloseCode.PROTOCOL_ERROR, str(exc))
         elif isinstance(exc, EOFError):
             self.fail(CloseCode.ABNORMAL_CLOSURE, str(exc))
