@@ -7,10 +7,9 @@ interpreter start-up doesn't count. Both are measured in the same run.
 
     python benchmarks/import_time.py [--peer PYTHON] [--runs N]
 
-``--peer`` is a Python whose ``websockets`` is the incumbent (installed in its
-own virtual environment, since it has the same import name as our meta-package);
-by default ``.bench/ws17/bin/python``, created with
-``uv venv .bench/ws17 && uv pip install --python .bench/ws17/bin/python "websockets==17.*"``.
+``--peer`` is a Python whose ``websockets`` is the incumbent, installed in its
+own virtual environment since it has the same import name as our meta-package;
+by default the one of ``.bench/ws17``, created on first use (see ``_peers.py``).
 
 """
 
@@ -24,6 +23,9 @@ from pathlib import Path
 
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _peers import ensure_peer  # noqa: E402
 
 
 def best_of(python: str, code: str, runs: int) -> float:
@@ -49,12 +51,13 @@ def import_cost(python: str, runs: int) -> tuple[float, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
-    parser.add_argument("--peer", default=str(ROOT / ".bench/ws17/bin/python"))
+    parser.add_argument("--peer", default=None)
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
 
     ours, our_version = import_cost(sys.executable, args.runs)
-    theirs, their_version = import_cost(args.peer, args.runs)
+    peer = args.peer or str(ensure_peer("ws17"))
+    theirs, their_version = import_cost(peer, args.runs)
     print(f"import websockets, best of {args.runs}, interpreter start-up excluded")
     print(f"  ours    ({our_version}): {ours * 1000:7.2f} ms")
     print(f"  websockets {their_version}: {theirs * 1000:7.2f} ms")
