@@ -28,7 +28,7 @@ from ws_frames.frames import (
 )
 from ws_frames.protocol import CLIENT, CLOSED, OPEN, SERVER, Protocol
 
-from .utils import SHORT, connection_and_raw_peer, connection_pair, run
+from .utils import SHORT, break_writes, connection_and_raw_peer, connection_pair, run
 
 
 # Sending and receiving messages.
@@ -738,9 +738,12 @@ def test_close_while_blocked_on_drain() -> None:
             client_kwargs={"write_limit": 2**12, "close_timeout": SHORT},
             server_kwargs={"max_queue": 1},
         )
-        sending = asyncio.create_task(client.send(b"x" * 2**24))
+        # The server stops reading after two messages; the client's sends
+        # end up waiting for the write buffer to drain.
+        sending = asyncio.gather(*[client.send(b"x" * 2**16) for _ in range(256)])
         await asyncio.sleep(SHORT)
         assert not sending.done()
+        assert client.paused
         client.transport.abort()
         with pytest.raises(ConnectionClosedError):
             await sending
@@ -790,11 +793,7 @@ def test_send_data_error_while_receiving_is_chained() -> None:
     async def main() -> None:
         client, peer = await connection_and_raw_peer(CLIENT, close_timeout=SHORT)
         error = OSError("write failed")
-
-        def broken_write(data: object) -> None:
-            raise error
-
-        client.transport.write = broken_write  # type: ignore[method-assign]
+        break_writes(client, error)
         # A ping makes the client queue a pong, which fails to be written.
         peer.protocol.send_ping(b"ping")
         peer.send_protocol_data()
@@ -939,14 +938,10 @@ def test_debug_logging_of_failures(caplog: pytest.LogCaptureFixture) -> None:
         await client.wait_closed()
 
         error = OSError("write failed")
-
-        def broken_write(data: object) -> None:
-            raise error
-
         client2, server2 = await connection_pair()
         client2.protocol.debug = client2.debug = True
         client2.logger = logger
-        client2.transport.write = broken_write  # type: ignore[method-assign]
+        break_writes(client2, error)
         with pytest.raises(ConnectionClosedError):
             await client2.send("x")
         server2.transport.abort()

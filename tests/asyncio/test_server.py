@@ -32,7 +32,7 @@ from ws_frames.typing import Origin, Subprotocol
 from ws_http.headers import build_authorization_basic
 from ws_http.http11 import SERVER, Request, Response
 
-from .utils import SHORT, http_get, run, server_uri, tls_contexts
+from .utils import SHORT, break_writes, http_get, run, server_uri, tls_contexts
 
 
 async def echo(connection: ServerConnection) -> None:
@@ -657,10 +657,7 @@ def test_broadcast_write_errors(caplog: pytest.LogCaptureFixture) -> None:
         async with serve(wait, "127.0.0.1", 0) as server:
             client = await connect(server_uri(server))
 
-            def broken_write(data: object) -> None:
-                raise OSError("write failed")
-
-            client.transport.write = broken_write  # type: ignore[method-assign]
+            break_writes(client, OSError("write failed"))
             broadcast([client], "fails")
             if sys.version_info >= (3, 11):
                 with pytest.raises(ExceptionGroup) as raised:  # noqa: F821

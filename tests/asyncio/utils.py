@@ -140,3 +140,28 @@ async def http_get(
     head, _, body = data.partition(b"\r\n\r\n")
     status_line, _, header_block = head.decode().partition("\r\n")
     return int(status_line.split()[1]), header_block, body
+
+
+class BrokenTransport:
+    """
+    Wrap a transport so that writing fails with ``error``.
+
+    Wrapping rather than patching works with uvloop, whose transports don't
+    accept new attributes.
+
+    """
+
+    def __init__(self, transport: Any, error: Exception) -> None:
+        self.transport = transport
+        self.error = error
+
+    def write(self, data: object) -> None:
+        raise self.error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
+
+
+def break_writes(connection: Connection, error: Exception) -> None:
+    """Make every write of ``connection`` fail with ``error``."""
+    connection.transport = BrokenTransport(connection.transport, error)  # type: ignore[assignment]

@@ -19,6 +19,7 @@ import logging
 import random
 import struct
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Mapping
 from types import TracebackType
@@ -590,7 +591,9 @@ class Connection(asyncio.Protocol):
                 data = struct.pack("!I", random.getrandbits(32))
 
             pong_waiter = self.loop.create_future()
-            self.pending_pings[data] = (pong_waiter, self.loop.time())
+            # perf_counter(), not loop.time(), whose resolution is a
+            # millisecond with uvloop: too coarse for latency on a LAN.
+            self.pending_pings[data] = (pong_waiter, time.perf_counter())
             self.protocol.send_ping(data)
             return pong_waiter
 
@@ -651,7 +654,7 @@ class Connection(asyncio.Protocol):
         if data not in self.pending_pings:
             return
 
-        pong_timestamp = self.loop.time()
+        pong_timestamp = time.perf_counter()
 
         ping_id = None
         ping_ids = []
