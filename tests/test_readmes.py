@@ -1,4 +1,10 @@
-"""Every Python example of the READMEs runs as written."""
+"""
+Every Python example of the READMEs runs as written.
+
+Examples fenced as ``python`` run here; the few that can't end by themselves
+(a client that reconnects forever) are fenced as ``py`` and only shown.
+
+"""
 
 from __future__ import annotations
 
