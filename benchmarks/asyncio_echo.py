@@ -209,6 +209,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
 
     if args.child:
@@ -232,10 +233,17 @@ def main() -> None:
         print("uvloop isn't available: skipping the uvloop runs", file=sys.stderr)
 
     best: dict[tuple[str, str], dict[str, float]] = {}
-    for _ in range(args.rounds):
+    for round_number in range(args.rounds):
         for loop in loops:
-            for name, python in pythons.items():
+            # Alternate which implementation goes first, so that neither
+            # always runs on a machine that was idle, or busy, just before.
+            order = list(pythons.items())
+            if round_number % 2:
+                order.reverse()
+            for name, python in order:
                 figures = run_child(python, name, loop, args)
+                if args.verbose:
+                    print(name, loop, json.dumps(figures), file=sys.stderr)
                 previous = best.setdefault((name, loop), {})
                 for case, value in figures.items():
                     previous[case] = max(previous.get(case, 0.0), value)

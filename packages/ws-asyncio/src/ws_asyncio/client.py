@@ -39,7 +39,7 @@ from ws_http.proxy import Proxy, get_proxy, parse_proxy, prepare_connect_request
 from ws_http.uri import WebSocketURI, parse_uri
 
 from .compatibility import asyncio_timeout
-from .connection import Connection
+from .connection import BufferedReader, Connection
 
 
 if sys.version_info >= (3, 11):  # pragma: no branch
@@ -344,8 +344,8 @@ class connect:
         if proxy is True:
             proxy = get_proxy(ws_uri)
 
-        def factory() -> ClientConnection:
-            return self.factory(ws_uri)
+        def factory() -> BufferedReader:
+            return BufferedReader(self.factory(ws_uri))
 
         if ws_uri.secure:
             kwargs.setdefault("ssl", True)
@@ -357,7 +357,7 @@ class connect:
                 raise ValueError("ssl argument is incompatible with a ws:// URI")
 
         if kwargs.pop("unix", False):
-            _, connection = await loop.create_unix_connection(factory, **kwargs)
+            _, reader = await loop.create_unix_connection(factory, **kwargs)
         elif proxy is not None:
             proxy_parsed = parse_proxy(proxy)
             if proxy_parsed.scheme[:5] == "socks":
@@ -366,7 +366,7 @@ class connect:
                     ws_uri,
                     local_addr=kwargs.pop("local_addr", None),
                 )
-                _, connection = await loop.create_connection(
+                _, reader = await loop.create_connection(
                     factory,
                     sock=sock,
                     **kwargs,
@@ -400,8 +400,8 @@ class connect:
                     **proxy_kwargs,
                 )
                 # The tunnel is open: the WebSocket connection takes it over.
-                connection = factory()
-                transport.set_protocol(connection)
+                reader = factory()
+                transport.set_protocol(reader)
                 ssl = kwargs.pop("ssl", None)
                 if ssl is True:
                     ssl = ssl_module.create_default_context()
@@ -415,22 +415,23 @@ class connect:
                     }
                     new_transport = await loop.start_tls(
                         transport,
-                        connection,
+                        reader,
                         ssl,
                         server_hostname=kwargs.pop("server_hostname", None),
                         **tls_kwargs,
                     )
                     assert new_transport is not None  # help mypy
                     transport = new_transport
-                connection.connection_made(transport)
+                reader.connection_made(transport)
             else:
                 raise AssertionError("unsupported proxy")  # pragma: no cover
         else:
             if kwargs.get("sock") is None:
                 kwargs.setdefault("host", ws_uri.host)
                 kwargs.setdefault("port", ws_uri.port)
-            _, connection = await loop.create_connection(factory, **kwargs)
-        return connection
+            _, reader = await loop.create_connection(factory, **kwargs)
+        # The factory made it from self.factory, which builds ClientConnections.
+        return cast(ClientConnection, reader.connection)
 
     def process_redirect(self, exc: Exception) -> Exception | str:
         """

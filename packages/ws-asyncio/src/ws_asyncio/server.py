@@ -40,7 +40,7 @@ from ws_http.http11 import SERVER, Request, Response
 from ws_http.server import ServerProtocol
 
 from .compatibility import asyncio_timeout
-from .connection import Connection
+from .connection import BufferedReader, Connection
 
 
 if TYPE_CHECKING:
@@ -671,9 +671,13 @@ def serve(
 
     async def create_server() -> asyncio.Server:
         loop = asyncio.get_running_loop()
+
+        def reader_factory() -> BufferedReader:
+            return BufferedReader(factory())
+
         if kwargs.pop("unix", False):
-            return await loop.create_unix_server(factory, **kwargs)
-        return await loop.create_server(factory, host, port, **kwargs)
+            return await loop.create_unix_server(reader_factory, **kwargs)
+        return await loop.create_server(reader_factory, host, port, **kwargs)
 
     server = Server(create_server, conn_handler, logger)
     return server
