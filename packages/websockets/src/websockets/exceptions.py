@@ -15,9 +15,9 @@ if not typing.TYPE_CHECKING:
         globals(),
         deprecated_aliases={
             # deprecated in websockets 14.0 - 2024-11-09
-            "AbortHandshake": ".legacy.exceptions",
-            "InvalidStatusCode": ".legacy.exceptions",
-            "RedirectHandshake": ".legacy.exceptions",
+            "AbortHandshake": "ws_asyncio.legacy.exceptions",
+            "InvalidStatusCode": "ws_asyncio.legacy.exceptions",
+            "RedirectHandshake": "ws_asyncio.legacy.exceptions",
             # deprecated in websockets 10.0 - 2021-09-09
             "WebSocketProtocolError": ".exceptions:ProtocolError",
         },
