@@ -117,9 +117,16 @@ _SOURCES = {
 
 _DEPRECATED_SOURCES = {
     # deprecated in websockets 14.0 - 2024-11-09
-    "ws_asyncio.legacy.auth": ["BasicAuthWebSocketServerProtocol", "basic_auth_protocol_factory"],
+    "ws_asyncio.legacy.auth": [
+        "BasicAuthWebSocketServerProtocol",
+        "basic_auth_protocol_factory",
+    ],
     "ws_asyncio.legacy.client": ["WebSocketClientProtocol"],
-    "ws_asyncio.legacy.exceptions": ["AbortHandshake", "InvalidStatusCode", "RedirectHandshake"],
+    "ws_asyncio.legacy.exceptions": [
+        "AbortHandshake",
+        "InvalidStatusCode",
+        "RedirectHandshake",
+    ],
     "ws_asyncio.legacy.protocol": ["WebSocketCommonProtocol"],
     "ws_asyncio.legacy.server": ["WebSocketServer", "WebSocketServerProtocol"],
     # deprecated in websockets 10.0 - 2021-09-09
