@@ -1018,7 +1018,8 @@ def encode_fragment(chunk: Any, encode: bool) -> BytesLike:
     raise TypeError("all fragments must be of the same type")
 
 
-READ_BUFFER_SIZE = 2**16
+# As much as asyncio's selector transports read at once.
+READ_BUFFER_SIZE = 2**18
 
 _thread_state = threading.local()
 
