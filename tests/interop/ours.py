@@ -109,7 +109,12 @@ class AsyncioConn:
         self.closed_exc = connection_closed()
 
     async def send(self, data: str | bytes, binary: bool) -> None:
-        await self.ws.send(data, text=not binary)
+        try:
+            await self.ws.send(data, text=not binary)
+        except self.closed_exc:
+            # The peer may close while a large message is still being written,
+            # e.g. because it's over its size limit; the next step sees it.
+            pass
 
     async def recv(self) -> Received:
         try:
@@ -154,7 +159,12 @@ class SyncConn:
         self.closed_exc = connection_closed()
 
     def send(self, data: str | bytes, binary: bool) -> None:
-        self.ws.send(data, text=not binary)
+        try:
+            self.ws.send(data, text=not binary)
+        except self.closed_exc:
+            # The peer may close while a large message is still being written,
+            # e.g. because it's over its size limit; the next step sees it.
+            pass
 
     def recv(self) -> Received:
         try:
