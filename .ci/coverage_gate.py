@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import sys
 
 import coverage
@@ -20,6 +21,11 @@ FLOORS = {
 
 def main() -> int:
     cov = coverage.Coverage(config_file=".coveragerc")
+    if glob.glob(".coverage.*"):
+        # Data files of processes that hatch didn't combine (e.g. after a
+        # failed run, or of child processes).
+        cov.combine(keep=False)
+        cov.save()
     cov.load()
     failed = []
     for package, floor in FLOORS.items():
@@ -29,7 +35,7 @@ def main() -> int:
                 include=[f"*/src/{package}/*"], precision=2, skip_covered=True
             )
         except NoDataError:
-            print("no code measured")
+            failed.append(f"{package}: no code measured")
             continue
         if total < floor:
             failed.append(f"{package}: {total:.2f}% < {floor:g}%")
