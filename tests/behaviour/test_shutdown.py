@@ -115,21 +115,6 @@ def test_shutdown_with_unresponsive_client(flavor: Flavor) -> None:
     run(body())
 
 
-@pytest.mark.parametrize(
-    "flavor",
-    [
-        pytest.param(
-            "asyncio",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the asyncio server waits for opening handshakes in "
-                "progress, up to open_timeout, instead of aborting them",
-            ),
-        ),
-        "sync",
-    ],
-    indirect=True,
-)
 def test_shutdown_during_opening_handshake(flavor: Flavor) -> None:
     async def body() -> None:
         async with flavor.serve(wait, open_timeout=4) as server:

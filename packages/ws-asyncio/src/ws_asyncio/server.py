@@ -341,6 +341,7 @@ class Server:
         * Stop listening.
         * When ``close_connections`` is :obj:`True`, the default, close open
           connections with ``code`` and ``reason``, 1001 (going away) by default;
+          abort connections whose opening handshake request hasn't arrived;
           handshakes still in progress are answered with 503 (service
           unavailable).
         * Wait for every connection handler to return.
@@ -369,6 +370,14 @@ class Server:
         await asyncio.sleep(0)
 
         if close_connections:
+            # Abort connections whose request hasn't arrived rather than wait
+            # for it up to open_timeout; those with a request are answered 503.
+            for connection in self.handler_tasks:
+                if (
+                    connection.protocol.state is CONNECTING
+                    and connection.request is None
+                ):
+                    connection.transport.abort()
             close_tasks = [
                 asyncio.create_task(connection.close(code, reason))
                 for connection in self.handler_tasks
