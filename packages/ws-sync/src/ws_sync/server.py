@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hmac
 import http
 import logging
 import os
@@ -20,7 +19,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, cast
 
 from ws_deflate.permessage_deflate import enable_server_permessage_deflate
-from ws_frames.exceptions import ConcurrencyError, InvalidHandshake, InvalidHeader
+from ws_frames.exceptions import ConcurrencyError, InvalidHandshake
 from ws_frames.extensions import ServerExtensionFactory
 from ws_frames.frames import CloseCode
 from ws_frames.protocol import State
@@ -32,9 +31,14 @@ from ws_frames.typing import (
     StatusLike,
     Subprotocol,
 )
+from ws_http.auth import (
+    INVALID_CREDENTIALS,
+    credentials_checker,
+    is_credentials as is_credentials,  # public name here
+    read_basic_credentials,
+)
 from ws_http.headers import (
     build_www_authenticate_basic,
-    parse_authorization_basic,
     validate_subprotocols,
 )
 from ws_http.http11 import SERVER, Request, Response
@@ -729,16 +733,6 @@ def unix_serve(
     return serve(handler, unix=True, path=path, **kwargs)
 
 
-def is_credentials(credentials: Any) -> bool:
-    """Tell whether ``credentials`` is a ``(username, password)`` pair of strings."""
-    try:
-        username, password = credentials
-    except (TypeError, ValueError):
-        return False
-    else:
-        return isinstance(username, str) and isinstance(password, str)
-
-
 def basic_auth(
     realm: str = "",
     credentials: tuple[str, str] | Iterable[tuple[str, str]] | None = None,
@@ -779,23 +773,7 @@ def basic_auth(
         raise ValueError("provide either credentials or check_credentials")
 
     if credentials is not None:
-        if is_credentials(credentials):
-            credentials_list = [cast(tuple[str, str], credentials)]
-        elif isinstance(credentials, Iterable):
-            credentials_list = list(cast(Iterable[tuple[str, str]], credentials))
-            if not all(is_credentials(item) for item in credentials_list):
-                raise TypeError(f"invalid credentials argument: {credentials}")
-        else:
-            raise TypeError(f"invalid credentials argument: {credentials}")
-
-        credentials_dict = dict(credentials_list)
-
-        def check_credentials(username: str, password: str) -> bool:
-            try:
-                expected_password = credentials_dict[username]
-            except KeyError:
-                return False
-            return hmac.compare_digest(expected_password.encode(), password.encode())
+        check_credentials = credentials_checker(credentials)
 
     assert check_credentials is not None  # help mypy
 
@@ -805,33 +783,19 @@ def basic_auth(
     ) -> Response | None:
         """Check the credentials in the ``Authorization`` header."""
         assert check_credentials is not None  # help mypy
-        try:
-            authorization = request.headers["Authorization"]
-        except KeyError:
-            response = connection.respond(
-                http.HTTPStatus.UNAUTHORIZED,
-                "Missing credentials\n",
-            )
+
+        def unauthorized(text: str) -> Response:
+            response = connection.respond(http.HTTPStatus.UNAUTHORIZED, text)
             response.headers["WWW-Authenticate"] = build_www_authenticate_basic(realm)
             return response
 
-        try:
-            username, password = parse_authorization_basic(authorization)
-        except InvalidHeader:
-            response = connection.respond(
-                http.HTTPStatus.UNAUTHORIZED,
-                "Unsupported credentials\n",
-            )
-            response.headers["WWW-Authenticate"] = build_www_authenticate_basic(realm)
-            return response
+        credentials = read_basic_credentials(request.headers)
+        if isinstance(credentials, str):
+            return unauthorized(credentials)
+        username, password = credentials
 
         if not check_credentials(username, password):
-            response = connection.respond(
-                http.HTTPStatus.UNAUTHORIZED,
-                "Invalid credentials\n",
-            )
-            response.headers["WWW-Authenticate"] = build_www_authenticate_basic(realm)
-            return response
+            return unauthorized(INVALID_CREDENTIALS)
 
         connection.username = username
         return None

@@ -6,14 +6,18 @@ HTTP Basic Authentication for the legacy server; see RFC 7235 and RFC 7617.
 from __future__ import annotations
 
 import functools
-import hmac
 import http
 from collections.abc import Awaitable, Iterable
-from typing import Any, Callable, cast
+from typing import Any, Callable
 
-from ws_frames.exceptions import InvalidHeader
+from ws_http.auth import (
+    INVALID_CREDENTIALS,
+    credentials_checker,
+    is_credentials as _is_credentials,
+    read_basic_credentials,
+)
 from ws_http.datastructures import Headers
-from ws_http.headers import build_www_authenticate_basic, parse_authorization_basic
+from ws_http.headers import build_www_authenticate_basic
 
 from .server import HTTPResponse, WebSocketServerProtocol
 
@@ -26,15 +30,7 @@ Credentials = tuple[str, str]
 
 def is_credentials(value: Any) -> bool:
     """Tell whether ``value`` is a ``(username, password)`` pair of strings."""
-    # A two-character string would unpack into two strings.
-    if isinstance(value, str):
-        return False
-    try:
-        username, password = value
-    except (TypeError, ValueError):
-        return False
-    else:
-        return isinstance(username, str) and isinstance(password, str)
+    return _is_credentials(value)
 
 
 class BasicAuthWebSocketServerProtocol(WebSocketServerProtocol):
@@ -110,18 +106,13 @@ class BasicAuthWebSocketServerProtocol(WebSocketServerProtocol):
         this method and handle that path before calling it.
 
         """
-        try:
-            authorization = request_headers["Authorization"]
-        except KeyError:
-            return self._unauthorized(b"Missing credentials\n")
-
-        try:
-            username, password = parse_authorization_basic(authorization)
-        except InvalidHeader:
-            return self._unauthorized(b"Unsupported credentials\n")
+        credentials = read_basic_credentials(request_headers)
+        if isinstance(credentials, str):
+            return self._unauthorized(credentials.encode())
+        username, password = credentials
 
         if not await self.check_credentials(username, password):
-            return self._unauthorized(b"Invalid credentials\n")
+            return self._unauthorized(INVALID_CREDENTIALS.encode())
 
         self.username = username
 
@@ -170,27 +161,10 @@ def basic_auth_protocol_factory(
         raise TypeError("provide either credentials or check_credentials")
 
     if credentials is not None:
-        if is_credentials(credentials):
-            credentials_list = [cast(Credentials, credentials)]
-        elif isinstance(credentials, Iterable):
-            credentials_list = list(cast(Iterable[Credentials], credentials))
-            if not all(is_credentials(item) for item in credentials_list):
-                raise TypeError(f"invalid credentials argument: {credentials}")
-        else:
-            raise TypeError(f"invalid credentials argument: {credentials}")
-
-        credentials_dict = {
-            username: password.encode() for username, password in credentials_list
-        }
+        check_password = credentials_checker(credentials)
 
         async def check_credentials(username: str, password: str) -> bool:
-            try:
-                expected_password = credentials_dict[username]
-            except KeyError:
-                return False
-            # Compare in constant time to avoid leaking the password through
-            # timing; bytes, because compare_digest rejects non-ASCII str.
-            return hmac.compare_digest(expected_password, password.encode())
+            return check_password(username, password)
 
     if create_protocol is None:
         create_protocol = BasicAuthWebSocketServerProtocol
