@@ -13,7 +13,6 @@ import socket
 import ssl as ssl_module
 import sys
 import traceback
-import urllib.parse
 from collections.abc import AsyncIterator, Generator, Sequence
 from types import TracebackType
 from typing import Any, Callable, Literal, cast
@@ -32,10 +31,11 @@ from ws_frames.protocol import CONNECTING, Event
 from ws_frames.streams import StreamReader
 from ws_frames.typing import LoggerLike, Origin, Subprotocol
 from ws_http.client import ClientProtocol, backoff
-from ws_http.datastructures import Headers, HeadersLike
+from ws_http.datastructures import HeadersLike
 from ws_http.headers import validate_subprotocols
 from ws_http.http11 import USER_AGENT, Response
 from ws_http.proxy import Proxy, get_proxy, parse_proxy, prepare_connect_request
+from ws_http.redirects import process_redirect, same_origin, without_credentials
 from ws_http.uri import WebSocketURI, parse_uri
 
 from .compatibility import asyncio_timeout
@@ -443,48 +443,25 @@ class connect:
         and a ``Location`` pointing elsewhere must carry its own.
 
         """
-        if not isinstance(exc, InvalidStatus):
-            return exc
-        response = exc.response
-        if (
-            response.status_code not in REDIRECT_STATUSES
-            or "Location" not in response.headers
-        ):
-            return exc
-
-        old_ws_uri = parse_uri(self.uri)
-        new_uri: str = urllib.parse.urljoin(self.uri, response.headers["Location"])
-        new_ws_uri = parse_uri(new_uri)
-
-        # The socket given to connect() is closed by now.
-        if self.create_connection_kwargs.get("sock") is not None:
-            return ValueError(
-                f"cannot follow redirect to {new_uri} with a preexisting socket"
-            )
-
-        if old_ws_uri.secure and not new_ws_uri.secure:
-            return SecurityError(f"cannot follow redirect to non-secure URI {new_uri}")
+        new_uri = process_redirect(
+            exc,
+            self.uri,
+            statuses=REDIRECT_STATUSES,
+            sock=self.create_connection_kwargs.get("sock") is not None,
+            unix=self.create_connection_kwargs.get("unix", False),
+        )
+        if isinstance(new_uri, Exception):
+            return new_uri
 
         # Another origin: the redirect must be reachable the same way.
-        if (
-            old_ws_uri.secure != new_ws_uri.secure
-            or old_ws_uri.host != new_ws_uri.host
-            or old_ws_uri.port != new_ws_uri.port
+        if not same_origin(parse_uri(self.uri), parse_uri(new_uri)) and (
+            self.create_connection_kwargs.get("host") is not None
+            or self.create_connection_kwargs.get("port") is not None
         ):
-            if self.create_connection_kwargs.get("unix", False):
-                return ValueError(
-                    f"cannot follow cross-origin redirect to {new_uri} "
-                    f"with a Unix socket"
-                )
-
-            if (
-                self.create_connection_kwargs.get("host") is not None
-                or self.create_connection_kwargs.get("port") is not None
-            ):
-                return ValueError(
-                    f"cannot follow cross-origin redirect to {new_uri} "
-                    f"with an explicit host or port"
-                )
+            return ValueError(
+                f"cannot follow cross-origin redirect to {new_uri} "
+                f"with an explicit host or port"
+            )
 
         return new_uri
 
@@ -511,7 +488,9 @@ class connect:
 
                         uri_or_exc = self.process_redirect(exc)
                         if isinstance(uri_or_exc, str):
-                            if not same_origin(self.uri, uri_or_exc):
+                            if not same_origin(
+                                parse_uri(self.uri), parse_uri(uri_or_exc)
+                            ):
                                 self.additional_headers = without_credentials(
                                     self.additional_headers
                                 )
@@ -580,30 +559,6 @@ class connect:
             else:
                 # Backoff starts over after a connection that worked.
                 delays = None
-
-
-# Headers that carry credentials, which never follow a redirect to another
-# origin, as browsers and HTTP clients do.
-CREDENTIAL_HEADERS = frozenset(["authorization", "proxy-authorization", "cookie"])
-
-
-def same_origin(old_uri: str, new_uri: str) -> bool:
-    """Tell whether two WebSocket URIs have the same scheme, host and port."""
-    old, new = parse_uri(old_uri), parse_uri(new_uri)
-    return (old.secure, old.host, old.port) == (new.secure, new.host, new.port)
-
-
-def without_credentials(headers: HeadersLike | None) -> Headers | None:
-    """Copy ``headers`` without the ones that carry credentials."""
-    if headers is None:
-        return None
-    return Headers(
-        [
-            (name, value)
-            for name, value in Headers(headers).raw_items()
-            if name.lower() not in CREDENTIAL_HEADERS
-        ]
-    )
 
 
 def unix_connect(

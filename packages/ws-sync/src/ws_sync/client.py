@@ -9,7 +9,6 @@ import ssl as ssl_module
 import threading
 import time
 import traceback
-import urllib.parse
 import warnings
 from collections.abc import Generator, Iterator, Sequence
 from typing import Any, Callable, Literal, TypeVar, cast
@@ -28,10 +27,11 @@ from ws_frames.protocol import State
 from ws_frames.streams import StreamReader
 from ws_frames.typing import BytesLike, LoggerLike, Origin, Subprotocol
 from ws_http.client import ClientProtocol, backoff
-from ws_http.datastructures import Headers, HeadersLike
+from ws_http.datastructures import HeadersLike
 from ws_http.headers import validate_subprotocols
 from ws_http.http11 import USER_AGENT, Response
 from ws_http.proxy import Proxy, get_proxy, parse_proxy, prepare_connect_request
+from ws_http.redirects import process_redirect, same_origin, without_credentials
 from ws_http.uri import WebSocketURI, parse_uri
 
 from .connection import Connection
@@ -299,7 +299,13 @@ def connect(
                 socket_kwargs=kwargs,
             )
         except InvalidStatus as exc:
-            new_uri = process_redirect(exc, uri, sock=sock, unix=unix)
+            new_uri = process_redirect(
+                exc,
+                uri,
+                statuses=REDIRECT_STATUSES,
+                sock=sock is not None,
+                unix=unix,
+            )
             if isinstance(new_uri, Exception):
                 if new_uri is exc:
                     raise
@@ -318,70 +324,6 @@ def connect(
             return connection
 
     raise SecurityError(f"more than {MAX_REDIRECTS} redirects")
-
-
-def process_redirect(
-    exc: InvalidStatus,
-    uri: str,
-    *,
-    sock: socket.socket | None,
-    unix: bool,
-) -> Exception | str:
-    """
-    Tell whether a rejected handshake is a redirect that can be followed.
-
-    Returns:
-        The URI to connect to, or the exception to raise.
-
-    """
-    response: Any = exc.response
-    location: str | None = response.headers.get("Location")
-    if response.status_code not in REDIRECT_STATUSES or location is None:
-        return exc
-
-    old_ws_uri = parse_uri(uri)
-    new_uri = urllib.parse.urljoin(uri, location)
-    new_ws_uri = parse_uri(new_uri)
-
-    # The socket given to connect() served the first attempt only.
-    if sock is not None:
-        return ValueError(
-            f"cannot follow redirect to {new_uri} with a preexisting socket"
-        )
-
-    if old_ws_uri.secure and not new_ws_uri.secure:
-        return SecurityError(f"cannot follow redirect to non-secure URI {new_uri}")
-
-    # A Unix socket reaches one server only.
-    if unix and not same_origin(old_ws_uri, new_ws_uri):
-        return ValueError(
-            f"cannot follow cross-origin redirect to {new_uri} with a Unix socket"
-        )
-
-    return new_uri
-
-
-# Headers that carry credentials, which never follow a redirect to another
-# origin, as browsers and HTTP clients do.
-CREDENTIAL_HEADERS = frozenset(["authorization", "proxy-authorization", "cookie"])
-
-
-def same_origin(old: WebSocketURI, new: WebSocketURI) -> bool:
-    """Tell whether two WebSocket URIs have the same scheme, host and port."""
-    return (old.secure, old.host, old.port) == (new.secure, new.host, new.port)
-
-
-def without_credentials(headers: HeadersLike | None) -> Headers | None:
-    """Copy ``headers`` without the ones that carry credentials."""
-    if headers is None:
-        return None
-    return Headers(
-        [
-            (name, value)
-            for name, value in Headers(headers).raw_items()
-            if name.lower() not in CREDENTIAL_HEADERS
-        ]
-    )
 
 
 def connect_once(
