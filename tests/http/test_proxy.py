@@ -3,9 +3,15 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ws_frames.exceptions import InvalidProxy
+from ws_frames.exceptions import InvalidProxy, InvalidProxyMessage
 from ws_http.http11 import USER_AGENT, Request
-from ws_http.proxy import Proxy, get_proxy, parse_proxy, prepare_connect_request
+from ws_http.proxy import (
+    ConnectResponseParser,
+    Proxy,
+    get_proxy,
+    parse_proxy,
+    prepare_connect_request,
+)
 from ws_http.uri import parse_uri
 
 from .utils import drive
@@ -140,3 +146,55 @@ def test_prepare_connect_request_parses_back() -> None:
     request = drive(lambda reader: Request.parse(reader.read_line), [data])
     assert request.method == "CONNECT"
     assert request.path == "example.com:8000"
+
+
+CONNECT_RESPONSE = b"HTTP/1.1 200 Connection established\r\nVia: proxy\r\n\r\n"
+
+
+def test_connect_response_parser() -> None:
+    parser = ConnectResponseParser()
+    assert parser.parse() is None
+    parser.feed_data(CONNECT_RESPONSE)
+    response = parser.parse()
+    assert response is not None
+    assert response.status_code == 200
+    assert response.reason_phrase == "Connection established"
+    assert response.headers["Via"] == "proxy"
+
+
+@settings(max_examples=50)
+@given(st.lists(st.integers(min_value=1, max_value=len(CONNECT_RESPONSE))))
+def test_connect_response_parser_any_chunking(cuts: list[int]) -> None:
+    parser = ConnectResponseParser()
+    response = None
+    start = 0
+    for end in sorted({*cuts, len(CONNECT_RESPONSE)}):
+        assert response is None
+        parser.feed_data(CONNECT_RESPONSE[start:end])
+        response = parser.parse()
+        start = end
+    assert response is not None
+    assert response.status_code == 200
+
+
+def test_connect_response_parser_eof() -> None:
+    parser = ConnectResponseParser()
+    parser.feed_data(CONNECT_RESPONSE[:20])
+    assert parser.parse() is None
+    parser.feed_eof()
+    with pytest.raises(InvalidProxyMessage) as raised:
+        parser.parse()
+    assert str(raised.value) == "did not receive a valid HTTP response from proxy"
+    assert isinstance(raised.value.__cause__, EOFError)
+
+
+@settings(max_examples=50)
+@given(st.binary(max_size=200))
+def test_connect_response_parser_garbage(data: bytes) -> None:
+    parser = ConnectResponseParser()
+    parser.feed_data(data)
+    parser.feed_eof()
+    try:
+        parser.parse()
+    except InvalidProxyMessage:
+        pass

@@ -28,13 +28,18 @@ from ws_frames.exceptions import (
 )
 from ws_frames.extensions import ClientExtensionFactory
 from ws_frames.protocol import CONNECTING, Event
-from ws_frames.streams import StreamReader
 from ws_frames.typing import LoggerLike, Origin, Subprotocol
 from ws_http.client import ClientProtocol, backoff
 from ws_http.datastructures import HeadersLike
 from ws_http.headers import validate_subprotocols
 from ws_http.http11 import USER_AGENT, Response
-from ws_http.proxy import Proxy, get_proxy, parse_proxy, prepare_connect_request
+from ws_http.proxy import (
+    ConnectResponseParser,
+    Proxy,
+    get_proxy,
+    parse_proxy,
+    prepare_connect_request,
+)
 from ws_http.redirects import process_redirect, same_origin, without_credentials
 from ws_http.uri import WebSocketURI, parse_uri
 
@@ -657,13 +662,9 @@ class HTTPProxyConnection(asyncio.Protocol):
         self.proxy = proxy
         self.user_agent_header = user_agent_header
 
-        self.reader = StreamReader()
-        self.parser = Response.parse(
-            self.reader.read_line,
-            self.reader.read_exact,
-            self.reader.read_to_eof,
-            proxy=True,
-        )
+        self.connect_response = ConnectResponseParser()
+        self.reader = self.connect_response.reader
+        self.parser = self.connect_response.parser
 
         loop = asyncio.get_running_loop()
         self.response: asyncio.Future[Response] = loop.create_future()
@@ -672,19 +673,16 @@ class HTTPProxyConnection(asyncio.Protocol):
         if self.response.done():
             return
         try:
-            next(self.parser)
-        except StopIteration as exc:
-            response = exc.value
-            if 200 <= response.status_code < 300:
-                self.response.set_result(response)
-            else:
-                self.response.set_exception(InvalidProxyStatus(response))
-        except Exception as exc:
-            proxy_exc = InvalidProxyMessage(
-                "did not receive a valid HTTP response from proxy"
-            )
-            proxy_exc.__cause__ = exc
-            self.response.set_exception(proxy_exc)
+            response = self.connect_response.parse()
+        except InvalidProxyMessage as exc:
+            self.response.set_exception(exc)
+            return
+        if response is None:
+            return
+        if 200 <= response.status_code < 300:
+            self.response.set_result(response)
+        else:
+            self.response.set_exception(InvalidProxyStatus(response))
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         transport = cast(asyncio.Transport, transport)

@@ -9,15 +9,16 @@ import dataclasses
 import urllib.parse
 import urllib.request
 
-from ws_frames.exceptions import InvalidProxy
+from ws_frames.exceptions import InvalidProxy, InvalidProxyMessage
+from ws_frames.streams import StreamReader
 
 from .datastructures import Headers
 from .headers import build_authorization_basic, build_host
-from .http11 import USER_AGENT, Request
+from .http11 import USER_AGENT, Request, Response
 from .uri import WebSocketURI, parse_host, parse_port, parse_user_info
 
 
-__all__ = ["get_proxy", "parse_proxy", "Proxy"]
+__all__ = ["ConnectResponseParser", "get_proxy", "parse_proxy", "Proxy"]
 
 
 # Default port of each supported scheme.
@@ -146,3 +147,54 @@ def prepare_connect_request(
     if proxy.user_info is not None:
         headers["Proxy-Authorization"] = build_authorization_basic(*proxy.user_info)
     return Request(host, headers, method="CONNECT").serialize()
+
+
+class ConnectResponseParser:
+    """
+    Parse the response of an HTTP proxy to a ``CONNECT`` request, from the
+    bytes received (`RFC 7231 section 4.3.6`_).
+
+    .. _RFC 7231 section 4.3.6: https://datatracker.ietf.org/doc/html/rfc7231#section-4.3.6
+
+    """
+
+    def __init__(self) -> None:
+        self.reader = StreamReader()
+        self.parser = Response.parse(
+            self.reader.read_line,
+            self.reader.read_exact,
+            self.reader.read_to_eof,
+            proxy=True,
+        )
+
+    def feed_data(self, data: bytes) -> None:
+        """Add bytes received from the proxy."""
+        self.reader.feed_data(data)
+
+    def feed_eof(self) -> None:
+        """Note that the proxy closed the connection."""
+        self.reader.feed_eof()
+
+    def parse(self) -> Response | None:
+        """
+        Parse what was received so far.
+
+        Returns:
+            The response once it's complete, :obj:`None` until then.
+
+        Raises:
+            InvalidProxyMessage: If the response isn't valid HTTP, with the
+                parser's error as its cause.
+
+        """
+        try:
+            next(self.parser)
+        except StopIteration as exc:
+            response = exc.value
+            assert isinstance(response, Response)
+            return response
+        except Exception as exc:
+            raise InvalidProxyMessage(
+                "did not receive a valid HTTP response from proxy"
+            ) from exc
+        return None

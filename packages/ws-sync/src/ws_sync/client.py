@@ -24,13 +24,18 @@ from ws_frames.exceptions import (
 )
 from ws_frames.extensions import ClientExtensionFactory
 from ws_frames.protocol import State
-from ws_frames.streams import StreamReader
 from ws_frames.typing import BytesLike, LoggerLike, Origin, Subprotocol
 from ws_http.client import ClientProtocol, backoff
 from ws_http.datastructures import HeadersLike
 from ws_http.headers import validate_subprotocols
 from ws_http.http11 import USER_AGENT, Response
-from ws_http.proxy import Proxy, get_proxy, parse_proxy, prepare_connect_request
+from ws_http.proxy import (
+    ConnectResponseParser,
+    Proxy,
+    get_proxy,
+    parse_proxy,
+    prepare_connect_request,
+)
 from ws_http.redirects import process_redirect, same_origin, without_credentials
 from ws_http.uri import WebSocketURI, parse_uri
 
@@ -636,29 +641,24 @@ def read_connect_response(sock: socket.socket, deadline: Deadline) -> Response:
         InvalidProxyMessage: If the response isn't valid HTTP.
 
     """
-    reader = StreamReader()
-    parser = Response.parse(
-        reader.read_line,
-        reader.read_exact,
-        reader.read_to_eof,
-        proxy=True,
-    )
+    parser = ConnectResponseParser()
     try:
         while True:
             sock.settimeout(deadline.timeout())
             data = sock.recv(4096)
             if data:
-                reader.feed_data(data)
+                parser.feed_data(data)
             else:
-                reader.feed_eof()
-            next(parser)
-    except StopIteration as exc:
-        response = exc.value
-        assert isinstance(response, Response)
-        return response
+                parser.feed_eof()
+            response = parser.parse()
+            if response is not None:
+                return response
     except TimeoutError:
         raise TimeoutError("timed out while connecting to HTTP proxy") from None
+    except InvalidProxyMessage:
+        raise
     except Exception as exc:
+        # The connection to the proxy failed while reading the response.
         raise InvalidProxyMessage(
             "did not receive a valid HTTP response from proxy"
         ) from exc
