@@ -10,11 +10,11 @@ doesn't require it.
 from __future__ import annotations
 
 import http
-import urllib.parse
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from ws_http.http11 import Request, Response
+from ws_http.routing import RouteRedirect, mark_websocket_rules, match_route
 
 from .server import Server, ServerConnection, serve
 
@@ -52,8 +52,7 @@ class Router:
         self.url_map = url_map
         self.server_name = server_name
         self.url_scheme = url_scheme
-        for rule in self.url_map.iter_rules():
-            rule.websocket = True
+        mark_websocket_rules(self.url_map)
 
     def get_server_name(self, connection: ServerConnection, request: Request) -> str:
         """Host that the URL map matches against for ``request``."""
@@ -83,24 +82,17 @@ class Router:
             a redirect (for example, to add a trailing slash) or a 404 otherwise.
 
         """
-        from werkzeug.exceptions import NotFound
-        from werkzeug.routing import RequestRedirect
-
-        url_map_adapter = self.url_map.bind(
-            server_name=self.get_server_name(connection, request),
-            url_scheme=self.url_scheme,
+        match = match_route(
+            self.url_map,
+            self.get_server_name(connection, request),
+            self.url_scheme,
+            request.path,
         )
-        try:
-            parsed = urllib.parse.urlparse(request.path)
-            handler, kwargs = url_map_adapter.match(
-                path_info=parsed.path,
-                query_args=parsed.query,
-            )
-        except RequestRedirect as redirect:
-            return self.redirect(connection, redirect.new_url)
-        except NotFound:
+        if match is None:
             return self.not_found(connection)
-        connection.handler, connection.handler_kwargs = handler, kwargs
+        if isinstance(match, RouteRedirect):
+            return self.redirect(connection, match.url)
+        connection.handler, connection.handler_kwargs = match.endpoint, match.arguments
         return None
 
     async def handler(self, connection: ServerConnection) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import http
 import ssl as ssl_module
-import urllib.parse
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from ws_http.http11 import Request, Response
+from ws_http.routing import RouteRedirect, mark_websocket_rules, match_route
 
 from .server import Server, ServerConnection, serve
 
@@ -45,8 +45,7 @@ class Router:
         self.server_name = server_name
         self.url_scheme = url_scheme
         # Rules marked as WebSocket rules match WebSocket requests only.
-        for rule in self.url_map.iter_rules():
-            rule.websocket = True
+        mark_websocket_rules(self.url_map)
 
     def get_server_name(self, connection: ServerConnection, request: Request) -> str:
         """Return the host name that URLs are built against."""
@@ -76,24 +75,17 @@ class Router:
         connection.
 
         """
-        from werkzeug.exceptions import NotFound
-        from werkzeug.routing import RequestRedirect
-
-        url_map_adapter = self.url_map.bind(
-            server_name=self.get_server_name(connection, request),
-            url_scheme=self.url_scheme,
+        match = match_route(
+            self.url_map,
+            self.get_server_name(connection, request),
+            self.url_scheme,
+            request.path,
         )
-        try:
-            parsed = urllib.parse.urlparse(request.path)
-            handler, kwargs = url_map_adapter.match(
-                path_info=parsed.path,
-                query_args=parsed.query,
-            )
-        except RequestRedirect as redirect:
-            return self.redirect(connection, redirect.new_url)
-        except NotFound:
+        if match is None:
             return self.not_found(connection)
-        connection.handler, connection.handler_kwargs = handler, dict(kwargs)
+        if isinstance(match, RouteRedirect):
+            return self.redirect(connection, match.url)
+        connection.handler, connection.handler_kwargs = match.endpoint, match.arguments
         return None
 
     def handler(self, connection: ServerConnection) -> None:
