@@ -621,7 +621,9 @@ def serve(
             connection.transport.abort()
             return
 
-        if connection.protocol.state is not OPEN:
+        # Not the state: frames sent right behind the request may already
+        # have moved an accepted connection on to CLOSING or CLOSED.
+        if connection.response is None or connection.response.status_code != 101:
             # A hook answered with an HTTP response; it's sent, and the TCP
             # connection was closed after it, within close_timeout.
             return

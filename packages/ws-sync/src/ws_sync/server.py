@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, cast
 
 from ws_deflate.permessage_deflate import enable_server_permessage_deflate
-from ws_frames.exceptions import ConcurrencyError, InvalidHandshake
+from ws_frames.exceptions import ConcurrencyError, ConnectionClosed, InvalidHandshake
 from ws_frames.extensions import ServerExtensionFactory
 from ws_frames.frames import CloseCode
 from ws_frames.protocol import State
@@ -155,7 +155,7 @@ class ServerConnection(Connection):
 
         Returns normally when the handshake succeeds and also when
         ``process_request`` or ``process_response`` rejected it with an HTTP
-        response; check :attr:`state` to tell them apart.
+        response; the status of :attr:`response` tells them apart.
 
         Raises:
             InvalidHandshake: If the request isn't a valid handshake request.
@@ -168,51 +168,18 @@ class ServerConnection(Connection):
             raise TimeoutError("timed out while waiting for handshake request")
 
         if self.request is not None:
-            with self.send_context(expected_state=CONNECTING):
-                response = None
+            try:
+                self.answer_request(process_request, process_response, server_header)
+            except ConnectionClosed:
+                # Frames sent right behind the request, up to a close, were
+                # processed with the response; an accepted connection still
+                # goes to the handler with the messages received.
+                if self.response is None or self.response.status_code != 101:
+                    raise
 
-                if process_request is not None:
-                    try:
-                        response = process_request(self, self.request)
-                    except Exception as exc:
-                        self.protocol.handshake_exc = exc
-                        response = self.protocol.reject(
-                            http.HTTPStatus.INTERNAL_SERVER_ERROR,
-                            (
-                                "Failed to open a WebSocket connection.\n"
-                                "See server log for more information.\n"
-                            ),
-                        )
-
-                if response is None:
-                    self.response = self.protocol.accept(self.request)
-                else:
-                    self.response = response
-
-                if server_header:
-                    self.response.headers["Server"] = server_header
-
-                response = None
-
-                if process_response is not None:
-                    try:
-                        response = process_response(self, self.request, self.response)
-                    except Exception as exc:
-                        self.protocol.handshake_exc = exc
-                        response = self.protocol.reject(
-                            http.HTTPStatus.INTERNAL_SERVER_ERROR,
-                            (
-                                "Failed to open a WebSocket connection.\n"
-                                "See server log for more information.\n"
-                            ),
-                        )
-
-                if response is not None:
-                    self.response = response
-
-                self.protocol.send_response(self.response)
-
-        if self.protocol.state is not OPEN:
+        # Not the state: frames sent right behind the request may already
+        # have moved an accepted connection on to CLOSING or CLOSED.
+        if self.response is None or self.response.status_code != 101:
             # The handshake failed: let the client close the TCP connection
             # after reading the response, within close_timeout.
             self.recv_events_thread.join(self.close_timeout)
@@ -224,6 +191,67 @@ class ServerConnection(Connection):
         # process_response raises; not when they return a response.
         if self.protocol.handshake_exc is not None:
             raise self.protocol.handshake_exc
+
+    def answer_request(
+        self,
+        process_request: (
+            Callable[[ServerConnection, Request], Response | None] | None
+        ),
+        process_response: (
+            Callable[[ServerConnection, Request, Response], Response | None] | None
+        ),
+        server_header: str | None,
+    ) -> None:
+        """Answer the handshake request, through the hooks, and send the response."""
+        assert self.request is not None
+        with self.send_context(expected_state=CONNECTING):
+            response = None
+
+            if process_request is not None:
+                try:
+                    response = process_request(self, self.request)
+                except Exception as exc:
+                    self.protocol.handshake_exc = exc
+                    response = self.protocol.reject(
+                        http.HTTPStatus.INTERNAL_SERVER_ERROR,
+                        (
+                            "Failed to open a WebSocket connection.\n"
+                            "See server log for more information.\n"
+                        ),
+                    )
+
+            if response is None:
+                self.response = self.protocol.accept(self.request)
+            else:
+                self.response = response
+
+            if server_header:
+                self.response.headers["Server"] = server_header
+
+            response = None
+
+            if process_response is not None:
+                try:
+                    response = process_response(self, self.request, self.response)
+                except Exception as exc:
+                    self.protocol.handshake_exc = exc
+                    response = self.protocol.reject(
+                        http.HTTPStatus.INTERNAL_SERVER_ERROR,
+                        (
+                            "Failed to open a WebSocket connection.\n"
+                            "See server log for more information.\n"
+                        ),
+                    )
+
+            if response is not None:
+                self.response = response
+
+            self.protocol.send_response(self.response)
+
+            # Frames that the client sent right behind its request, without
+            # waiting for the response, are parsed once the state is OPEN.
+            for event in self.protocol.events_received():
+                self.process_event(event)
 
     def process_event(self, event: Any) -> None:
         """Process one incoming event; the first one is the handshake request."""
@@ -682,7 +710,7 @@ def serve(
                 connection.close_socket()
                 return
 
-            if connection.protocol.state is not OPEN:
+            if connection.response is None or connection.response.status_code != 101:
                 # process_request or process_response rejected the handshake.
                 connection.close_socket()
                 return
