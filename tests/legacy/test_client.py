@@ -341,6 +341,8 @@ async def test_deprecated_connect_arguments() -> None:
             "rename timeout to close_timeout",
             "rename klass to create_protocol",
         }
+        # The warnings point to the caller of connect().
+        assert {warning.filename for warning in warnings} == {__file__}
         assert isinstance(websocket, Custom)
         assert websocket.close_timeout == 2
         await websocket.close()

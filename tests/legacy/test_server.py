@@ -554,6 +554,8 @@ async def test_deprecated_serve_arguments() -> None:
     assert "rename timeout to close_timeout" in messages
     assert "rename klass to create_protocol" in messages
     assert "remove loop argument" in messages
+    # The warnings point to the caller of serve().
+    assert {warning.filename for warning in warnings} == {__file__}
     async with server:
         with pytest.warns(DeprecationWarning, match="remove loop argument"):
             websocket = await connect(get_uri(server), loop=loop)

@@ -12,7 +12,6 @@ import os
 import random
 import traceback
 import urllib.parse
-import warnings
 from collections.abc import AsyncIterator, Generator, Sequence
 from types import TracebackType
 from typing import Any, Callable
@@ -40,6 +39,7 @@ from ws_http.headers import (
 from ws_http.http11 import USER_AGENT
 from ws_http.uri import WebSocketURI, parse_uri
 
+from .arguments import pop_deprecated_arguments
 from .exceptions import InvalidStatusCode, RedirectHandshake
 from .handshake import build_request, check_response
 from .http import read_response
@@ -444,35 +444,9 @@ class Connect:
         write_limit: int = 2**16,
         **kwargs: Any,
     ) -> None:
-        # close_timeout used to be called timeout; close_timeout wins.
-        timeout: float | None = kwargs.pop("timeout", None)
-        if timeout is None:
-            timeout = 10
-        else:
-            warnings.warn(
-                "rename timeout to close_timeout", DeprecationWarning, stacklevel=2
-            )
-        if close_timeout is None:
-            close_timeout = timeout
-
-        # create_protocol used to be called klass; create_protocol wins.
-        klass: type[WebSocketClientProtocol] | None = kwargs.pop("klass", None)
-        if klass is None:
-            klass = WebSocketClientProtocol
-        else:
-            warnings.warn(
-                "rename klass to create_protocol", DeprecationWarning, stacklevel=2
-            )
-        if create_protocol is None:
-            create_protocol = klass
-
-        # recv() used to return None on closed connections.
-        legacy_recv: bool = kwargs.pop("legacy_recv", False)
-
-        # The loop parameter used to be supported.
-        _loop: asyncio.AbstractEventLoop | None = kwargs.pop("loop", None)
-        if _loop is not None:
-            warnings.warn("remove loop argument", DeprecationWarning, stacklevel=2)
+        close_timeout, create_protocol, legacy_recv, _loop = pop_deprecated_arguments(
+            kwargs, close_timeout, create_protocol, WebSocketClientProtocol
+        )
 
         wsuri = parse_uri(uri)
         if wsuri.secure:

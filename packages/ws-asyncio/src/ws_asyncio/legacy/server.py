@@ -48,6 +48,7 @@ from ws_http.headers import (
 )
 from ws_http.http11 import SERVER
 
+from .arguments import pop_deprecated_arguments
 from .exceptions import AbortHandshake
 from .handshake import build_response, check_request
 from .http import read_request
@@ -1016,38 +1017,10 @@ class Serve:
         write_limit: int = 2**16,
         **kwargs: Any,
     ) -> None:
-        # close_timeout used to be called timeout; close_timeout wins.
-        timeout: float | None = kwargs.pop("timeout", None)
-        if timeout is None:
-            timeout = 10
-        else:
-            warnings.warn(
-                "rename timeout to close_timeout", DeprecationWarning, stacklevel=2
-            )
-        if close_timeout is None:
-            close_timeout = timeout
-
-        # create_protocol used to be called klass; create_protocol wins.
-        klass: type[WebSocketServerProtocol] | None = kwargs.pop("klass", None)
-        if klass is None:
-            klass = WebSocketServerProtocol
-        else:
-            warnings.warn(
-                "rename klass to create_protocol", DeprecationWarning, stacklevel=2
-            )
-        if create_protocol is None:
-            create_protocol = klass
-
-        # recv() used to return None on closed connections.
-        legacy_recv: bool = kwargs.pop("legacy_recv", False)
-
-        # The loop parameter used to be supported.
-        _loop: asyncio.AbstractEventLoop | None = kwargs.pop("loop", None)
-        if _loop is None:
-            loop = None
-        else:
-            loop = _loop
-            warnings.warn("remove loop argument", DeprecationWarning, stacklevel=2)
+        close_timeout, create_protocol, legacy_recv, _loop = pop_deprecated_arguments(
+            kwargs, close_timeout, create_protocol, WebSocketServerProtocol
+        )
+        loop = _loop
 
         ws_server = WebSocketServer(logger=logger)
 
