@@ -17,31 +17,27 @@ from ws_frames.exceptions import (
     InvalidHeaderValue,
     InvalidMessage,
     InvalidStatus,
-    InvalidUpgrade,
     NegotiationError,
 )
 from ws_frames.extensions import ClientExtensionFactory, Extension
 from ws_frames.protocol import CLIENT, CONNECTING, OPEN, Protocol, State
 from ws_frames.typing import (
-    ConnectionOption,
     ExtensionHeader,
     LoggerLike,
     Origin,
     Subprotocol,
-    UpgradeProtocol,
 )
 from ws_frames.utils import accept_key, generate_key
 
-from .datastructures import Headers, MultipleValuesError
+from .datastructures import Headers
+from .handshake import check_upgrade, single_value
 from .headers import (
     build_authorization_basic,
     build_extension,
     build_host,
     build_subprotocol,
-    parse_connection,
     parse_extension,
     parse_subprotocol,
-    parse_upgrade,
     validate_subprotocols,
 )
 from .http11 import Request, Response
@@ -161,28 +157,9 @@ class ClientProtocol(Protocol):
 
         headers = response.headers
 
-        connection: list[ConnectionOption] = sum(
-            [parse_connection(value) for value in headers.get_all("Connection")], []
-        )
-        if not any(value.lower() == "upgrade" for value in connection):
-            raise InvalidUpgrade(
-                "Connection", ", ".join(connection) if connection else None
-            )
+        check_upgrade(headers)
 
-        upgrade: list[UpgradeProtocol] = sum(
-            [parse_upgrade(value) for value in headers.get_all("Upgrade")], []
-        )
-        # RFC 6455 section 4.1: "an ASCII case-insensitive match for the value
-        # 'websocket'"; a list of protocols isn't a valid answer.
-        if not (len(upgrade) == 1 and upgrade[0].lower() == "websocket"):
-            raise InvalidUpgrade("Upgrade", ", ".join(upgrade) if upgrade else None)
-
-        try:
-            accept = headers["Sec-WebSocket-Accept"]
-        except KeyError:
-            raise InvalidHeader("Sec-WebSocket-Accept") from None
-        except MultipleValuesError:
-            raise InvalidHeader("Sec-WebSocket-Accept", "multiple values") from None
+        accept = single_value(headers, "Sec-WebSocket-Accept")
         if accept != accept_key(self.key):
             raise InvalidHeaderValue("Sec-WebSocket-Accept", accept)
 

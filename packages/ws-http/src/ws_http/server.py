@@ -33,23 +33,20 @@ from ws_frames.exceptions import (
 from ws_frames.extensions import Extension, ServerExtensionFactory
 from ws_frames.protocol import CONNECTING, OPEN, SERVER, Protocol, State
 from ws_frames.typing import (
-    ConnectionOption,
     ExtensionHeader,
     LoggerLike,
     Origin,
     StatusLike,
     Subprotocol,
-    UpgradeProtocol,
 )
 from ws_frames.utils import accept_key
 
 from .datastructures import Headers, MultipleValuesError
+from .handshake import check_upgrade, single_value
 from .headers import (
     build_extension,
-    parse_connection,
     parse_extension,
     parse_subprotocol,
-    parse_upgrade,
     validate_subprotocols,
 )
 from .http11 import Request, Response
@@ -298,37 +295,13 @@ class ServerProtocol(Protocol):
         # status code to any HTTP/1.1 request message that lacks a Host header
         # field and to any request message that contains more than one Host
         # header field or a Host header field with an invalid field-value."
-        try:
-            host = headers["Host"]
-        except KeyError:
-            raise InvalidHeader("Host") from None
-        except MultipleValuesError:
-            raise InvalidHeader("Host", "multiple values") from None
+        host = single_value(headers, "Host")
         if _host_re.fullmatch(host) is None:
             raise InvalidHeaderValue("Host", host)
 
-        connection: list[ConnectionOption] = sum(
-            [parse_connection(value) for value in headers.get_all("Connection")], []
-        )
-        if not any(value.lower() == "upgrade" for value in connection):
-            raise InvalidUpgrade(
-                "Connection", ", ".join(connection) if connection else None
-            )
+        check_upgrade(headers)
 
-        upgrade: list[UpgradeProtocol] = sum(
-            [parse_upgrade(value) for value in headers.get_all("Upgrade")], []
-        )
-        # RFC 6455 section 4.2.1: "An |Upgrade| header field containing the
-        # value 'websocket', treated as an ASCII case-insensitive value."
-        if not (len(upgrade) == 1 and upgrade[0].lower() == "websocket"):
-            raise InvalidUpgrade("Upgrade", ", ".join(upgrade) if upgrade else None)
-
-        try:
-            key = headers["Sec-WebSocket-Key"]
-        except KeyError:
-            raise InvalidHeader("Sec-WebSocket-Key") from None
-        except MultipleValuesError:
-            raise InvalidHeader("Sec-WebSocket-Key", "multiple values") from None
+        key = single_value(headers, "Sec-WebSocket-Key")
         # RFC 6455 section 4.2.1: "a base64-encoded value that, when decoded,
         # is 16 bytes in length."
         try:
@@ -339,12 +312,7 @@ class ServerProtocol(Protocol):
             raise InvalidHeaderValue("Sec-WebSocket-Key", key)
         accept_header = accept_key(key)
 
-        try:
-            version = headers["Sec-WebSocket-Version"]
-        except KeyError:
-            raise InvalidHeader("Sec-WebSocket-Version") from None
-        except MultipleValuesError:
-            raise InvalidHeader("Sec-WebSocket-Version", "multiple values") from None
+        version = single_value(headers, "Sec-WebSocket-Version")
         if version != "13":
             raise InvalidHeaderValue("Sec-WebSocket-Version", version)
 
