@@ -10,11 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 
-from ws_frames.exceptions import InvalidHeader, InvalidHeaderValue, InvalidUpgrade
-from ws_frames.typing import ConnectionOption, UpgradeProtocol
+from ws_frames.exceptions import InvalidHeader, InvalidHeaderValue
 from ws_frames.utils import accept_key, generate_key
 from ws_http.datastructures import Headers, MultipleValuesError
-from ws_http.headers import parse_connection, parse_upgrade
+from ws_http.handshake import check_upgrade
 
 
 __all__ = ["build_request", "check_request", "build_response", "check_response"]
@@ -39,28 +38,6 @@ def build_request(headers: Headers) -> str:
     headers["Sec-WebSocket-Key"] = key
     headers["Sec-WebSocket-Version"] = "13"
     return key
-
-
-def _check_upgrade_headers(headers: Headers) -> None:
-    # RFC 6455 sections 4.2.1 and 4.1: Connection must contain the "Upgrade"
-    # token and Upgrade must be the single "websocket" token, case-insensitive.
-    if "Connection" not in headers:
-        raise InvalidUpgrade("Connection")
-    connection: list[ConnectionOption] = sum(
-        [parse_connection(value) for value in headers.get_all("Connection")], []
-    )
-    if not any(value.lower() == "upgrade" for value in connection):
-        raise InvalidUpgrade("Connection", ", ".join(connection))
-
-    if "Upgrade" not in headers:
-        raise InvalidUpgrade("Upgrade")
-    upgrade: list[UpgradeProtocol] = sum(
-        [parse_upgrade(value) for value in headers.get_all("Upgrade")], []
-    )
-    # RFC 7230 section 6.7 allows several protocols in Upgrade; RFC 6455
-    # requires exactly "websocket" here.
-    if not (len(upgrade) == 1 and upgrade[0].lower() == "websocket"):
-        raise InvalidUpgrade("Upgrade", ", ".join(upgrade))
 
 
 def _single_value(headers: Headers, name: str) -> str:
@@ -91,7 +68,7 @@ def check_request(headers: Headers) -> str:
             server must return a 400 Bad Request error.
 
     """
-    _check_upgrade_headers(headers)
+    check_upgrade(headers)
 
     key = _single_value(headers, "Sec-WebSocket-Key")
     try:
@@ -140,7 +117,7 @@ def check_response(headers: Headers, key: str) -> None:
         InvalidHandshake: If the handshake response is invalid.
 
     """
-    _check_upgrade_headers(headers)
+    check_upgrade(headers)
 
     accept = _single_value(headers, "Sec-WebSocket-Accept")
     if accept != accept_key(key):
