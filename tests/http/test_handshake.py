@@ -5,7 +5,9 @@ from hypothesis import given, settings, strategies as st
 
 from ws_frames.exceptions import InvalidHeader, InvalidHeaderFormat, InvalidUpgrade
 from ws_http.datastructures import Headers
-from ws_http.handshake import check_upgrade, single_value
+from ws_http.handshake import check_upgrade, negotiate_server_extensions, single_value
+
+from .extensions import ServerOpFactory
 
 
 @pytest.mark.parametrize(
@@ -78,3 +80,49 @@ def test_single_value_multiple() -> None:
     with pytest.raises(InvalidHeader) as raised:
         single_value(headers, "Host")
     assert str(raised.value) == "invalid Host header: multiple values"
+
+
+def test_negotiate_server_extensions_none_offered() -> None:
+    assert negotiate_server_extensions(Headers(), [ServerOpFactory()]) == (None, [])
+
+
+def test_negotiate_server_extensions_none_available() -> None:
+    headers = Headers([("Sec-WebSocket-Extensions", "x-op")])
+    assert negotiate_server_extensions(headers, None) == (None, [])
+    assert negotiate_server_extensions(headers, []) == (None, [])
+
+
+def test_negotiate_server_extensions_accepts_in_order_of_offers() -> None:
+    headers = Headers(
+        [
+            ("Sec-WebSocket-Extensions", "x-b; p=1, x-unknown"),
+            ("Sec-WebSocket-Extensions", "x-a"),
+        ]
+    )
+    response, extensions = negotiate_server_extensions(
+        headers, [ServerOpFactory("x-a"), ServerOpFactory("x-b")]
+    )
+    assert response == "x-b; p=1, x-a"
+    assert [extension.name for extension in extensions] == ["x-b", "x-a"]
+
+
+def test_negotiate_server_extensions_first_factory_that_accepts() -> None:
+    headers = Headers([("Sec-WebSocket-Extensions", "x-op; q=2")])
+    declining = ServerOpFactory(accept=[("q", "1")])
+    accepting = ServerOpFactory(accept=[("q", "2")])
+    response, extensions = negotiate_server_extensions(headers, [declining, accepting])
+    assert response == "x-op; q=2"
+    assert len(extensions) == 1
+
+
+def test_negotiate_server_extensions_declines_duplicate_offer() -> None:
+    headers = Headers([("Sec-WebSocket-Extensions", "x-op, x-op")])
+    response, extensions = negotiate_server_extensions(headers, [ServerOpFactory()])
+    assert response == "x-op"
+    assert len(extensions) == 1
+
+
+def test_negotiate_server_extensions_invalid_header() -> None:
+    headers = Headers([("Sec-WebSocket-Extensions", "x-op;;")])
+    with pytest.raises(InvalidHeaderFormat):
+        negotiate_server_extensions(headers, [ServerOpFactory()])

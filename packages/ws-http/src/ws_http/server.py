@@ -33,7 +33,6 @@ from ws_frames.exceptions import (
 from ws_frames.extensions import Extension, ServerExtensionFactory
 from ws_frames.protocol import CONNECTING, OPEN, SERVER, Protocol, State
 from ws_frames.typing import (
-    ExtensionHeader,
     LoggerLike,
     Origin,
     StatusLike,
@@ -42,10 +41,8 @@ from ws_frames.typing import (
 from ws_frames.utils import accept_key
 
 from .datastructures import Headers, MultipleValuesError
-from .handshake import check_upgrade, single_value
+from .handshake import check_upgrade, negotiate_server_extensions, single_value
 from .headers import (
-    build_extension,
-    parse_extension,
     parse_subprotocol,
     validate_subprotocols,
 )
@@ -401,47 +398,7 @@ class ServerProtocol(Protocol):
                 invalid.
 
         """
-        response_header_value: str | None = None
-
-        extension_headers: list[ExtensionHeader] = []
-        accepted_extensions: list[Extension] = []
-
-        header_values = headers.get_all("Sec-WebSocket-Extensions")
-
-        if header_values and self.available_extensions:
-            parsed_header_values: list[ExtensionHeader] = sum(
-                [parse_extension(header_value) for header_value in header_values], []
-            )
-
-            for name, request_params in parsed_header_values:
-                for factory in self.available_extensions:
-                    # Skip non-matching extensions based on their name.
-                    if factory.name != name:
-                        continue
-
-                    # Skip non-matching extensions based on their params.
-                    try:
-                        response_params, extension = factory.process_request_params(
-                            request_params, accepted_extensions
-                        )
-                    except NegotiationError:
-                        continue
-
-                    # Add matching extension to the final list.
-                    extension_headers.append((name, response_params))
-                    accepted_extensions.append(extension)
-
-                    # Break out of the loop once we have a match.
-                    break
-
-                # If we didn't break from the loop, no extension in our list
-                # matched what the client sent. The extension is declined.
-
-        # Serialize extension header.
-        if extension_headers:
-            response_header_value = build_extension(extension_headers)
-
-        return response_header_value, accepted_extensions
+        return negotiate_server_extensions(headers, self.available_extensions)
 
     def process_subprotocol(self, headers: Headers) -> Subprotocol | None:
         """

@@ -24,12 +24,10 @@ from ws_frames.exceptions import (
     InvalidMessage,
     InvalidOrigin,
     InvalidUpgrade,
-    NegotiationError,
 )
 from ws_frames.extensions import Extension, ServerExtensionFactory
 from ws_frames.protocol import State
 from ws_frames.typing import (
-    ExtensionHeader,
     LoggerLike,
     Origin,
     StatusLike,
@@ -40,9 +38,8 @@ from ws_http.datastructures import (
     HeadersLike,
     MultipleValuesError,
 )
+from ws_http.handshake import negotiate_server_extensions
 from ws_http.headers import (
-    build_extension,
-    parse_extension,
     parse_subprotocol,
     validate_subprotocols,
 )
@@ -450,47 +447,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
             InvalidHandshake: To abort the handshake with an HTTP 400 error.
 
         """
-        response_header_value: str | None = None
-
-        extension_headers: list[ExtensionHeader] = []
-        accepted_extensions: list[Extension] = []
-
-        header_values = headers.get_all("Sec-WebSocket-Extensions")
-
-        if header_values and available_extensions:
-            parsed_header_values: list[ExtensionHeader] = sum(
-                [parse_extension(header_value) for header_value in header_values], []
-            )
-
-            for name, request_params in parsed_header_values:
-                for ext_factory in available_extensions:
-                    # Skip non-matching extensions based on their name.
-                    if ext_factory.name != name:
-                        continue
-
-                    # Skip non-matching extensions based on their params.
-                    try:
-                        response_params, extension = ext_factory.process_request_params(
-                            request_params, accepted_extensions
-                        )
-                    except NegotiationError:
-                        continue
-
-                    # Add matching extension to the final list.
-                    extension_headers.append((name, response_params))
-                    accepted_extensions.append(extension)
-
-                    # Break out of the loop once we have a match.
-                    break
-
-                # If we didn't break from the loop, no extension in our list
-                # matched what the client sent. The extension is declined.
-
-        # Serialize extension header.
-        if extension_headers:
-            response_header_value = build_extension(extension_headers)
-
-        return response_header_value, accepted_extensions
+        return negotiate_server_extensions(headers, available_extensions)
 
     def process_subprotocol(
         self,
