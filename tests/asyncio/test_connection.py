@@ -1039,3 +1039,12 @@ def test_arbitrary_chunking_of_incoming_bytes(
             await client.recv()
 
     run(main())
+
+
+def test_broadcast_is_available_from_connection_module() -> None:
+    import ws_asyncio.connection as connection_module
+    import ws_asyncio.server as server_module
+
+    assert connection_module.broadcast is server_module.broadcast
+    with pytest.raises(AttributeError, match="has no attribute 'spam'"):
+        connection_module.spam  # noqa: B018

@@ -1079,3 +1079,12 @@ class BufferedReader(asyncio.BufferedProtocol):
 
     def eof_received(self) -> None:
         self.connection.eof_received()
+
+
+def __getattr__(name: str) -> Any:
+    # broadcast() belongs to the server module, which imports this one.
+    if name == "broadcast":
+        from .server import broadcast
+
+        return broadcast
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

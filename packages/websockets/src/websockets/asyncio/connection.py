@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ws_asyncio.connection import (
     Connection as Connection,
+    broadcast as broadcast,
 )
 
 
