@@ -199,17 +199,28 @@ class ServerProtocol(Protocol):
             # Handle exceptions raised by user-provided select_subprotocol or
             # extension factories and unexpected errors.
             request._exception = exc
-            self.handshake_exc = exc
             self.logger.error("opening handshake failed", exc_info=True)
-            return self.reject(
-                http.HTTPStatus.INTERNAL_SERVER_ERROR,
-                (
-                    "Failed to open a WebSocket connection.\n"
-                    "See server log for more information.\n"
-                ),
-            )
+            return self.reject_internal_error(exc)
 
         return Response(101, "Switching Protocols", headers)
+
+    def reject_internal_error(self, exc: Exception) -> Response:
+        """
+        Record ``exc`` as the reason the handshake failed; build a 500 response.
+
+        For errors in the server's own code: a hook, ``select_subprotocol``,
+        an extension factory. The response doesn't include their details,
+        which may be sensitive; the server's log has them.
+
+        """
+        self.handshake_exc = exc
+        return self.reject(
+            http.HTTPStatus.INTERNAL_SERVER_ERROR,
+            (
+                "Failed to open a WebSocket connection.\n"
+                "See server log for more information.\n"
+            ),
+        )
 
     def reject_handshake(self, exc: InvalidHandshake) -> Response:
         """

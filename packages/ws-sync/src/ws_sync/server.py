@@ -211,14 +211,7 @@ class ServerConnection(Connection):
                 try:
                     response = process_request(self, self.request)
                 except Exception as exc:
-                    self.protocol.handshake_exc = exc
-                    response = self.protocol.reject(
-                        http.HTTPStatus.INTERNAL_SERVER_ERROR,
-                        (
-                            "Failed to open a WebSocket connection.\n"
-                            "See server log for more information.\n"
-                        ),
-                    )
+                    response = self.protocol.reject_internal_error(exc)
 
             if response is None:
                 self.response = self.protocol.accept(self.request)
@@ -234,14 +227,7 @@ class ServerConnection(Connection):
                 try:
                     response = process_response(self, self.request, self.response)
                 except Exception as exc:
-                    self.protocol.handshake_exc = exc
-                    response = self.protocol.reject(
-                        http.HTTPStatus.INTERNAL_SERVER_ERROR,
-                        (
-                            "Failed to open a WebSocket connection.\n"
-                            "See server log for more information.\n"
-                        ),
-                    )
+                    response = self.protocol.reject_internal_error(exc)
 
             if response is not None:
                 self.response = response
