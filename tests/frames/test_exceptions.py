@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
@@ -119,3 +120,36 @@ def test_builtin_bases() -> None:
 def test_every_exception_derives_from_the_root() -> None:
     for name in exc.__all__:
         assert issubclass(getattr(exc, name), exc.WebSocketException), name
+
+
+def drawn_tree() -> dict[str, str | None]:
+    """Read the tree of the module docstring as {class name: parent name}."""
+    assert exc.__doc__ is not None
+    parents: dict[str, str | None] = {}
+    ancestors: list[str] = []
+    for line in exc.__doc__.splitlines():
+        match = re.match(r"^    (?:( [| ]*)\+- )?(\w+)(?:  |$)", line)
+        if match is None or not match.group(2)[0].isupper():
+            continue
+        depth = 0 if match.group(1) is None else len(match.group(1)) // 4 + 1
+        del ancestors[depth:]
+        parents[match.group(2)] = ancestors[-1] if ancestors else None
+        ancestors.append(match.group(2))
+    return parents
+
+
+def test_docstring_draws_the_actual_tree() -> None:
+    defined = {
+        name: value
+        for name, value in vars(exc).items()
+        if isinstance(value, type) and issubclass(value, exc.WebSocketException)
+    }
+    parents = drawn_tree()
+    assert parents.keys() == defined.keys()
+    for name, parent in parents.items():
+        base = defined[name].__bases__[0]
+        assert base.__name__ == (parent or "Exception"), name
+
+
+def test_all_lists_every_exception_but_invalid_payload_data() -> None:
+    assert set(exc.__all__) == set(drawn_tree()) - {"InvalidPayloadData"}

@@ -1,40 +1,47 @@
 """
-The exceptions of every layer, defined here so that all layers raise the same
-classes.
+Every exception that any layer raises, in one tree.
 
-* :exc:`WebSocketException`
-    * :exc:`ConnectionClosed`
-        * :exc:`ConnectionClosedOK`
-        * :exc:`ConnectionClosedError`
-    * :exc:`InvalidURI`
-    * :exc:`InvalidProxy`
-    * :exc:`InvalidHandshake`
-        * :exc:`SecurityError`
-            * :exc:`RequestLineTooLong`
-            * :exc:`StatusLineTooLong`
-            * :exc:`HeaderLineTooLong`
-            * :exc:`TooManyHeaders`
-        * :exc:`ProxyError`
-            * :exc:`InvalidProxyMessage`
-            * :exc:`InvalidProxyStatus`
-        * :exc:`InvalidMessage`
-        * :exc:`InvalidMethod`
-        * :exc:`InvalidProtocol`
-        * :exc:`InvalidStatus`
-        * :exc:`InvalidHeader`
-            * :exc:`InvalidHeaderFormat`
-            * :exc:`InvalidHeaderValue`
-            * :exc:`InvalidOrigin`
-            * :exc:`InvalidUpgrade`
-        * :exc:`NegotiationError`
-            * :exc:`DuplicateParameter`
-            * :exc:`InvalidParameterName`
-            * :exc:`InvalidParameterValue`
-    * :exc:`ProtocolError`
-        * :exc:`InvalidPayloadData`
-    * :exc:`PayloadTooBig`
-    * :exc:`InvalidState`
-    * :exc:`ConcurrencyError`
+The handshake, the data transfer and the I/O layers all raise these classes,
+so that an application catches the same ones whichever layer found the
+problem. Each exception keeps the facts (codes, names, values, the response)
+in attributes and builds its message from them when it's printed::
+
+    WebSocketException
+     +- ConnectionClosed           the connection is closed; rcvd, sent
+     |   +- ConnectionClosedOK     both sides closed with 1000, 1001 or no code
+     |   +- ConnectionClosedError  any other ending
+     +- ProtocolError              a frame or a sequence of frames is invalid
+     |   +- InvalidPayloadData     a payload doesn't decode (close code 1007)
+     +- PayloadTooBig              a frame or a message is over the size limit
+     +- InvalidState               an AssertionError too: wrong connection state
+     +- ConcurrencyError           a RuntimeError too: concurrent reads or writes
+     +- InvalidURI                 not a ws:// or wss:// URI
+     +- InvalidProxy               not a usable proxy URI
+     +- InvalidHandshake           the opening handshake failed
+         +- InvalidMessage         malformed HTTP request or response
+         +- SecurityError          the peer went past a safety limit
+         |   +- RequestLineTooLong
+         |   +- StatusLineTooLong
+         |   +- HeaderLineTooLong
+         |   +- TooManyHeaders
+         +- InvalidMethod          a method other than GET
+         +- InvalidProtocol        a version other than HTTP/1.1
+         +- InvalidHeader          a header is missing, empty or wrong
+         |   +- InvalidHeaderFormat
+         |   +- InvalidHeaderValue
+         |   +- InvalidUpgrade
+         |   +- InvalidOrigin
+         +- NegotiationError       no agreement on an extension or subprotocol
+         |   +- InvalidParameterName
+         |   +- InvalidParameterValue
+         |   +- DuplicateParameter
+         +- InvalidStatus          the server answered other than 101
+         +- ProxyError             the proxy failed to connect us
+             +- InvalidProxyMessage
+             +- InvalidProxyStatus
+
+:exc:`InvalidPayloadData` stays out of ``__all__``, which lists the names of
+the documented API; import it from this module.
 
 """
 
@@ -45,8 +52,7 @@ from typing import TYPE_CHECKING
 
 
 if TYPE_CHECKING:
-    # For type checkers only: at run time this package never imports ws_http,
-    # which depends on it. Without ws_http installed, the type is Any.
+    # ws_http depends on this package, never the other way around at run time.
     from ws_http.http11 import Response
 
     from .frames import Close
@@ -57,56 +63,63 @@ __all__ = [
     "ConnectionClosed",
     "ConnectionClosedOK",
     "ConnectionClosedError",
+    "ProtocolError",
+    "PayloadTooBig",
+    "InvalidState",
+    "ConcurrencyError",
     "InvalidURI",
     "InvalidProxy",
     "InvalidHandshake",
+    "InvalidMessage",
     "SecurityError",
     "RequestLineTooLong",
     "StatusLineTooLong",
     "HeaderLineTooLong",
     "TooManyHeaders",
-    "ProxyError",
-    "InvalidProxyMessage",
-    "InvalidProxyStatus",
-    "InvalidMessage",
     "InvalidMethod",
     "InvalidProtocol",
-    "InvalidStatus",
     "InvalidHeader",
     "InvalidHeaderFormat",
     "InvalidHeaderValue",
-    "InvalidOrigin",
     "InvalidUpgrade",
+    "InvalidOrigin",
     "NegotiationError",
-    "DuplicateParameter",
     "InvalidParameterName",
     "InvalidParameterValue",
-    "ProtocolError",
-    "PayloadTooBig",
-    "InvalidState",
-    "ConcurrencyError",
+    "DuplicateParameter",
+    "InvalidStatus",
+    "ProxyError",
+    "InvalidProxyMessage",
+    "InvalidProxyStatus",
 ]
 
 
-class WebSocketException(Exception):
-    """
-    Base class for all exceptions defined by this project.
+def _fault(subject: str, value: str | None) -> str:
+    """Say what's wrong with ``value``: absent, empty, or not acceptable."""
+    if value is None:
+        return f"missing {subject}"
+    return f"invalid {subject}: {value}" if value else f"empty {subject}"
 
-    """
+
+def _rejected(address: str, kind: str, why: str) -> str:
+    return f"{address} isn't a valid {kind}: {why}"
+
+
+class WebSocketException(Exception):
+    """The root of the tree: catch it to catch them all."""
+
+
+# Data transfer
 
 
 class ConnectionClosed(WebSocketException):
     """
-    Raised when trying to interact with a closed connection.
+    The connection is closed, so the operation can't happen.
 
-    Attributes:
-        rcvd: If a close frame was received, its code and reason are available
-            in ``rcvd.code`` and ``rcvd.reason``.
-        sent: If a close frame was sent, its code and reason are available
-            in ``sent.code`` and ``sent.reason``.
-        rcvd_then_sent: If close frames were received and sent, this attribute
-            tells in which order this happened, from the perspective of this
-            side of the connection.
+    ``rcvd`` and ``sent`` are the close frames received and sent; either is
+    ``None`` when no such frame went through. When both exist,
+    ``rcvd_then_sent`` tells which came first: ``True`` when the peer started
+    the closing handshake.
 
     """
 
@@ -115,342 +128,69 @@ class ConnectionClosed(WebSocketException):
         rcvd: Close | None,
         sent: Close | None,
         rcvd_then_sent: bool | None = None,
-    ) -> None:
+    ):
+        both = rcvd is not None and sent is not None
+        assert both == (rcvd_then_sent is not None), "order needs both frames"
         self.rcvd = rcvd
         self.sent = sent
         self.rcvd_then_sent = rcvd_then_sent
-        # The order only means something when both frames exist.
-        assert (self.rcvd_then_sent is None) == (self.rcvd is None or self.sent is None)
 
     def __str__(self) -> str:
-        if self.rcvd is None:
-            if self.sent is None:
-                return "no close frame received or sent"
-            return f"sent {self.sent}; no close frame received"
-        if self.sent is None:
-            return f"received {self.rcvd}; no close frame sent"
-        if self.rcvd_then_sent:
-            return f"received {self.rcvd}; then sent {self.sent}"
-        return f"sent {self.sent}; then received {self.rcvd}"
+        steps = []
+        if self.rcvd is not None:
+            steps.append(f"received {self.rcvd}")
+        if self.sent is not None:
+            steps.append(f"sent {self.sent}")
+        if len(steps) == 2:
+            if not self.rcvd_then_sent:
+                steps.reverse()
+            return "; then ".join(steps)
+        if not steps:
+            return "no close frame received or sent"
+        lacking = "received" if self.rcvd is None else "sent"
+        return f"{steps[0]}; no close frame {lacking}"
 
     @property
     def code(self) -> int:
-        """Close code received from the peer; 1006 when none was received."""
+        """The peer's close code, or 1006 if its close frame never came."""
         return 1006 if self.rcvd is None else self.rcvd.code
 
     @property
     def reason(self) -> str:
-        """Close reason received from the peer; empty when none was received."""
+        """The peer's close reason; empty if its close frame never came."""
         return "" if self.rcvd is None else self.rcvd.reason
 
 
 class ConnectionClosedOK(ConnectionClosed):
-    """
-    Like :exc:`ConnectionClosed`, when the connection terminated properly.
-
-    A close code with code 1000 (OK) or 1001 (going away) or without a code was
-    received and sent.
-
-    """
+    """The connection ended normally: codes 1000 or 1001, or no code, both ways."""
 
 
 class ConnectionClosedError(ConnectionClosed):
-    """
-    Like :exc:`ConnectionClosed`, when the connection terminated with an error.
-
-    A close frame with a code other than 1000 (OK) or 1001 (going away) was
-    received or sent, or the closing handshake didn't complete properly.
-
-    """
-
-
-class InvalidURI(WebSocketException):
-    """
-    Raised when connecting to a URI that isn't a valid WebSocket URI.
-
-    """
-
-    def __init__(self, uri: str, msg: str) -> None:
-        self.uri = uri
-        self.msg = msg
-
-    def __str__(self) -> str:
-        return f"{self.uri} isn't a valid URI: {self.msg}"
-
-
-class InvalidProxy(WebSocketException):
-    """
-    Raised when connecting via a proxy that isn't valid.
-
-    """
-
-    def __init__(self, proxy: str, msg: str) -> None:
-        self.proxy = proxy
-        self.msg = msg
-
-    def __str__(self) -> str:
-        return f"{self.proxy} isn't a valid proxy: {self.msg}"
-
-
-class InvalidHandshake(WebSocketException):
-    """
-    Base class for exceptions raised when the opening handshake fails.
-
-    """
-
-
-class SecurityError(InvalidHandshake):
-    """
-    Raised when a handshake request or response breaks a security rule.
-
-    Security limits can be configured with environment variables.
-
-    """
-
-
-class RequestLineTooLong(SecurityError):
-    """
-    Raised when the request line of an HTTP request exceeds the length limit.
-
-    """
-
-
-class StatusLineTooLong(SecurityError):
-    """
-    Raised when the status line of an HTTP response exceeds the length limit.
-
-    """
-
-
-class HeaderLineTooLong(SecurityError):
-    """
-    Raised when a header line of an HTTP message exceeds the length limit.
-
-    """
-
-
-class TooManyHeaders(SecurityError):
-    """
-    Raised when an HTTP message has more headers than the limit.
-
-    """
-
-
-class ProxyError(InvalidHandshake):
-    """
-    Raised when failing to connect to a proxy.
-
-    """
-
-
-class InvalidProxyMessage(ProxyError):
-    """
-    Raised when an HTTP proxy response is malformed.
-
-    """
-
-
-class InvalidProxyStatus(ProxyError):
-    """
-    Raised when an HTTP proxy rejects the connection.
-
-    """
-
-    def __init__(self, response: Response) -> None:
-        self.response = response
-
-    def __str__(self) -> str:
-        return f"proxy rejected connection: HTTP {self.response.status_code:d}"
-
-
-class InvalidMessage(InvalidHandshake):
-    """
-    Raised when a handshake request or response is malformed.
-
-    """
-
-
-class InvalidMethod(InvalidHandshake):
-    """
-    Raised when the HTTP method isn't GET.
-
-    """
-
-    def __init__(self, method: str) -> None:
-        self.method = method
-
-    def __str__(self) -> str:
-        return f"invalid HTTP method; expected GET; got {self.method}"
-
-
-class InvalidProtocol(InvalidHandshake):
-    """
-    Raised when the HTTP protocol isn't HTTP/1.1.
-
-    """
-
-    def __init__(self, protocol: str) -> None:
-        self.protocol = protocol
-
-    def __str__(self) -> str:
-        return f"invalid HTTP protocol; expected HTTP/1.1; got {self.protocol}"
-
-
-class InvalidStatus(InvalidHandshake):
-    """
-    Raised when a handshake response rejects the WebSocket upgrade.
-
-    """
-
-    def __init__(self, response: Response) -> None:
-        self.response = response
-
-    def __str__(self) -> str:
-        return (
-            f"server rejected WebSocket connection: HTTP {self.response.status_code:d}"
-        )
-
-
-class InvalidHeader(InvalidHandshake):
-    """
-    Raised when an HTTP header doesn't have a valid format or value.
-
-    """
-
-    def __init__(self, name: str, value: str | None = None) -> None:
-        self.name = name
-        self.value = value
-
-    def __str__(self) -> str:
-        if self.value is None:
-            return f"missing {self.name} header"
-        if self.value == "":
-            return f"empty {self.name} header"
-        return f"invalid {self.name} header: {self.value}"
-
-
-class InvalidHeaderFormat(InvalidHeader):
-    """
-    Raised when an HTTP header cannot be parsed.
-
-    The format of the header doesn't match the grammar for that header.
-
-    """
-
-    def __init__(self, name: str, error: str, header: str, pos: int) -> None:
-        super().__init__(name, f"{error} at {pos} in {header}")
-
-
-class InvalidHeaderValue(InvalidHeader):
-    """
-    Raised when an HTTP header has a wrong value.
-
-    The format of the header is correct but the value isn't acceptable.
-
-    """
-
-
-class InvalidOrigin(InvalidHeader):
-    """
-    Raised when the Origin header in a request isn't allowed.
-
-    """
-
-    def __init__(self, origin: str | None) -> None:
-        super().__init__("Origin", origin)
-
-
-class InvalidUpgrade(InvalidHeader):
-    """
-    Raised when the Upgrade or Connection header isn't correct.
-
-    """
-
-
-class NegotiationError(InvalidHandshake):
-    """
-    Raised when negotiating an extension or a subprotocol fails.
-
-    """
-
-
-class DuplicateParameter(NegotiationError):
-    """
-    Raised when a parameter name is repeated in an extension header.
-
-    """
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __str__(self) -> str:
-        return f"duplicate parameter: {self.name}"
-
-
-class InvalidParameterName(NegotiationError):
-    """
-    Raised when a parameter name in an extension header is invalid.
-
-    """
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __str__(self) -> str:
-        return f"invalid parameter name: {self.name}"
-
-
-class InvalidParameterValue(NegotiationError):
-    """
-    Raised when a parameter value in an extension header is invalid.
-
-    """
-
-    def __init__(self, name: str, value: str | None) -> None:
-        self.name = name
-        self.value = value
-
-    def __str__(self) -> str:
-        if self.value is None:
-            return f"missing value for parameter {self.name}"
-        if self.value == "":
-            return f"empty value for parameter {self.name}"
-        return f"invalid value for parameter {self.name}: {self.value}"
+    """The connection ended on an error code or without a closing handshake."""
 
 
 class ProtocolError(WebSocketException):
-    """
-    Raised when receiving or sending a frame that breaks the protocol.
-
-    The Sans-I/O implementation raises this exception when:
-
-    * receiving or sending a frame that contains invalid data;
-    * receiving or sending an invalid sequence of frames.
-
-    """
+    """A frame, or the order of frames, breaks RFC 6455; received or sent."""
 
 
 class InvalidPayloadData(ProtocolError):
     """
-    Raised when the payload of a message isn't valid for its type or encoding.
+    A payload doesn't decode as its type or an extension requires.
 
-    For example, data that a negotiated extension cannot decode. Receiving it
-    fails the connection with close code 1007 (invalid frame payload data)
-    rather than 1002. It isn't in ``__all__``, which lists the exceptions of
-    the websockets API exactly; import it from this module.
+    Compressed data that doesn't inflate is an example. The connection fails
+    with close code 1007 (invalid frame payload data) rather than 1002.
 
     """
 
 
 class PayloadTooBig(WebSocketException):
     """
-    Raised when parsing a frame or a message with a payload over the limit.
+    A frame, or a message, is larger than the limit.
 
-    Attributes:
-        size: Size of the frame or message, when it's known.
-        max_size: The limit in bytes.
-        current_size: Size of what was already received in the message, when
-            the limit applies to a whole message made of several frames.
+    ``size`` is the size of the frame when it's known and ``max_size`` the
+    limit, in bytes. When a fragmented message goes over its limit,
+    ``current_size`` is what earlier frames of the message had brought, and
+    ``max_size`` counts it in.
 
     """
 
@@ -459,20 +199,19 @@ class PayloadTooBig(WebSocketException):
         size_or_message: int | None | str,
         max_size: int | None = None,
         current_size: int | None = None,
-    ) -> None:
+    ):
+        self.message: str | None = None
+        self.size: int | None = None
         if isinstance(size_or_message, str):
-            assert max_size is None and current_size is None
-            # deprecated in websockets 14.0 - 2024-11-09
+            # Deprecated since websockets 14.0 (2024-11-09).
             warnings.warn(
                 "PayloadTooBig(message) is deprecated; "
-                "change to PayloadTooBig(size, max_size)",
+                "pass PayloadTooBig(size, max_size) instead",
                 DeprecationWarning,
                 stacklevel=2,
             )
-            self.message: str | None = size_or_message
-            self.size: int | None = None
+            self.message = size_or_message
         else:
-            self.message = None
             self.size = size_or_message
         self.max_size = max_size
         self.current_size: int | None = None
@@ -481,44 +220,228 @@ class PayloadTooBig(WebSocketException):
     def __str__(self) -> str:
         if self.message is not None:
             return self.message
-        parts = ["frame"]
+        text = "frame"
         if self.size is not None:
-            parts.append(f"with {self.size} bytes")
+            text += f" with {self.size} bytes"
         if self.current_size is not None:
-            parts.append(f"after reading {self.current_size} bytes")
-        parts.append(f"exceeds limit of {self.max_size} bytes")
-        return " ".join(parts)
+            text += f" after reading {self.current_size} bytes"
+        return f"{text} exceeds limit of {self.max_size} bytes"
 
     def set_current_size(self, current_size: int | None) -> None:
-        """Record how much of the message was received before this frame."""
-        assert self.current_size is None, "current size is already set"
-        if current_size is not None:
-            self.max_size = (
-                None if self.max_size is None else self.max_size + current_size
-            )
-            self.current_size = current_size
+        """Add what the message already held before this frame; only once."""
+        assert self.current_size is None, "current_size is known already"
+        if current_size is None:
+            return
+        self.current_size = current_size
+        if self.max_size is not None:
+            self.max_size += current_size
 
 
 class InvalidState(WebSocketException, AssertionError):
     """
-    Raised when sending a frame is forbidden in the current state.
+    The connection's state forbids this operation.
 
-    Specifically, the Sans-I/O layer raises this exception when:
-
-    * sending a data frame to a connection in a state other
-      :attr:`~ws_frames.protocol.State.OPEN`;
-    * sending a control frame to a connection in a state other than
-      :attr:`~ws_frames.protocol.State.OPEN` or
-      :attr:`~ws_frames.protocol.State.CLOSING`.
+    For example, sending a data frame before the connection is open or after
+    it started closing. Correct code never triggers it, hence the
+    :exc:`AssertionError` base.
 
     """
 
 
 class ConcurrencyError(WebSocketException, RuntimeError):
     """
-    Raised when receiving or sending messages concurrently.
+    Two calls read, or two calls write, on the same connection at once.
 
-    WebSocket is a connection-oriented protocol. Reads must be serialized; so
-    must be writes. However, reading and writing concurrently is possible.
+    Reads must take turns, and so must writes; one read may run alongside one
+    write.
 
     """
+
+
+# Addresses
+
+
+class InvalidURI(WebSocketException):
+    """The URI to connect to isn't a WebSocket URI; ``msg`` says why."""
+
+    def __init__(self, uri: str, msg: str):
+        self.uri = uri
+        self.msg = msg
+
+    def __str__(self) -> str:
+        return _rejected(self.uri, "URI", self.msg)
+
+
+class InvalidProxy(WebSocketException):
+    """The proxy to connect through isn't usable; ``msg`` says why."""
+
+    def __init__(self, proxy: str, msg: str):
+        self.proxy = proxy
+        self.msg = msg
+
+    def __str__(self) -> str:
+        return _rejected(self.proxy, "proxy", self.msg)
+
+
+# Opening handshake
+
+
+class InvalidHandshake(WebSocketException):
+    """The opening handshake failed; the subclasses say how."""
+
+
+class InvalidMessage(InvalidHandshake):
+    """The handshake request or response isn't well-formed HTTP."""
+
+
+class SecurityError(InvalidHandshake):
+    """
+    The peer's handshake reached a limit set to protect this side.
+
+    Environment variables configure the limits.
+
+    """
+
+
+class RequestLineTooLong(SecurityError):
+    """The request line of the handshake is over the length limit."""
+
+
+class StatusLineTooLong(SecurityError):
+    """The status line of the handshake is over the length limit."""
+
+
+class HeaderLineTooLong(SecurityError):
+    """A header line of the handshake is over the length limit."""
+
+
+class TooManyHeaders(SecurityError):
+    """The handshake has more header lines than the limit."""
+
+
+class InvalidMethod(InvalidHandshake):
+    """The handshake request uses another HTTP method than GET."""
+
+    def __init__(self, method: str):
+        self.method = method
+
+    def __str__(self) -> str:
+        return f"invalid HTTP method; expected GET; got {self.method}"
+
+
+class InvalidProtocol(InvalidHandshake):
+    """The handshake request or response isn't HTTP/1.1."""
+
+    def __init__(self, protocol: str):
+        self.protocol = protocol
+
+    def __str__(self) -> str:
+        return f"invalid HTTP protocol; expected HTTP/1.1; got {self.protocol}"
+
+
+class InvalidHeader(InvalidHandshake):
+    """
+    Header ``name`` is unacceptable.
+
+    ``value`` is ``None`` when the header is missing.
+
+    """
+
+    def __init__(self, name: str, value: str | None = None):
+        self.name = name
+        self.value = value
+
+    def __str__(self) -> str:
+        return _fault(f"{self.name} header", self.value)
+
+
+class InvalidHeaderFormat(InvalidHeader):
+    """Header ``name`` doesn't follow its grammar; ``pos`` is where it stops."""
+
+    def __init__(self, name: str, error: str, header: str, pos: int):
+        super().__init__(name, f"{error} at {pos} in {header}")
+
+
+class InvalidHeaderValue(InvalidHeader):
+    """Header ``name`` parses, but its value can't be accepted."""
+
+
+class InvalidUpgrade(InvalidHeader):
+    """The Connection or Upgrade header doesn't ask for a WebSocket."""
+
+
+class InvalidOrigin(InvalidHeader):
+    """The Origin header of the request is missing or not allowed."""
+
+    def __init__(self, origin: str | None):
+        super().__init__("Origin", origin)
+
+
+class NegotiationError(InvalidHandshake):
+    """The two sides didn't agree on an extension or a subprotocol."""
+
+
+class InvalidParameterName(NegotiationError):
+    """An extension has a parameter ``name`` that it doesn't define."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __str__(self) -> str:
+        return f"invalid parameter name: {self.name}"
+
+
+class InvalidParameterValue(NegotiationError):
+    """
+    Parameter ``name`` of an extension has an unacceptable value.
+
+    ``value`` is ``None`` when the parameter came without the value it needs.
+
+    """
+
+    def __init__(self, name: str, value: str | None):
+        self.name = name
+        self.value = value
+
+    def __str__(self) -> str:
+        return _fault(f"value for parameter {self.name}", self.value)
+
+
+class DuplicateParameter(NegotiationError):
+    """An extension lists parameter ``name`` twice."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __str__(self) -> str:
+        return f"duplicate parameter: {self.name}"
+
+
+class InvalidStatus(InvalidHandshake):
+    """The server answered with ``response`` instead of switching protocols."""
+
+    def __init__(self, response: Response):
+        self.response = response
+
+    def __str__(self) -> str:
+        status = self.response.status_code
+        return f"server rejected WebSocket connection: HTTP {status:d}"
+
+
+class ProxyError(InvalidHandshake):
+    """Connecting through the proxy failed."""
+
+
+class InvalidProxyMessage(ProxyError):
+    """The proxy's answer isn't well-formed HTTP."""
+
+
+class InvalidProxyStatus(ProxyError):
+    """The proxy refused the connection with ``response``."""
+
+    def __init__(self, response: Response):
+        self.response = response
+
+    def __str__(self) -> str:
+        status = self.response.status_code
+        return f"proxy rejected connection: HTTP {status:d}"

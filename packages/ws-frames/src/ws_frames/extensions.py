@@ -1,12 +1,20 @@
 """
-Interfaces of WebSocket extensions (RFC 6455, section 9).
+What an extension of RFC 6455 (section 9) implements to plug into a protocol.
 
-An extension negotiated during the opening handshake transforms frames: on
-the way out, :meth:`Extension.encode` runs for each extension in the order of
-negotiation; on the way in, :meth:`Extension.decode` runs in the reverse
-order. An extension that sets a reserved bit (RSV1, RSV2 or RSV3) on the way
-out must clear it on the way in; a frame that still carries a reserved bit
-after decoding fails the connection.
+Two objects make an extension. A factory takes part in the opening handshake:
+the client's factory writes an offer and reads the server's answer, the
+server's factory reads an offer and writes an answer. When both agree, the
+factory returns an :class:`Extension`, which then sees every frame of that
+connection.
+
+Outgoing frames go through the negotiated extensions in the order of the
+``Sec-WebSocket-Extensions`` header; incoming frames go through them in the
+opposite order. An extension that sets a reserved bit (RSV1 to RSV3) on
+frames it sends clears it on the frames it receives: a frame that still has
+one after decoding fails the connection.
+
+These classes only define the interface; their methods raise
+:exc:`NotImplementedError`.
 
 """
 
@@ -23,62 +31,40 @@ __all__ = ["Extension", "ClientExtensionFactory", "ServerExtensionFactory"]
 
 class Extension:
     """
-    Base class for extensions.
+    One extension, as agreed for one connection.
+
+    Each implementation sets :attr:`name`, its name in
+    ``Sec-WebSocket-Extensions``; so do the factories.
 
     """
 
-    name: ExtensionName
-    """Extension identifier."""
+    def encode(self, frame: Frame) -> Frame:
+        """Transform a frame before it's sent; return the frame to send."""
+        raise NotImplementedError(f"{type(self).__name__} must define encode()")
 
     def decode(self, frame: Frame, *, max_size: int | None = None) -> Frame:
         """
-        Decode an incoming frame.
+        Undo :meth:`encode` on a received frame; return the frame to deliver.
 
-        Args:
-            frame: Incoming frame.
-            max_size: Maximum payload size in bytes.
-
-        Returns:
-            Decoded frame.
-
-        Raises:
-            PayloadTooBig: If decoding the payload exceeds ``max_size``.
+        If the payload would grow past ``max_size`` bytes, raise
+        :exc:`~ws_frames.exceptions.PayloadTooBig` without producing it; if it
+        can't be decoded, raise
+        :exc:`~ws_frames.exceptions.InvalidPayloadData`.
 
         """
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define decode()")
 
-    def encode(self, frame: Frame) -> Frame:
-        """
-        Encode an outgoing frame.
-
-        Args:
-            frame: Outgoing frame.
-
-        Returns:
-            Encoded frame.
-
-        """
-        raise NotImplementedError
+    name: ExtensionName
 
 
 class ClientExtensionFactory:
-    """
-    Base class for client-side extension factories.
-
-    """
-
-    name: ExtensionName
-    """Extension identifier."""
+    """Negotiates extension :attr:`name` on the client's side."""
 
     def get_request_params(self) -> Sequence[ExtensionParameter]:
-        """
-        Build parameters to send to the server for this extension.
-
-        Returns:
-            Parameters to send to the server.
-
-        """
-        raise NotImplementedError
+        """Return the parameters of the offer made in the request."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must define get_request_params()"
+        )
 
     def process_response_params(
         self,
@@ -86,30 +72,22 @@ class ClientExtensionFactory:
         accepted_extensions: Sequence[Extension],
     ) -> Extension:
         """
-        Process parameters received from the server.
+        Read the server's answer to the offer; return the agreed extension.
 
-        Args:
-            params: Parameters received from the server for this extension.
-            accepted_extensions: List of previously accepted extensions.
-
-        Returns:
-            An extension instance.
-
-        Raises:
-            NegotiationError: If parameters aren't acceptable.
+        ``accepted_extensions`` are the extensions that come before this one
+        in the response. Raise :exc:`~ws_frames.exceptions.NegotiationError`
+        if ``params`` don't answer the offer: the handshake then fails.
 
         """
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} must define process_response_params()"
+        )
+
+    name: ExtensionName
 
 
 class ServerExtensionFactory:
-    """
-    Base class for server-side extension factories.
-
-    """
-
-    name: ExtensionName
-    """Extension identifier."""
+    """Negotiates extension :attr:`name` on the server's side."""
 
     def process_request_params(
         self,
@@ -117,19 +95,16 @@ class ServerExtensionFactory:
         accepted_extensions: Sequence[Extension],
     ) -> tuple[list[ExtensionParameter], Extension]:
         """
-        Process parameters received from the client.
+        Read one offer of the client; return the answer and the extension.
 
-        Args:
-            params: Parameters received from the client for this extension.
-            accepted_extensions: List of previously accepted extensions.
-
-        Returns:
-            To accept the offer, parameters to send to the client for this
-            extension and an extension instance.
-
-        Raises:
-            NegotiationError: To reject the offer, if parameters received from
-                the client aren't acceptable.
+        ``accepted_extensions`` are those that this server already accepted
+        from earlier offers. Raise
+        :exc:`~ws_frames.exceptions.NegotiationError` to decline the offer:
+        the server then goes on with the next one.
 
         """
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} must define process_request_params()"
+        )
+
+    name: ExtensionName

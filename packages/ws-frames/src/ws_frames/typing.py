@@ -1,4 +1,13 @@
-"""Type aliases shared by every layer."""
+"""
+Names for the types that cross the boundaries between layers.
+
+``__all__`` holds the ones the documented API mentions. The others are shared
+by the packages of this project and have no promise attached.
+
+The ``NewType`` names are plain :class:`str` at run time; they tell a type
+checker which protocol token a string holds.
+
+"""
 
 from __future__ import annotations
 
@@ -11,8 +20,8 @@ from typing import Any, NewType, Union
 
 __all__ = [
     "Data",
-    "LoggerLike",
     "StatusLike",
+    "LoggerLike",
     "Origin",
     "Subprotocol",
     "ExtensionName",
@@ -20,52 +29,52 @@ __all__ = [
 ]
 
 
-# Public types used in the signature of public APIs
+# Messages
 
 Data = Union[str, bytes]
-"""Types supported in a WebSocket message:
-:class:`str` for a Text_ frame, :class:`bytes` for a Binary_.
-
-.. _Text: https://datatracker.ietf.org/doc/html/rfc6455#section-5.6
-.. _Binary : https://datatracker.ietf.org/doc/html/rfc6455#section-5.6
-
-"""
-
-if sys.version_info >= (3, 11):
-    LoggerLike = Union[logging.Logger, logging.LoggerAdapter[Any]]
-else:  # pragma: no cover
-    LoggerLike = Union[logging.Logger, logging.LoggerAdapter]
-"""Types accepted where a :class:`~logging.Logger` is expected."""
-
-StatusLike = Union[http.HTTPStatus, int]
-"""Types accepted where an :class:`~http.HTTPStatus` is expected."""
-
-Origin = NewType("Origin", str)
-"""Value of a ``Origin`` header."""
-
-Subprotocol = NewType("Subprotocol", str)
-"""Subprotocol in a ``Sec-WebSocket-Protocol`` header."""
-
-ExtensionName = NewType("ExtensionName", str)
-"""Name of a WebSocket extension."""
-
-ExtensionParameter = tuple[str, Union[str, None]]
-"""Parameter of a WebSocket extension."""
-
-
-# Private types
-
-BytesLike = Union[bytes, bytearray, memoryview]
-"""Types accepted where :class:`bytes` is expected."""
+"""A whole message: text as :class:`str`, binary as :class:`bytes`."""
 
 DataLike = Union[str, bytes, bytearray, memoryview]
-"""Types accepted where :data:`Data` is expected."""
+"""What a message may be built from when sending it."""
+
+BytesLike = Union[bytes, bytearray, memoryview]
+"""A buffer accepted wherever :class:`bytes` would be."""
+
+
+# Configuration
+
+StatusLike = Union[http.HTTPStatus, int]
+"""An HTTP status, as the enum member or as its number."""
+
+if sys.version_info < (3, 11):  # pragma: no cover
+    # LoggerAdapter became subscriptable in Python 3.11.
+    LoggerLike = Union[logging.Logger, logging.LoggerAdapter]
+else:
+    LoggerLike = Union[logging.Logger, logging.LoggerAdapter[Any]]
+"""Where a connection writes its logs: a logger or a logger adapter."""
+
+
+# Tokens of the opening handshake
+
+Origin = NewType("Origin", str)
+"""The value of an ``Origin`` header: a serialized origin such as
+``https://example.com``."""
+
+Subprotocol = NewType("Subprotocol", str)
+"""One application protocol offered or chosen in ``Sec-WebSocket-Protocol``."""
+
+ExtensionName = NewType("ExtensionName", str)
+"""The registered name of an extension, e.g. ``permessage-deflate``."""
+
+ExtensionParameter = tuple[str, Union[str, None]]
+"""One ``name`` or ``name=value`` parameter of an extension; the value is
+``None`` when absent."""
 
 ExtensionHeader = tuple[ExtensionName, Sequence[ExtensionParameter]]
-"""Extension in a ``Sec-WebSocket-Extensions`` header."""
+"""One extension of ``Sec-WebSocket-Extensions``, with its parameters."""
 
 ConnectionOption = NewType("ConnectionOption", str)
-"""Connection option in a ``Connection`` header."""
+"""One option listed in a ``Connection`` header, such as ``Upgrade``."""
 
 UpgradeProtocol = NewType("UpgradeProtocol", str)
-"""Upgrade protocol in an ``Upgrade`` header."""
+"""One protocol listed in an ``Upgrade`` header, such as ``websocket``."""
