@@ -783,6 +783,85 @@ def test_decode_garbage(data: bytes, fin: bool, max_size: int | None) -> None:
         assert max_size is None or len(frame.data) <= max_size
 
 
+# PerMessageDeflate: what any compressor may send
+
+
+STRATEGIES = [
+    zlib.Z_DEFAULT_STRATEGY,
+    zlib.Z_FILTERED,
+    zlib.Z_HUFFMAN_ONLY,
+    zlib.Z_RLE,
+    zlib.Z_FIXED,
+]
+
+payloads = st.one_of(
+    st.binary(max_size=2000),
+    st.builds(
+        lambda chunk, count: chunk * count,
+        st.binary(min_size=1, max_size=20),
+        st.integers(1, 300),
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    messages=st.lists(payloads, min_size=1, max_size=3),
+    bits=st.integers(9, 15),
+    level=st.integers(0, 9),
+    mem_level=st.integers(1, 9),
+    strategy=st.sampled_from(STRATEGIES),
+    cuts=st.lists(st.integers(0, 4000), max_size=4),
+    full_flush=st.booleans(),
+)
+def test_decode_any_compressor(
+    messages: list[bytes],
+    bits: int,
+    level: int,
+    mem_level: int,
+    strategy: int,
+    cuts: list[int],
+    full_flush: bool,
+) -> None:
+    # Whatever zlib settings the peer uses within the negotiated window, and
+    # wherever its frames cut the compressed data, the messages come out.
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -bits, mem_level, strategy)
+    receiver = extension(remote_max_window_bits=bits)
+    for message in messages:
+        data = compressor.compress(message)
+        data += compressor.flush(zlib.Z_FULL_FLUSH if full_flush else zlib.Z_SYNC_FLUSH)
+        assert data.endswith(b"\x00\x00\xff\xff")
+        data = data[:-4]
+        bounds = sorted({0, len(data), *(cut for cut in cuts if cut < len(data))})
+        frames = [
+            Frame(
+                OP_BINARY if start == 0 else OP_CONT,
+                data[start:end],
+                fin=end == len(data),
+                rsv1=start == 0,
+            )
+            for start, end in itertools.pairwise(bounds)
+        ]
+        decoded = b"".join(bytes(receiver.decode(frame).data) for frame in frames)
+        assert decoded == message
+
+
+@settings(max_examples=50, deadline=None)
+@given(message=payloads, bits=st.integers(9, 15), padding=st.booleans())
+def test_decode_stream_ended_with_bfinal(
+    message: bytes, bits: int, padding: bool
+) -> None:
+    # Section 7.2.3.4: the peer may end each message with a final block,
+    # and start a new stream for the next one.
+    receiver = extension(remote_max_window_bits=bits)
+    for _ in range(2):
+        compressor = zlib.compressobj(wbits=-bits)
+        data = compressor.compress(message) + compressor.flush(zlib.Z_FINISH)
+        if padding:
+            data += b"\x00"
+        assert receiver.decode(Frame(OP_BINARY, data, rsv1=True)).data == message
+
+
 # Negotiation: client factory
 
 
@@ -1625,6 +1704,68 @@ def test_round_trip_max_size(
     else:
         with pytest.raises(PayloadTooBig):
             server.decode(frame, max_size=max_size)
+
+
+window_limits = st.one_of(st.none(), st.integers(8, 15))
+
+zlib_settings = st.fixed_dictionaries(
+    {},
+    optional={
+        "level": st.integers(0, 9),
+        "memLevel": st.integers(1, 9),
+        "strategy": st.sampled_from(STRATEGIES),
+    },
+)
+
+
+@st.composite
+def factory_pairs(
+    draw: st.DrawFn,
+) -> tuple[ClientPerMessageDeflateFactory, ServerPerMessageDeflateFactory]:
+    client = ClientPerMessageDeflateFactory(
+        draw(st.booleans()),
+        draw(st.booleans()),
+        draw(window_limits),
+        draw(st.one_of(st.just(True), window_limits)),
+        draw(zlib_settings),
+    )
+    client_max_window_bits = draw(window_limits)
+    server = ServerPerMessageDeflateFactory(
+        draw(st.booleans()),
+        draw(st.booleans()),
+        draw(window_limits),
+        client_max_window_bits,
+        draw(zlib_settings),
+        client_max_window_bits is not None and draw(st.booleans()),
+    )
+    return client, server
+
+
+@settings(max_examples=100, deadline=None)
+@given(factories=factory_pairs(), messages=fragmented_messages())
+def test_arbitrary_settings_round_trip(
+    factories: tuple[ClientPerMessageDeflateFactory, ServerPerMessageDeflateFactory],
+    messages: list[tuple[Opcode, bytes, list[int], bool]],
+) -> None:
+    client_factory, server_factory = factories
+    try:
+        client, server, response = negotiate(client_factory, server_factory)
+    except NegotiationError as exc:
+        assert str(exc) == "required client_max_window_bits"
+        assert server_factory.require_client_max_window_bits
+        assert client_factory.client_max_window_bits is None
+        return
+    assert client.local_no_context_takeover == server.remote_no_context_takeover
+    assert client.remote_no_context_takeover == server.local_no_context_takeover
+    assert client.local_max_window_bits == server.remote_max_window_bits
+    assert client.remote_max_window_bits == server.local_max_window_bits
+    for sender, receiver, mask in [(client, server, True), (server, client, False)]:
+        for opcode, payload, cuts, _ in messages:
+            received = [
+                bytes(transfer(frame, sender, receiver, mask=mask)[1].data)
+                for frame in split(opcode, payload, cuts)
+            ]
+            assert b"".join(received) == payload
 
 
 # enable_*_permessage_deflate

@@ -105,6 +105,12 @@ def test_payload_too_big_current_size_is_set_once() -> None:
         error.set_current_size(16)
 
 
+def test_payload_too_big_current_size_without_limit() -> None:
+    error = exc.PayloadTooBig(8)
+    error.set_current_size(12)
+    assert (error.size, error.max_size, error.current_size) == (8, None, 12)
+
+
 def test_payload_too_big_current_size_none() -> None:
     error = exc.PayloadTooBig(8, 4)
     error.set_current_size(None)
