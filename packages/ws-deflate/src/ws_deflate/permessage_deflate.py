@@ -25,8 +25,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import zlib
-from collections.abc import Iterator, Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Literal, TypeVar
 
 from ws_frames.exceptions import (
     DuplicateParameter,
@@ -366,7 +366,7 @@ class _Parameters:
             value = getattr(self, field.name)
             if value is True:
                 params.append((field.name, None))
-            elif value:
+            elif value:  # False and None leave the parameter out
                 params.append((field.name, str(value)))
         return params
 
@@ -375,6 +375,7 @@ _PARAMETER_NAMES = frozenset(field.name for field in dataclasses.fields(_Paramet
 
 
 def _parameter_value(name: str, value: str | None, offer: bool) -> int:
+    """Check the value of one parameter; return it, or True for a flag."""
     if name.endswith("_no_context_takeover"):
         if value is None:
             return True
@@ -514,7 +515,8 @@ class ClientPerMessageDeflateFactory(ClientExtensionFactory):
         extension = PerMessageDeflate(
             remote_no_context_takeover=answer.server_no_context_takeover,
             local_no_context_takeover=(
-                # Section 7.1.1.2: announced, it holds whatever the answer.
+                # Section 7.1.1.2: the client keeps to what it announced,
+                # whether the answer repeats it or not.
                 self.client_no_context_takeover or answer.client_no_context_takeover
             ),
             remote_max_window_bits=server_bits or 15,
@@ -651,47 +653,60 @@ def enable_client_permessage_deflate(
     extensions: Sequence[ClientExtensionFactory] | None,
 ) -> Sequence[ClientExtensionFactory]:
     """
-    Add permessage-deflate to the client's extensions, unless it's there.
+    Offer permessage-deflate from a client, unless it is in ``extensions``.
 
-    ``extensions`` is returned as it is when it has a permessage-deflate
-    factory already, whatever its settings. Otherwise, the new factory
-    compresses with ``memLevel=5`` rather than zlib's 8 and lets the server
-    choose the client's window. The client then holds about 38 KiB to
-    compress and 11 KiB to inflate against a server set up by
-    :func:`enable_server_permessage_deflate`, or 150 KiB and 39 KiB against a
-    server that keeps 15-bit windows; each only once a message went through
-    in its direction.
+    A permessage-deflate factory already in the list stays as configured and
+    the list comes back unchanged. The factory added otherwise compresses
+    with ``memLevel=5`` rather than zlib's 8 and lets the server choose the
+    client's window. Against a server set up by
+    :func:`enable_server_permessage_deflate`, the client then holds about
+    38 KiB to compress and 11 KiB to inflate; against one that keeps 15-bit
+    windows, 150 KiB and 39 KiB. Neither exists before a compressed message
+    goes through in its direction.
 
     """
-    if extensions is not None and any(item.name == _NAME for item in extensions):
-        return extensions
-    default = ClientPerMessageDeflateFactory(compress_settings={"memLevel": 5})
-    return [*(extensions or ()), default]
+    return _add_default(
+        extensions,
+        lambda: ClientPerMessageDeflateFactory(compress_settings={"memLevel": 5}),
+    )
 
 
 def enable_server_permessage_deflate(
     extensions: Sequence[ServerExtensionFactory] | None,
 ) -> Sequence[ServerExtensionFactory]:
     """
-    Add permessage-deflate to the server's extensions, unless it's there.
+    Accept permessage-deflate on a server, unless it is in ``extensions``.
 
-    ``extensions`` is returned as it is when it has a permessage-deflate
-    factory already, whatever its settings. Otherwise, the new factory
-    compresses with ``memLevel=5`` and limits both windows to 12 bits (4 KiB)
-    when the client allows it for its own. Per connection, the server then
-    holds about 38 KiB to compress and 11 KiB to inflate instead of 262 KiB
-    and 39 KiB with zlib's defaults; each only once a message went through in
-    its direction.
+    If the list has a permessage-deflate factory, it's returned as it is.
+    If not, a new list ends with a factory that limits the server's window
+    to 12 bits (4 KiB), and the client's as well when its offer allows it,
+    and compresses with ``memLevel=5``. A connection then costs the server
+    about 38 KiB for compressing and 11 KiB for inflating, against 262 KiB
+    and 39 KiB with zlib's defaults, and only after messages went through.
 
     """
-    if extensions is not None and any(item.name == _NAME for item in extensions):
-        return extensions
-    default = ServerPerMessageDeflateFactory(
-        server_max_window_bits=12,
-        client_max_window_bits=12,
-        compress_settings={"memLevel": 5},
+    return _add_default(
+        extensions,
+        lambda: ServerPerMessageDeflateFactory(
+            server_max_window_bits=12,
+            client_max_window_bits=12,
+            compress_settings={"memLevel": 5},
+        ),
     )
-    return [*(extensions or ()), default]
+
+
+_Factory = TypeVar("_Factory", bound=ClientExtensionFactory | ServerExtensionFactory)
+
+
+def _add_default(
+    extensions: Sequence[_Factory] | None, make_default: Callable[[], _Factory]
+) -> Sequence[_Factory]:
+    """Append the factory that ``make_default`` builds, unless one is there."""
+    if extensions is None:
+        return [make_default()]
+    if any(item.name == _NAME for item in extensions):
+        return extensions
+    return [*extensions, make_default()]
 
 
 def get_permessage_deflate(extensions: Sequence[Extension]) -> PerMessageDeflate | None:
