@@ -356,7 +356,7 @@ class InvalidHeader(InvalidHandshake):
 
 
 class InvalidHeaderFormat(InvalidHeader):
-    """Header ``name`` doesn't follow its grammar; ``pos`` is where it stops."""
+    """Header ``name`` doesn't follow its grammar; the message says where."""
 
     def __init__(self, name: str, error: str, header: str, pos: int):
         super().__init__(name, f"{error} at {pos} in {header}")
