@@ -40,11 +40,9 @@ def _deprecated_exception(owner: str, replacement: str) -> property:
     return property(exception)
 
 
-# The classes are those of ws_http, which has no deprecated members: the
-# instances that the protocols create get the property too.
-for _cls, _replacement in [
-    (Request, "ServerProtocol"),
-    (Response, "ClientProtocol"),
-]:
-    if "exception" not in vars(_cls):
-        setattr(_cls, "exception", _deprecated_exception(_cls.__name__, _replacement))  # noqa: B010
+# The classes are those of ws_http, which has no deprecated members: adding
+# the property to them reaches the instances that the protocols create too.
+# Python imports this module once, so it's added once.
+for _cls, _replacement in [(Request, "ServerProtocol"), (Response, "ClientProtocol")]:
+    _property = _deprecated_exception(_cls.__name__, _replacement)
+    setattr(_cls, "exception", _property)  # noqa: B010

@@ -91,7 +91,7 @@ class ClientProtocol(Protocol):
         origin: Origin | None = None,
         extensions: Sequence[ClientExtensionFactory] | None = None,
         subprotocols: Sequence[Subprotocol] | None = None,
-        state: State = CONNECTING,
+        state: State = State.CONNECTING,
         max_size: _SizeLimits = 2**20,
         logger: LoggerLike | None = None,
     ) -> None:

@@ -130,12 +130,7 @@ class _Scanner:
 
 
 def build_host(
-    host: str,
-    port: int,
-    secure: bool,
-    *,
-    # CONNECT requests need the port even when it's the default one.
-    always_include_port: bool = False,
+    host: str, port: int, secure: bool, *, always_include_port: bool = False
 ) -> str:
     """
     Build the value of a ``Host`` header (:rfc:`7230#section-5.4`).

@@ -111,7 +111,7 @@ class ServerProtocol(Protocol):
         extensions: Sequence[ServerExtensionFactory] | None = None,
         subprotocols: Sequence[Subprotocol] | None = None,
         select_subprotocol: _Selector | None = None,
-        state: State = CONNECTING,
+        state: State = State.CONNECTING,
         max_size: _SizeLimits = 2**20,
         logger: LoggerLike | None = None,
     ) -> None:
