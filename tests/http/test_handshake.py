@@ -16,6 +16,7 @@ from ws_http.handshake import (
     negotiate_server_extensions,
     single_value,
 )
+from ws_http.headers import parse_extension
 
 from .extensions import ClientOpFactory, OpExtension, ServerOpFactory
 
@@ -206,3 +207,24 @@ def test_negotiate_client_extensions_never_accepts_unoffered(
     assert {extension.name for extension in extensions} <= set(names)
     # Each factory accepts its extension once.
     assert len(extensions) == len({extension.name for extension in extensions})
+
+
+@given(
+    st.lists(st.sampled_from(["x-a", "x-b", "x-c", "x-a; v=1", "x-b; w"]), max_size=4),
+    st.lists(st.sampled_from(["x-a", "x-b"]), max_size=3),
+)
+@settings(max_examples=100)
+def test_negotiate_server_extensions_answers_offers_only(
+    offers: list[str], names: list[str]
+) -> None:
+    headers = Headers([("Sec-WebSocket-Extensions", offer) for offer in offers])
+    factories = [ServerOpFactory(name) for name in names]
+    answer, extensions = negotiate_server_extensions(headers, factories)
+    if answer is None:
+        assert extensions == []
+        return
+    offered = [item for offer in offers for item in parse_extension(offer)]
+    answered = parse_extension(answer)
+    # The answer lists the accepted extensions, each one offered, in order.
+    assert [name for name, _ in answered] == [ext.name for ext in extensions]
+    assert all(item in offered for item in answered)
