@@ -25,9 +25,9 @@ from ws_http.client import (
     BACKOFF_INITIAL_DELAY,
     BACKOFF_MAX_DELAY,
     BACKOFF_MIN_DELAY,
-    ClientConnection,
     ClientProtocol,
     backoff,
+    process_exception,
 )
 from ws_http.datastructures import Headers
 from ws_http.http11 import USER_AGENT, Request, Response
@@ -333,8 +333,7 @@ def test_response_exception_is_recorded() -> None:
     client.receive_data(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
     [event] = client.events_received()
     assert isinstance(event, Response)
-    with pytest.warns(DeprecationWarning):
-        assert event.exception is client.handshake_exc
+    assert event._exception is client.handshake_exc
 
 
 # Extensions
@@ -490,10 +489,49 @@ def test_debug_logs_failure(caplog: pytest.LogCaptureFixture) -> None:
     assert "! invalid handshake response" in messages
 
 
-def test_client_connection_is_deprecated() -> None:
-    with pytest.warns(DeprecationWarning, match="ClientConnection was renamed"):
-        client = ClientConnection(URI)
-    assert isinstance(client, ClientProtocol)
+def status_error(status_code: int) -> InvalidStatus:
+    return InvalidStatus(Response(status_code, "", Headers()))
+
+
+def eof_during_handshake() -> InvalidMessage:
+    exc = InvalidMessage("did not receive a valid HTTP response")
+    exc.__cause__ = EOFError("connection closed while reading HTTP status line")
+    return exc
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        EOFError("stream ends"),
+        OSError("connection refused"),
+        ConnectionResetError(),
+        TimeoutError(),
+        eof_during_handshake(),
+        status_error(500),
+        status_error(502),
+        status_error(503),
+        status_error(504),
+    ],
+)
+def test_process_exception_retries_transient_errors(exc: Exception) -> None:
+    assert process_exception(exc) is None
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        ValueError("bug"),
+        InvalidMessage("did not receive a valid HTTP response"),
+        status_error(400),
+        status_error(401),
+        status_error(404),
+        status_error(501),
+        InvalidUpgrade("Upgrade"),
+        NegotiationError("no subprotocols supported"),
+    ],
+)
+def test_process_exception_raises_the_others(exc: Exception) -> None:
+    assert process_exception(exc) is exc
 
 
 def test_backoff_defaults() -> None:

@@ -3,11 +3,22 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ws_frames.exceptions import InvalidHeader, InvalidHeaderFormat, InvalidUpgrade
+from ws_frames.exceptions import (
+    InvalidHeader,
+    InvalidHeaderFormat,
+    InvalidUpgrade,
+    NegotiationError,
+)
 from ws_http.datastructures import Headers
-from ws_http.handshake import check_upgrade, negotiate_server_extensions, single_value
+from ws_http.handshake import (
+    check_upgrade,
+    negotiate_client_extensions,
+    negotiate_server_extensions,
+    single_value,
+)
+from ws_http.headers import parse_extension
 
-from .extensions import ServerOpFactory
+from .extensions import ClientOpFactory, OpExtension, ServerOpFactory
 
 
 @pytest.mark.parametrize(
@@ -126,3 +137,94 @@ def test_negotiate_server_extensions_invalid_header() -> None:
     headers = Headers([("Sec-WebSocket-Extensions", "x-op;;")])
     with pytest.raises(InvalidHeaderFormat):
         negotiate_server_extensions(headers, [ServerOpFactory()])
+
+
+# negotiate_client_extensions
+
+
+def test_negotiate_client_extensions_none_used() -> None:
+    assert negotiate_client_extensions([], [ClientOpFactory()]) == []
+    assert negotiate_client_extensions([], None) == []
+
+
+@pytest.mark.parametrize("factories", [None, []])
+def test_negotiate_client_extensions_none_offered(
+    factories: list[ClientOpFactory] | None,
+) -> None:
+    with pytest.raises(NegotiationError, match="no extensions supported"):
+        negotiate_client_extensions(["x-op"], factories)
+
+
+def test_negotiate_client_extensions_in_order_of_the_response() -> None:
+    extensions = negotiate_client_extensions(
+        ["x-b; v=1", "x-a"], [ClientOpFactory("x-a"), ClientOpFactory("x-b")]
+    )
+    assert extensions == [OpExtension("x-b", [("v", "1")]), OpExtension("x-a", [])]
+
+
+def test_negotiate_client_extensions_first_factory_that_accepts() -> None:
+    declining = ClientOpFactory(accept=[("v", "1")])
+    accepting = ClientOpFactory(accept=[("v", "2")])
+    extensions = negotiate_client_extensions(["x-op; v=2"], [declining, accepting])
+    assert extensions == [OpExtension("x-op", [("v", "2")])]
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        (["x-other"], "unsupported extension: name = x-other, params = []"),
+        (["x-op; v=1"], "unsupported extension: name = x-op, params = [('v', '1')]"),
+        (["x-op", "x-op"], "unsupported extension: name = x-op, params = []"),
+    ],
+)
+def test_negotiate_client_extensions_unsupported(
+    values: list[str], message: str
+) -> None:
+    factory = ClientOpFactory(accept=[])
+    with pytest.raises(NegotiationError) as raised:
+        negotiate_client_extensions(values, [factory])
+    assert str(raised.value) == message
+
+
+def test_negotiate_client_extensions_invalid_header() -> None:
+    with pytest.raises(InvalidHeaderFormat):
+        negotiate_client_extensions(["x-op;"], [ClientOpFactory()])
+
+
+@given(
+    st.lists(st.sampled_from(["x-a", "x-b", "x-c", "x-a; v=1", "x-b, x-a"])),
+    st.lists(st.sampled_from(["x-a", "x-b"]), max_size=3),
+)
+@settings(max_examples=100)
+def test_negotiate_client_extensions_never_accepts_unoffered(
+    values: list[str], names: list[str]
+) -> None:
+    factories = [ClientOpFactory(name) for name in names]
+    try:
+        extensions = negotiate_client_extensions(values, factories)
+    except NegotiationError:
+        return
+    assert {extension.name for extension in extensions} <= set(names)
+    # Each factory accepts its extension once.
+    assert len(extensions) == len({extension.name for extension in extensions})
+
+
+@given(
+    st.lists(st.sampled_from(["x-a", "x-b", "x-c", "x-a; v=1", "x-b; w"]), max_size=4),
+    st.lists(st.sampled_from(["x-a", "x-b"]), max_size=3),
+)
+@settings(max_examples=100)
+def test_negotiate_server_extensions_answers_offers_only(
+    offers: list[str], names: list[str]
+) -> None:
+    headers = Headers([("Sec-WebSocket-Extensions", offer) for offer in offers])
+    factories = [ServerOpFactory(name) for name in names]
+    answer, extensions = negotiate_server_extensions(headers, factories)
+    if answer is None:
+        assert extensions == []
+        return
+    offered = [item for offer in offers for item in parse_extension(offer)]
+    answered = parse_extension(answer)
+    # The answer lists the accepted extensions, each one offered, in order.
+    assert [name for name, _ in answered] == [ext.name for ext in extensions]
+    assert all(item in offered for item in answered)

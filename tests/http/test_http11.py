@@ -15,7 +15,7 @@ from ws_frames.exceptions import (
 from ws_frames.streams import StreamReader
 from ws_http import http11
 from ws_http.datastructures import Headers
-from ws_http.http11 import Request, Response, d
+from ws_http.http11 import Request, Response, _shown
 
 from .strategies import field_values, paths, reason_phrases, tokens
 from .utils import NeedMoreData, drive, split
@@ -211,12 +211,6 @@ def test_parse_request_body(value: bytes) -> None:
         parse_request(b"GET / HTTP/1.1\r\nContent-Length: " + value + b"\r\n\r\n")
 
 
-def test_request_exception_is_deprecated() -> None:
-    request = parse_request(HANDSHAKE_REQUEST)
-    with pytest.warns(DeprecationWarning, match="handshake_exc"):
-        assert request.exception is None
-
-
 # Headers
 
 
@@ -250,8 +244,8 @@ def test_parse_headers_invalid(line: bytes, message: str) -> None:
     assert str(raised.value) == message
 
 
-def test_d() -> None:
-    assert d(b"caf\xc3\xa9 \xff") == "café \\xff"
+def test_shown() -> None:
+    assert _shown(b"caf\xc3\xa9 \xff") == "café \\xff"
 
 
 # Responses
@@ -444,12 +438,6 @@ def test_parse_response_until_eof_too_large(monkeypatch: pytest.MonkeyPatch) -> 
         parse_response(b"HTTP/1.1 404 Not Found\r\n\r\nnot found")
 
 
-def test_response_exception_is_deprecated() -> None:
-    response = parse_response(HANDSHAKE_RESPONSE)
-    with pytest.warns(DeprecationWarning, match="handshake_exc"):
-        assert response.exception is None
-
-
 def test_user_agent_and_server() -> None:
     assert http11.USER_AGENT.startswith("Python/")
     assert " websockets/" in http11.SERVER
@@ -592,7 +580,7 @@ header_lines = st.lists(
 
 
 @given(header_lines, st.binary(max_size=10))
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 def test_fast_path_matches_line_by_line_parsing(
     lines: list[bytes], trailing: bytes
 ) -> None:

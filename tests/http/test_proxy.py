@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import urllib.parse
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from ws_frames.exceptions import InvalidProxy, InvalidProxyMessage
 from ws_http.http11 import USER_AGENT, Request
 from ws_http.proxy import (
+    DEFAULT_PORTS,
     ConnectResponseParser,
     Proxy,
     get_proxy,
@@ -198,3 +201,27 @@ def test_connect_response_parser_garbage(data: bytes) -> None:
         parser.parse()
     except InvalidProxyMessage:
         pass
+
+
+@settings(max_examples=100)
+@given(
+    st.sampled_from(["http", "https", "socks4", "socks4a", "socks5", "socks5h"]),
+    st.from_regex(
+        r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]{1,10}){0,3}", fullmatch=True
+    ),
+    st.none() | st.integers(min_value=1, max_value=65535),
+    st.none()
+    | st.tuples(st.text(min_size=1).filter(lambda u: ":" not in u), st.text()),
+)
+def test_parse_proxy_round_trip(
+    scheme: str, host: str, port: int | None, credentials: tuple[str, str] | None
+) -> None:
+    url = f"{scheme}://"
+    if credentials is not None:
+        username, password = (urllib.parse.quote(part, safe="") for part in credentials)
+        url += f"{username}:{password}@"
+    url += host if port is None else f"{host}:{port}"
+    proxy = parse_proxy(url)
+    assert (proxy.scheme, proxy.host) == (scheme, host)
+    assert proxy.port == (DEFAULT_PORTS[scheme] if port is None else port)
+    assert proxy.user_info == credentials

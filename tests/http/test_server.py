@@ -28,7 +28,7 @@ from ws_frames.typing import ExtensionParameter, Origin, Subprotocol
 from ws_http.client import ClientProtocol
 from ws_http.datastructures import Headers
 from ws_http.http11 import Request, Response
-from ws_http.server import ServerConnection, ServerProtocol
+from ws_http.server import ServerProtocol
 from ws_http.uri import parse_uri
 
 from .extensions import ClientOpFactory, OpExtension, ServerOpFactory
@@ -113,7 +113,6 @@ def test_accept() -> None:
     assert "Sec-WebSocket-Extensions" not in response.headers
     assert "Sec-WebSocket-Protocol" not in response.headers
     assert email.utils.parsedate_to_datetime(response.headers["Date"]) is not None
-    assert server.accept_called
     server.send_response(response)
     assert server.data_to_send() == [response.serialize()]
     assert server.state is OPEN
@@ -302,8 +301,7 @@ def test_reject_bad_request(
     assert_rejected(response, 400, message, server)
     assert type(server.handshake_exc) is exc_type
     assert str(server.handshake_exc) == message
-    with pytest.warns(DeprecationWarning):
-        assert request.exception is server.handshake_exc
+    assert request._exception is server.handshake_exc
 
 
 def test_reject_non_ascii_key() -> None:
@@ -670,12 +668,6 @@ def test_debug_logs(caplog: pytest.LogCaptureFixture) -> None:
     assert "! invalid handshake request" in messages
     assert any(message.startswith("> [body]") for message in messages)
     assert "! invalid HTTP request" in messages
-
-
-def test_server_connection_is_deprecated() -> None:
-    with pytest.warns(DeprecationWarning, match="ServerConnection was renamed"):
-        server = ServerConnection()
-    assert isinstance(server, ServerProtocol)
 
 
 @given(st.binary(max_size=400), st.booleans())

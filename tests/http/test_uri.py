@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import string
+import urllib.parse
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from ws_frames.exceptions import InvalidURI
-from ws_http.uri import WebSocketURI, parse_host, parse_uri
+from ws_http.uri import WebSocketURI, parse_uri, split_authority
 
 
 UNRESERVED = string.ascii_letters + string.digits + "-._~"
@@ -97,11 +98,18 @@ def test_parse_invalid_uris(uri: str, message: str) -> None:
     assert str(raised.value).startswith(f"{uri} isn't a valid URI: ")
 
 
-def test_parse_host_checks_ipv6_addresses() -> None:
+def test_split_authority_checks_ipv6_addresses() -> None:
     # urllib.parse checks bracketed addresses too, but not on all versions.
-    assert parse_host("::1", "ws://[::1]/", InvalidURI) == "::1"
+    parts = urllib.parse.urlsplit("ws://[::1]/")
+    assert split_authority(parts, "ws://[::1]/", InvalidURI, 80) == (
+        "::1",
+        80,
+        None,
+        None,
+    )
+    parts = parts._replace(netloc="[1:2:3]")
     with pytest.raises(InvalidURI, match="invalid IPv6 address: 1:2:3"):
-        parse_host("1:2:3", "ws://[1:2:3]/", InvalidURI)
+        split_authority(parts, "ws://[1:2:3]/", InvalidURI, 80)
 
 
 @pytest.mark.parametrize(

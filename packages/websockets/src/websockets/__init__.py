@@ -1,8 +1,10 @@
 """
-WebSocket clients and servers for Python, with the familiar ``websockets`` API.
+The ``websockets`` API: asyncio and threading clients and servers, the sans-I/O
+protocols, and the types and exceptions that they share.
 
-Names are imported on first use: ``import websockets`` loads neither asyncio
-nor threading code until a name that needs it is accessed.
+``import websockets`` is cheap: it imports none of them. Each name comes from
+its module on first use, so that asyncio code, for one, loads only with
+:func:`connect` or :func:`serve`.
 
 """
 
@@ -15,125 +17,91 @@ from .imports import lazy_import
 
 __version__ = "17.0.0"
 
-__all__ = [
-    # .asyncio.client
-    "connect",
-    "unix_connect",
-    "ClientConnection",
-    # .asyncio.router
-    "route",
-    "unix_route",
-    "Router",
-    # .asyncio.server
-    "basic_auth",
-    "broadcast",
-    "serve",
-    "unix_serve",
-    "ServerConnection",
-    "Server",
-    # .client
-    "ClientProtocol",
-    # .datastructures
-    "Headers",
-    "HeadersLike",
-    "MultipleValuesError",
-    # .exceptions
-    "ConcurrencyError",
-    "ConnectionClosed",
-    "ConnectionClosedError",
-    "ConnectionClosedOK",
-    "DuplicateParameter",
-    "HeaderLineTooLong",
-    "InvalidHandshake",
-    "InvalidHeader",
-    "InvalidHeaderFormat",
-    "InvalidHeaderValue",
-    "InvalidMessage",
-    "InvalidMethod",
-    "InvalidOrigin",
-    "InvalidParameterName",
-    "InvalidParameterValue",
-    "InvalidProtocol",
-    "InvalidProxy",
-    "InvalidProxyMessage",
-    "InvalidProxyStatus",
-    "InvalidState",
-    "InvalidStatus",
-    "InvalidUpgrade",
-    "InvalidURI",
-    "NegotiationError",
-    "PayloadTooBig",
-    "ProtocolError",
-    "ProxyError",
-    "RequestLineTooLong",
-    "SecurityError",
-    "StatusLineTooLong",
-    "TooManyHeaders",
-    "WebSocketException",
-    # .frames
-    "Close",
-    "CloseCode",
-    "Frame",
-    "Opcode",
-    # .http11
-    "Request",
-    "Response",
-    # .protocol
-    "Protocol",
-    "Side",
-    "State",
-    # .server
-    "ServerProtocol",
-    # .typing
-    "Data",
-    "ExtensionName",
-    "ExtensionParameter",
-    "LoggerLike",
-    "StatusLike",
-    "Origin",
-    "Subprotocol",
-]
-
-_SOURCES = {
-    ".asyncio.client": ["connect", "unix_connect", "ClientConnection"],
-    ".asyncio.router": ["route", "unix_route", "Router"],
+# The module of each name of the package.
+_EXPORTS: dict[str, list[str]] = {
+    ".asyncio.client": ["ClientConnection", "connect", "unix_connect"],
+    ".asyncio.router": ["Router", "route", "unix_route"],
     ".asyncio.server": [
+        "Server",
+        "ServerConnection",
         "basic_auth",
         "broadcast",
         "serve",
         "unix_serve",
-        "ServerConnection",
-        "Server",
     ],
     ".client": ["ClientProtocol"],
     ".datastructures": ["Headers", "HeadersLike", "MultipleValuesError"],
-    ".exceptions": __all__[__all__.index("ConcurrencyError") : __all__.index("Close")],
+    ".exceptions": [
+        # When the connection closed.
+        "ConnectionClosed",
+        "ConnectionClosedOK",
+        "ConnectionClosedError",
+        # When the opening handshake failed.
+        "InvalidHandshake",
+        "InvalidMessage",
+        "InvalidMethod",
+        "InvalidProtocol",
+        "InvalidHeader",
+        "InvalidHeaderFormat",
+        "InvalidHeaderValue",
+        "InvalidUpgrade",
+        "InvalidOrigin",
+        "NegotiationError",
+        "InvalidParameterName",
+        "InvalidParameterValue",
+        "DuplicateParameter",
+        "InvalidStatus",
+        # When the peer broke a limit.
+        "SecurityError",
+        "RequestLineTooLong",
+        "StatusLineTooLong",
+        "HeaderLineTooLong",
+        "TooManyHeaders",
+        "PayloadTooBig",
+        # When an address is wrong or a proxy failed.
+        "InvalidURI",
+        "InvalidProxy",
+        "ProxyError",
+        "InvalidProxyMessage",
+        "InvalidProxyStatus",
+        # The root, and the peer's or the caller's mistakes.
+        "WebSocketException",
+        "ProtocolError",
+        "InvalidState",
+        "ConcurrencyError",
+    ],
     ".frames": ["Close", "CloseCode", "Frame", "Opcode"],
     ".http11": ["Request", "Response"],
     ".protocol": ["Protocol", "Side", "State"],
     ".server": ["ServerProtocol"],
-    ".typing": __all__[__all__.index("Data") :],
+    ".typing": [
+        "Data",
+        "ExtensionName",
+        "ExtensionParameter",
+        "LoggerLike",
+        "Origin",
+        "StatusLike",
+        "Subprotocol",
+    ],
 }
 
-_DEPRECATED_SOURCES = {
-    # deprecated in websockets 14.0 - 2024-11-09
-    "ws_asyncio.legacy.auth": [
-        "BasicAuthWebSocketServerProtocol",
-        "basic_auth_protocol_factory",
-    ],
-    "ws_asyncio.legacy.client": ["WebSocketClientProtocol"],
-    "ws_asyncio.legacy.exceptions": [
-        "AbortHandshake",
-        "InvalidStatusCode",
-        "RedirectHandshake",
-    ],
-    "ws_asyncio.legacy.protocol": ["WebSocketCommonProtocol"],
-    "ws_asyncio.legacy.server": ["WebSocketServer", "WebSocketServerProtocol"],
-    # deprecated in websockets 10.0 - 2021-09-09
-    ".exceptions:ProtocolError": ["WebSocketProtocolError"],
+# Names that still work but warn on each access: the legacy API, deprecated
+# in websockets 14.0 (2024-11-09), and an alias of ProtocolError, deprecated
+# in websockets 10.0 (2021-09-09).
+_DEPRECATED = {
+    "AbortHandshake": "ws_asyncio.legacy.exceptions",
+    "BasicAuthWebSocketServerProtocol": "ws_asyncio.legacy.auth",
+    "InvalidStatusCode": "ws_asyncio.legacy.exceptions",
+    "RedirectHandshake": "ws_asyncio.legacy.exceptions",
+    "WebSocketClientProtocol": "ws_asyncio.legacy.client",
+    "WebSocketCommonProtocol": "ws_asyncio.legacy.protocol",
+    "WebSocketProtocolError": ".exceptions:ProtocolError",
+    "WebSocketServer": "ws_asyncio.legacy.server",
+    "WebSocketServerProtocol": "ws_asyncio.legacy.server",
+    "basic_auth_protocol_factory": "ws_asyncio.legacy.auth",
 }
 
-assert sorted(name for names in _SOURCES.values() for name in names) == sorted(__all__)
+__all__ = sorted(name for names in _EXPORTS.values() for name in names)
 
 if typing.TYPE_CHECKING:
     from .asyncio.client import (
@@ -226,10 +194,6 @@ if typing.TYPE_CHECKING:
 else:
     lazy_import(
         globals(),
-        aliases={name: source for source, names in _SOURCES.items() for name in names},
-        deprecated_aliases={
-            name: source
-            for source, names in _DEPRECATED_SOURCES.items()
-            for name in names
-        },
+        aliases={name: module for module, names in _EXPORTS.items() for name in names},
+        deprecated_aliases=_DEPRECATED,
     )

@@ -23,8 +23,8 @@ from ws_frames.frames import (
 
 
 __all__ = [
-    "Opcode",
+    "Close",
     "CloseCode",
     "Frame",
-    "Close",
+    "Opcode",
 ]

@@ -23,9 +23,9 @@ from .imports import lazy_import
 
 __all__ = [
     "Protocol",
+    "SEND_EOF",
     "Side",
     "State",
-    "SEND_EOF",
 ]
 
 if not typing.TYPE_CHECKING:

@@ -7,8 +7,8 @@ asyncio, threading and legacy servers.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable
-from typing import Any, Callable, cast
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from ws_frames.exceptions import InvalidHeader
 
@@ -37,57 +37,49 @@ INVALID_CREDENTIALS = "Invalid credentials\n"
 
 def is_credentials(credentials: Any) -> bool:
     """Tell whether ``credentials`` is a ``(username, password)`` pair of strings."""
-    # A two-character string would unpack into a pair.
-    if isinstance(credentials, str):
-        return False
-    try:
-        username, password = credentials
-    except (TypeError, ValueError):
-        return False
-    else:
-        return isinstance(username, str) and isinstance(password, str)
+    # A string of two characters is a sequence of two strings, not a pair.
+    return (
+        isinstance(credentials, Sequence)
+        and not isinstance(credentials, str)
+        and len(credentials) == 2
+        and all(isinstance(item, str) for item in credentials)
+    )
 
 
 def credentials_checker(
     credentials: tuple[str, str] | Iterable[tuple[str, str]],
 ) -> Callable[[str, str], bool]:
     """
-    Build a function that tells whether a username and password are among
+    Build a function that tells whether a username and a password are among
     ``credentials``.
 
-    Passwords are compared in constant time, and an unknown username takes as
-    long as a wrong password, so that timing reveals neither.
+    It compares passwords in constant time, and takes as long for an unknown
+    username as for a wrong password, so that timing reveals neither.
 
     Args:
-        credentials: A ``(username, password)`` pair, or several.
+        credentials: A ``(username, password)`` pair, or an iterable of them.
 
     Raises:
-        TypeError: If ``credentials`` isn't a pair of strings or an iterable
-            of such pairs.
+        TypeError: If ``credentials`` is neither.
 
     """
+    pairs: list[Any]
     if is_credentials(credentials):
-        credentials_list = [cast(tuple[str, str], credentials)]
+        pairs = [credentials]
     elif isinstance(credentials, Iterable):
-        credentials_list = list(cast(Iterable[tuple[str, str]], credentials))
-        if not all(is_credentials(item) for item in credentials_list):
-            raise TypeError(f"invalid credentials argument: {credentials}")
+        pairs = list(credentials)
     else:
+        pairs = [None]
+    if not all(is_credentials(pair) for pair in pairs):
         raise TypeError(f"invalid credentials argument: {credentials}")
-
-    # compare_digest rejects non-ASCII str; compare the UTF-8 bytes.
-    credentials_dict = {
-        username: password.encode() for username, password in credentials_list
-    }
+    # hmac.compare_digest() takes ASCII strings only: compare UTF-8 bytes.
+    known = {username: password.encode() for username, password in pairs}
 
     def check_credentials(username: str, password: str) -> bool:
-        password_bytes = password.encode()
-        try:
-            expected_password = credentials_dict[username]
-        except KeyError:
-            hmac.compare_digest(password_bytes, password_bytes)
-            return False
-        return hmac.compare_digest(expected_password, password_bytes)
+        given = password.encode()
+        expected = known.get(username)
+        same = hmac.compare_digest(given if expected is None else expected, given)
+        return expected is not None and same
 
     return check_credentials
 

@@ -1,5 +1,5 @@
 """
-:class:`Headers`, a case-insensitive multi-dict for HTTP headers.
+HTTP header fields as a case-insensitive mapping that also keeps every value.
 
 """
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from typing import Any, Protocol, Union, cast
+from typing import Any, Protocol, Union
 
 
 __all__ = [
@@ -19,207 +19,180 @@ __all__ = [
 
 class MultipleValuesError(LookupError):
     """
-    Exception raised when :class:`Headers` has multiple values for a key.
+    A header that occurs more than once was read as if it had one value.
+
+    Use :meth:`Headers.get_all` to read such a header.
 
     """
 
     def __str__(self) -> str:
-        # Implement the same logic as KeyError_str in Objects/exceptions.c.
+        # Show the name as KeyError does: quoted, not bare.
         if len(self.args) == 1:
             return repr(self.args[0])
         return super().__str__()
 
 
-# RFC 7230 section 3.2.6: field names are tokens.
-_token_re = re.compile(r"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
+# RFC 7230 section 3.2: a field name is a token.
+_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
-# RFC 7230 section 3.2: field-content is made of VCHAR, obs-text, SP and HTAB.
-# Characters above U+00FF are accepted because they're sent as UTF-8, which
-# only produces bytes in the obs-text range; control characters, CR and LF
-# above all, are refused because they could inject headers.
-_field_value_re = re.compile(r"[\t\x20-\x7e\x80-\U0010ffff]*")
+# RFC 7230 section 3.2: a field value holds HTAB, SP, VCHAR and obs-text.
+# Code points above U+00FF pass because they go out as UTF-8, whose bytes all
+# fall in obs-text. Control characters, CR and LF first among them, don't:
+# they would let a value smuggle in another header.
+_VALUE = re.compile(r"[\t\x20-\x7e\x80-\U0010ffff]*")
 
-is_valid_header_value = _field_value_re.fullmatch
-"""Tell whether a string may be sent as the value of an HTTP header."""
+
+def is_valid_header_value(value: str) -> bool:
+    """Tell whether ``value`` can be sent as it is in an HTTP header."""
+    return _VALUE.fullmatch(value) is not None
 
 
 class Headers(MutableMapping[str, str]):
     """
-    Efficient data structure for manipulating HTTP headers.
+    HTTP header fields, looked up by name without regard to case.
 
-    A :class:`list` of ``(name, values)`` is inefficient for lookups.
+    A header may occur several times; each occurrence is kept, in order, with
+    its name spelled as it was given. As a mapping, :class:`Headers` sees one
+    key per name, in lower case:
 
-    A :class:`dict` doesn't suffice because header names are case-insensitive
-    and multiple occurrences of headers with the same name are possible.
+    * ``headers[name]`` returns the value of a header that occurs once; it
+      raises :exc:`KeyError` when the header is absent and
+      :exc:`MultipleValuesError` when it occurs more than once;
+    * ``headers[name] = value`` adds an occurrence; it never replaces one;
+    * ``del headers[name]`` removes every occurrence.
 
-    :class:`Headers` stores HTTP headers in a hybrid data structure to provide
-    efficient insertions and lookups while preserving the original data.
+    :meth:`get_all` returns every value of a header and :meth:`raw_items`
+    every ``(name, value)`` pair as given.
 
-    In order to account for multiple values with minimal hassle,
-    :class:`Headers` follows this logic:
-
-    - When getting a header with ``headers[name]``:
-        - if there's no value, :exc:`KeyError` is raised;
-        - if there's exactly one value, it's returned;
-        - if there's more than one value, :exc:`MultipleValuesError` is raised.
-
-    - When setting a header with ``headers[name] = value``, the value is
-      appended to the list of values for that header.
-
-    - When deleting a header with ``del headers[name]``, all values for that
-      header are removed (this is slow).
-
-    Other methods for manipulating headers are consistent with this logic.
-
-    As long as no header occurs multiple times, :class:`Headers` behaves like
-    :class:`dict`, except keys are lower-cased to provide case-insensitivity.
-
-    Two methods support manipulating multiple values explicitly:
-
-    - :meth:`get_all` returns a list of all values for a header;
-    - :meth:`raw_items` returns an iterator of ``(name, values)`` pairs.
-
-    Setting a header checks that its name is a token and that its value
-    contains no control characters, so that no header can be injected;
-    :meth:`set_insecure` skips these checks.
+    Adding a header checks that the name is a token and that the value holds
+    no control character, so that nothing can be injected in the serialized
+    message; :meth:`set_insecure` skips these checks.
 
     """
 
-    __slots__ = ["_dict", "_list"]
+    __slots__ = ["_by_name", "_pairs"]
 
-    # Like dict, Headers accepts an optional "mapping or iterable" argument.
     def __init__(self, *args: HeadersLike, **kwargs: str) -> None:
-        self._dict: dict[str, list[str]] = {}
-        self._list: list[tuple[str, str]] = []
+        # Lower-case name -> values, for lookups; pairs as given, for output.
+        self._by_name: dict[str, list[str]] = {}
+        self._pairs: list[tuple[str, str]] = []
         self.update(*args, **kwargs)
 
-    def __str__(self) -> str:
-        return "".join(f"{key}: {value}\r\n" for key, value in self._list) + "\r\n"
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}({self._list!r})"
-
-    def copy(self) -> Headers:
-        """Return an independent copy of these headers."""
-        copy = self.__class__()
-        copy._dict = {key: list(values) for key, values in self._dict.items()}
-        copy._list = list(self._list)
-        return copy
-
-    def serialize(self) -> bytes:
-        """
-        Return the header block of an HTTP message, ending with an empty line.
-
-        """
-        # surrogateescape restores the bytes of values parsed from the network
-        # that weren't ASCII.
-        return str(self).encode("utf-8", "surrogateescape")
-
-    # Collection methods
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key.lower() in self._dict
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._dict)
-
-    def __len__(self) -> int:
-        return len(self._dict)
-
-    # MutableMapping methods
+    # Reading.
 
     def __getitem__(self, key: str) -> str:
-        values = self._dict[key.lower()]
-        if len(values) == 1:
-            return values[0]
-        raise MultipleValuesError(key)
+        values = self._by_name[key.lower()]
+        if len(values) > 1:
+            raise MultipleValuesError(key)
+        return values[0]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.lower() in self._by_name
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_name)
+
+    def get_all(self, key: str) -> list[str]:
+        """
+        Return every value of a header, in order; an empty list when it's absent.
+
+        Args:
+            key: Header name, in any case.
+
+        """
+        return list(self._by_name.get(key.lower(), []))
+
+    def raw_items(self) -> Iterator[tuple[str, str]]:
+        """Return every ``(name, value)`` pair, in order, names as given."""
+        return iter(self._pairs)
+
+    # Writing.
 
     def __setitem__(self, key: str, value: str) -> None:
-        if not isinstance(key, str) or _token_re.fullmatch(key) is None:
+        if not (isinstance(key, str) and _NAME.fullmatch(key)):
             raise ValueError(f"invalid header name: {key!r}")
-        if not isinstance(value, str) or _field_value_re.fullmatch(value) is None:
+        if not (isinstance(value, str) and _VALUE.fullmatch(value)):
             raise ValueError(f"invalid value for header {key}: {value!r}")
         self.set_insecure(key, value)
 
     def set_insecure(self, key: str, value: str) -> None:
         """
-        Add a header without checking its name and value.
+        Add a header without checking its name or its value.
 
-        Only use this when the name and value are known to be valid, for
-        example because they were just parsed: a CR or LF in either would
-        inject headers in the serialized message.
+        Only for a name and a value known to be valid, for instance because
+        they were just parsed: a CR or a LF in either would inject headers.
 
         """
-        self._dict.setdefault(key.lower(), []).append(value)
-        self._list.append((key, value))
+        self._by_name.setdefault(key.lower(), []).append(value)
+        self._pairs.append((key, value))
 
     def __delitem__(self, key: str) -> None:
-        lower = key.lower()
-        del self._dict[lower]
-        # This is inefficient. Fortunately deleting HTTP headers is uncommon.
-        self._list = [(k, v) for k, v in self._list if k.lower() != lower]
-
-    def __eq__(self, other: Any) -> bool:
-        if not isinstance(other, Headers):
-            return NotImplemented
-        return self._dict == other._dict
+        folded = key.lower()
+        del self._by_name[folded]
+        # Rebuilding the list is slow, but headers are rarely deleted.
+        self._pairs = [pair for pair in self._pairs if pair[0].lower() != folded]
 
     def clear(self) -> None:
-        """
-        Remove all headers.
-
-        """
-        self._dict = {}
-        self._list = []
+        """Remove every header."""
+        self._by_name = {}
+        self._pairs = []
 
     def update(self, *args: HeadersLike, **kwargs: str) -> None:
         """
-        Update from a :class:`Headers` instance and/or keyword arguments.
+        Add the headers of each argument, then the keyword arguments.
 
-        Each positional argument may be a :class:`Headers` instance, a
-        mapping, an object with ``keys()`` and ``__getitem__``, or an iterable
-        of ``(name, value)`` pairs; values are added, never replaced.
+        An argument is a :class:`Headers`, whose every occurrence is added, a
+        mapping or an object with ``keys()`` and ``__getitem__``, or an
+        iterable of ``(name, value)`` pairs. Values are added, never replaced.
 
         """
         for arg in args:
+            pairs: Iterable[tuple[str, str]]
             if isinstance(arg, Headers):
-                for key, value in arg._list:
-                    self[key] = value
+                pairs = arg._pairs
             elif isinstance(arg, Mapping) or hasattr(arg, "keys"):
-                mapping = cast(SupportsKeysAndGetItem, arg)
-                for key in mapping.keys():
-                    self[key] = mapping[key]
+                pairs = [(key, arg[key]) for key in arg.keys()]  # type: ignore[index]
             else:
-                for key, value in arg:
-                    self[key] = value
+                pairs = arg
+            for key, value in pairs:
+                self[key] = value
         for key, value in kwargs.items():
             self[key] = value
 
-    # Methods for handling multiple values
+    # Whole header blocks.
 
-    def get_all(self, key: str) -> list[str]:
-        """
-        Return the (possibly empty) list of all values for a header.
+    def copy(self) -> Headers:
+        """Return a copy that changes independently of this one."""
+        other = type(self)()
+        other._by_name = {key: values[:] for key, values in self._by_name.items()}
+        other._pairs = self._pairs[:]
+        return other
 
-        Args:
-            key: Header name.
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, Headers):
+            return self._by_name == other._by_name
+        return NotImplemented
 
-        """
-        return list(self._dict.get(key.lower(), ()))
+    def __str__(self) -> str:
+        lines = [f"{name}: {value}\r\n" for name, value in self._pairs]
+        lines.append("\r\n")
+        return "".join(lines)
 
-    def raw_items(self) -> Iterator[tuple[str, str]]:
-        """
-        Return an iterator of all values as ``(name, value)`` pairs.
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._pairs!r})"
 
-        """
-        return iter(self._list)
+    def serialize(self) -> bytes:
+        """Return the header block of an HTTP message, blank line included."""
+        # Values parsed from the network keep their non-ASCII bytes as
+        # surrogate escapes: surrogateescape sends the same bytes back.
+        return str(self).encode("utf-8", "surrogateescape")
 
 
 class SupportsKeysAndGetItem(Protocol):
-    """
-    Dict-like types with ``keys() -> str`` and ``__getitem__(key: str) -> str``.
-
-    """
+    """Any object with ``keys()`` and ``__getitem__``, with :class:`str` keys and values."""
 
     def keys(self) -> Iterable[str]: ...
 
@@ -233,9 +206,7 @@ HeadersLike = Union[
     SupportsKeysAndGetItem,
 ]
 """
-Types accepted where :class:`Headers` is expected.
-
-In addition to :class:`Headers` itself, this includes dict-like types where
-both keys and values are :class:`str`.
+What may stand for :class:`Headers`: :class:`Headers` itself, a mapping or
+a dict-like object with :class:`str` keys and values, or ``(name, value)`` pairs.
 
 """

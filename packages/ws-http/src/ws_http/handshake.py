@@ -1,65 +1,99 @@
 """
-Header checks that the client and the server share in the opening handshake.
+Checks and negotiations of the opening handshake that both sides need.
+
+The client and server protocols of this package use them, and so does the
+legacy API of ``ws_asyncio``, so that one rule is written once.
 
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from ws_frames.exceptions import InvalidHeader, InvalidUpgrade, NegotiationError
-from ws_frames.extensions import Extension, ServerExtensionFactory
-from ws_frames.typing import ConnectionOption, ExtensionHeader, UpgradeProtocol
+from ws_frames.extensions import (
+    ClientExtensionFactory,
+    Extension,
+    ServerExtensionFactory,
+)
+from ws_frames.typing import ExtensionHeader, ExtensionParameter, LoggerLike
 
 from .datastructures import Headers, MultipleValuesError
-from .headers import (
-    build_extension,
-    parse_connection,
-    parse_extension,
-    parse_upgrade,
-)
+from .headers import build_extension, parse_connection, parse_extension, parse_upgrade
 
 
-__all__ = ["check_upgrade", "negotiate_server_extensions", "single_value"]
+__all__ = [
+    "check_upgrade",
+    "negotiate_client_extensions",
+    "negotiate_server_extensions",
+    "single_value",
+]
+
+_Element = TypeVar("_Element")
+
+
+def _all_elements(
+    values: Sequence[str], parse: Callable[[str], list[_Element]]
+) -> list[_Element]:
+    # RFC 7230 section 3.2.2: a list header may be split over several lines,
+    # which mean the same as one line with the values joined by commas.
+    elements: list[_Element] = []
+    for value in values:
+        elements.extend(parse(value))
+    return elements
+
+
+def log_message(
+    logger: LoggerLike,
+    direction: str,
+    start_line: str,
+    headers: Headers,
+    body: bytes | bytearray = b"",
+) -> None:
+    """
+    Log an HTTP message at the DEBUG level, one line per header.
+
+    ``direction`` is ``>`` for a message sent, ``<`` for a message received.
+
+    """
+    logger.debug("%s %s", direction, start_line)
+    for name, value in headers.raw_items():
+        logger.debug("%s %s: %s", direction, name, value)
+    if body:
+        logger.debug("%s [body] (%d bytes)", direction, len(body))
 
 
 def check_upgrade(headers: Headers) -> None:
     """
-    Check the ``Connection`` and ``Upgrade`` headers of a handshake request
-    or response.
+    Check that a request or response asks to switch to WebSocket.
 
-    ``Connection`` must contain the ``upgrade`` option and ``Upgrade`` must be
-    ``websocket``, both case-insensitive (:rfc:`6455#section-4.1`,
+    ``Connection`` must include the ``upgrade`` option and ``Upgrade`` must
+    be ``websocket`` alone, both in any case (:rfc:`6455#section-4.1`,
     :rfc:`6455#section-4.2.1`).
 
     Raises:
-        InvalidUpgrade: If either header is missing or wrong.
-        InvalidHeaderFormat: If either header can't be parsed.
+        InvalidUpgrade: If either header is missing or says something else.
+        InvalidHeaderFormat: If either header cannot be parsed.
 
     """
-    connection: list[ConnectionOption] = sum(
-        [parse_connection(value) for value in headers.get_all("Connection")], []
-    )
-    if not any(value.lower() == "upgrade" for value in connection):
-        raise InvalidUpgrade(
-            "Connection", ", ".join(connection) if connection else None
-        )
+    options = _all_elements(headers.get_all("Connection"), parse_connection)
+    if "upgrade" not in (option.lower() for option in options):
+        raise InvalidUpgrade("Connection", ", ".join(options) or None)
 
-    upgrade: list[UpgradeProtocol] = sum(
-        [parse_upgrade(value) for value in headers.get_all("Upgrade")], []
-    )
-    # "an ASCII case-insensitive match for the value 'websocket'": a list of
-    # protocols isn't a valid answer.
-    if not (len(upgrade) == 1 and upgrade[0].lower() == "websocket"):
-        raise InvalidUpgrade("Upgrade", ", ".join(upgrade) if upgrade else None)
+    protocols = _all_elements(headers.get_all("Upgrade"), parse_upgrade)
+    # Offering WebSocket among other protocols isn't enough: the handshake
+    # switches to WebSocket and to nothing else.
+    if [protocol.lower() for protocol in protocols] != ["websocket"]:
+        raise InvalidUpgrade("Upgrade", ", ".join(protocols) or None)
 
 
 def single_value(headers: Headers, name: str) -> str:
     """
-    Return the value of a header that must appear exactly once.
+    Return the value of a header that must occur exactly once.
 
     Raises:
-        InvalidHeader: If the header is missing or appears more than once.
+        InvalidHeader: If the header is absent or occurs more than once.
 
     """
     try:
@@ -75,54 +109,101 @@ def negotiate_server_extensions(
     available_extensions: Sequence[ServerExtensionFactory] | None,
 ) -> tuple[str | None, list[Extension]]:
     """
-    Accept or decline each extension that the client offers in the
-    ``Sec-WebSocket-Extensions`` headers of its request
-    (:rfc:`6455#section-9.1`).
+    Choose, on the server side, which extensions offered by the client to use.
 
-    Each offer goes to the first available extension with its name that
-    accepts its parameters; an offer that none accepts is declined. The order
-    of the offers is kept.
+    Offers are taken in the order of the ``Sec-WebSocket-Extensions`` headers
+    of the request. Each goes to the factories of the same name, in the
+    order of ``available_extensions``, until one accepts its parameters;
+    when none does, the offer is declined. Factories see the extensions
+    accepted before, so that they can decline a second offer of the same
+    extension. :rfc:`6455#section-9.1` leaves the rest to each extension.
 
     Args:
-        headers: Request headers.
+        headers: Headers of the request.
         available_extensions: Extensions that the server supports.
 
     Returns:
-        The ``Sec-WebSocket-Extensions`` response header, :obj:`None` when no
-        extension was accepted, and the accepted extensions.
+        The ``Sec-WebSocket-Extensions`` header of the response, or
+        :obj:`None` when no offer was accepted, and the accepted extensions.
 
     Raises:
-        InvalidHeaderFormat: If a ``Sec-WebSocket-Extensions`` header can't be
-            parsed.
+        InvalidHeaderFormat: If an offer cannot be parsed.
 
     """
-    response_header_value: str | None = None
+    values = headers.get_all("Sec-WebSocket-Extensions")
+    # Without extensions, the server has no reason to read the offers.
+    if not (values and available_extensions):
+        return None, []
 
-    extension_headers: list[ExtensionHeader] = []
-    accepted_extensions: list[Extension] = []
+    answers: list[ExtensionHeader] = []
+    accepted: list[Extension] = []
+    for name, offered in _all_elements(values, parse_extension):
+        for factory in available_extensions:
+            if factory.name != name:
+                continue
+            try:
+                answer, extension = factory.process_request_params(offered, accepted)
+            except NegotiationError:
+                continue
+            answers.append((name, answer))
+            accepted.append(extension)
+            break
+    return (build_extension(answers) if answers else None), accepted
 
-    header_values = headers.get_all("Sec-WebSocket-Extensions")
 
-    if header_values and available_extensions:
-        parsed_header_values: list[ExtensionHeader] = sum(
-            [parse_extension(header_value) for header_value in header_values], []
-        )
+def negotiate_client_extensions(
+    header_values: Sequence[str],
+    available_extensions: Sequence[ClientExtensionFactory] | None,
+) -> list[Extension]:
+    """
+    Check, on the client side, the extensions that the server chose to use.
 
-        for name, request_params in parsed_header_values:
-            for factory in available_extensions:
-                if factory.name != name:
-                    continue
-                try:
-                    response_params, extension = factory.process_request_params(
-                        request_params, accepted_extensions
-                    )
-                except NegotiationError:
-                    continue
-                extension_headers.append((name, response_params))
-                accepted_extensions.append(extension)
-                break
+    The server may only use extensions that the client offered
+    (:rfc:`6455#section-4.1`). Each extension of the response goes to the
+    factories of the same name, in the order of ``available_extensions``,
+    until one accepts its parameters; the factories see the extensions
+    accepted before.
 
-    if extension_headers:
-        response_header_value = build_extension(extension_headers)
+    Args:
+        header_values: Values of the ``Sec-WebSocket-Extensions`` headers of
+            the response, in order.
+        available_extensions: Extensions that the client offered.
 
-    return response_header_value, accepted_extensions
+    Returns:
+        The extensions to use, in the order of the response.
+
+    Raises:
+        NegotiationError: If the response uses an extension that no factory
+            accepts.
+        InvalidHeaderFormat: If a header cannot be parsed.
+
+    """
+    if not header_values:
+        return []
+    if not available_extensions:
+        raise NegotiationError("no extensions supported")
+
+    accepted: list[Extension] = []
+    for name, params in _all_elements(header_values, parse_extension):
+        extension = _first_acceptance(name, params, available_extensions, accepted)
+        if extension is None:
+            raise NegotiationError(
+                f"unsupported extension: name = {name}, params = {params}"
+            )
+        accepted.append(extension)
+    return accepted
+
+
+def _first_acceptance(
+    name: str,
+    params: Sequence[ExtensionParameter],
+    factories: Sequence[ClientExtensionFactory],
+    accepted: list[Extension],
+) -> Extension | None:
+    for factory in factories:
+        if factory.name == name:
+            try:
+                return factory.process_response_params(params, accepted)
+            except NegotiationError:
+                pass
+    return None

@@ -1,9 +1,10 @@
 """
-Parsers and builders for the HTTP headers of the WebSocket opening handshake.
+Reading and writing the header values of the opening handshake.
 
-Parsers follow the grammar of RFC 7230 (tokens, quoted strings, lists with
-optional whitespace) and raise :exc:`~ws_frames.exceptions.InvalidHeaderFormat`
-with the name of the header, its value and the position of the error.
+The grammar is RFC 7230's: tokens, quoted strings, optional whitespace (OWS)
+and comma-separated lists, where empty elements are tolerated. A value that
+doesn't follow it raises :exc:`~ws_frames.exceptions.InvalidHeaderFormat`,
+which names the header and tells what was expected where.
 
 """
 
@@ -16,606 +17,379 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar, cast
 
+from ws_frames import typing as ws_typing
 from ws_frames.exceptions import InvalidHeaderFormat, InvalidHeaderValue
-from ws_frames.typing import (
-    ConnectionOption,
-    ExtensionHeader,
-    ExtensionName,
-    ExtensionParameter,
-    Subprotocol,
-    UpgradeProtocol,
-)
 
 
 __all__ = [
-    "build_host",
-    "parse_connection",
-    "parse_upgrade",
-    "parse_extension",
+    "build_authorization_basic",
     "build_extension",
-    "parse_subprotocol",
+    "build_host",
     "build_subprotocol",
-    "validate_subprotocols",
     "build_www_authenticate_basic",
     "parse_authorization_basic",
-    "build_authorization_basic",
+    "parse_connection",
+    "parse_extension",
+    "parse_subprotocol",
+    "parse_upgrade",
+    "validate_subprotocols",
 ]
 
+_Item = TypeVar("_Item")
 
-T = TypeVar("T")
+# RFC 7230 section 3.2.6.
+_TCHAR = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]"
+_TOKEN = re.compile(f"{_TCHAR}+")
+# RFC 7230 section 3.2.3.
+_OWS = re.compile(r"[ \t]*")
+# RFC 7230 section 3.2.6: qdtext and quoted-pair between double quotes.
+_QUOTED = re.compile(r'"((?:[\t !#-\[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*)"')
+_ESCAPED = re.compile(r"\\(.)")
+_QUOTABLE = re.compile(r"[\t -~\x80-\xff]*")
+_NEEDS_ESCAPE = re.compile(r'(["\\])')
+# RFC 7230 section 6.7: protocol-name [ "/" protocol-version ], both tokens.
+_PROTOCOL = re.compile(f"{_TCHAR}+(?:/{_TCHAR}+)?")
+# RFC 7235 section 2.1.
+_TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
+
+class _Scanner:
+    """
+    Walk through the value of one header, left to right.
+
+    Every error carries the name of the header, the value and the position
+    reached, which :exc:`~ws_frames.exceptions.InvalidHeaderFormat` shows.
+
+    """
+
+    __slots__ = ["header", "text", "pos"]
+
+    def __init__(self, header: str, text: str) -> None:
+        self.header = header
+        self.text = text
+        self.pos = 0
+
+    def fail(self, expected: str, pos: int | None = None) -> InvalidHeaderFormat:
+        return InvalidHeaderFormat(
+            self.header, expected, self.text, self.pos if pos is None else pos
+        )
+
+    def next_char(self) -> str:
+        """Return the character at the current position, ``""`` at the end."""
+        return self.text[self.pos : self.pos + 1]
+
+    def at_end(self) -> bool:
+        return self.pos == len(self.text)
+
+    def skip_whitespace(self) -> None:
+        match = _OWS.match(self.text, self.pos)
+        assert match is not None  # an empty match is still a match
+        self.pos = match.end()
+
+    def take(self, pattern: re.Pattern[str], expected: str) -> str:
+        """Consume what ``pattern`` matches here, or fail with ``expected``."""
+        match = pattern.match(self.text, self.pos)
+        if match is None:
+            raise self.fail(expected)
+        self.pos = match.end()
+        return match.group()
+
+    def token(self) -> str:
+        return self.take(_TOKEN, "expected token")
+
+    def quoted_string(self) -> str:
+        """Consume a quoted string and return its content, unescaped."""
+        match = _QUOTED.match(self.text, self.pos)
+        if match is None:
+            raise self.fail("expected quoted string")
+        self.pos = match.end()
+        return _ESCAPED.sub(r"\1", match.group(1))
+
+    def elements(self, element: Callable[[], _Item]) -> list[_Item]:
+        """
+        Read a whole value made of a comma-separated list of elements.
+
+        RFC 7230 section 7: a recipient accepts empty elements, with their
+        whitespace, anywhere in the list, but there must be one element at
+        least.
+
+        """
+        found: list[_Item] = []
+        while True:
+            while self.next_char() == ",":
+                self.pos += 1
+                self.skip_whitespace()
+            if found and self.at_end():
+                return found
+            found.append(element())
+            self.skip_whitespace()
+            if self.at_end():
+                return found
+            if self.next_char() != ",":
+                raise self.fail("expected comma")
 
 
 def build_host(
-    host: str,
-    port: int,
-    secure: bool,
-    *,
-    always_include_port: bool = False,
+    host: str, port: int, secure: bool, *, always_include_port: bool = False
 ) -> str:
     """
-    Build a ``Host`` header.
+    Build the value of a ``Host`` header (:rfc:`7230#section-5.4`).
 
-    See `RFC 7230 section 5.4`_: the port is omitted when it's the default
-    port of the scheme, unless ``always_include_port`` is set, and IPv6
-    addresses are put between brackets (`RFC 3986 section 3.2.2`_).
-
-    .. _RFC 7230 section 5.4: https://datatracker.ietf.org/doc/html/rfc7230#section-5.4
-    .. _RFC 3986 section 3.2.2: https://datatracker.ietf.org/doc/html/rfc3986#section-3.2.2
+    Args:
+        host: Host name or IP address; an IPv6 address gets brackets
+            (:rfc:`3986#section-3.2.2`).
+        port: TCP port.
+        secure: Whether the scheme is ``wss``, whose default port is 443
+            rather than 80.
+        always_include_port: Include the port even when it's the default
+            one, as a ``CONNECT`` request needs.
 
     """
-    # Only IPv6 addresses contain colons; checking first avoids a slow parse.
-    if ":" in host:
+    if ":" in host:  # only an IPv6 address may contain a colon
         try:
             ipaddress.IPv6Address(host)
         except ValueError:
             pass
         else:
             host = f"[{host}]"
+    default_port = 443 if secure else 80
+    if port == default_port and not always_include_port:
+        return host
+    return f"{host}:{port}"
 
-    if always_include_port or port != (443 if secure else 80):
-        host = f"{host}:{port}"
 
-    return host
-
-
-def peek_ahead(header: str, pos: int) -> str | None:
+def parse_connection(header: str) -> list[ws_typing.ConnectionOption]:
     """
-    Return the next character from ``header`` at the given position.
+    Parse the value of a ``Connection`` header into its options.
 
-    Return :obj:`None` at the end of ``header``.
-
-    We never need to peek more than one character ahead.
-
-    """
-    return None if pos == len(header) else header[pos]
-
-
-_OWS_re = re.compile(r"[\t ]*")
-
-
-def parse_OWS(header: str, pos: int) -> int:
-    """
-    Parse optional whitespace from ``header`` at the given position.
-
-    Return the new position.
-
-    The whitespace itself isn't returned because it isn't significant.
-
-    """
-    # There's always a match, possibly empty, whose content doesn't matter.
-    match = _OWS_re.match(header, pos)
-    assert match is not None
-    return match.end()
-
-
-_token_re = re.compile(r"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
-
-
-def parse_token(header: str, pos: int, header_name: str) -> tuple[str, int]:
-    """
-    Parse a token from ``header`` at the given position.
-
-    Return the token value and the new position.
+    See :rfc:`7230#section-6.1`.
 
     Raises:
-        InvalidHeaderFormat: On invalid inputs.
+        InvalidHeaderFormat: If ``header`` isn't a list of tokens.
 
     """
-    match = _token_re.match(header, pos)
-    if match is None:
-        raise InvalidHeaderFormat(header_name, "expected token", header, pos)
-    return match.group(), match.end()
+    scanner = _Scanner("Connection", header)
+    return cast(list[ws_typing.ConnectionOption], scanner.elements(scanner.token))
 
 
-_quoted_string_re = re.compile(
-    r'"(?:[\x09\x20-\x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\x09\x20-\x7e\x80-\xff])*"'
-)
-
-_unquote_re = re.compile(r"\\([\x09\x20-\x7e\x80-\xff])")
-
-
-def parse_quoted_string(header: str, pos: int, header_name: str) -> tuple[str, int]:
+def parse_upgrade(header: str) -> list[ws_typing.UpgradeProtocol]:
     """
-    Parse a quoted string from ``header`` at the given position.
+    Parse the value of an ``Upgrade`` header into its protocols.
 
-    Return the unquoted value and the new position.
+    A protocol is a name, optionally followed by a slash and a version, as in
+    ``websocket`` or ``HTTP/2.0`` (:rfc:`7230#section-6.7`).
 
     Raises:
-        InvalidHeaderFormat: On invalid inputs.
+        InvalidHeaderFormat: If ``header`` isn't a list of protocols.
 
     """
-    match = _quoted_string_re.match(header, pos)
-    if match is None:
-        raise InvalidHeaderFormat(header_name, "expected quoted string", header, pos)
-    return _unquote_re.sub(r"\1", match.group()[1:-1]), match.end()
+    scanner = _Scanner("Upgrade", header)
+    return scanner.elements(
+        lambda: cast(
+            ws_typing.UpgradeProtocol, scanner.take(_PROTOCOL, "expected protocol")
+        )
+    )
 
 
-_quotable_re = re.compile(r"[\x09\x20-\x7e\x80-\xff]*")
+def _extension_parameter(scanner: _Scanner) -> ws_typing.ExtensionParameter:
+    name = scanner.token()
+    scanner.skip_whitespace()
+    if scanner.next_char() != "=":
+        return name, None
+    scanner.pos += 1
+    scanner.skip_whitespace()
+    if scanner.next_char() == '"':
+        start = scanner.pos
+        value = scanner.quoted_string()
+        # RFC 6455 section 9.1: once unescaped, a quoted value must still be
+        # a token.
+        if _TOKEN.fullmatch(value) is None:
+            raise scanner.fail("invalid quoted header content", start)
+    else:
+        value = scanner.token()
+    scanner.skip_whitespace()
+    return name, value
 
-_quote_re = re.compile(r"([\x22\x5c])")
+
+def _extension(scanner: _Scanner) -> ws_typing.ExtensionHeader:
+    name = ws_typing.ExtensionName(scanner.token())
+    scanner.skip_whitespace()
+    parameters = []
+    while scanner.next_char() == ";":
+        scanner.pos += 1
+        scanner.skip_whitespace()
+        parameters.append(_extension_parameter(scanner))
+    return name, parameters
+
+
+def parse_extension(header: str) -> list[ws_typing.ExtensionHeader]:
+    """
+    Parse the value of a ``Sec-WebSocket-Extensions`` header.
+
+    The grammar is in :rfc:`6455#section-9.1`; :rfc:`7692#section-5` uses it
+    for permessage-deflate. For example::
+
+        >>> parse_extension("permessage-deflate; client_max_window_bits=10, x")
+        [('permessage-deflate', [('client_max_window_bits', '10')]), ('x', [])]
+
+    Returns:
+        One ``(name, parameters)`` pair per extension offered, in order, with
+        the parameters as ``(name, value)`` pairs, where ``value`` is
+        :obj:`None` for a parameter without value.
+
+    Raises:
+        InvalidHeaderFormat: If ``header`` doesn't follow the grammar.
+
+    """
+    scanner = _Scanner("Sec-WebSocket-Extensions", header)
+    return scanner.elements(lambda: _extension(scanner))
+
+
+def build_extension(extensions: Sequence[ws_typing.ExtensionHeader]) -> str:
+    """
+    Build the value of a ``Sec-WebSocket-Extensions`` header.
+
+    It's the inverse of :func:`parse_extension`. Parameter values are written
+    as tokens, which the factories of extensions guarantee they are.
+
+    """
+    return ", ".join(
+        "; ".join(
+            [
+                name,
+                *(key if value is None else f"{key}={value}" for key, value in params),
+            ]
+        )
+        for name, params in extensions
+    )
+
+
+def parse_subprotocol(header: str) -> list[ws_typing.Subprotocol]:
+    """
+    Parse the value of a ``Sec-WebSocket-Protocol`` header.
+
+    See :rfc:`6455#section-4.1`: a list of tokens.
+
+    Raises:
+        InvalidHeaderFormat: If ``header`` isn't a list of tokens.
+
+    """
+    scanner = _Scanner("Sec-WebSocket-Protocol", header)
+    return cast(list[ws_typing.Subprotocol], scanner.elements(scanner.token))
+
+
+def build_subprotocol(subprotocols: Sequence[ws_typing.Subprotocol]) -> str:
+    """Build the value of a ``Sec-WebSocket-Protocol`` header."""
+    return ", ".join(subprotocols)
+
+
+def validate_subprotocols(subprotocols: Sequence[ws_typing.Subprotocol]) -> None:
+    """
+    Check subprotocols given by the caller before they go in a header.
+
+    Raises:
+        TypeError: If ``subprotocols`` isn't a sequence of strings; a single
+            string is refused, as it's more likely a mistake than a list of
+            one-character subprotocols.
+        ValueError: If a subprotocol isn't a token.
+
+    """
+    if isinstance(subprotocols, str):
+        raise TypeError("subprotocols must be a list, not a str")
+    if not isinstance(subprotocols, Sequence):
+        raise TypeError("subprotocols must be a list")
+    for subprotocol in subprotocols:
+        if not isinstance(subprotocol, str):
+            kind = type(subprotocol).__name__
+            raise TypeError(f"subprotocol must be a str, not {kind}")
+        if _TOKEN.fullmatch(subprotocol) is None:
+            raise ValueError(f"invalid subprotocol: {subprotocol}")
 
 
 def build_quoted_string(value: str) -> str:
     """
-    Format ``value`` as a quoted string.
-
-    This is the reverse of :func:`parse_quoted_string`.
+    Write ``value`` as a quoted string, escaping quotes and backslashes.
 
     Raises:
-        ValueError: If ``value`` contains characters that a quoted string
-            cannot carry.
+        ValueError: If ``value`` holds a character that a quoted string cannot
+            carry: a control character other than HTAB, or a code point above
+            U+00FF.
 
     """
-    match = _quotable_re.fullmatch(value)
-    if match is None:
+    if _QUOTABLE.fullmatch(value) is None:
         raise ValueError(f"invalid characters for quoted-string encoding: {value!r}")
-    return '"' + _quote_re.sub(r"\\\1", value) + '"'
-
-
-def parse_list(
-    parse_item: Callable[[str, int, str], tuple[T, int]],
-    header: str,
-    pos: int,
-    header_name: str,
-) -> list[T]:
-    """
-    Parse a comma-separated list from ``header`` at the given position.
-
-    This is appropriate for parsing values with the following grammar:
-
-        1#item
-
-    ``parse_item`` parses one item.
-
-    ``header`` is assumed not to start or end with whitespace.
-
-    (This function is designed for parsing an entire header value and
-    :func:`~ws_http.http11.Request.parse` strips whitespace.)
-
-    Return a list of items.
-
-    Raises:
-        InvalidHeaderFormat: On invalid inputs.
-
-    """
-    # RFC 7230 section 7: "a recipient MUST accept lists that satisfy the
-    # following syntax: 1#element => *( "," OWS ) element *( OWS "," [ OWS
-    # element ] )", which means skipping empty elements wherever they are.
-    end = len(header)
-    while pos < end and header[pos] == ",":
-        pos = parse_OWS(header, pos + 1)
-
-    items = []
-    while True:
-        # Loop invariant: an item starts at pos in header.
-        item, pos = parse_item(header, pos, header_name)
-        items.append(item)
-        pos = parse_OWS(header, pos)
-
-        if pos == end:
-            break
-
-        # There must be a delimiter after each element except the last one.
-        if header[pos] != ",":
-            raise InvalidHeaderFormat(header_name, "expected comma", header, pos)
-        while pos < end and header[pos] == ",":
-            pos = parse_OWS(header, pos + 1)
-
-        # Empty elements may also end the list.
-        if pos == end:
-            break
-
-    return items
-
-
-def parse_connection_option(
-    header: str, pos: int, header_name: str
-) -> tuple[ConnectionOption, int]:
-    """
-    Parse a Connection option from ``header`` at the given position.
-
-    Return the protocol value and the new position.
-
-    Raises:
-        InvalidHeaderFormat: On invalid inputs.
-
-    """
-    item, pos = parse_token(header, pos, header_name)
-    return cast(ConnectionOption, item), pos
-
-
-def parse_connection(header: str) -> list[ConnectionOption]:
-    """
-    Parse a ``Connection`` header.
-
-    Return a list of HTTP connection options (`RFC 7230 section 6.1`_).
-
-    .. _RFC 7230 section 6.1: https://datatracker.ietf.org/doc/html/rfc7230#section-6.1
-
-    Args:
-        header: Value of the ``Connection`` header.
-
-    Raises:
-        InvalidHeaderFormat: On invalid inputs.
-
-    """
-    return parse_list(parse_connection_option, header, 0, "Connection")
-
-
-_protocol_re = re.compile(
-    r"[-!#$%&'*+.^_`|~0-9a-zA-Z]+(?:/[-!#$%&'*+.^_`|~0-9a-zA-Z]+)?"
-)
-
-
-def parse_upgrade_protocol(
-    header: str, pos: int, header_name: str
-) -> tuple[UpgradeProtocol, int]:
-    """
-    Parse an Upgrade protocol from ``header`` at the given position.
-
-    Return the protocol value and the new position.
-
-    Raises:
-        InvalidHeaderFormat: On invalid inputs.
-
-    """
-    match = _protocol_re.match(header, pos)
-    if match is None:
-        raise InvalidHeaderFormat(header_name, "expected protocol", header, pos)
-    return cast(UpgradeProtocol, match.group()), match.end()
-
-
-def parse_upgrade(header: str) -> list[UpgradeProtocol]:
-    """
-    Parse an ``Upgrade`` header.
-
-    Return a list of HTTP protocols (`RFC 7230 section 6.7`_).
-
-    .. _RFC 7230 section 6.7: https://datatracker.ietf.org/doc/html/rfc7230#section-6.7
-
-    Args:
-        header: Value of the ``Upgrade`` header.
-
-    Raises:
-        InvalidHeaderFormat: On invalid inputs.
-
-    """
-    return parse_list(parse_upgrade_protocol, header, 0, "Upgrade")
-
-
-def parse_extension_item_param(
-    header: str, pos: int, header_name: str
-) -> tuple[ExtensionParameter, int]:
-    """
-    Parse a single extension parameter from ``header`` at the given position.
-
-    Return a ``(name, value)`` pair and the new position.
-
-    Raises:
-        InvalidHeaderFormat: On invalid inputs.
-
-    """
-    # Extract parameter name.
-    name, pos = parse_token(header, pos, header_name)
-    pos = parse_OWS(header, pos)
-    # Extract parameter value, if there is one.
-    value: str | None = None
-    if peek_ahead(header, pos) == "=":
-        pos = parse_OWS(header, pos + 1)
-        if peek_ahead(header, pos) == '"':
-            pos_before = pos  # for proper error reporting below
-            value, pos = parse_quoted_string(header, pos, header_name)
-            # RFC 6455 section 9.1: "When using the quoted-string syntax
-            # variant, the value after quoted-string unescaping MUST conform
-            # to the 'token' ABNF."
-            if _token_re.fullmatch(value) is None:
-                raise InvalidHeaderFormat(
-                    header_name, "invalid quoted header content", header, pos_before
-                )
-        else:
-            value, pos = parse_token(header, pos, header_name)
-        pos = parse_OWS(header, pos)
-
-    return (name, value), pos
-
-
-def parse_extension_item(
-    header: str, pos: int, header_name: str
-) -> tuple[ExtensionHeader, int]:
-    """
-    Parse an extension definition from ``header`` at the given position.
-
-    Return an ``(extension name, parameters)`` pair, where ``parameters`` is a
-    list of ``(name, value)`` pairs, and the new position.
-
-    Raises:
-        InvalidHeaderFormat: On invalid inputs.
-
-    """
-    # Extract extension name.
-    name, pos = parse_token(header, pos, header_name)
-    pos = parse_OWS(header, pos)
-    # Extract all parameters.
-    parameters = []
-    while peek_ahead(header, pos) == ";":
-        pos = parse_OWS(header, pos + 1)
-        parameter, pos = parse_extension_item_param(header, pos, header_name)
-        parameters.append(parameter)
-    return (cast(ExtensionName, name), parameters), pos
-
-
-def parse_extension(header: str) -> list[ExtensionHeader]:
-    """
-    Parse a ``Sec-WebSocket-Extensions`` header.
-
-    Return a list of WebSocket extensions and their parameters in this format::
-
-        [
-            (
-                'extension name',
-                [
-                    ('parameter name', 'parameter value'),
-                    ....
-                ]
-            ),
-            ...
-        ]
-
-    Parameter values are :obj:`None` when no value is provided.
-
-    See `RFC 6455 section 9.1`_.
-
-    .. _RFC 6455 section 9.1: https://datatracker.ietf.org/doc/html/rfc6455#section-9.1
-
-    Raises:
-        InvalidHeaderFormat: On invalid inputs.
-
-    """
-    return parse_list(parse_extension_item, header, 0, "Sec-WebSocket-Extensions")
-
-
-parse_extension_list = parse_extension  # alias for backwards compatibility
-
-
-def build_extension_item(
-    name: ExtensionName, parameters: Sequence[ExtensionParameter]
-) -> str:
-    """
-    Build an extension definition.
-
-    This is the reverse of :func:`parse_extension_item`.
-
-    """
-    return "; ".join(
-        [cast(str, name)]
-        + [
-            # Quoted strings aren't necessary because values are always tokens.
-            name if value is None else f"{name}={value}"
-            for name, value in parameters
-        ]
-    )
-
-
-def build_extension(extensions: Sequence[ExtensionHeader]) -> str:
-    """
-    Build a ``Sec-WebSocket-Extensions`` header.
-
-    This is the reverse of :func:`parse_extension`.
-
-    """
-    return ", ".join(
-        build_extension_item(name, parameters) for name, parameters in extensions
-    )
-
-
-build_extension_list = build_extension  # alias for backwards compatibility
-
-
-def parse_subprotocol_item(
-    header: str, pos: int, header_name: str
-) -> tuple[Subprotocol, int]:
-    """
-    Parse a subprotocol from ``header`` at the given position.
-
-    Return the subprotocol value and the new position.
-
-    Raises:
-        InvalidHeaderFormat: On invalid inputs.
-
-    """
-    item, pos = parse_token(header, pos, header_name)
-    return cast(Subprotocol, item), pos
-
-
-def parse_subprotocol(header: str) -> list[Subprotocol]:
-    """
-    Parse a ``Sec-WebSocket-Protocol`` header.
-
-    Return a list of WebSocket subprotocols.
-
-    See `RFC 6455 section 4.1`_.
-
-    .. _RFC 6455 section 4.1: https://datatracker.ietf.org/doc/html/rfc6455#section-4.1
-
-    Raises:
-        InvalidHeaderFormat: On invalid inputs.
-
-    """
-    return parse_list(parse_subprotocol_item, header, 0, "Sec-WebSocket-Protocol")
-
-
-parse_subprotocol_list = parse_subprotocol  # alias for backwards compatibility
-
-
-def build_subprotocol(subprotocols: Sequence[Subprotocol]) -> str:
-    """
-    Build a ``Sec-WebSocket-Protocol`` header.
-
-    This is the reverse of :func:`parse_subprotocol`.
-
-    """
-    return ", ".join(subprotocols)
-
-
-build_subprotocol_list = build_subprotocol  # alias for backwards compatibility
-
-
-def validate_subprotocols(subprotocols: Sequence[Subprotocol]) -> None:
-    """
-    Validate that ``subprotocols`` is suitable for :func:`build_subprotocol`.
-
-    Raises:
-        TypeError: If ``subprotocols`` isn't a sequence of strings.
-        ValueError: If a subprotocol isn't a token.
-
-    """
-    if not isinstance(subprotocols, Sequence):
-        raise TypeError("subprotocols must be a list")
-    if isinstance(subprotocols, str):
-        raise TypeError("subprotocols must be a list, not a str")
-    for subprotocol in subprotocols:
-        if not isinstance(subprotocol, str):
-            raise TypeError(
-                f"subprotocol must be a str, not {type(subprotocol).__name__}"
-            )
-        if not _token_re.fullmatch(subprotocol):
-            raise ValueError(f"invalid subprotocol: {subprotocol}")
+    escaped = _NEEDS_ESCAPE.sub(r"\\\1", value)
+    return f'"{escaped}"'
 
 
 def build_www_authenticate_basic(realm: str) -> str:
     """
-    Build a ``WWW-Authenticate`` header for HTTP Basic Auth.
+    Build the value of a ``WWW-Authenticate`` header that asks for Basic
+    credentials in ``realm`` (:rfc:`7617#section-2`).
 
-    See `RFC 7617 section 2`_.
-
-    .. _RFC 7617 section 2: https://datatracker.ietf.org/doc/html/rfc7617#section-2
-
-    Args:
-        realm: Identifier of the protection space.
+    The ``charset`` parameter tells the client to encode credentials in
+    UTF-8, the one value that :rfc:`7617#section-2.1` allows.
 
     Raises:
-        ValueError: If ``realm`` cannot be carried by a quoted string.
+        ValueError: If ``realm`` cannot be written as a quoted string.
 
     """
-    # RFC 7617 section 2.1: "the only allowed value is 'UTF-8'".
-    realm = build_quoted_string(realm)
-    charset = build_quoted_string("UTF-8")
-    return f"Basic realm={realm}, charset={charset}"
-
-
-_token68_re = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
-
-
-def parse_token68(header: str, pos: int, header_name: str) -> tuple[str, int]:
-    """
-    Parse a token68 from ``header`` at the given position.
-
-    Return the token value and the new position.
-
-    Raises:
-        InvalidHeaderFormat: On invalid inputs.
-
-    """
-    match = _token68_re.match(header, pos)
-    if match is None:
-        raise InvalidHeaderFormat(header_name, "expected token68", header, pos)
-    return match.group(), match.end()
-
-
-def parse_end(header: str, pos: int, header_name: str) -> None:
-    """
-    Check that parsing reached the end of header.
-
-    Raises:
-        InvalidHeaderFormat: If there's data left after ``pos``.
-
-    """
-    if pos < len(header):
-        raise InvalidHeaderFormat(header_name, "trailing data", header, pos)
+    return f'Basic realm={build_quoted_string(realm)}, charset="UTF-8"'
 
 
 def parse_authorization_basic(header: str) -> tuple[str, str]:
     """
-    Parse an ``Authorization`` header for HTTP Basic Auth.
+    Read the username and password of an ``Authorization`` header.
 
-    Return a ``(username, password)`` tuple.
+    The header is ``Basic``, in any case (:rfc:`7235#section-2.1`), one space
+    and the base64 encoding of ``username:password`` in UTF-8
+    (:rfc:`7617#section-2`).
 
-    See `RFC 7235 section 2.1`_ and `RFC 7617 section 2`_.
-
-    .. _RFC 7235 section 2.1: https://datatracker.ietf.org/doc/html/rfc7235#section-2.1
-    .. _RFC 7617 section 2: https://datatracker.ietf.org/doc/html/rfc7617#section-2
-
-    Args:
-        header: Value of the ``Authorization`` header.
+    Returns:
+        ``(username, password)``; the password may contain colons.
 
     Raises:
-        InvalidHeaderFormat: On invalid inputs.
-        InvalidHeaderValue: On unsupported inputs.
+        InvalidHeaderFormat: If ``header`` doesn't follow the grammar.
+        InvalidHeaderValue: If the scheme isn't Basic, or if the credentials
+            aren't base64-encoded UTF-8 with a colon.
 
     """
-    scheme, pos = parse_token(header, 0, "Authorization")
-    # RFC 7235 section 2.1: the scheme is case-insensitive.
+    scanner = _Scanner("Authorization", header)
+    scheme = scanner.token()
     if scheme.lower() != "basic":
         raise InvalidHeaderValue("Authorization", f"unsupported scheme: {scheme}")
-    if peek_ahead(header, pos) != " ":
-        raise InvalidHeaderFormat(
-            "Authorization", "expected space after scheme", header, pos
-        )
-    pos += 1
-    basic_credentials, pos = parse_token68(header, pos, "Authorization")
-    parse_end(header, pos, "Authorization")
-
+    if scanner.next_char() != " ":
+        raise scanner.fail("expected space after scheme")
+    scanner.pos += 1
+    encoded = scanner.take(_TOKEN68, "expected token68")
+    if not scanner.at_end():
+        raise scanner.fail("trailing data")
     try:
-        user_pass = base64.b64decode(basic_credentials, validate=True).decode()
+        decoded = base64.b64decode(encoded, validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
         raise InvalidHeaderValue(
-            "Authorization",
-            "expected base64-encoded UTF-8 credentials",
+            "Authorization", "expected base64-encoded UTF-8 credentials"
         ) from None
-    try:
-        username, password = user_pass.split(":", 1)
-    except ValueError:
+    username, colon, password = decoded.partition(":")
+    if not colon:
         raise InvalidHeaderValue(
-            "Authorization",
-            "expected username:password credentials",
-        ) from None
-
+            "Authorization", "expected username:password credentials"
+        )
     return username, password
 
 
 def build_authorization_basic(username: str, password: str) -> str:
     """
-    Build an ``Authorization`` header for HTTP Basic Auth.
+    Build the value of an ``Authorization`` header with Basic credentials.
 
-    This is the reverse of :func:`parse_authorization_basic`.
+    It's the inverse of :func:`parse_authorization_basic`.
 
     Raises:
-        ValueError: If ``username`` contains a colon (RFC 7617 section 2).
+        ValueError: If ``username`` contains a colon, which
+            :rfc:`7617#section-2` forbids.
 
     """
-    # RFC 7617 section 2: "a user-id containing a colon character is invalid".
     if ":" in username:
         raise ValueError("username cannot contain a colon")
-    user_pass = f"{username}:{password}"
-    basic_credentials = base64.b64encode(user_pass.encode()).decode()
-    return "Basic " + basic_credentials
+    encoded = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return f"Basic {encoded}"

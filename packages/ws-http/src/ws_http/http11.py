@@ -1,17 +1,18 @@
 """
-HTTP/1.1 requests and responses, as far as the WebSocket opening handshake
-needs them.
+The two HTTP/1.1 messages of the opening handshake: a request and its response.
 
-Parsers are generator-based coroutines reading from a buffer through
-``read_line``, ``read_exact`` and ``read_to_eof``, such as the methods of
-:class:`ws_frames.streams.StreamReader`: a request or response may arrive in
-any number of pieces.
+Parsing is incremental. :meth:`Request.parse` and :meth:`Response.parse` are
+generator-based coroutines that pull bytes with ``read_line``,
+``read_exact`` and ``read_to_eof``, usually the methods of a
+:class:`ws_frames.streams.StreamReader`, and yield whenever they need more:
+a message may arrive in as many pieces as the network likes.
 
-Security limits on the length of lines, the number of headers and the size of
-bodies can be set with the ``WEBSOCKETS_MAX_LINE_LENGTH``,
-``WEBSOCKETS_MAX_NUM_HEADERS`` and ``WEBSOCKETS_MAX_BODY_SIZE`` environment
-variables, or by changing :data:`MAX_LINE_LENGTH`, :data:`MAX_NUM_HEADERS` and
-:data:`MAX_BODY_SIZE` in this module.
+Everything that the peer controls is bounded: the length of a line, the
+number of headers and the size of a body. The limits are read from the
+``WEBSOCKETS_MAX_LINE_LENGTH``, ``WEBSOCKETS_MAX_NUM_HEADERS`` and
+``WEBSOCKETS_MAX_BODY_SIZE`` environment variables when this module is
+imported; change :data:`MAX_LINE_LENGTH`, :data:`MAX_NUM_HEADERS` and
+:data:`MAX_BODY_SIZE` to set them later.
 
 """
 
@@ -21,7 +22,6 @@ import dataclasses
 import os
 import re
 import sys
-import warnings
 from collections.abc import Callable, Generator
 
 from ws_frames.exceptions import (
@@ -36,98 +36,68 @@ from ws_frames.streams import StreamReader
 from .datastructures import Headers
 
 
-__all__ = [
-    "SERVER",
-    "USER_AGENT",
-    "Request",
-    "Response",
-]
+__all__ = ["Request", "Response", "SERVER", "USER_AGENT"]
 
 
-PYTHON_VERSION = "{}.{}".format(*sys.version_info)
+PYTHON_VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
-# Peers identify this implementation by the API it provides.
-WEBSOCKETS_VERSION = "17.0.0"
+# This implementation provides the API of websockets 17.0 and says so to
+# peers, which sometimes adapt to the software they talk to.
+_PRODUCT = f"Python/{PYTHON_VERSION} websockets/17.0.0"
 
-# User-Agent header for HTTP requests.
-USER_AGENT = os.environ.get(
-    "WEBSOCKETS_USER_AGENT",
-    f"Python/{PYTHON_VERSION} websockets/{WEBSOCKETS_VERSION}",
-)
+USER_AGENT = os.environ.get("WEBSOCKETS_USER_AGENT", _PRODUCT)
+"""Value of the ``User-Agent`` header of client requests."""
 
-# Server header for HTTP responses.
-SERVER = os.environ.get(
-    "WEBSOCKETS_SERVER",
-    f"Python/{PYTHON_VERSION} websockets/{WEBSOCKETS_VERSION}",
-)
+SERVER = os.environ.get("WEBSOCKETS_SERVER", _PRODUCT)
+"""Value of the ``Server`` header of server responses."""
 
-# Maximum total size of headers is around 128 * 8 KiB = 1 MiB.
-MAX_NUM_HEADERS = int(os.environ.get("WEBSOCKETS_MAX_NUM_HEADERS", "128"))
-
-# Limit request line and header lines. 8KiB is the most common default
-# configuration of popular HTTP servers.
 MAX_LINE_LENGTH = int(os.environ.get("WEBSOCKETS_MAX_LINE_LENGTH", "8192"))
+"""Longest request line, status line or header line, CRLF included."""
+# 8 KiB is what common HTTP servers accept by default.
 
-# Support for HTTP response bodies is intended to read an error message
-# returned by a server. It isn't designed to perform large file transfers.
-MAX_BODY_SIZE = int(os.environ.get("WEBSOCKETS_MAX_BODY_SIZE", "1_048_576"))  # 1 MiB
+MAX_NUM_HEADERS = int(os.environ.get("WEBSOCKETS_MAX_NUM_HEADERS", "128"))
+"""Most header lines in a message; with the line limit, about 1 MiB."""
 
-
-def d(value: bytes | bytearray) -> str:
-    """
-    Decode a bytestring for interpolating into an error message.
-
-    """
-    return value.decode(errors="backslashreplace")
+MAX_BODY_SIZE = int(os.environ.get("WEBSOCKETS_MAX_BODY_SIZE", "1_048_576"))
+"""Largest body of a response, in bytes."""
+# A body is only read from a server that refuses the handshake, to show its
+# error message; there is no reason to accept a large one.
 
 
-# See https://datatracker.ietf.org/doc/html/rfc7230#appendix-B.
-
-# Regex for validating header names.
-
-_token_re = re.compile(rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
-
-# Regex for validating header values.
-
-# We don't attempt to support obsolete line folding.
-
-# Include HTAB (\x09), SP (\x20), VCHAR (\x21-\x7e), obs-text (\x80-\xff).
-
-# The ABNF is complicated because it attempts to express that optional
-# whitespace is ignored. We strip whitespace and don't revalidate that.
-
-# See also https://www.rfc-editor.org/errata_search.php?rfc=7230&eid=4189
-
-_value_re = re.compile(rb"[\x09\x20-\x7e\x80-\xff]*")
-
-# RFC 7230 section 2.6: HTTP-version = HTTP-name "/" DIGIT "." DIGIT.
-_version_re = re.compile(rb"HTTP/[0-9]\.[0-9]")
-
-# RFC 7230 section 3.1.1: method = token; request-target has no whitespace.
-_target_re = re.compile(rb"[\x21-\x7e\x80-\xff]+")
-
-# RFC 7230 section 3.1.2: status-code = 3DIGIT.
-_status_re = re.compile(rb"[1-5][0-9][0-9]")
-
-_digits_re = re.compile(r"[0-9]+")
-
-_hex_re = re.compile(rb"[0-9a-fA-F]+")
+# The grammar of RFC 7230 section 3, over bytes.
+_TCHARS = rb"!#$%&'*+\-.^_`|~0-9A-Za-z"
+_TOKEN = re.compile(rb"[%s]+" % _TCHARS)
+# Field content: HTAB, SP, VCHAR and obs-text. Obsolete line folding isn't
+# supported: a line that starts with whitespace has an invalid name.
+_FIELD_CONTENT = rb"[\t\x20-\x7e\x80-\xff]*"
+_FIELD_VALUE = re.compile(_FIELD_CONTENT)
+_TARGET = re.compile(rb"[\x21-\x7e\x80-\xff]+")  # anything but whitespace
+_VERSION = re.compile(rb"HTTP/[0-9]\.[0-9]")
+_STATUS = re.compile(rb"[1-5][0-9]{2}")
+_HEADER_BLOCK = re.compile(rb"(?:[%s]+:%s\r\n)*" % (_TCHARS, _FIELD_CONTENT))
+_DECIMAL = re.compile(r"[0-9]+")
+_HEX = re.compile(rb"[0-9A-Fa-f]+")
 
 ReadLine = Callable[[int, type[Exception]], Generator[None, None, bytes | bytearray]]
 ReadExact = Callable[[int], Generator[None, None, bytes | bytearray]]
 ReadToEOF = Callable[[int, type[Exception]], Generator[None, None, bytes | bytearray]]
 
 
+def _shown(value: bytes | bytearray) -> str:
+    # Error messages quote what the peer sent, without choking on bad UTF-8.
+    return value.decode(errors="backslashreplace")
+
+
 @dataclasses.dataclass
 class Request:
     """
-    WebSocket handshake request.
+    An HTTP request; in the opening handshake, the client's.
 
     Attributes:
-        path: Request path, including optional query.
+        path: Request target: the path and the query, not decoded.
         headers: Request headers.
-        method: Request method; the opening handshake requires ``GET``.
-        protocol: HTTP version; the opening handshake requires ``HTTP/1.1``.
+        method: Request method; the handshake uses ``GET``.
+        protocol: HTTP version; the handshake uses ``HTTP/1.1``.
 
     """
 
@@ -135,20 +105,13 @@ class Request:
     headers: Headers
     method: str = "GET"
     protocol: str = "HTTP/1.1"
-    # body isn't useful is the context of this library.
-
+    # Set by the server protocol when it refuses the request.
     _exception: Exception | None = None
 
-    @property
-    def exception(self) -> Exception | None:
-        """Why the handshake failed; deprecated, see ``handshake_exc``."""
-        # deprecated in websockets 10.3 - 2022-04-17
-        warnings.warn(
-            "Request.exception is deprecated; use ServerProtocol.handshake_exc instead",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return self._exception
+    def serialize(self) -> bytes:
+        """Return the request as bytes to send."""
+        head = f"{self.method} {self.path} {self.protocol}\r\n"
+        return head.encode("utf-8", "surrogateescape") + self.headers.serialize()
 
     @classmethod
     def parse(
@@ -156,95 +119,68 @@ class Request:
         read_line: ReadLine,
     ) -> Generator[None, None, Request]:
         """
-        Parse a WebSocket handshake request.
+        Parse a request, then stop: what follows it stays in the stream.
+
+        Any method and any ``HTTP/x.y`` version is accepted, so that the
+        server can answer with the right status. A request with a body isn't:
+        a handshake request has none. Bytes other than ASCII in the path and
+        the headers come out as surrogate escapes.
 
         This is a generator-based coroutine.
 
-        The request path isn't URL-decoded or validated in any way.
-
-        The request path and headers are expected to contain only ASCII
-        characters. Other characters are represented with surrogate escapes.
-
-        :meth:`parse` accepts any method and any HTTP/x.y version, so that the
-        server can answer with the appropriate status code; it doesn't read
-        a request body: a handshake request must not have one.
-
         Args:
-            read_line: Generator-based coroutine that reads a LF-terminated
-                line or raises an exception if there isn't enough data.
+            read_line: Coroutine that returns the next line, LF included.
 
         Raises:
-            EOFError: If the connection is closed without a full HTTP request.
-            SecurityError: If the request exceeds a security limit.
-            ValueError: If the request isn't well formatted.
+            EOFError: If the stream ends before the end of the request.
+            SecurityError: If the request breaks a limit.
+            ValueError: If the request isn't valid HTTP/1.1, or has a body.
             NotImplementedError: If the request has a ``Transfer-Encoding``.
 
         """
-        # https://datatracker.ietf.org/doc/html/rfc6455#section-4.2.1
-
-        # Parsing is simple because fixed values are expected for method and
-        # version and because path isn't checked. Since WebSocket software tends
-        # to implement HTTP/1.1 strictly, there's little need for lenient parsing.
-
         try:
-            request_line = yield from parse_line(read_line, RequestLineTooLong)
+            line = yield from _read_line(read_line, RequestLineTooLong)
         except EOFError as exc:
             raise EOFError("connection closed while reading HTTP request line") from exc
+        parts = line.split(b" ", 2)
+        if len(parts) != 3:
+            raise ValueError(f"invalid HTTP request line: {_shown(line)}")
+        method, target, version = parts
+        for part, pattern, what in [
+            (method, _TOKEN, "method"),
+            (target, _TARGET, "request target"),
+            (version, _VERSION, "version"),
+        ]:
+            if pattern.fullmatch(part) is None:
+                raise ValueError(f"invalid HTTP {what}: {_shown(part)}")
 
-        try:
-            method, raw_path, protocol = request_line.split(b" ", 2)
-        except ValueError:  # not enough values to unpack (expected 3, got 1-2)
-            raise ValueError(f"invalid HTTP request line: {d(request_line)}") from None
-        if _token_re.fullmatch(method) is None:
-            raise ValueError(f"invalid HTTP method: {d(method)}")
-        if _target_re.fullmatch(raw_path) is None:
-            raise ValueError(f"invalid HTTP request target: {d(raw_path)}")
-        if _version_re.fullmatch(protocol) is None:
-            raise ValueError(f"invalid HTTP version: {d(protocol)}")
+        headers = yield from _read_headers(read_line)
 
-        headers = yield from parse_headers(read_line)
-
-        # https://datatracker.ietf.org/doc/html/rfc7230#section-3.3.3
-
+        # RFC 7230 section 3.3.3 decides whether a request has a body.
         if "Transfer-Encoding" in headers:
             raise NotImplementedError("transfer codings aren't supported")
-
-        content_lengths = headers.get_all("Content-Length")
-        # Some devices send a Content-Length header with a value of 0.
-        if content_lengths and content_lengths != ["0"]:
+        # Some clients send "Content-Length: 0", which is no body.
+        if headers.get_all("Content-Length") not in ([], ["0"]):
             raise ValueError("unsupported request body")
 
         return cls(
-            raw_path.decode("ascii", "surrogateescape"),
+            target.decode("ascii", "surrogateescape"),
             headers,
             method.decode(),
-            protocol.decode(),
+            version.decode(),
         )
-
-    def serialize(self) -> bytes:
-        """
-        Serialize a WebSocket handshake request.
-
-        """
-        # Since the request line and headers only contain ASCII characters,
-        # we can keep this simple.
-        request = f"{self.method} {self.path} {self.protocol}\r\n".encode(
-            "utf-8", "surrogateescape"
-        )
-        request += self.headers.serialize()
-        return request
 
 
 @dataclasses.dataclass
 class Response:
     """
-    WebSocket handshake response.
+    An HTTP response; in the opening handshake, the server's.
 
     Attributes:
-        status_code: Response code.
-        reason_phrase: Response reason.
+        status_code: Status code: 101 when the server accepts the handshake.
+        reason_phrase: Reason phrase.
         headers: Response headers.
-        body: Response body.
+        body: Response body, usually an error message.
 
     """
 
@@ -252,20 +188,17 @@ class Response:
     reason_phrase: str
     headers: Headers
     body: bytes | bytearray = b""
-
+    # Set by the client protocol when it refuses the response.
     _exception: Exception | None = None
 
-    @property
-    def exception(self) -> Exception | None:
-        """Why the handshake failed; deprecated, see ``handshake_exc``."""
-        # deprecated in websockets 10.3 - 2022-04-17
-        warnings.warn(
-            "Response.exception is deprecated; "
-            "use ClientProtocol.handshake_exc instead",
-            DeprecationWarning,
-            stacklevel=2,
+    def serialize(self) -> bytes:
+        """Return the response as bytes to send, body included."""
+        head = f"HTTP/1.1 {self.status_code} {self.reason_phrase}\r\n"
+        return (
+            head.encode("utf-8", "surrogateescape")
+            + self.headers.serialize()
+            + self.body
         )
-        return self._exception
 
     @classmethod
     def parse(
@@ -276,297 +209,210 @@ class Response:
         proxy: bool = False,
     ) -> Generator[None, None, Response]:
         """
-        Parse a WebSocket handshake response.
+        Parse a response to a ``GET`` request, body included, then stop.
+
+        Bytes other than ASCII in the reason phrase and the headers come out
+        as surrogate escapes.
 
         This is a generator-based coroutine.
 
-        The reason phrase and headers are expected to contain only ASCII
-        characters. Other characters are represented with surrogate escapes.
-
         Args:
-            read_line: Generator-based coroutine that reads a LF-terminated
-                line or raises an exception if there isn't enough data.
-            read_exact: Generator-based coroutine that reads the requested
-                bytes or raises an exception if there isn't enough data.
-            read_to_eof: Generator-based coroutine that reads until the end
-                of the stream.
-            proxy: Parse the response to a ``CONNECT`` request sent to a
-                proxy: accept HTTP/1.0 and don't read a body.
+            read_line: Coroutine that returns the next line, LF included.
+            read_exact: Coroutine that returns the next ``n`` bytes.
+            read_to_eof: Coroutine that returns everything until the end of
+                the stream, up to a limit.
+            proxy: Parse the answer of a proxy to ``CONNECT``: accept
+                ``HTTP/1.0``, and read no body, as the tunnel starts right
+                after the headers.
 
         Raises:
-            EOFError: If the connection is closed without a full HTTP response.
-            SecurityError: If the response exceeds a security limit.
-            ValueError: If the response isn't well formatted.
-            NotImplementedError: If the body uses a transfer coding other
-                than chunked.
+            EOFError: If the stream ends before the end of the response.
+            SecurityError: If the response breaks a limit.
+            ValueError: If the response isn't valid HTTP/1.1.
+            NotImplementedError: If the body has a transfer coding other than
+                chunked.
 
         """
-        # https://datatracker.ietf.org/doc/html/rfc7230#section-3.1.2
-
         try:
-            status_line = yield from parse_line(read_line, StatusLineTooLong)
+            line = yield from _read_line(read_line, StatusLineTooLong)
         except EOFError as exc:
             raise EOFError("connection closed while reading HTTP status line") from exc
-
-        try:
-            protocol, raw_status_code, raw_reason = status_line.split(b" ", 2)
-        except ValueError:  # not enough values to unpack (expected 3, got 1-2)
-            raise ValueError(f"invalid HTTP status line: {d(status_line)}") from None
-        # Some proxies still answer with HTTP/1.0.
-        if protocol != b"HTTP/1.1" and not (proxy and protocol == b"HTTP/1.0"):
+        parts = line.split(b" ", 2)
+        if len(parts) != 3:
+            raise ValueError(f"invalid HTTP status line: {_shown(line)}")
+        version, status, reason = parts
+        # Proxies may still speak HTTP/1.0; WebSocket servers may not.
+        if not (version == b"HTTP/1.1" or proxy and version == b"HTTP/1.0"):
+            raise ValueError(f"unsupported protocol; expected HTTP/1.1: {_shown(line)}")
+        if _STATUS.fullmatch(status) is None:
             raise ValueError(
-                f"unsupported protocol; expected HTTP/1.1: {d(status_line)}"
+                f"invalid status code; expected 100–599; got {_shown(status)}"
             )
-        if _status_re.fullmatch(raw_status_code) is None:
-            raise ValueError(
-                f"invalid status code; expected 100–599; got {d(raw_status_code)}"
-            )
-        if _value_re.fullmatch(raw_reason) is None:
-            raise ValueError(f"invalid HTTP reason phrase: {d(raw_reason)}")
-        status_code = int(raw_status_code)
-        reason = raw_reason.decode("ascii", "surrogateescape")
+        if _FIELD_VALUE.fullmatch(reason) is None:
+            raise ValueError(f"invalid HTTP reason phrase: {_shown(reason)}")
+        status_code = int(status)
 
-        headers = yield from parse_headers(read_line)
+        headers = yield from _read_headers(read_line)
 
-        if proxy:
-            body: bytes | bytearray = b""
-        else:
-            body = yield from read_body(
+        body: bytes | bytearray = b""
+        if not proxy:
+            body = yield from _read_body(
                 status_code, headers, read_line, read_exact, read_to_eof
             )
 
-        return cls(status_code, reason, headers, body)
-
-    def serialize(self) -> bytes:
-        """
-        Serialize a WebSocket handshake response.
-
-        """
-        # Since the status line and headers only contain ASCII characters,
-        # we can keep this simple.
-        response = f"HTTP/1.1 {self.status_code} {self.reason_phrase}\r\n".encode(
-            "utf-8", "surrogateescape"
+        return cls(
+            status_code, reason.decode("ascii", "surrogateescape"), headers, body
         )
-        response += self.headers.serialize()
-        response += self.body
-        return response
 
 
-def parse_line(
+def _read_line(
     read_line: ReadLine,
-    too_long_exc_type: type[Exception] = SecurityError,
+    too_long: type[Exception] = SecurityError,
 ) -> Generator[None, None, bytes | bytearray]:
-    """
-    Parse a single line.
-
-    CRLF is stripped from the return value.
-
-    Args:
-        read_line: Generator-based coroutine that reads a LF-terminated line
-            or raises an exception if there isn't enough data.
-        too_long_exc_type: Exception to raise when the line is too long.
-
-    Raises:
-        EOFError: If the connection is closed without a line ending.
-        SecurityError: If the line exceeds a security limit.
-        ValueError: If the line ends with a bare LF.
-
-    """
-    line = yield from read_line(MAX_LINE_LENGTH, too_long_exc_type)
-    # RFC 7230 section 3.5 allows accepting a bare LF; refusing it is safer
-    # because some intermediaries don't.
-    if not line.endswith(b"\r\n"):
+    # RFC 7230 section 3.5 lets a recipient accept a bare LF as the end of a
+    # line. Refusing it is safer: intermediaries that disagree on where a
+    # line ends can be fooled into seeing different messages.
+    line = yield from read_line(MAX_LINE_LENGTH, too_long)
+    if line[-2:] != b"\r\n":
         raise ValueError("line without CRLF")
     return line[:-2]
 
 
-def parse_headers(
-    read_line: ReadLine,
-) -> Generator[None, None, Headers]:
-    """
-    Parse HTTP headers.
-
-    Non-ASCII characters are represented with surrogate escapes.
-
-    Args:
-        read_line: Generator-based coroutine that reads a LF-terminated line
-            or raises an exception if there isn't enough data.
-
-    Raises:
-        EOFError: If the connection is closed without complete headers.
-        SecurityError: If the request exceeds a security limit.
-        ValueError: If the request isn't well formatted.
-
-    """
-    # https://datatracker.ietf.org/doc/html/rfc7230#section-3.2
-
-    # We don't attempt to support obsolete line folding.
-
-    # Fast path: when all headers are already buffered, parse them at once.
+def _read_headers(read_line: ReadLine) -> Generator[None, None, Headers]:
+    # The usual case: the peer sent the whole header block at once. When it
+    # is valid and within limits, one regular expression checks it all.
     reader = getattr(read_line, "__self__", None)
     if isinstance(reader, StreamReader):
-        headers = parse_buffered_headers(reader.buffer)
+        headers = _take_header_block(reader.buffer)
         if headers is not None:
             return headers
 
+    # Otherwise, line by line, which also finds and reports any error.
     headers = Headers()
-    for _ in range(MAX_NUM_HEADERS + 1):
+    count = 0
+    while True:
         try:
-            line = yield from parse_line(read_line, HeaderLineTooLong)
+            line = yield from _read_line(read_line, HeaderLineTooLong)
         except EOFError as exc:
             raise EOFError("connection closed while reading HTTP headers") from exc
         if not line:
             return headers
-
-        try:
-            raw_name, raw_value = line.split(b":", 1)
-        except ValueError:  # not enough values to unpack (expected 2, got 1)
-            raise ValueError(f"invalid HTTP header line: {d(line)}") from None
-        if _token_re.fullmatch(raw_name) is None:
-            raise ValueError(f"invalid HTTP header name: {d(raw_name)}")
-        raw_value = raw_value.strip(b" \t")
-        if _value_re.fullmatch(raw_value) is None:
-            raise ValueError(f"invalid HTTP header value: {d(raw_value)}")
-
-        # Both were validated just above.
-        headers.set_insecure(
-            raw_name.decode("ascii"),
-            raw_value.decode("ascii", "surrogateescape"),
-        )
-
-    raise TooManyHeaders("too many HTTP headers")
+        headers.set_insecure(*_header_field(line))
+        count += 1
+        if count > MAX_NUM_HEADERS:
+            raise TooManyHeaders("too many HTTP headers")
 
 
-# A block of valid header lines, each ending with CRLF.
-_header_block_re = re.compile(
-    rb"(?:[-!#$%&'*+.^_`|~0-9a-zA-Z]+:[\x09\x20-\x7e\x80-\xff]*\r\n)*"
-)
+def _header_field(line: bytes | bytearray) -> tuple[str, str]:
+    name, colon, value = line.partition(b":")
+    if not colon:
+        raise ValueError(f"invalid HTTP header line: {_shown(line)}")
+    if _TOKEN.fullmatch(name) is None:
+        raise ValueError(f"invalid HTTP header name: {_shown(name)}")
+    # RFC 7230 section 3.2.4: whitespace around the value isn't part of it.
+    value = value.strip(b" \t")
+    if _FIELD_VALUE.fullmatch(value) is None:
+        raise ValueError(f"invalid HTTP header value: {_shown(value)}")
+    return name.decode(), value.decode("ascii", "surrogateescape")
 
 
-def parse_buffered_headers(buffer: bytearray) -> Headers | None:
+def _take_header_block(buffer: bytearray) -> Headers | None:
     """
-    Parse HTTP headers that are complete in ``buffer`` and remove them.
+    Parse and remove from ``buffer`` a complete, valid header block.
 
-    This gives the same result as reading them line by line, in one pass
-    over the buffer. It returns :obj:`None` without touching the buffer when
-    the headers aren't complete or aren't valid, or when they break a limit:
-    then parsing them line by line finds the error and reports it.
+    Return :obj:`None`, leaving ``buffer`` alone, when the block is
+    incomplete, invalid or over a limit, for the line by line parser to
+    wait for more data or to report the error.
 
     """
-    if buffer.startswith(b"\r\n"):
+    if buffer[:2] == b"\r\n":
         del buffer[:2]
         return Headers()
-    # A header line cannot be empty: the first empty line ends the headers.
-    end = buffer.find(b"\r\n\r\n")
-    if end == -1:
+    end = buffer.find(b"\r\n\r\n") + 2  # the block keeps its last CRLF
+    if end == 1:
         return None
-    block = buffer[: end + 2]
-    count = block.count(b"\r\n")
-    if count > MAX_NUM_HEADERS:
+    block = bytes(buffer[:end])
+    lines = block[:-2].split(b"\r\n")
+    if len(lines) > MAX_NUM_HEADERS:
         return None
-    # When the whole block fits within the limit, every line does.
-    if len(block) > MAX_LINE_LENGTH and any(
-        len(line) + 2 > MAX_LINE_LENGTH for line in block.split(b"\r\n")
-    ):
+    # When the whole block is short enough, so is each of its lines.
+    if end > MAX_LINE_LENGTH and max(map(len, lines)) + 2 > MAX_LINE_LENGTH:
         return None
-    if _header_block_re.fullmatch(block) is None:
+    if _HEADER_BLOCK.fullmatch(block) is None:
         return None
-    del buffer[: end + 4]
-
-    # Fill the headers directly: names and values were validated above.
+    del buffer[: end + 2]
     headers = Headers()
-    by_name, items = headers._dict, headers._list
-    for line in block[:-2].decode("ascii", "surrogateescape").split("\r\n"):
-        name, value = line.split(":", 1)
-        value = value.strip(" \t")
-        by_name.setdefault(name.lower(), []).append(value)
-        items.append((name, value))
+    for line in lines:
+        name, _, value = line.partition(b":")
+        headers.set_insecure(
+            name.decode(), value.strip(b" \t").decode("ascii", "surrogateescape")
+        )
     return headers
 
 
-def read_body(
+def _read_body(
     status_code: int,
     headers: Headers,
     read_line: ReadLine,
     read_exact: ReadExact,
     read_to_eof: ReadToEOF,
 ) -> Generator[None, None, bytes | bytearray]:
-    """
-    Read the body of an HTTP response to a ``GET`` request.
-
-    See `RFC 7230 section 3.3.3`_.
-
-    .. _RFC 7230 section 3.3.3: https://datatracker.ietf.org/doc/html/rfc7230#section-3.3.3
-
-    Raises:
-        EOFError: If the connection is closed before the end of the body.
-        SecurityError: If the body exceeds :data:`MAX_BODY_SIZE`.
-        ValueError: If the framing of the body is invalid.
-        NotImplementedError: If the body uses a transfer coding other than
-            chunked.
-
-    """
-    # Since only GET requests are sent (no HEAD, no CONNECT), all responses
-    # except 1xx, 204, and 304 include a message body.
-    if 100 <= status_code < 200 or status_code == 204 or status_code == 304:
+    # RFC 7230 section 3.3.3, for a response to GET: 1xx, 204 and 304 have
+    # no body; then Transfer-Encoding wins over Content-Length; without
+    # either, the body runs until the end of the stream.
+    if status_code < 200 or status_code in (204, 304):
         return b""
 
-    # A Transfer-Encoding header overrides Content-Length.
     codings = headers.get_all("Transfer-Encoding")
     if codings:
         coding = ",".join(codings).strip(" \t").lower()
         if coding != "chunked":
             raise NotImplementedError(f"transfer coding {coding} isn't supported")
-        return (yield from read_chunked_body(read_line, read_exact))
+        return (yield from _read_chunks(read_line, read_exact))
 
-    content_lengths = headers.get_all("Content-Length")
-    if content_lengths:
-        # Repeated identical values are allowed by RFC 7230 section 3.3.2.
-        if len(set(content_lengths)) != 1:
-            raise ValueError(f"conflicting Content-Length headers: {content_lengths}")
-        raw_content_length = content_lengths[0]
-        if _digits_re.fullmatch(raw_content_length) is None:
-            raise ValueError(f"invalid Content-Length header: {raw_content_length}")
-        # Don't convert huge numbers: int() is quadratic in the number of digits.
-        if len(raw_content_length) > 18:
-            raise SecurityError(f"body too large: {raw_content_length} bytes")
-        content_length = int(raw_content_length)
-        if content_length > MAX_BODY_SIZE:
-            raise SecurityError(f"body too large: {content_length} bytes")
-        return (yield from read_exact(content_length))
-
-    return (yield from read_to_eof(MAX_BODY_SIZE, SecurityError))
+    lengths = headers.get_all("Content-Length")
+    if not lengths:
+        return (yield from read_to_eof(MAX_BODY_SIZE, SecurityError))
+    # RFC 7230 section 3.3.2 allows the same length more than once.
+    if len(set(lengths)) > 1:
+        raise ValueError(f"conflicting Content-Length headers: {lengths}")
+    length = lengths[0]
+    if _DECIMAL.fullmatch(length) is None:
+        raise ValueError(f"invalid Content-Length header: {length}")
+    # Converting a long string of digits to int takes quadratic time; 19
+    # digits are already far beyond any limit.
+    if len(length) > 18 or int(length) > MAX_BODY_SIZE:
+        raise SecurityError(f"body too large: {length} bytes")
+    return (yield from read_exact(int(length)))
 
 
-def read_chunked_body(
+def _read_chunks(
     read_line: ReadLine,
     read_exact: ReadExact,
-) -> Generator[None, None, bytes | bytearray]:
-    """
-    Read a body with the chunked transfer coding (RFC 7230 section 4.1).
-
-    Chunk extensions and trailer fields are read and ignored.
-
-    """
+) -> Generator[None, None, bytes]:
+    # RFC 7230 section 4.1; chunk extensions and trailers are ignored.
     body = bytearray()
     while True:
-        chunk_size_line = yield from parse_line(read_line)
-        raw_chunk_size = chunk_size_line.split(b";", 1)[0].rstrip(b" \t")
-        if _hex_re.fullmatch(raw_chunk_size) is None:
-            raise ValueError(f"invalid chunk size: {d(raw_chunk_size)}")
-        # 15 hex digits are 1 EiB, far above any limit.
-        if len(raw_chunk_size) > 15:
-            raise SecurityError(f"chunk too large: 0x{d(raw_chunk_size)} bytes")
-        chunk_size = int(raw_chunk_size, 16)
-        if chunk_size == 0:
+        line = yield from _read_line(read_line)
+        size = _chunk_size(line, len(body))
+        if size == 0:
             break
-        if len(body) + chunk_size > MAX_BODY_SIZE:
-            raise SecurityError(
-                f"chunk too large: {chunk_size} bytes after {len(body)} bytes"
-            )
-        body += yield from read_exact(chunk_size)
-        if (yield from read_exact(2)) != b"\r\n":
+        chunk = yield from read_exact(size + 2)
+        if chunk[-2:] != b"\r\n":
             raise ValueError("chunk without CRLF")
-    # Read the trailer.
-    yield from parse_headers(read_line)
+        body += chunk[:-2]
+    yield from _read_headers(read_line)  # the trailer
     return bytes(body)
+
+
+def _chunk_size(line: bytes | bytearray, received: int) -> int:
+    digits = line.partition(b";")[0].rstrip(b" \t")
+    if _HEX.fullmatch(digits) is None:
+        raise ValueError(f"invalid chunk size: {_shown(digits)}")
+    # As for Content-Length: 16 hex digits would already be exabytes.
+    if len(digits) > 15:
+        raise SecurityError(f"chunk too large: 0x{_shown(digits)} bytes")
+    size = int(digits, 16)
+    if received + size > MAX_BODY_SIZE:
+        raise SecurityError(f"chunk too large: {size} bytes after {received} bytes")
+    return size

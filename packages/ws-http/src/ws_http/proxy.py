@@ -1,5 +1,5 @@
 """
-Proxies for WebSocket connections: SOCKS and HTTP ``CONNECT``.
+Reaching a WebSocket server through a proxy: SOCKS, or HTTP with ``CONNECT``.
 
 """
 
@@ -15,113 +15,91 @@ from ws_frames.streams import StreamReader
 from .datastructures import Headers
 from .headers import build_authorization_basic, build_host
 from .http11 import USER_AGENT, Request, Response
-from .uri import WebSocketURI, parse_host, parse_port, parse_user_info
+from .uri import WebSocketURI, split_authority
 
 
 __all__ = ["ConnectResponseParser", "get_proxy", "parse_proxy", "Proxy"]
 
 
-# Default port of each supported scheme.
-PROXY_PORTS = {
-    "socks5h": 1080,
-    "socks5": 1080,
-    "socks4a": 1080,
-    "socks4": 1080,
-    "https": 443,
+# The schemes that a proxy URL may have, with their default ports.
+DEFAULT_PORTS = {
     "http": 80,
+    "https": 443,
+    "socks4": 1080,
+    "socks4a": 1080,
+    "socks5": 1080,
+    "socks5h": 1080,
 }
 
 
 @dataclasses.dataclass
 class Proxy:
-    """
-    Proxy address.
-
-    Attributes:
-        scheme: ``socks5h``, ``socks5``, ``socks4a``, ``socks4``, ``https``,
-            or ``http``.
-        host: Normalized to lower case; IDNA-encoded for international names;
-            without brackets for IPv6 addresses.
-        port: Always set even if it's the default.
-        username: Available when the proxy address contains `User Information`_.
-        password: Available when the proxy address contains `User Information`_.
-
-    .. _User Information: https://datatracker.ietf.org/doc/html/rfc3986#section-3.2.1
-
-    """
-
-    scheme: str
-    host: str
-    port: int
-    username: str | None = None
-    password: str | None = None
+    """A parsed proxy URL."""
 
     @property
     def user_info(self) -> tuple[str, str] | None:
-        """``(username, password)`` when the proxy address contains credentials."""
-        if self.username is None:
+        """``(username, password)``, or :obj:`None` without credentials."""
+        if self.username is None or self.password is None:
             return None
-        assert self.password is not None
-        return (self.username, self.password)
+        return self.username, self.password
+
+    scheme: str
+    """``http``, ``https``, ``socks4``, ``socks4a``, ``socks5`` or ``socks5h``."""
+    host: str
+    """Host name, in lower case and IDNA-encoded when international, or IP
+    address, without brackets for IPv6."""
+    port: int
+    """Port; the default one of the scheme when the URL has none."""
+    username: str | None = None
+    """Username, when the URL has credentials (:rfc:`3986#section-3.2.1`)."""
+    password: str | None = None
+    """Password, when the URL has credentials."""
 
 
 def parse_proxy(proxy: str) -> Proxy:
     """
-    Parse and validate a proxy.
-
-    Args:
-        proxy: proxy.
-
-    Returns:
-        Parsed proxy.
+    Parse and check the URL of a proxy.
 
     Raises:
-        InvalidProxy: If ``proxy`` isn't a valid proxy.
+        InvalidProxy: If ``proxy`` isn't the URL of a supported proxy: a
+            scheme of :data:`DEFAULT_PORTS`, a host, an optional port and
+            optional credentials, and nothing else.
 
     """
     try:
-        parsed = urllib.parse.urlsplit(proxy)
-    except ValueError as exc:  # for example, an unbalanced bracket
+        parts = urllib.parse.urlsplit(proxy)
+    except ValueError as exc:  # an unbalanced bracket, for instance
         raise InvalidProxy(proxy, str(exc)) from None
-    if parsed.scheme not in PROXY_PORTS:
-        raise InvalidProxy(proxy, f"scheme {parsed.scheme} isn't supported")
-    if parsed.hostname is None:
+    default_port = DEFAULT_PORTS.get(parts.scheme)
+    if default_port is None:
+        raise InvalidProxy(proxy, f"scheme {parts.scheme} isn't supported")
+    if parts.hostname is None:
         raise InvalidProxy(proxy, "hostname isn't provided")
-    if parsed.path not in ["", "/"]:
-        raise InvalidProxy(proxy, "path is meaningless")
-    if parsed.query != "":
-        raise InvalidProxy(proxy, "query is meaningless")
-    if "#" in proxy:
-        raise InvalidProxy(proxy, "fragment is meaningless")
-
-    host = parse_host(parsed.hostname, proxy, InvalidProxy)
-    port = parse_port(parsed, PROXY_PORTS[parsed.scheme])
-    if port is None:
-        raise InvalidProxy(proxy, "port isn't valid")
-    user_info = parse_user_info(parsed)
-    if user_info is None:
-        raise InvalidProxy(proxy, "username provided without password")
-    username, password = user_info
-    if username is not None and ":" in username:
-        raise InvalidProxy(proxy, "username contains a colon")
-
-    return Proxy(parsed.scheme, host, port, username, password)
+    for meaningless, present in [
+        ("path", parts.path not in ("", "/")),
+        ("query", parts.query != ""),
+        ("fragment", "#" in proxy),
+    ]:
+        if present:
+            raise InvalidProxy(proxy, f"{meaningless} is meaningless")
+    host, port, username, password = split_authority(
+        parts, proxy, InvalidProxy, default_port
+    )
+    return Proxy(parts.scheme, host, port, username, password)
 
 
 def get_proxy(uri: WebSocketURI) -> str | None:
     """
-    Return the proxy to use for connecting to the given WebSocket URI, if any.
+    Find the proxy, if any, for connecting to ``uri``.
 
-    Like :func:`urllib.request.urlopen`, read the ``https_proxy`` (for
-    ``wss``) or ``http_proxy`` (for ``ws``) environment variables and honor
-    ``no_proxy``; on macOS and Windows, fall back to the system configuration.
+    As :mod:`urllib.request` does: ``https_proxy`` for ``wss`` and
+    ``http_proxy`` for ``ws``, unless ``no_proxy`` names the host, from the
+    environment or, on macOS and Windows, from the system settings.
 
     """
     if urllib.request.proxy_bypass(f"{uri.host}:{uri.port}"):
         return None
-
-    proxies = urllib.request.getproxies()
-    return proxies.get("https" if uri.secure else "http")
+    return urllib.request.getproxies().get("https" if uri.secure else "http")
 
 
 def prepare_connect_request(
@@ -130,68 +108,60 @@ def prepare_connect_request(
     user_agent_header: str | None = USER_AGENT,
 ) -> bytes:
     """
-    Build the ``CONNECT`` request that opens a tunnel through an HTTP proxy.
-
-    See `RFC 7231 section 4.3.6`_.
-
-    .. _RFC 7231 section 4.3.6: https://datatracker.ietf.org/doc/html/rfc7231#section-4.3.6
+    Build a ``CONNECT`` request that asks an HTTP proxy for a tunnel to the
+    server of ``ws_uri`` (:rfc:`7231#section-4.3.6`).
 
     """
-    # The request target of CONNECT is host:port, always with the port, and
-    # RFC 7230 section 5.4 requires the same value in the Host header.
-    host = build_host(ws_uri.host, ws_uri.port, ws_uri.secure, always_include_port=True)
-    headers = Headers()
-    headers["Host"] = host
+    # The target of CONNECT is host:port, port always included, and the Host
+    # header repeats it (RFC 7230 section 5.4).
+    authority = build_host(
+        ws_uri.host, ws_uri.port, ws_uri.secure, always_include_port=True
+    )
+    headers = Headers(Host=authority)
     if user_agent_header is not None:
         headers["User-Agent"] = user_agent_header
     if proxy.user_info is not None:
         headers["Proxy-Authorization"] = build_authorization_basic(*proxy.user_info)
-    return Request(host, headers, method="CONNECT").serialize()
+    return Request(authority, headers, "CONNECT").serialize()
 
 
 class ConnectResponseParser:
     """
-    Parse the response of an HTTP proxy to a ``CONNECT`` request, from the
-    bytes received (`RFC 7231 section 4.3.6`_).
+    Read the answer of an HTTP proxy to ``CONNECT`` from the bytes it sends.
 
-    .. _RFC 7231 section 4.3.6: https://datatracker.ietf.org/doc/html/rfc7231#section-4.3.6
+    The tunnel starts right after the headers of the answer; no body is read.
 
     """
 
     def __init__(self) -> None:
-        self.reader = StreamReader()
-        self.parser = Response.parse(
-            self.reader.read_line,
-            self.reader.read_exact,
-            self.reader.read_to_eof,
-            proxy=True,
-        )
+        reader = self.reader = StreamReader()
+        read = reader.read_line, reader.read_exact, reader.read_to_eof
+        self.parser = Response.parse(*read, proxy=True)
 
     def feed_data(self, data: bytes) -> None:
         """Add bytes received from the proxy."""
         self.reader.feed_data(data)
 
     def feed_eof(self) -> None:
-        """Note that the proxy closed the connection."""
+        """Record that the proxy closed the connection."""
         self.reader.feed_eof()
 
     def parse(self) -> Response | None:
         """
-        Parse what was received so far.
+        Parse what the proxy sent so far.
 
         Returns:
-            The response once it's complete, :obj:`None` until then.
+            The answer once it's complete; :obj:`None` until then.
 
         Raises:
-            InvalidProxyMessage: If the response isn't valid HTTP, with the
-                parser's error as its cause.
+            InvalidProxyMessage: If the answer isn't valid HTTP; the parser's
+                error is its cause.
 
         """
         try:
             next(self.parser)
-        except StopIteration as exc:
-            response = exc.value
-            assert isinstance(response, Response)
+        except StopIteration as done:
+            response: Response = done.value
             return response
         except Exception as exc:
             raise InvalidProxyMessage(

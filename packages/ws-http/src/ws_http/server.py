@@ -1,5 +1,5 @@
 """
-Sans-I/O server side of the WebSocket opening handshake (RFC 6455 section 4.2).
+The server side of the opening handshake (:rfc:`6455#section-4.2`), sans-I/O.
 
 """
 
@@ -11,103 +11,98 @@ import email.utils
 import http
 import re
 import types
-import warnings
 from collections.abc import Generator, Sequence
-from typing import Any, Callable, cast
+from typing import Callable
 
-from ws_frames.exceptions import (
-    HeaderLineTooLong,
-    InvalidHandshake,
-    InvalidHeader,
-    InvalidHeaderValue,
-    InvalidMessage,
-    InvalidMethod,
-    InvalidOrigin,
-    InvalidProtocol,
-    InvalidStatus,
-    InvalidUpgrade,
-    NegotiationError,
-    RequestLineTooLong,
-    TooManyHeaders,
-)
+from ws_frames import exceptions as errors
 from ws_frames.extensions import Extension, ServerExtensionFactory
 from ws_frames.protocol import CONNECTING, OPEN, SERVER, Protocol, State
-from ws_frames.typing import (
-    LoggerLike,
-    Origin,
-    StatusLike,
-    Subprotocol,
-)
+from ws_frames.typing import LoggerLike, Origin, StatusLike, Subprotocol
 from ws_frames.utils import accept_key
 
 from .datastructures import Headers, MultipleValuesError
-from .handshake import check_upgrade, negotiate_server_extensions, single_value
-from .headers import (
-    parse_subprotocol,
-    validate_subprotocols,
+from .handshake import (
+    check_upgrade,
+    log_message,
+    negotiate_server_extensions,
+    single_value,
 )
+from .headers import parse_subprotocol, validate_subprotocols
 from .http11 import Request, Response
 
 
 __all__ = ["ServerProtocol"]
 
 
-# RFC 7230 section 5.4: Host = uri-host [ ":" port ], where uri-host is an
-# IP-literal, an IPv4 address or a reg-name (RFC 3986 section 3.2.2).
-_host_re = re.compile(
-    r"(?:\[[0-9A-Fa-f:.]+\]|\[v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+\]"
-    r"|[A-Za-z0-9\-._~%!$&'()*+,;=]*)(?::[0-9]*)?"
+# RFC 7230 section 5.4 and RFC 3986 section 3.2.2: an IP literal between
+# brackets (IPv6 or IPvFuture), or an IPv4 address or a registered name,
+# then an optional port.
+_HOST = re.compile(
+    r"(?:\[[0-9A-Fa-f:.]+\]"
+    r"|\[v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+\]"
+    r"|[A-Za-z0-9\-._~%!$&'()*+,;=]*)"
+    r"(?::[0-9]*)?"
 )
 
-# RFC 7230 section 2.6: HTTP/1.1 or a later minor version of HTTP/1.
-_http1_re = re.compile(r"HTTP/1\.[1-9]")
+# RFC 6455 section 4.2.1: "HTTP/1.1 or higher", within HTTP/1.
+_HTTP_1_1_OR_LATER = re.compile(r"HTTP/1\.[1-9]")
 
-# What the server answers when the request line or headers break a limit.
-_SECURITY_STATUS: dict[type[Exception], http.HTTPStatus] = {
-    RequestLineTooLong: http.HTTPStatus.REQUEST_URI_TOO_LONG,
-    HeaderLineTooLong: http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
-    TooManyHeaders: http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+# A request line or headers over a limit deserve a status that says so.
+_LIMIT_STATUS: dict[type[Exception], http.HTTPStatus] = {
+    errors.RequestLineTooLong: http.HTTPStatus.REQUEST_URI_TOO_LONG,
+    errors.HeaderLineTooLong: http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+    errors.TooManyHeaders: http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
 }
+
+# The largest message, or the largest message and the largest fragment.
+_SizeLimits = int | None | tuple[int | None, int | None]
+
+# The select_subprotocol argument of ServerProtocol.
+_Selector = Callable[["ServerProtocol", Sequence[Subprotocol]], Subprotocol | None]
+
+_BROWSER_HINT = (
+    "\nYou cannot access a WebSocket server directly with a browser. "
+    "You need a WebSocket client.\n"
+)
+
+_INTERNAL_ERROR_TEXT = (
+    "Failed to open a WebSocket connection.\nSee server log for more information.\n"
+)
 
 
 class ServerProtocol(Protocol):
     """
-    Sans-I/O implementation of a WebSocket server connection.
+    A WebSocket server connection, without I/O.
 
-    Feed the bytes received to
-    :meth:`~ws_frames.protocol.Protocol.receive_data`: the handshake request
-    arrives as an event. Answer it with :meth:`accept`, which checks it and
-    builds a 101 response or an error response, or with :meth:`reject`, then
-    send the response with :meth:`send_response`. After a 101 response, the
-    connection is :attr:`~ws_frames.protocol.State.OPEN` and continues as a
-    :class:`~ws_frames.protocol.Protocol`.
+    The handshake request arrives as an event, from the bytes given to
+    :meth:`~ws_frames.protocol.Protocol.receive_data`. :meth:`accept` checks
+    it and builds the response: 101 to open the connection, or an error that
+    tells the client what was wrong. :meth:`reject` builds an error response
+    of your choice. :meth:`send_response` sends either; after a 101, the
+    connection is :attr:`~ws_frames.protocol.State.OPEN`.
 
-    A request that cannot be parsed is answered at once with a plain-text
-    error response, and :attr:`handshake_exc` says what was wrong.
+    A request that isn't even valid HTTP gets an error response at once, and
+    :attr:`handshake_exc` tells why.
 
     Args:
-        origins: Acceptable values of the ``Origin`` header, including
-            regular expressions; include :obj:`None` in the list if the lack
-            of an origin is acceptable. This is useful for defending against
-            Cross-Site WebSocket Hijacking attacks.
-        extensions: List of supported extensions, in order in which they
-            should be tried.
-        subprotocols: List of supported subprotocols, in order of decreasing
-            preference.
-        select_subprotocol: Callback for selecting a subprotocol among
-            those supported by the client and the server. It has the same
-            signature as the :meth:`select_subprotocol` method, including a
-            :class:`ServerProtocol` instance as first argument.
-        state: Initial state of the WebSocket connection.
-        max_size: Maximum size of incoming messages in bytes;
-            :obj:`None` disables the limit. You may pass a
-            ``(max_message_size, max_fragment_size)`` tuple to set different
-            limits for messages and fragments.
-        logger: Logger for this connection;
-            defaults to ``logging.getLogger("websockets.server")``;
-            see the :doc:`logging guide <../../topics/logging>` for details.
+        origins: Acceptable values of the ``Origin`` header, as strings or
+            regular expressions that must match the whole value; :obj:`None`
+            in the list accepts requests without ``Origin``. Checking it
+            defends against Cross-Site WebSocket Hijacking.
+        extensions: Extensions to accept, in order of preference.
+        subprotocols: Subprotocols to accept, in order of preference.
+        select_subprotocol: Function that replaces :meth:`select_subprotocol`;
+            it gets this protocol as its first argument.
+        state: State to start in; ``OPEN`` skips the handshake.
+        max_size: Largest incoming message, in bytes; :obj:`None` for no
+            limit; or a ``(message, fragment)`` pair of limits.
+        logger: Logger for this connection; by default
+            ``logging.getLogger("websockets.server")``.
 
     """
+
+    # Listed in the API; nothing sets or reads it.
+    accept_called: bool
 
     def __init__(
         self,
@@ -115,72 +110,49 @@ class ServerProtocol(Protocol):
         origins: Sequence[Origin | re.Pattern[str] | None] | None = None,
         extensions: Sequence[ServerExtensionFactory] | None = None,
         subprotocols: Sequence[Subprotocol] | None = None,
-        select_subprotocol: (
-            Callable[
-                [ServerProtocol, Sequence[Subprotocol]],
-                Subprotocol | None,
-            ]
-            | None
-        ) = None,
-        state: State = CONNECTING,
-        max_size: int | None | tuple[int | None, int | None] = 2**20,
+        select_subprotocol: _Selector | None = None,
+        state: State = State.CONNECTING,
+        max_size: _SizeLimits = 2**20,
         logger: LoggerLike | None = None,
     ) -> None:
         if subprotocols is not None:
             validate_subprotocols(subprotocols)
-        super().__init__(
-            side=SERVER,
-            state=state,
-            max_size=max_size,
-            logger=logger,
-        )
+        super().__init__(side=SERVER, state=state, max_size=max_size, logger=logger)
         self.origins = origins
         self.available_extensions = extensions
         self.available_subprotocols = subprotocols
         if select_subprotocol is not None:
-            # Bind select_subprotocol then shadow self.select_subprotocol.
+            # An instance attribute shadows the method, bound like it.
             self.select_subprotocol = types.MethodType(  # type: ignore[method-assign]
                 select_subprotocol, self
             )
-        self.accept_called = False
+
+    # Answering the request.
 
     def accept(self, request: Request) -> Response:
         """
-        Create a handshake response to accept the connection.
+        Check the handshake request and build the response.
 
-        If the handshake request is valid and the handshake successful,
-        :meth:`accept` returns an HTTP response with status code 101.
+        When the request opens a WebSocket connection, the response has the
+        status 101. Otherwise, it refuses the connection with the status that
+        fits the problem, and a plain text body that explains it: 403 for a
+        forbidden origin, 405 for a method other than ``GET``, 426 when the
+        request doesn't ask for WebSocket or for version 13, 505 for a
+        version of HTTP other than 1.x, 400 for anything else; and 500 when
+        the server itself fails, for instance in ``select_subprotocol``.
 
-        Else, it returns an HTTP response with another status code: 400, or
-        the status that RFC 6455 and RFC 7230 require for the problem (403 for
-        a forbidden origin, 405 for a method other than GET, 426 for a missing
-        upgrade or an unsupported WebSocket version), with a plain-text body
-        that says what was wrong. This rejects the connection, like
-        :meth:`reject` would.
-
-        You must send the handshake response with :meth:`send_response`.
-
-        You may modify the response before sending it, typically by adding
-        HTTP headers.
-
-        Args:
-            request: WebSocket handshake request received from the client.
-
-        Returns:
-            WebSocket handshake response or HTTP response to send to the client.
+        Send the response with :meth:`send_response`, after changing it if
+        you wish.
 
         """
-        self.accept_called = True
         try:
-            (
-                accept_header,
-                extensions_header,
-                protocol_header,
-            ) = self.process_request(request)
-            # Skip checking values built here or from validated tokens;
-            # extension parameters come from factories, which may not
-            # validate them.
-            headers = Headers()
+            accept_header, extensions_header, protocol_header = self.process_request(
+                request
+            )
+            response = Response(101, "Switching Protocols", Headers())
+            headers = response.headers
+            # These values were built or checked here; not the extension
+            # parameters, which come from factories.
             headers.set_insecure("Date", email.utils.formatdate(usegmt=True))
             headers.set_insecure("Upgrade", "websocket")
             headers.set_insecure("Connection", "Upgrade")
@@ -189,375 +161,100 @@ class ServerProtocol(Protocol):
                 headers["Sec-WebSocket-Extensions"] = extensions_header
             if protocol_header is not None:
                 headers.set_insecure("Sec-WebSocket-Protocol", protocol_header)
-        except InvalidHandshake as exc:
-            request._exception = exc
-            self.handshake_exc = exc
+        except errors.InvalidHandshake as exc:
+            self.handshake_exc = request._exception = exc
             if self.debug:
                 self.logger.debug("! invalid handshake request", exc_info=True)
-            return self.reject_handshake(exc)
+            return self._refusal(exc)
         except Exception as exc:
-            # Handle exceptions raised by user-provided select_subprotocol or
-            # extension factories and unexpected errors.
+            # A bug in the server: select_subprotocol, an extension...
             request._exception = exc
             self.logger.error("opening handshake failed", exc_info=True)
             return self.reject_internal_error(exc)
+        return response
 
-        return Response(101, "Switching Protocols", headers)
-
-    def reject_internal_error(self, exc: Exception) -> Response:
-        """
-        Record ``exc`` as the reason the handshake failed; build a 500 response.
-
-        For errors in the server's own code: a hook, ``select_subprotocol``,
-        an extension factory. The response doesn't include their details,
-        which may be sensitive; the server's log has them.
-
-        """
-        self.handshake_exc = exc
-        return self.reject(
-            http.HTTPStatus.INTERNAL_SERVER_ERROR,
-            (
-                "Failed to open a WebSocket connection.\n"
-                "See server log for more information.\n"
-            ),
-        )
-
-    def reject_handshake(self, exc: InvalidHandshake) -> Response:
-        """
-        Build the error response for an invalid handshake request.
-
-        """
+    def _refusal(self, exc: errors.InvalidHandshake) -> Response:
+        # The status that RFC 6455, 7230 and 7231 ask for each problem.
         text = f"Failed to open a WebSocket connection: {exc}.\n"
-        if isinstance(exc, InvalidOrigin):
+        if isinstance(exc, errors.InvalidOrigin):
             return self.reject(http.HTTPStatus.FORBIDDEN, text)
-        if isinstance(exc, InvalidMethod):
+        if isinstance(exc, errors.InvalidMethod):
             response = self.reject(http.HTTPStatus.METHOD_NOT_ALLOWED, text)
-            # RFC 7231 section 6.5.5: a 405 response must list allowed methods.
+            # RFC 7231 section 6.5.5: a 405 lists the methods allowed.
             response.headers["Allow"] = "GET"
             return response
-        if isinstance(exc, InvalidProtocol) and not exc.protocol.startswith("HTTP/1."):
+        if isinstance(exc, errors.InvalidProtocol) and not exc.protocol.startswith(
+            "HTTP/1."
+        ):
             return self.reject(http.HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, text)
-        if isinstance(exc, InvalidUpgrade):
-            response = self.reject_upgrade_required(
-                text + "\n"
-                "You cannot access a WebSocket server directly with a browser. "
-                "You need a WebSocket client.\n"
-            )
-            return response
-        if isinstance(exc, InvalidHeaderValue) and exc.name == "Sec-WebSocket-Version":
-            response = self.reject_upgrade_required(text)
-            # RFC 6455 section 4.2.2: tell the client which versions the
-            # server understands.
+        if isinstance(exc, errors.InvalidUpgrade):
+            return self._upgrade_required(text + _BROWSER_HINT)
+        if (
+            isinstance(exc, errors.InvalidHeaderValue)
+            and exc.name == "Sec-WebSocket-Version"
+        ):
+            response = self._upgrade_required(text)
+            # RFC 6455 section 4.4: say which version the server speaks.
             response.headers["Sec-WebSocket-Version"] = "13"
             return response
         return self.reject(http.HTTPStatus.BAD_REQUEST, text)
 
-    def reject_upgrade_required(self, text: str) -> Response:
-        """
-        Build a 426 Upgrade Required response.
-
-        RFC 7231 section 6.5.15 requires an ``Upgrade`` header in this
-        response and RFC 7230 section 6.7 an ``upgrade`` connection option
-        alongside it.
-
-        """
+    def _upgrade_required(self, text: str) -> Response:
+        # RFC 7231 section 6.5.15: a 426 says what to upgrade to, and RFC
+        # 7230 section 6.7 then wants "upgrade" among the connection options.
         response = self.reject(http.HTTPStatus.UPGRADE_REQUIRED, text)
         del response.headers["Connection"]
         response.headers["Connection"] = "Upgrade, close"
         response.headers["Upgrade"] = "websocket"
         return response
 
-    def process_request(
-        self,
-        request: Request,
-    ) -> tuple[str, str | None, str | None]:
-        """
-        Check a handshake request and negotiate extensions and subprotocol.
-
-        Every requirement of RFC 6455 section 4.2.1 is checked: an HTTP/1.1
-        or higher GET request, a valid ``Host`` header (RFC 7230 section 5.4),
-        ``Upgrade`` and ``Connection`` headers, exactly one
-        ``Sec-WebSocket-Key`` of 16 bytes, and ``Sec-WebSocket-Version: 13``.
-
-        Args:
-            request: WebSocket handshake request received from the client.
-
-        Returns:
-            ``Sec-WebSocket-Accept``, ``Sec-WebSocket-Extensions``, and
-            ``Sec-WebSocket-Protocol`` headers for the handshake response.
-
-        Raises:
-            InvalidHandshake: If the handshake request is invalid;
-                :meth:`accept` then answers with the matching error response.
-
-        """
-        # RFC 6455 section 4.2.1: "An HTTP/1.1 or higher GET request".
-        if request.method != "GET":
-            raise InvalidMethod(request.method)
-        if _http1_re.fullmatch(request.protocol) is None:
-            raise InvalidProtocol(request.protocol)
-
-        headers = request.headers
-
-        # RFC 7230 section 5.4: "A server MUST respond with a 400 (Bad Request)
-        # status code to any HTTP/1.1 request message that lacks a Host header
-        # field and to any request message that contains more than one Host
-        # header field or a Host header field with an invalid field-value."
-        host = single_value(headers, "Host")
-        if _host_re.fullmatch(host) is None:
-            raise InvalidHeaderValue("Host", host)
-
-        check_upgrade(headers)
-
-        key = single_value(headers, "Sec-WebSocket-Key")
-        # RFC 6455 section 4.2.1: "a base64-encoded value that, when decoded,
-        # is 16 bytes in length."
-        try:
-            raw_key = base64.b64decode(key.encode(), validate=True)
-        except (binascii.Error, UnicodeEncodeError) as exc:
-            raise InvalidHeaderValue("Sec-WebSocket-Key", key) from exc
-        if len(raw_key) != 16:
-            raise InvalidHeaderValue("Sec-WebSocket-Key", key)
-        accept_header = accept_key(key)
-
-        version = single_value(headers, "Sec-WebSocket-Version")
-        if version != "13":
-            raise InvalidHeaderValue("Sec-WebSocket-Version", version)
-
-        self.origin = self.process_origin(headers)
-
-        extensions_header, self.extensions = self.process_extensions(headers)
-
-        protocol_header = self.subprotocol = self.process_subprotocol(headers)
-
-        return (
-            accept_header,
-            extensions_header,
-            protocol_header,
-        )
-
-    def process_origin(self, headers: Headers) -> Origin | None:
-        """
-        Handle the ``Origin`` HTTP request header.
-
-        Args:
-            headers: WebSocket handshake request headers.
-
-        Returns:
-            origin, if it is acceptable.
-
-        Raises:
-            InvalidHandshake: If the ``Origin`` header is invalid.
-            InvalidOrigin: If the origin isn't acceptable.
-
-        """
-        # "The user agent MUST NOT include more than one Origin header field"
-        # per https://datatracker.ietf.org/doc/html/rfc6454#section-7.3.
-        try:
-            origin = cast(Origin | None, headers.get("Origin"))
-        except MultipleValuesError:
-            raise InvalidHeader("Origin", "multiple values") from None
-        if self.origins is not None:
-            for origin_or_regex in self.origins:
-                if origin_or_regex == origin or (
-                    isinstance(origin_or_regex, re.Pattern)
-                    and origin is not None
-                    and origin_or_regex.fullmatch(origin) is not None
-                ):
-                    break
-            else:
-                raise InvalidOrigin(origin)
-        return origin
-
-    def process_extensions(
-        self,
-        headers: Headers,
-    ) -> tuple[str | None, list[Extension]]:
-        """
-        Handle the ``Sec-WebSocket-Extensions`` HTTP request header.
-
-        Accept or reject each extension proposed in the client request.
-        Negotiate parameters for accepted extensions.
-
-        Per :rfc:`6455`, negotiation rules are defined by the specification of
-        each extension.
-
-        To provide this level of flexibility, for each extension proposed by
-        the client, we check for a match with each extension available in the
-        server configuration. If no match is found, the extension is ignored.
-
-        If several variants of the same extension are proposed by the client,
-        it may be accepted several times, which won't make sense in general.
-        Extensions must implement their own requirements. For this purpose,
-        the list of previously accepted extensions is provided.
-
-        This process doesn't allow the server to reorder extensions. It can
-        only select a subset of the extensions proposed by the client.
-
-        Other requirements, for example related to mandatory extensions or the
-        order of extensions, may be implemented by overriding this method.
-
-        Args:
-            headers: WebSocket handshake request headers.
-
-        Returns:
-            ``Sec-WebSocket-Extensions`` HTTP response header and list of
-            accepted extensions.
-
-        Raises:
-            InvalidHandshake: If the ``Sec-WebSocket-Extensions`` header is
-                invalid.
-
-        """
-        return negotiate_server_extensions(headers, self.available_extensions)
-
-    def process_subprotocol(self, headers: Headers) -> Subprotocol | None:
-        """
-        Handle the ``Sec-WebSocket-Protocol`` HTTP request header.
-
-        Args:
-            headers: WebSocket handshake request headers.
-
-        Returns:
-            Subprotocol, if one was selected; this is also the value of the
-            ``Sec-WebSocket-Protocol`` response header.
-
-        Raises:
-            InvalidHandshake: If the client offers no acceptable subprotocol.
-            ValueError: If :meth:`select_subprotocol` picks a subprotocol that
-                the client didn't offer.
-
-        """
-        subprotocols: list[Subprotocol] = sum(
-            [
-                parse_subprotocol(header_value)
-                for header_value in headers.get_all("Sec-WebSocket-Protocol")
-            ],
-            [],
-        )
-        subprotocol = self.select_subprotocol(subprotocols)
-        # RFC 6455 section 4.2.2: the subprotocol must be "one of the values
-        # from the |Sec-WebSocket-Protocol| field" of the request.
-        if subprotocol is not None and subprotocol not in subprotocols:
-            raise ValueError(
-                f"selected subprotocol {subprotocol} wasn't offered by the client"
-            )
-        return subprotocol
-
-    def select_subprotocol(
-        self,
-        subprotocols: Sequence[Subprotocol],
-    ) -> Subprotocol | None:
-        """
-        Pick a subprotocol among those offered by the client.
-
-        If several subprotocols are supported by both the client and the server,
-        pick the first one in the list declared the server.
-
-        If the server doesn't support any subprotocols, continue without a
-        subprotocol, regardless of what the client offers.
-
-        If the server supports at least one subprotocol and the client doesn't
-        offer any, abort the handshake with an HTTP 400 error.
-
-        You provide a ``select_subprotocol`` argument to :class:`ServerProtocol`
-        to override this logic. For example, you could accept the connection
-        even if client doesn't offer a subprotocol, rather than reject it.
-
-        Here's how to negotiate the ``chat`` subprotocol if the client supports
-        it and continue without a subprotocol otherwise::
-
-            def select_subprotocol(protocol, subprotocols):
-                if "chat" in subprotocols:
-                    return "chat"
-
-        Args:
-            subprotocols: List of subprotocols offered by the client.
-
-        Returns:
-            Selected subprotocol, if a common subprotocol was found.
-
-            :obj:`None` to continue without a subprotocol.
-
-        Raises:
-            NegotiationError: Custom implementations may raise this exception
-                to abort the handshake with an HTTP 400 error.
-
-        """
-        # Server doesn't offer any subprotocols.
-        if not self.available_subprotocols:  # None or empty list
-            return None
-
-        # Server offers at least one subprotocol but client doesn't offer any.
-        if not subprotocols:
-            raise NegotiationError("missing subprotocol")
-
-        # Server and client both offer subprotocols. Look for a shared one.
-        proposed_subprotocols = set(subprotocols)
-        for subprotocol in self.available_subprotocols:
-            if subprotocol in proposed_subprotocols:
-                return subprotocol
-
-        # No common subprotocol was found.
-        raise NegotiationError(
-            "invalid subprotocol; expected one of "
-            + ", ".join(self.available_subprotocols)
-        )
-
     def reject(self, status: StatusLike, text: str) -> Response:
         """
-        Create a handshake response to reject the connection.
+        Build a response that refuses the connection, with a plain text body.
 
-        A short plain text response is the best fallback when failing to
-        establish a WebSocket connection.
-
-        You must send the handshake response with :meth:`send_response`.
-
-        You may modify the response before sending it, for example by changing
-        HTTP headers.
+        Send it with :meth:`send_response`, after changing it if you wish.
 
         Args:
-            status: HTTP status code.
-            text: HTTP response body; it will be encoded to UTF-8.
-
-        Returns:
-            HTTP response to send to the client.
+            status: HTTP status, as an :class:`~http.HTTPStatus` or an
+                :class:`int`.
+            text: Body, encoded to UTF-8.
 
         """
-        # If status is an int instead of an HTTPStatus, fix it automatically.
         status = http.HTTPStatus(status)
-        # Messages may quote what the client sent, including bytes that aren't
-        # UTF-8 and were decoded with surrogate escapes.
+        # Messages may quote bytes of the request that weren't UTF-8, which
+        # parsing turned into surrogate escapes.
         body = text.encode("utf-8", "backslashreplace")
-        headers = Headers(
-            [
-                ("Date", email.utils.formatdate(usegmt=True)),
-                ("Connection", "close"),
-                ("Content-Length", str(len(body))),
-                ("Content-Type", "text/plain; charset=utf-8"),
-            ]
-        )
+        headers = Headers()
+        headers["Date"] = email.utils.formatdate(usegmt=True)
+        headers["Connection"] = "close"
+        headers["Content-Length"] = str(len(body))
+        headers["Content-Type"] = "text/plain; charset=utf-8"
         return Response(status.value, status.phrase, headers, body)
+
+    def reject_internal_error(self, exc: Exception) -> Response:
+        """
+        Record that the server failed during the handshake; build a 500.
+
+        The I/O layers call it when one of their hooks raises ``exc``. The
+        response hides what went wrong, which may be sensitive; the server's
+        log is the place for it.
+
+        """
+        self.handshake_exc = exc
+        return self.reject(http.HTTPStatus.INTERNAL_SERVER_ERROR, _INTERNAL_ERROR_TEXT)
 
     def send_response(self, response: Response) -> None:
         """
-        Send a handshake response to the client.
+        Send the response to the handshake request.
 
-        After a 101 response, the connection is open; frames that the client
-        sent too early, along with its request, are parsed now: call
-        :meth:`~ws_frames.protocol.Protocol.events_received` to get them.
-
-        Args:
-            response: WebSocket handshake response event to send.
+        After a 101, the connection is open, and frames that the client sent
+        with its request are decoded now, as events. After any other status,
+        the server closes the connection.
 
         """
         if self.debug:
-            code, phrase = response.status_code, response.reason_phrase
-            self.logger.debug("> HTTP/1.1 %d %s", code, phrase)
-            for key, value in response.headers.raw_items():
-                self.logger.debug("> %s: %s", key, value)
-            if response.body:
-                self.logger.debug("> [body] (%d bytes)", len(response.body))
+            start_line = f"HTTP/1.1 {response.status_code} {response.reason_phrase}"
+            log_message(self.logger, ">", start_line, response.headers, response.body)
 
         self.writes.append(response.serialize())
 
@@ -565,75 +262,228 @@ class ServerProtocol(Protocol):
             assert self.state is CONNECTING
             self.state = OPEN
             self.logger.info("connection open")
-            # parse() waits for the state to change before decoding frames.
+            # parse() waited for the handshake to complete before decoding
+            # what came after the request: let it catch up.
             if self.reader.buffer or self.reader.eof:
                 next(self.parser)
         else:
-            # handshake_exc is None if and only if the handshake succeeded;
-            # accept() already set it when it found the request invalid.
-            if self.handshake_exc is None:
-                self.handshake_exc = InvalidStatus(response)
+            # accept() recorded why it refused a request, if it did.
+            self.handshake_exc = self.handshake_exc or errors.InvalidStatus(response)
             self.logger.info(
                 "connection rejected (%d %s)",
                 response.status_code,
                 response.reason_phrase,
             )
             self.send_eof()
+            # What the client sends from now on is ignored.
             self.parser = self.discard()
-            next(self.parser)  # start coroutine
+            next(self.parser)
+
+    # Checking the request.
+
+    def process_request(self, request: Request) -> tuple[str, str | None, str | None]:
+        """
+        Check the handshake request and negotiate the connection.
+
+        Every requirement of :rfc:`6455#section-4.2.1` is checked: a ``GET``
+        in HTTP/1.1 or later, a valid ``Host`` (:rfc:`7230#section-5.4`),
+        ``Upgrade`` and ``Connection`` headers that ask for WebSocket, one
+        ``Sec-WebSocket-Key`` of 16 bytes in base64, and
+        ``Sec-WebSocket-Version: 13``. Then the origin, the extensions and
+        the subprotocol are settled.
+
+        Returns:
+            The values of the ``Sec-WebSocket-Accept``,
+            ``Sec-WebSocket-Extensions`` and ``Sec-WebSocket-Protocol``
+            headers of the response; :obj:`None` for a header not to send.
+
+        Raises:
+            InvalidHandshake: If the request cannot open a connection.
+
+        """
+        if request.method != "GET":
+            raise errors.InvalidMethod(request.method)
+        if _HTTP_1_1_OR_LATER.fullmatch(request.protocol) is None:
+            raise errors.InvalidProtocol(request.protocol)
+
+        headers = request.headers
+        # RFC 7230 section 5.4: no Host, several, or an invalid one, is a 400.
+        host = single_value(headers, "Host")
+        if _HOST.fullmatch(host) is None:
+            raise errors.InvalidHeaderValue("Host", host)
+
+        check_upgrade(headers)
+
+        key = single_value(headers, "Sec-WebSocket-Key")
+        try:
+            nonce = base64.b64decode(key.encode(), validate=True)
+        except (binascii.Error, UnicodeEncodeError) as exc:
+            raise errors.InvalidHeaderValue("Sec-WebSocket-Key", key) from exc
+        if len(nonce) != 16:
+            raise errors.InvalidHeaderValue("Sec-WebSocket-Key", key)
+
+        version = single_value(headers, "Sec-WebSocket-Version")
+        if version != "13":
+            raise errors.InvalidHeaderValue("Sec-WebSocket-Version", version)
+
+        self.origin = self.process_origin(headers)
+        extensions_header, self.extensions = self.process_extensions(headers)
+        self.subprotocol = self.process_subprotocol(headers)
+        return accept_key(key), extensions_header, self.subprotocol
+
+    def process_origin(self, headers: Headers) -> Origin | None:
+        """
+        Check the ``Origin`` header against :attr:`origins`.
+
+        Returns:
+            The origin, or :obj:`None` when the request has none.
+
+        Raises:
+            InvalidHeader: If there's more than one ``Origin`` header, which
+                :rfc:`6454#section-7.3` forbids.
+            InvalidOrigin: If the origin isn't acceptable.
+
+        """
+        try:
+            origin = headers.get("Origin")
+        except MultipleValuesError:
+            raise errors.InvalidHeader("Origin", "multiple values") from None
+        if self.origins is not None and not any(
+            _origin_matches(allowed, origin) for allowed in self.origins
+        ):
+            raise errors.InvalidOrigin(origin)
+        return Origin(origin) if origin is not None else None
+
+    def process_extensions(
+        self,
+        headers: Headers,
+    ) -> tuple[str | None, list[Extension]]:
+        """
+        Choose which of the extensions offered in the request to use.
+
+        See :func:`~ws_http.handshake.negotiate_server_extensions`. Override
+        this method to impose other rules, such as a required extension.
+
+        Returns:
+            The ``Sec-WebSocket-Extensions`` header of the response, or
+            :obj:`None`, and the extensions to use.
+
+        Raises:
+            InvalidHandshake: If the ``Sec-WebSocket-Extensions`` headers
+                cannot be parsed.
+
+        """
+        return negotiate_server_extensions(headers, self.available_extensions)
+
+    def process_subprotocol(self, headers: Headers) -> Subprotocol | None:
+        """
+        Choose the subprotocol with :meth:`select_subprotocol`.
+
+        Returns:
+            The subprotocol, also the value of the ``Sec-WebSocket-Protocol``
+            header of the response, or :obj:`None`.
+
+        Raises:
+            InvalidHandshake: If the client offers no acceptable subprotocol.
+            ValueError: If :meth:`select_subprotocol` chose a subprotocol that
+                the client didn't offer, which :rfc:`6455#section-4.2.2`
+                forbids.
+
+        """
+        offered = [
+            subprotocol
+            for value in headers.get_all("Sec-WebSocket-Protocol")
+            for subprotocol in parse_subprotocol(value)
+        ]
+        chosen = self.select_subprotocol(offered)
+        if chosen is not None and chosen not in offered:
+            raise ValueError(
+                f"selected subprotocol {chosen} wasn't offered by the client"
+            )
+        return chosen
+
+    def select_subprotocol(
+        self,
+        subprotocols: Sequence[Subprotocol],
+    ) -> Subprotocol | None:
+        """
+        Choose a subprotocol among those that the client offers.
+
+        This method picks the first subprotocol of :attr:`available_subprotocols`
+        that the client offers. Without :attr:`available_subprotocols`, it
+        picks none, whatever the client offers. When the server has
+        subprotocols and none is offered, the handshake fails with a 400.
+
+        The ``select_subprotocol`` argument of :class:`ServerProtocol`
+        replaces this method. For example, to use ``chat`` when the client
+        offers it, and no subprotocol otherwise::
+
+            def select_subprotocol(protocol, subprotocols):
+                if "chat" in subprotocols:
+                    return "chat"
+
+        Args:
+            subprotocols: Subprotocols that the client offers, in its order.
+
+        Returns:
+            The subprotocol, or :obj:`None` for none.
+
+        Raises:
+            NegotiationError: To fail the handshake with a 400; a replacement
+                may raise it too.
+
+        """
+        if not self.available_subprotocols:
+            return None
+        if not subprotocols:
+            raise errors.NegotiationError("missing subprotocol")
+        for subprotocol in self.available_subprotocols:
+            if subprotocol in subprotocols:
+                return subprotocol
+        expected = ", ".join(self.available_subprotocols)
+        raise errors.NegotiationError(
+            f"invalid subprotocol; expected one of {expected}"
+        )
+
+    # Reading the request.
 
     def parse(self) -> Generator[None]:
         if self.state is CONNECTING:
             try:
-                request = yield from Request.parse(
-                    self.reader.read_line,
-                )
+                request = yield from Request.parse(self.reader.read_line)
             except Exception as exc:
-                self.handshake_exc = InvalidMessage(
-                    "did not receive a valid HTTP request"
-                )
-                self.handshake_exc.__cause__ = exc
+                self._refuse_invalid_request(exc)
+                # Nothing resumes discard() once it reaches the end of the stream.
+                yield from self.discard()
+            else:
                 if self.debug:
-                    self.logger.debug("! invalid HTTP request", exc_info=True)
-                # Say what was wrong unless the client is gone.
-                if not isinstance(exc, EOFError):
-                    status = _SECURITY_STATUS.get(
-                        type(exc), http.HTTPStatus.BAD_REQUEST
-                    )
-                    response = self.reject(
-                        status, f"Failed to open a WebSocket connection: {exc}.\n"
-                    )
-                    self.writes.append(response.serialize())
-                self.send_eof()
-                self.parser = self.discard()
-                next(self.parser)  # start coroutine
-                yield
-
-            if self.debug:
-                self.logger.debug(
-                    "< %s %s %s", request.method, request.path, request.protocol
-                )
-                for key, value in request.headers.raw_items():
-                    self.logger.debug("< %s: %s", key, value)
-
-            self.events.append(request)
-
-            # RFC 6455 section 4.1: the client waits for the response before
-            # sending frames; frames that came early wait for the handshake.
-            while self.state is CONNECTING:
-                yield
-
+                    start_line = f"{request.method} {request.path} {request.protocol}"
+                    log_message(self.logger, "<", start_line, request.headers)
+                self.events.append(request)
+                # RFC 6455 section 4.1: the client doesn't send frames before
+                # the response; those that come early wait for send_response().
+                while self.state is CONNECTING:
+                    yield
         yield from super().parse()
 
-
-class ServerConnection(ServerProtocol):
-    """Former name of :class:`ServerProtocol`, deprecated."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # deprecated in websockets 11.0 - 2023-04-02
-        warnings.warn(
-            "ServerConnection was renamed to ServerProtocol",
-            DeprecationWarning,
-            stacklevel=2,
+    def _refuse_invalid_request(self, exc: Exception) -> None:
+        self.handshake_exc = errors.InvalidMessage(
+            "did not receive a valid HTTP request"
         )
-        super().__init__(*args, **kwargs)
+        self.handshake_exc.__cause__ = exc
+        if self.debug:
+            self.logger.debug("! invalid HTTP request", exc_info=True)
+        # Explain what was wrong, unless the client is gone already.
+        if not isinstance(exc, EOFError):
+            status = _LIMIT_STATUS.get(type(exc), http.HTTPStatus.BAD_REQUEST)
+            text = f"Failed to open a WebSocket connection: {exc}.\n"
+            self.writes.append(self.reject(status, text).serialize())
+        self.send_eof()
+
+
+def _origin_matches(
+    allowed: Origin | re.Pattern[str] | None, origin: str | None
+) -> bool:
+    if isinstance(allowed, re.Pattern):
+        return origin is not None and allowed.fullmatch(origin) is not None
+    return allowed == origin

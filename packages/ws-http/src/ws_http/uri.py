@@ -1,5 +1,5 @@
 """
-WebSocket URIs (RFC 6455 section 3).
+WebSocket URIs: ``ws://`` and ``wss://`` (:rfc:`6455#section-3`).
 
 """
 
@@ -10,166 +10,144 @@ import ipaddress
 import re
 import urllib.parse
 
-from ws_frames.exceptions import InvalidURI
+from ws_frames.exceptions import InvalidProxy, InvalidURI
 
 
 __all__ = ["parse_uri", "WebSocketURI"]
 
 
-# All characters from the gen-delims and sub-delims sets in RFC 3986.
 DELIMS = ":/?#[]@!$&'()*+,;="
+"""The gen-delims and sub-delims of :rfc:`3986#section-2.2`."""
 
-# RFC 3986 section 3.2.2: reg-name = *( unreserved / pct-encoded / sub-delims ).
-_reg_name_re = re.compile(r"[A-Za-z0-9\-._~%!$&'()*+,;=]+")
+# RFC 3986 section 3.2.2.
+_REG_NAME = re.compile(r"[A-Za-z0-9\-._~%!$&'()*+,;=]+")
 
 
 @dataclasses.dataclass
 class WebSocketURI:
-    """
-    WebSocket URI.
-
-    Attributes:
-        secure: :obj:`True` for a ``wss`` URI, :obj:`False` for a ``ws`` URI.
-        host: Normalized to lower case; IDNA-encoded for international names;
-            without brackets for IPv6 addresses.
-        port: Always set even if it's the default.
-        path: May be empty.
-        query: May be empty if the URI doesn't include a query component.
-        username: Available when the URI contains `User Information`_.
-        password: Available when the URI contains `User Information`_.
-
-    .. _User Information: https://datatracker.ietf.org/doc/html/rfc3986#section-3.2.1
-
-    """
-
-    secure: bool
-    host: str
-    port: int
-    path: str
-    query: str
-    username: str | None = None
-    password: str | None = None
+    """A parsed WebSocket URI."""
 
     @property
     def resource_name(self) -> str:
-        """Request target of the opening handshake: path and query."""
-        resource_name = self.path or "/"
-        if self.query:
-            resource_name += "?" + self.query
-        return resource_name
+        """Target of the handshake request: path, ``/`` if empty, and query."""
+        path = self.path or "/"
+        return f"{path}?{self.query}" if self.query else path
 
     @property
     def user_info(self) -> tuple[str, str] | None:
-        """``(username, password)`` when the URI contains credentials."""
-        if self.username is None:
+        """``(username, password)``, or :obj:`None` without credentials."""
+        if self.username is None or self.password is None:
             return None
-        assert self.password is not None
-        return (self.username, self.password)
+        return self.username, self.password
+
+    secure: bool
+    """Whether the scheme is ``wss`` rather than ``ws``."""
+    host: str
+    """Host name, in lower case and IDNA-encoded when international, or IP
+    address, without brackets for IPv6."""
+    port: int
+    """Port; the default one of the scheme when the URI has none."""
+    path: str
+    """Path, percent-encoded; possibly empty."""
+    query: str
+    """Query, percent-encoded; possibly empty."""
+    username: str | None = None
+    """Username, when the URI has credentials (:rfc:`3986#section-3.2.1`)."""
+    password: str | None = None
+    """Password, when the URI has credentials."""
 
 
-def parse_host(host: str, uri: str, exc_type: type[Exception]) -> str:
+def split_authority(
+    parts: urllib.parse.SplitResult,
+    text: str,
+    error: type[InvalidURI] | type[InvalidProxy],
+    default_port: int,
+) -> tuple[str, int, str | None, str | None]:
     """
-    Validate a host name or IP address and return it in ASCII form.
+    Check the authority of a WebSocket URI or of a proxy URL.
 
-    International domain names are converted with IDNA.
+    Args:
+        parts: What :func:`urllib.parse.urlsplit` made of ``text``, which
+            has a host name.
+        text: The URI or URL, for error messages.
+        error: Exception to raise, called with ``text`` and what's wrong.
+        default_port: Port of the scheme, for when there's none.
+
+    Returns:
+        The host (IDNA-encoded when international, IPv6 without brackets),
+        the port, the username and the password, percent-decoded, or
+        :obj:`None` for both without credentials.
 
     """
+    host = parts.hostname
+    assert host is not None, "the caller checks that there's a host"
     if ":" in host:
-        # Only an IPv6 literal contains colons; urllib removed the brackets.
+        # urllib checks bracketed IPv6 addresses only in recent versions.
         try:
-            ipaddress.IPv6Address(host.split("%", 1)[0])
+            ipaddress.IPv6Address(host.partition("%")[0])
         except ValueError:
-            raise exc_type(uri, f"invalid IPv6 address: {host}") from None
-        return host
-    if not host.isascii():
-        try:
-            host = host.encode("idna").decode()
-        except UnicodeError as exc:
-            raise exc_type(uri, f"invalid international domain name: {exc}") from None
-    if _reg_name_re.fullmatch(host) is None:
-        raise exc_type(uri, f"invalid hostname: {host}")
-    return host
+            raise error(text, f"invalid IPv6 address: {host}") from None
+    else:
+        if not host.isascii():
+            try:
+                host = host.encode("idna").decode()
+            except UnicodeError as exc:
+                raise error(text, f"invalid international domain name: {exc}") from None
+        if _REG_NAME.fullmatch(host) is None:
+            raise error(text, f"invalid hostname: {host}")
 
-
-def parse_port(parsed: urllib.parse.SplitResult, default: int) -> int | None:
-    """
-    Return the port of a URI, the default port when there's none, or
-    :obj:`None` when the port isn't valid.
-
-    """
     try:
-        port = parsed.port
-    except ValueError:  # not a number, or out of range
-        return None
+        port = parts.port
+    except ValueError:  # urllib refuses anything but a number in range
+        port = 0
     if port is None:
-        return default
-    return port if port > 0 else None
+        port = default_port
+    if port == 0:
+        raise error(text, "port isn't valid")
 
+    username, password = parts.username, parts.password
+    if username is not None:
+        # Basic credentials need both; a colon would end the username early.
+        if password is None:
+            raise error(text, "username provided without password")
+        username = urllib.parse.unquote(username)
+        password = urllib.parse.unquote(password)
+        if ":" in username:
+            raise error(text, "username contains a colon")
 
-def parse_user_info(
-    parsed: urllib.parse.SplitResult,
-) -> tuple[str, str] | tuple[None, None] | None:
-    """
-    Return the percent-decoded credentials of a URI, ``(None, None)`` when
-    there are none, or :obj:`None` when a username has no password.
-
-    """
-    username, password = parsed.username, parsed.password
-    if username is None:
-        return None, None
-    # urllib.parse accepts a username without a password, which doesn't make
-    # sense for HTTP Basic Auth credentials.
-    if password is None:
-        return None
-    return urllib.parse.unquote(username), urllib.parse.unquote(password)
+    return host, port, username, password
 
 
 def parse_uri(uri: str) -> WebSocketURI:
     """
-    Parse and validate a WebSocket URI.
+    Parse and check a WebSocket URI.
 
-    International resource identifiers (IRIs) are converted to URIs: the host
-    name is encoded with IDNA, the path and the query are percent-encoded.
-    Credentials are percent-decoded.
-
-    Args:
-        uri: WebSocket URI.
-
-    Returns:
-        Parsed WebSocket URI.
+    An internationalized resource identifier becomes a URI: the host name is
+    IDNA-encoded, the path and the query are percent-encoded, keeping the
+    escapes that they contain already. Credentials are percent-decoded.
 
     Raises:
         InvalidURI: If ``uri`` isn't a valid WebSocket URI.
 
     """
     try:
-        parsed = urllib.parse.urlsplit(uri)
-    except ValueError as exc:  # for example, an unbalanced bracket
+        parts = urllib.parse.urlsplit(uri)
+    except ValueError as exc:  # an unbalanced bracket, for instance
         raise InvalidURI(uri, str(exc)) from None
-    if parsed.scheme not in ["ws", "wss"]:
+    if parts.scheme not in ("ws", "wss"):
         raise InvalidURI(uri, "scheme isn't ws or wss")
-    if parsed.hostname is None:
+    if parts.hostname is None:
         raise InvalidURI(uri, "hostname isn't provided")
     # RFC 6455 section 3: "Fragment identifiers are meaningless in the context
     # of WebSocket URIs and MUST NOT be used on these URIs."
     if "#" in uri:
         raise InvalidURI(uri, "fragment identifier is meaningless")
-
-    secure = parsed.scheme == "wss"
-    host = parse_host(parsed.hostname, uri, InvalidURI)
-    port = parse_port(parsed, 443 if secure else 80)
-    if port is None:
-        raise InvalidURI(uri, "port isn't valid")
-    user_info = parse_user_info(parsed)
-    if user_info is None:
-        raise InvalidURI(uri, "username provided without password")
-    username, password = user_info
-    if username is not None and ":" in username:
-        raise InvalidURI(uri, "username contains a colon")
-
-    # Keep existing percent-escapes and delimiters; encode everything else,
-    # such as spaces and non-ASCII characters, which a request line can't carry.
-    path = urllib.parse.quote(parsed.path, safe=DELIMS + "%")
-    query = urllib.parse.quote(parsed.query, safe=DELIMS + "%")
-
+    secure = parts.scheme == "wss"
+    host, port, username, password = split_authority(
+        parts, uri, InvalidURI, 443 if secure else 80
+    )
+    # Spaces and non-ASCII characters cannot go on a request line.
+    safe = DELIMS + "%"
+    path = urllib.parse.quote(parts.path, safe=safe)
+    query = urllib.parse.quote(parts.query, safe=safe)
     return WebSocketURI(secure, host, port, path, query, username, password)

@@ -23,7 +23,7 @@ except ImportError:  # defined only when python_socks is installed
     pass
 
 __all__ = [
+    "ClientConnection",
     "connect",
     "unix_connect",
-    "ClientConnection",
 ]

@@ -11,6 +11,6 @@ from ws_asyncio.router import (
 
 __all__ = [
     "route",
-    "unix_route",
     "Router",
+    "unix_route",
 ]

@@ -14,10 +14,10 @@ from ws_asyncio.server import (
 
 
 __all__ = [
+    "basic_auth",
     "broadcast",
     "serve",
-    "unix_serve",
-    "ServerConnection",
     "Server",
-    "basic_auth",
+    "ServerConnection",
+    "unix_serve",
 ]

@@ -10,7 +10,7 @@ from ws_frames.extensions import (
 
 
 __all__ = [
-    "Extension",
     "ClientExtensionFactory",
+    "Extension",
     "ServerExtensionFactory",
 ]

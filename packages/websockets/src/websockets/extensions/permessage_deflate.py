@@ -12,9 +12,9 @@ from ws_deflate.permessage_deflate import (
 
 
 __all__ = [
-    "PerMessageDeflate",
     "ClientPerMessageDeflateFactory",
     "enable_client_permessage_deflate",
-    "ServerPerMessageDeflateFactory",
     "enable_server_permessage_deflate",
+    "PerMessageDeflate",
+    "ServerPerMessageDeflateFactory",
 ]

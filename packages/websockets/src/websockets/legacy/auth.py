@@ -20,6 +20,6 @@ warnings.warn(  # deprecated in websockets 14.0 - 2024-11-09
 )
 
 __all__ = [
-    "BasicAuthWebSocketServerProtocol",
     "basic_auth_protocol_factory",
+    "BasicAuthWebSocketServerProtocol",
 ]

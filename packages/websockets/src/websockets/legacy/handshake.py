@@ -21,7 +21,7 @@ warnings.warn(  # deprecated in websockets 14.0 - 2024-11-09
 
 __all__ = [
     "build_request",
-    "check_request",
     "build_response",
+    "check_request",
     "check_response",
 ]

@@ -28,6 +28,6 @@ __all__ = [
     "broadcast",
     "serve",
     "unix_serve",
-    "WebSocketServerProtocol",
     "WebSocketServer",
+    "WebSocketServerProtocol",
 ]

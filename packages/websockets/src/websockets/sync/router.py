@@ -11,6 +11,6 @@ from ws_sync.router import (
 
 __all__ = [
     "route",
-    "unix_route",
     "Router",
+    "unix_route",
 ]

@@ -18,12 +18,12 @@ from ..imports import lazy_import
 
 
 __all__ = [
+    "basic_auth",
     "broadcast",
     "serve",
-    "unix_serve",
-    "ServerConnection",
     "Server",
-    "basic_auth",
+    "ServerConnection",
+    "unix_serve",
 ]
 
 if not typing.TYPE_CHECKING:
