@@ -250,7 +250,7 @@ def test_open_timeout() -> None:
 def test_cancel_during_handshake() -> None:
     async def main() -> None:
         async with raw_server(b"", close=False) as uri:
-            task = asyncio.create_task(connect(uri).__await_impl__())
+            task = asyncio.ensure_future(connect(uri))
             await asyncio.sleep(SHORT)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
