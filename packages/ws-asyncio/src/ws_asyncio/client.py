@@ -10,12 +10,13 @@ for step.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import socket
-import ssl as ssl_module
 import traceback
 from collections.abc import AsyncIterator, Generator, Sequence
+from ssl import create_default_context
 from types import TracebackType
 from typing import Any, Callable, Literal, cast
 
@@ -56,6 +57,16 @@ MAX_REDIRECTS = int(os.environ.get("WEBSOCKETS_MAX_REDIRECTS", "10"))
 
 REDIRECT_STATUSES = frozenset([300, 301, 302, 303, 307, 308])
 
+# Durations in seconds; None means no limit.
+_Seconds = float | None
+# A limit, or a (high, low) pair of water marks; None means no limit.
+_QueueLimit = int | None | tuple[int | None, int | None]
+_WriteLimit = int | tuple[int, int | None]
+# A limit for messages, or a (message, fragment) pair of limits.
+_SizeLimit = int | None | tuple[int | None, int | None]
+# A proxy URI, True to read it from the environment, None for no proxy.
+_ProxySetting = str | Literal[True] | None
+
 
 class ClientConnection(Connection):
     """
@@ -77,11 +88,11 @@ class ClientConnection(Connection):
         self,
         protocol: ClientProtocol,
         *,
-        ping_interval: float | None = 20,
-        ping_timeout: float | None = 20,
-        close_timeout: float | None = 10,
-        max_queue: int | None | tuple[int | None, int | None] = 16,
-        write_limit: int | tuple[int, int | None] = 2**15,
+        ping_interval: _Seconds = 20,
+        ping_timeout: _Seconds = 20,
+        close_timeout: _Seconds = 10,
+        max_queue: _QueueLimit = 16,
+        write_limit: _WriteLimit = 2**15,
     ) -> None:
         self.protocol: ClientProtocol
         # Done once the response arrived or the connection ended without one.
@@ -90,12 +101,28 @@ class ClientConnection(Connection):
         )
         super().__init__(
             protocol,
+            max_queue=max_queue,
+            write_limit=write_limit,
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
             close_timeout=close_timeout,
-            max_queue=max_queue,
-            write_limit=write_limit,
         )
+
+    def process_event(self, event: Event) -> None:
+        # The protocol delivers the response first, then only frames.
+        if isinstance(event, Response):
+            self.response = event
+            self.response_rcvd.set_result(None)
+        else:
+            super().process_event(event)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        try:
+            super().connection_lost(exc)
+        finally:
+            # Don't leave handshake() waiting for a response that can't come.
+            if not self.response_rcvd.done():
+                self.response_rcvd.set_result(None)
 
     async def handshake(
         self,
@@ -133,23 +160,6 @@ class ClientConnection(Connection):
         # connection ended before the response.
         if self.protocol.handshake_exc is not None:
             raise self.protocol.handshake_exc
-
-    def process_event(self, event: Event) -> None:
-        # The response comes first, then frames.
-        if self.response is None:
-            assert isinstance(event, Response)
-            self.response = event
-            self.response_rcvd.set_result(None)
-        else:
-            super().process_event(event)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        try:
-            super().connection_lost(exc)
-        finally:
-            # Don't leave handshake() waiting for a response that can't come.
-            if not self.response_rcvd.done():
-                self.response_rcvd.set_result(None)
 
 
 # OSError covers TimeoutError; Python 3.10 has a distinct asyncio.TimeoutError.
@@ -283,63 +293,62 @@ class connect:
         compression: str | None = "deflate",
         additional_headers: HeadersLike | None = None,
         user_agent_header: str | None = USER_AGENT,
-        proxy: str | Literal[True] | None = True,
+        proxy: _ProxySetting = True,
         process_exception: Callable[[Exception], Exception | None] = process_exception,
-        open_timeout: float | None = 10,
-        ping_interval: float | None = 20,
-        ping_timeout: float | None = 20,
-        close_timeout: float | None = 10,
+        open_timeout: _Seconds = 10,
+        ping_interval: _Seconds = 20,
+        ping_timeout: _Seconds = 20,
+        close_timeout: _Seconds = 10,
         reconnect_delays: Callable[[], Generator[float]] = backoff,
-        max_size: int | None | tuple[int | None, int | None] = 2**20,
-        max_queue: int | None | tuple[int | None, int | None] = 16,
-        write_limit: int | tuple[int, int | None] = 2**15,
+        max_size: _SizeLimit = 2**20,
+        max_queue: _QueueLimit = 16,
+        write_limit: _WriteLimit = 2**15,
         logger: LoggerLike | None = None,
         create_connection: type[ClientConnection] | None = None,
         **kwargs: Any,
     ) -> None:
+        if compression is not None:
+            if compression != "deflate":
+                raise ValueError(f"unsupported compression: {compression}")
+            extensions = enable_client_permessage_deflate(extensions)
         if subprotocols is not None:
             validate_subprotocols(subprotocols)
-
-        if compression == "deflate":
-            extensions = enable_client_permessage_deflate(extensions)
-        elif compression is not None:
-            raise ValueError(f"unsupported compression: {compression}")
-
         if logger is None:
             logger = logging.getLogger("websockets.client")
 
-        connection_class = (
-            ClientConnection if create_connection is None else create_connection
+        new_protocol = functools.partial(
+            ClientProtocol,
+            origin=origin,
+            extensions=extensions,
+            subprotocols=subprotocols,
+            max_size=max_size,
+            logger=logger,
+        )
+        new_connection = functools.partial(
+            ClientConnection if create_connection is None else create_connection,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            close_timeout=close_timeout,
+            max_queue=max_queue,
+            write_limit=write_limit,
         )
 
         def factory(ws_uri: WebSocketURI) -> ClientConnection:
-            protocol = ClientProtocol(
-                ws_uri,
-                origin=origin,
-                extensions=extensions,
-                subprotocols=subprotocols,
-                max_size=max_size,
-                logger=logger,
-            )
-            return connection_class(
-                protocol,
-                ping_interval=ping_interval,
-                ping_timeout=ping_timeout,
-                close_timeout=close_timeout,
-                max_queue=max_queue,
-                write_limit=write_limit,
-            )
+            return new_connection(new_protocol(ws_uri))
 
         self.uri = uri
         self.factory = factory
+        self.open_timeout = open_timeout
+        # HTTP
         self.additional_headers = additional_headers
         self.user_agent_header = user_agent_header
+        # Network
         self.proxy = proxy
+        self.create_connection_kwargs = kwargs
+        # Reconnection
         self.process_exception = process_exception
-        self.open_timeout = open_timeout
         self.reconnect_delays = reconnect_delays
         self.logger = logger
-        self.create_connection_kwargs = kwargs
         self.connection: ClientConnection
 
     @property
@@ -426,7 +435,7 @@ class connect:
                 ssl = tls_kwargs.pop("ssl", None)
                 if ssl is not None:
                     if ssl is True:
-                        ssl = ssl_module.create_default_context()
+                        ssl = create_default_context()
                     tls_transport = await loop.start_tls(
                         transport, reader, ssl, **tls_kwargs
                     )
@@ -467,6 +476,19 @@ class connect:
             )
         return new_uri
 
+    def _redirect(self, exc: Exception) -> None:
+        """Follow the redirect that the failure ``exc`` stands for, or raise."""
+        new_uri = self.process_redirect(exc)
+        if isinstance(new_uri, Exception):
+            if new_uri is exc:
+                raise exc
+            raise new_uri from exc
+        if not same_origin(self.ws_uri, parse_uri(new_uri)):
+            # Credentials and the TLS name belong to the first origin.
+            self.additional_headers = without_credentials(self.additional_headers)
+            self.create_connection_kwargs.pop("server_hostname", None)
+        self.uri = new_uri
+
     async def __await_impl__(self) -> ClientConnection:
         """Connect and run the opening handshake, following redirects."""
         try:
@@ -475,8 +497,7 @@ class connect:
                     connection = self.connection = await self.open_tcp_connection()
                     try:
                         await connection.handshake(
-                            self.additional_headers,
-                            self.user_agent_header,
+                            self.additional_headers, self.user_agent_header
                         )
                     except BaseException as exc:
                         # Nothing of a failed attempt is reused, not even for
@@ -484,25 +505,15 @@ class connect:
                         connection.transport.abort()
                         if not isinstance(exc, Exception):
                             raise
-                        new_uri = self.process_redirect(exc)
-                        if isinstance(new_uri, Exception):
-                            if new_uri is exc:
-                                raise
-                            raise new_uri from exc
-                        if not same_origin(self.ws_uri, parse_uri(new_uri)):
-                            # Credentials and the TLS name belong to the
-                            # first origin.
-                            self.additional_headers = without_credentials(
-                                self.additional_headers
-                            )
-                            self.create_connection_kwargs.pop("server_hostname", None)
-                        self.uri = new_uri
+                        self._redirect(exc)
                     else:
-                        connection.start_keepalive()
-                        return connection
-                raise SecurityError(f"more than {MAX_REDIRECTS} redirects")
+                        break
+                else:
+                    raise SecurityError(f"more than {MAX_REDIRECTS} redirects")
         except TimeoutError as exc:
             raise TimeoutError("timed out during opening handshake") from exc
+        connection.start_keepalive()
+        return connection
 
     def __await__(self) -> Generator[Any, None, ClientConnection]:
         return self.__await_impl__().__await__()
@@ -554,12 +565,10 @@ class connect:
 
 
 def unix_connect(
-    path: str | None = None,
-    uri: str | None = None,
-    **kwargs: Any,
+    path: str | None = None, uri: str | None = None, **kwargs: Any
 ) -> connect:
     """
-    Connect to a WebSocket server listening on a Unix socket.
+    Open a WebSocket connection over a Unix socket.
 
     It takes the keyword arguments of :func:`connect`.
 
@@ -587,23 +596,19 @@ except ImportError:  # pragma: no cover
 else:
     _socks_available = True
 
-    SOCKS_PROXY_TYPES = {
-        "socks5h": ProxyType.SOCKS5,
-        "socks5": ProxyType.SOCKS5,
-        "socks4a": ProxyType.SOCKS4,
-        "socks4": ProxyType.SOCKS4,
+    # Version of SOCKS, and whether the proxy resolves the name of the server.
+    _socks_schemes = {
+        "socks5h": (ProxyType.SOCKS5, True),
+        "socks5": (ProxyType.SOCKS5, False),
+        "socks4a": (ProxyType.SOCKS4, True),
+        "socks4": (ProxyType.SOCKS4, False),
     }
-
-    # Whether the proxy resolves the name of the server.
-    SOCKS_PROXY_RDNS = {
-        scheme: scheme in ("socks5h", "socks4a") for scheme in SOCKS_PROXY_TYPES
-    }
+    SOCKS_PROXY_TYPES = {key: value[0] for key, value in _socks_schemes.items()}
+    SOCKS_PROXY_RDNS = {key: value[1] for key, value in _socks_schemes.items()}
 
 
 async def connect_socks_proxy(
-    proxy: Proxy,
-    ws_uri: WebSocketURI,
-    **kwargs: Any,
+    proxy: Proxy, ws_uri: WebSocketURI, **kwargs: Any
 ) -> socket.socket:
     """
     Connect to the server of ``ws_uri`` through a SOCKS proxy.
@@ -617,12 +622,12 @@ async def connect_socks_proxy(
     if not _socks_available:  # pragma: no cover
         raise ImportError("connecting through a SOCKS proxy requires python-socks")
     socks_proxy = SocksProxy(
-        SOCKS_PROXY_TYPES[proxy.scheme],
-        proxy.host,
-        proxy.port,
-        proxy.username,
-        proxy.password,
-        SOCKS_PROXY_RDNS[proxy.scheme],
+        proxy_type=SOCKS_PROXY_TYPES[proxy.scheme],
+        host=proxy.host,
+        port=proxy.port,
+        username=proxy.username,
+        password=proxy.password,
+        rdns=SOCKS_PROXY_RDNS[proxy.scheme],
     )
     # Network failures stay OSError, as when connecting directly; refusals
     # and replies that aren't SOCKS become ProxyError.
@@ -651,10 +656,7 @@ class HTTPProxyConnection(asyncio.Protocol):
     """
 
     def __init__(
-        self,
-        ws_uri: WebSocketURI,
-        proxy: Proxy,
-        user_agent_header: str | None = None,
+        self, ws_uri: WebSocketURI, proxy: Proxy, user_agent_header: str | None = None
     ) -> None:
         self.ws_uri = ws_uri
         self.proxy = proxy

@@ -9,15 +9,17 @@ for step.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import os
 import socket
-import ssl as ssl_module
 import threading
 import time
 import traceback
 import warnings
 from collections.abc import Generator, Iterator, Sequence
+from ssl import SSLContext, create_default_context
 from typing import Any, Callable, Literal, TypeVar, cast
 
 from ws_deflate.permessage_deflate import enable_client_permessage_deflate
@@ -58,6 +60,15 @@ MAX_REDIRECTS = int(os.environ.get("WEBSOCKETS_MAX_REDIRECTS", "10"))
 
 REDIRECT_STATUSES = frozenset([301, 302, 303, 307, 308])
 
+# Durations in seconds; None means no limit.
+_Seconds = float | None
+# A limit, or a (high, low) pair of water marks; None means no limit.
+_QueueLimit = int | None | tuple[int | None, int | None]
+# A limit for messages, or a (message, fragment) pair of limits.
+_SizeLimit = int | None | tuple[int | None, int | None]
+# A proxy URI, True to read it from the environment, None for no proxy.
+_ProxySetting = str | Literal[True] | None
+
 SSLSSLSocket = TLSSocket
 """Former name of :class:`~ws_sync.tls.TLSSocket`."""
 
@@ -87,10 +98,10 @@ class ClientConnection(Connection):
         sock: socket.socket,
         protocol: ClientProtocol,
         *,
-        ping_interval: float | None = 20,
-        ping_timeout: float | None = 20,
-        close_timeout: float | None = 10,
-        max_queue: int | None | tuple[int | None, int | None] = 16,
+        ping_interval: _Seconds = 20,
+        ping_timeout: _Seconds = 20,
+        close_timeout: _Seconds = 10,
+        max_queue: _QueueLimit = 16,
     ) -> None:
         self.protocol: ClientProtocol
         # Set once the response arrived or the connection ended without one.
@@ -99,11 +110,26 @@ class ClientConnection(Connection):
         super().__init__(
             sock,
             protocol,
+            max_queue=max_queue,
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
             close_timeout=close_timeout,
-            max_queue=max_queue,
         )
+
+    def process_event(self, event: Event) -> None:
+        # The protocol delivers the response first, then only frames.
+        if isinstance(event, Response):
+            self.response = event
+            self.response_rcvd.set()
+        else:
+            super().process_event(event)
+
+    def recv_events(self) -> None:
+        try:
+            super().recv_events()
+        finally:
+            # Don't leave handshake() waiting for a response that can't come.
+            self.response_rcvd.set()
 
     def handshake(
         self,
@@ -144,22 +170,6 @@ class ClientConnection(Connection):
         if self.protocol.handshake_exc is not None:
             raise self.protocol.handshake_exc
 
-    def process_event(self, event: Event) -> None:
-        # The response comes first, then frames.
-        if self.response is None:
-            assert isinstance(event, Response)
-            self.response = event
-            self.response_rcvd.set()
-        else:
-            super().process_event(event)
-
-    def recv_events(self) -> None:
-        try:
-            super().recv_events()
-        finally:
-            # Don't leave handshake() waiting for a response that can't come.
-            self.response_rcvd.set()
-
 
 # OSError covers TimeoutError.
 RETRIED_ERRORS = (EOFError, OSError)
@@ -198,32 +208,25 @@ def process_exception(exc: Exception) -> Exception | None:
 def connect(
     uri: str,
     *,
-    # TCP/TLS
     sock: socket.socket | None = None,
-    ssl: ssl_module.SSLContext | None = None,
+    ssl: SSLContext | None = None,
     server_hostname: str | None = None,
-    # WebSocket
     origin: Origin | None = None,
     extensions: Sequence[ClientExtensionFactory] | None = None,
     subprotocols: Sequence[Subprotocol] | None = None,
     compression: str | None = "deflate",
-    # HTTP
     additional_headers: HeadersLike | None = None,
     user_agent_header: str | None = USER_AGENT,
-    proxy: str | Literal[True] | None = True,
-    proxy_ssl: ssl_module.SSLContext | None = None,
+    proxy: _ProxySetting = True,
+    proxy_ssl: SSLContext | None = None,
     proxy_server_hostname: str | None = None,
-    # Timeouts
-    open_timeout: float | None = 10,
-    ping_interval: float | None = 20,
-    ping_timeout: float | None = 20,
-    close_timeout: float | None = 10,
-    # Limits
-    max_size: int | None | tuple[int | None, int | None] = 2**20,
-    max_queue: int | None | tuple[int | None, int | None] = 16,
-    # Logging
+    open_timeout: _Seconds = 10,
+    ping_interval: _Seconds = 20,
+    ping_timeout: _Seconds = 20,
+    close_timeout: _Seconds = 10,
+    max_size: _SizeLimit = 2**20,
+    max_queue: _QueueLimit = 16,
     logger: LoggerLike | None = None,
-    # Customization
     create_connection: type[ClientConnection] | None = None,
     **kwargs: Any,
 ) -> ClientConnection:
@@ -307,55 +310,52 @@ def connect(
         if path is not None and sock is not None:
             raise ValueError("path and sock arguments are incompatible")
 
+    if compression is not None:
+        if compression != "deflate":
+            raise ValueError(f"unsupported compression: {compression}")
+        extensions = enable_client_permessage_deflate(extensions)
     if subprotocols is not None:
         validate_subprotocols(subprotocols)
 
-    if compression == "deflate":
-        extensions = enable_client_permessage_deflate(extensions)
-    elif compression is not None:
-        raise ValueError(f"unsupported compression: {compression}")
-
-    connection_class = (
-        ClientConnection if create_connection is None else create_connection
+    new_protocol = functools.partial(
+        ClientProtocol,
+        origin=origin,
+        extensions=extensions,
+        subprotocols=subprotocols,
+        max_size=max_size,
+        logger=logger,
+    )
+    new_connection = functools.partial(
+        ClientConnection if create_connection is None else create_connection,
+        ping_interval=ping_interval,
+        ping_timeout=ping_timeout,
+        close_timeout=close_timeout,
+        max_queue=max_queue,
     )
 
     def factory(sock: socket.socket, ws_uri: WebSocketURI) -> ClientConnection:
-        protocol = ClientProtocol(
-            ws_uri,
-            origin=origin,
-            extensions=extensions,
-            subprotocols=subprotocols,
-            max_size=max_size,
-            logger=logger,
-        )
-        return connection_class(
-            sock,
-            protocol,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-            close_timeout=close_timeout,
-            max_queue=max_queue,
-        )
+        return new_connection(sock, new_protocol(ws_uri))
 
     connector = _Connector(
         uri,
         factory,
-        sock=sock,
-        ssl=ssl,
-        server_hostname=server_hostname,
-        additional_headers=additional_headers,
-        user_agent_header=user_agent_header,
-        proxy=proxy,
-        proxy_ssl=proxy_ssl,
-        proxy_server_hostname=proxy_server_hostname,
-        open_timeout=open_timeout,
-        unix=unix,
-        path=path,
-        socket_kwargs=kwargs,
+        open_timeout,
+        additional_headers,
+        user_agent_header,
+        unix,
+        path,
+        sock,
+        ssl,
+        server_hostname,
+        proxy,
+        proxy_ssl,
+        proxy_server_hostname,
+        kwargs,
     )
     return connector._open()
 
 
+@dataclasses.dataclass
 class _Connector:
     """
     What :func:`connect` needs once its arguments are checked.
@@ -365,38 +365,22 @@ class _Connector:
 
     """
 
-    def __init__(
-        self,
-        uri: str,
-        factory: Callable[[socket.socket, WebSocketURI], ClientConnection],
-        *,
-        sock: socket.socket | None,
-        ssl: ssl_module.SSLContext | None,
-        server_hostname: str | None,
-        additional_headers: HeadersLike | None,
-        user_agent_header: str | None,
-        proxy: str | Literal[True] | None,
-        proxy_ssl: ssl_module.SSLContext | None,
-        proxy_server_hostname: str | None,
-        open_timeout: float | None,
-        unix: bool,
-        path: str | None,
-        socket_kwargs: dict[str, Any],
-    ) -> None:
-        self.uri = uri
-        self.factory = factory
-        self.sock = sock
-        self.ssl = ssl
-        self.server_hostname = server_hostname
-        self.additional_headers = additional_headers
-        self.user_agent_header = user_agent_header
-        self.proxy = proxy
-        self.proxy_ssl = proxy_ssl
-        self.proxy_server_hostname = proxy_server_hostname
-        self.open_timeout = open_timeout
-        self.unix = unix
-        self.path = path
-        self.socket_kwargs = socket_kwargs
+    uri: str
+    factory: Callable[[socket.socket, WebSocketURI], ClientConnection]
+    open_timeout: _Seconds
+    # HTTP
+    additional_headers: HeadersLike | None
+    user_agent_header: str | None
+    # Network
+    unix: bool
+    path: str | None
+    sock: socket.socket | None
+    ssl: SSLContext | None
+    server_hostname: str | None
+    proxy: _ProxySetting
+    proxy_ssl: SSLContext | None
+    proxy_server_hostname: str | None
+    socket_kwargs: dict[str, Any]
 
     @property
     def ws_uri(self) -> WebSocketURI:
@@ -415,7 +399,7 @@ class _Connector:
         ssl = self.ssl
         if ws_uri.secure:
             if ssl is None:
-                ssl = ssl_module.create_default_context()
+                ssl = create_default_context()
         elif ssl is not None:
             raise ValueError("ssl argument is incompatible with a ws:// URI")
 
@@ -455,9 +439,9 @@ class _Connector:
                         parsed,
                         ws_uri,
                         deadline,
-                        user_agent_header=self.user_agent_header,
                         ssl=self.proxy_ssl,
                         server_hostname=self.proxy_server_hostname,
+                        user_agent_header=self.user_agent_header,
                         **self.socket_kwargs,
                     )
             sock.settimeout(None)
@@ -494,6 +478,19 @@ class _Connector:
             unix=self.unix,
         )
 
+    def _redirect(self, exc: Exception) -> None:
+        """Follow the redirect that the failure ``exc`` stands for, or raise."""
+        new_uri = self.process_redirect(exc)
+        if isinstance(new_uri, Exception):
+            if new_uri is exc:
+                raise exc
+            raise new_uri from exc
+        if not same_origin(self.ws_uri, parse_uri(new_uri)):
+            # Credentials and the TLS name belong to the first origin.
+            self.additional_headers = without_credentials(self.additional_headers)
+            self.server_hostname = None
+        self.uri = new_uri
+
     def _open(self) -> ClientConnection:
         """Connect and run the opening handshake, following redirects."""
         deadline = Deadline(self.open_timeout)
@@ -501,9 +498,7 @@ class _Connector:
             connection = self.open_tcp_connection(deadline)
             try:
                 connection.handshake(
-                    self.additional_headers,
-                    self.user_agent_header,
-                    deadline.timeout(),
+                    self.additional_headers, self.user_agent_header, deadline.timeout()
                 )
             except BaseException as exc:
                 # Nothing of a failed attempt is reused, not even for a
@@ -512,31 +507,20 @@ class _Connector:
                 connection.recv_events_thread.join()
                 if not isinstance(exc, Exception):
                     raise
-                new_uri = self.process_redirect(exc)
-                if isinstance(new_uri, Exception):
-                    if new_uri is exc:
-                        raise
-                    raise new_uri from exc
-                if not same_origin(self.ws_uri, parse_uri(new_uri)):
-                    # Credentials and the TLS name belong to the first origin.
-                    self.additional_headers = without_credentials(
-                        self.additional_headers
-                    )
-                    self.server_hostname = None
-                self.uri = new_uri
+                self._redirect(exc)
             else:
-                connection.start_keepalive()
-                return connection
-        raise SecurityError(f"more than {MAX_REDIRECTS} redirects")
+                break
+        else:
+            raise SecurityError(f"more than {MAX_REDIRECTS} redirects")
+        connection.start_keepalive()
+        return connection
 
 
 def unix_connect(
-    path: str | None = None,
-    uri: str | None = None,
-    **kwargs: Any,
+    path: str | None = None, uri: str | None = None, **kwargs: Any
 ) -> ClientConnection:
     """
-    Connect to a WebSocket server listening on a Unix socket.
+    Open a WebSocket connection over a Unix socket.
 
     It takes the keyword arguments of :func:`connect`.
 
@@ -631,24 +615,19 @@ except ImportError:  # pragma: no cover
 else:
     _socks_available = True
 
-    SOCKS_PROXY_TYPES = {
-        "socks5h": ProxyType.SOCKS5,
-        "socks5": ProxyType.SOCKS5,
-        "socks4a": ProxyType.SOCKS4,
-        "socks4": ProxyType.SOCKS4,
+    # Version of SOCKS, and whether the proxy resolves the name of the server.
+    _socks_schemes = {
+        "socks5h": (ProxyType.SOCKS5, True),
+        "socks5": (ProxyType.SOCKS5, False),
+        "socks4a": (ProxyType.SOCKS4, True),
+        "socks4": (ProxyType.SOCKS4, False),
     }
-
-    # Whether the proxy resolves the name of the server.
-    SOCKS_PROXY_RDNS = {
-        scheme: scheme in ("socks5h", "socks4a") for scheme in SOCKS_PROXY_TYPES
-    }
+    SOCKS_PROXY_TYPES = {key: value[0] for key, value in _socks_schemes.items()}
+    SOCKS_PROXY_RDNS = {key: value[1] for key, value in _socks_schemes.items()}
 
 
 def connect_socks_proxy(
-    proxy: Proxy,
-    ws_uri: WebSocketURI,
-    deadline: Deadline,
-    **kwargs: Any,
+    proxy: Proxy, ws_uri: WebSocketURI, deadline: Deadline, **kwargs: Any
 ) -> socket.socket:
     """
     Connect to the server of ``ws_uri`` through a SOCKS proxy.
@@ -662,12 +641,12 @@ def connect_socks_proxy(
     if not _socks_available:  # pragma: no cover
         raise ImportError("connecting through a SOCKS proxy requires python-socks")
     socks_proxy = SocksProxy(
-        SOCKS_PROXY_TYPES[proxy.scheme],
-        proxy.host,
-        proxy.port,
-        proxy.username,
-        proxy.password,
-        SOCKS_PROXY_RDNS[proxy.scheme],
+        proxy_type=SOCKS_PROXY_TYPES[proxy.scheme],
+        host=proxy.host,
+        port=proxy.port,
+        username=proxy.username,
+        password=proxy.password,
+        rdns=SOCKS_PROXY_RDNS[proxy.scheme],
     )
     kwargs.setdefault("timeout", deadline.timeout())
     # Network failures stay OSError, as when connecting directly; refusals
@@ -722,7 +701,7 @@ def connect_http_proxy(
     deadline: Deadline,
     *,
     user_agent_header: str | None = None,
-    ssl: ssl_module.SSLContext | None = None,
+    ssl: SSLContext | None = None,
     server_hostname: str | None = None,
     **kwargs: Any,
 ) -> socket.socket:
@@ -743,15 +722,13 @@ def connect_http_proxy(
         InvalidProxyMessage: If the proxy's response isn't valid HTTP.
 
     """
-    kwargs.setdefault("timeout", deadline.timeout())
-    sock = socket.create_connection((proxy.host, proxy.port), **kwargs)
+    options = {"timeout": deadline.timeout(), **kwargs}
+    sock = socket.create_connection((proxy.host, proxy.port), **options)
     try:
         if proxy.scheme == "https":
-            if ssl is None:
-                ssl = ssl_module.create_default_context()
-            if server_hostname is None:
-                server_hostname = proxy.host
-            sock = cast(socket.socket, TLSSocket(sock, ssl, server_hostname))
+            context = create_default_context() if ssl is None else ssl
+            name = proxy.host if server_hostname is None else server_hostname
+            sock = cast(socket.socket, TLSSocket(sock, context, name))
         sock.sendall(prepare_connect_request(proxy, ws_uri, user_agent_header))
         response = read_connect_response(sock, deadline)
         if not 200 <= response.status_code < 300:
