@@ -20,7 +20,6 @@ import re
 import socket
 import sys
 from collections.abc import Awaitable, Coroutine, Generator, Iterable, Mapping, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable
 
 from ws_deflate.permessage_deflate import enable_server_permessage_deflate
@@ -60,6 +59,8 @@ __all__ = [
 ]
 
 
+# Values of the Origin header: exact, matching a pattern, or missing.
+_Origins = Sequence[Origin | re.Pattern[str] | None]
 # Durations in seconds; None means no limit.
 _Seconds = float | None
 # A limit, or a (high, low) pair of water marks; None means no limit.
@@ -423,12 +424,7 @@ class Server:
     async def __aenter__(self) -> Self:
         return await self.start()
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
         """Close the server and wait until it's closed."""
         self.close()
         await self.wait_closed()
@@ -442,7 +438,7 @@ def serve(
     host: str | None = None,
     port: int | None = None,
     *,
-    origins: Sequence[Origin | re.Pattern[str] | None] | None = None,
+    origins: _Origins | None = None,
     extensions: Sequence[ServerExtensionFactory] | None = None,
     subprotocols: Sequence[Subprotocol] | None = None,
     select_subprotocol: _SubprotocolHook | None = None,

@@ -23,7 +23,7 @@ from .server import Server, ServerConnection, serve
 
 
 if TYPE_CHECKING:
-    import ssl as ssl_module
+    from ssl import SSLContext
 
     from werkzeug.routing import Map
 
@@ -55,7 +55,7 @@ class Router:
         self,
         url_map: Map,
         server_name: str | None = None,
-        url_scheme: str = "ws",
+        url_scheme: Literal["ws", "wss"] = "ws",
     ) -> None:
         mark_websocket_rules(url_map)
         self.url_map = url_map
@@ -114,7 +114,7 @@ def route(
     url_map: Map,
     *args: Any,
     server_name: str | None = None,
-    ssl: ssl_module.SSLContext | Literal[True] | None = None,
+    ssl: SSLContext | Literal[True] | None = None,
     create_router: type[Router] | None = None,
     **kwargs: Any,
 ) -> Server:

@@ -26,7 +26,6 @@ import threading
 import traceback
 import warnings
 from collections.abc import Iterable, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, cast
 
 from ws_deflate.permessage_deflate import enable_server_permessage_deflate
@@ -52,9 +51,9 @@ from ws_http.headers import build_www_authenticate_basic, validate_subprotocols
 from ws_http.http11 import SERVER, Request, Response
 from ws_http.server import ServerProtocol
 
-from .client import SSLSSLSocket
 from .connection import Connection
 from .messages import Assembler
+from .tls import TLSSocket
 from .utils import Deadline
 
 
@@ -77,6 +76,8 @@ __all__ = [
 ]
 
 
+# Values of the Origin header: exact, matching a pattern, or missing.
+_Origins = Sequence[Origin | re.Pattern[str] | None]
 # Durations in seconds; None means no limit.
 _Seconds = float | None
 # A limit, or a (high, low) pair of water marks; None means no limit.
@@ -90,12 +91,6 @@ _ResponseHook = Callable[["ServerConnection", Request, Response], Response | Non
 _SubprotocolHook = Callable[
     ["ServerConnection", Sequence[Subprotocol]], Subprotocol | None
 ]
-
-
-class ServerSSLSocket(SSLSSLSocket):
-    """The server end of a TLS session, for :func:`serve`."""
-
-    server_side = True
 
 
 class ServerConnection(Connection):
@@ -205,9 +200,10 @@ class ServerConnection(Connection):
                     for event in self.protocol.events_received():
                         self.process_event(event)
             except ConnectionClosed:
-                # Once the response is out, the connection ending soon after
-                # doesn't undo the handshake: the handler gets the messages
-                # that arrived, or the end of a refusal was reached.
+                # Raised when closing after the response outlasts close_timeout,
+                # for a refusal or for a close frame sent along with the
+                # request. The response is out: the handshake stands, and the
+                # handler gets the messages that arrived.
                 if self.response is None:
                     raise
 
@@ -483,12 +479,7 @@ class Server:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
         """Shut the server down."""
         self.shutdown()
 
@@ -500,7 +491,7 @@ def serve(
     *,
     sock: socket.socket | None = None,
     ssl: ssl_module.SSLContext | None = None,
-    origins: Sequence[Origin | re.Pattern[str] | None] | None = None,
+    origins: _Origins | None = None,
     extensions: Sequence[ServerExtensionFactory] | None = None,
     subprotocols: Sequence[Subprotocol] | None = None,
     select_subprotocol: _SubprotocolHook | None = None,
@@ -682,7 +673,7 @@ def serve(
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
             if ssl is not None:
                 sock.settimeout(deadline.timeout())
-                sock = cast(socket.socket, ServerSSLSocket(sock, ssl))
+                sock = cast(socket.socket, TLSSocket(sock, ssl, server_side=True))
                 sock.settimeout(None)
             connection = make_connection(sock)
         except Exception:
