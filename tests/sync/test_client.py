@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from ws_sync.client import (
 from ws_sync.server import ServerConnection, unix_serve
 
 from .servers import (
+    CA,
     TCPServer,
     client_ssl_context,
     echo,
@@ -261,6 +263,25 @@ def test_redirect_to_other_host_resets_server_hostname() -> None:
                 uri(origin, "wss"),
                 ssl=client_ssl_context(),
                 server_hostname="127.0.0.1",
+            ) as websocket:
+                websocket.send("redirected")
+                assert websocket.recv() == "redirected"
+
+
+def test_redirect_to_other_origin_forgets_server_hostname() -> None:
+    origin_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    CA.issue_cert("origin.test").configure_cert(origin_context)
+    with run_server(ssl=server_ssl_context()) as target:
+        port = target.socket.getsockname()[1]
+        location = f"wss://localhost:{port}/"
+        with run_server(
+            ssl=origin_context, process_request=redirect_to(location)
+        ) as origin:
+            # The name given for the first server doesn't fit the second.
+            with connect(
+                uri(origin, "wss"),
+                ssl=client_ssl_context(),
+                server_hostname="origin.test",
             ) as websocket:
                 websocket.send("redirected")
                 assert websocket.recv() == "redirected"
