@@ -228,6 +228,11 @@ def test_unix_connect_with_sock(tmp_path: Path) -> None:
             assert websocket.recv() == "sock"
 
 
+def test_unix_connect_missing_socket(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        unix_connect(str(tmp_path / "missing.sock"))
+
+
 def test_unix_connect_arguments() -> None:
     with pytest.raises(ValueError, match="missing path"):
         unix_connect()
@@ -420,6 +425,13 @@ def test_http_proxy_invalid_answer() -> None:
             connect("ws://example.invalid/", proxy=f"http://127.0.0.1:{proxy.port}")
 
 
+def test_http_proxy_closes_during_answer() -> None:
+    with http_proxy(b"HTTP/1.1 200 Connection est") as proxy:
+        with pytest.raises(InvalidProxyMessage) as raised:
+            connect("ws://example.invalid/", proxy=f"http://127.0.0.1:{proxy.port}")
+        assert isinstance(raised.value.__cause__, EOFError)
+
+
 def test_http_proxy_timeout() -> None:
     with http_proxy(b"") as proxy:
         with pytest.raises(TimeoutError, match="HTTP proxy"):
@@ -590,7 +602,9 @@ def test_reconnect_custom_process_exception(fast_backoff: list[float]) -> None:
     assert isinstance(raised.value.__cause__, OSError)
 
 
-def test_reconnect_after_connection_refused(fast_backoff: list[float]) -> None:
+def test_reconnect_after_connection_refused(
+    fast_backoff: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -602,10 +616,18 @@ def test_reconnect_after_connection_refused(fast_backoff: list[float]) -> None:
             return None
         return exc
 
-    with pytest.raises(OSError):
-        next(reconnect(f"ws://127.0.0.1:{port}/", process_exception=process_exception))
+    logger = logging.getLogger("test.ws_sync.reconnect")
+    with caplog.at_level(logging.INFO, logger.name), pytest.raises(OSError):
+        next(
+            reconnect(
+                f"ws://127.0.0.1:{port}/",
+                process_exception=process_exception,
+                logger=logger,
+            )
+        )
     assert len(retries) == 3
     assert len(fast_backoff) == 2
+    assert caplog.text.count("connect failed; reconnecting in 0.0 seconds") == 2
 
 
 def test_reconnect_process_exception_may_raise(fast_backoff: list[float]) -> None:

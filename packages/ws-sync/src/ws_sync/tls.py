@@ -100,9 +100,9 @@ class TLSSocket:
 
     # Data transfer
 
-    def recv(self, bufsize: int) -> bytes:
+    def recv(self, buflen: int) -> bytes:
         """
-        Receive up to ``bufsize`` bytes of data.
+        Receive up to ``buflen`` bytes of data.
 
         Returns:
             Data, or ``b""`` once the peer ended the stream, with a TLS
@@ -119,7 +119,7 @@ class TLSSocket:
                 # checking first is faster than catching SSLWantReadError.
                 if incoming.pending or incoming.eof or ssl_object.pending():
                     try:
-                        data = ssl_object.read(bufsize)
+                        data = ssl_object.read(buflen)
                     except ssl.SSLWantReadError:
                         pass
                     except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
