@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+import trustme
 
 from ws_asyncio.client import (
     MAX_REDIRECTS,
@@ -250,7 +251,7 @@ def test_open_timeout() -> None:
 def test_cancel_during_handshake() -> None:
     async def main() -> None:
         async with raw_server(b"", close=False) as uri:
-            task = asyncio.create_task(connect(uri).__await_impl__())
+            task = asyncio.ensure_future(connect(uri))
             await asyncio.sleep(SHORT)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
@@ -327,6 +328,37 @@ def test_cross_origin_redirect() -> None:
                 with pytest.raises(ValueError, match="explicit host or port"):
                     host, port = server.sockets[0].getsockname()[:2]
                     await connect("ws://example.invalid/old", host=host, port=port)
+
+    run(main())
+
+
+def test_cross_origin_redirect_forgets_server_hostname() -> None:
+    async def main() -> None:
+        ca = trustme.CA()
+        client_context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+        ca.configure_trust(client_context)
+        origin_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("origin.test").configure_cert(origin_context)
+        target_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("localhost").configure_cert(target_context)
+        async with serve(echo, "127.0.0.1", 0, ssl=target_context) as target:
+            port = target.sockets[0].getsockname()[1]
+            location = f"wss://localhost:{port}/new"
+            async with serve(
+                echo,
+                "127.0.0.1",
+                0,
+                ssl=origin_context,
+                process_request=redirecting(location),
+            ) as server:
+                # The name given for the first server doesn't fit the second.
+                async with connect(
+                    server_uri(server, "wss") + "/old",
+                    ssl=client_context,
+                    server_hostname="origin.test",
+                ) as client:
+                    await client.send("redirected")
+                    assert await client.recv() == "redirected"
 
     run(main())
 

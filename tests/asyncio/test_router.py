@@ -13,7 +13,7 @@ from ws_asyncio.server import ServerConnection
 from ws_frames.exceptions import InvalidStatus
 from ws_http.http11 import Request, Response
 
-from .utils import http_get, run, server_uri
+from .utils import http_get, run, server_uri, tls_contexts
 
 
 async def hello(connection: ServerConnection) -> None:
@@ -133,3 +133,15 @@ def test_rules_are_marked_websocket() -> None:
     rules = url_map()
     Router(rules)
     assert all(rule.websocket for rule in rules.iter_rules())
+
+
+def test_route_tls() -> None:
+    async def main() -> None:
+        server_context, client_context = tls_contexts()
+        async with route(url_map(), "127.0.0.1", 0, ssl=server_context) as server:
+            async with connect(
+                server_uri(server, "wss") + "/", ssl=client_context
+            ) as client:
+                assert await client.recv() == "hello"
+
+    run(main())

@@ -117,6 +117,8 @@ def test_logs_listening_addresses(caplog: pytest.LogCaptureFixture) -> None:
         run(main())
     assert re.search(r"server listening on 127\.0\.0\.1:\d+", caplog.text)
     assert re.search(r"server listening on \[::1\]:\d+", caplog.text)
+    assert caplog.text.count("server closing") == 2
+    assert caplog.text.count("server closed") == 2
 
 
 def test_start_serving_later_and_serve_forever() -> None:
@@ -785,3 +787,58 @@ def test_server_details(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, "websockets.server"):
         run(main())
     assert re.search(r"server listening on .*log\.sock", caplog.text)
+
+
+def test_handshake_completed_during_close_skips_the_handler() -> None:
+    async def main() -> None:
+        ran: list[bool] = []
+
+        async def handler(connection: ServerConnection) -> None:
+            ran.append(True)  # pragma: no cover
+
+        def close_server(
+            connection: ServerConnection, request: Request, response: Response
+        ) -> None:
+            connection.server.close(close_connections=False)
+
+        server = await serve(handler, "127.0.0.1", 0, process_response=close_server)
+        async with connect(server_uri(server)) as client:
+            with pytest.raises(ConnectionClosedOK):
+                await client.recv()
+            assert client.close_code == 1001
+        await server.wait_closed()
+        assert ran == []
+
+    run(main())
+
+
+def test_early_close_from_client_that_keeps_tcp_open() -> None:
+    # The client sends a message and a close frame right behind its request,
+    # then never closes the TCP connection.
+    async def main() -> None:
+        received: list[str] = []
+
+        async def handler(connection: ServerConnection) -> None:
+            received.extend([str(message) async for message in connection])
+
+        async with serve(
+            handler, "127.0.0.1", 0, close_timeout=0.2, compression=None
+        ) as server:
+            host, port = server.sockets[0].getsockname()[:2]
+            reader, writer = await asyncio.open_connection(host, port)
+            writer.write(
+                b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                b"Connection: Upgrade\r\n"
+                b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                b"Sec-WebSocket-Version: 13\r\n\r\n"
+                # Masked with zeros: a text frame "hi" and a close frame.
+                b"\x81\x82\x00\x00\x00\x00hi\x88\x80\x00\x00\x00\x00"
+            )
+            data = await reader.read()
+            assert data.startswith(b"HTTP/1.1 101 ")
+            while not received:
+                await asyncio.sleep(SHORT)
+            assert received == ["hi"]
+            writer.close()
+
+    run(main())

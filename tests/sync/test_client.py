@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from ws_sync.client import (
 from ws_sync.server import ServerConnection, unix_serve
 
 from .servers import (
+    CA,
     TCPServer,
     client_ssl_context,
     echo,
@@ -226,6 +228,11 @@ def test_unix_connect_with_sock(tmp_path: Path) -> None:
             assert websocket.recv() == "sock"
 
 
+def test_unix_connect_missing_socket(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        unix_connect(str(tmp_path / "missing.sock"))
+
+
 def test_unix_connect_arguments() -> None:
     with pytest.raises(ValueError, match="missing path"):
         unix_connect()
@@ -261,6 +268,25 @@ def test_redirect_to_other_host_resets_server_hostname() -> None:
                 uri(origin, "wss"),
                 ssl=client_ssl_context(),
                 server_hostname="127.0.0.1",
+            ) as websocket:
+                websocket.send("redirected")
+                assert websocket.recv() == "redirected"
+
+
+def test_redirect_to_other_origin_forgets_server_hostname() -> None:
+    origin_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    CA.issue_cert("origin.test").configure_cert(origin_context)
+    with run_server(ssl=server_ssl_context()) as target:
+        port = target.socket.getsockname()[1]
+        location = f"wss://localhost:{port}/"
+        with run_server(
+            ssl=origin_context, process_request=redirect_to(location)
+        ) as origin:
+            # The name given for the first server doesn't fit the second.
+            with connect(
+                uri(origin, "wss"),
+                ssl=client_ssl_context(),
+                server_hostname="origin.test",
             ) as websocket:
                 websocket.send("redirected")
                 assert websocket.recv() == "redirected"
@@ -397,6 +423,13 @@ def test_http_proxy_invalid_answer() -> None:
     with http_proxy(b"NOT HTTP\r\n\r\n") as proxy:
         with pytest.raises(InvalidProxyMessage):
             connect("ws://example.invalid/", proxy=f"http://127.0.0.1:{proxy.port}")
+
+
+def test_http_proxy_closes_during_answer() -> None:
+    with http_proxy(b"HTTP/1.1 200 Connection est") as proxy:
+        with pytest.raises(InvalidProxyMessage) as raised:
+            connect("ws://example.invalid/", proxy=f"http://127.0.0.1:{proxy.port}")
+        assert isinstance(raised.value.__cause__, EOFError)
 
 
 def test_http_proxy_timeout() -> None:
@@ -569,7 +602,9 @@ def test_reconnect_custom_process_exception(fast_backoff: list[float]) -> None:
     assert isinstance(raised.value.__cause__, OSError)
 
 
-def test_reconnect_after_connection_refused(fast_backoff: list[float]) -> None:
+def test_reconnect_after_connection_refused(
+    fast_backoff: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -581,10 +616,18 @@ def test_reconnect_after_connection_refused(fast_backoff: list[float]) -> None:
             return None
         return exc
 
-    with pytest.raises(OSError):
-        next(reconnect(f"ws://127.0.0.1:{port}/", process_exception=process_exception))
+    logger = logging.getLogger("test.ws_sync.reconnect")
+    with caplog.at_level(logging.INFO, logger.name), pytest.raises(OSError):
+        next(
+            reconnect(
+                f"ws://127.0.0.1:{port}/",
+                process_exception=process_exception,
+                logger=logger,
+            )
+        )
     assert len(retries) == 3
     assert len(fast_backoff) == 2
+    assert caplog.text.count("connect failed; reconnecting in 0.0 seconds") == 2
 
 
 def test_reconnect_process_exception_may_raise(fast_backoff: list[float]) -> None:

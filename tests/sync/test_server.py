@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import sys
 import threading
@@ -18,10 +19,8 @@ from ws_frames.exceptions import (
     InvalidStatus,
 )
 from ws_http.http11 import Request
-from ws_sync import server as server_module
 from ws_sync.client import connect, unix_connect
 from ws_sync.server import (
-    Server,
     ServerConnection,
     basic_auth,
     broadcast,
@@ -29,7 +28,7 @@ from ws_sync.server import (
     unix_serve,
 )
 
-from .helpers import wait_for
+from .helpers import run_in_thread, wait_for
 
 
 if sys.version_info >= (3, 11):
@@ -89,14 +88,6 @@ def test_serve_ssl_context_is_deprecated() -> None:
         with connect(uri(server, "wss"), ssl=client_ssl_context()) as websocket:
             websocket.send("tls")
             assert websocket.recv() == "tls"
-
-
-def test_websocket_server_alias_is_deprecated() -> None:
-    with pytest.warns(DeprecationWarning, match="renamed to Server"):
-        alias = server_module.WebSocketServer
-    assert alias is Server
-    with pytest.raises(AttributeError):
-        server_module.NoSuchThing  # noqa: B018
 
 
 def test_unix_serve(tmp_path: Path) -> None:
@@ -533,3 +524,92 @@ def test_shutdown_wakes_up_blocked_accept() -> None:
 def test_serve_invalid_max_queue() -> None:
     with pytest.raises(ValueError, match="high must be greater than or equal to low"):
         serve(echo, "127.0.0.1", 0, max_queue=(1, 2))
+
+
+# Handshakes and shutdowns, as in the asyncio server.
+
+
+def test_answers_chosen_by_hooks_are_not_failures(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    process_request = basic_auth(credentials=("user", "pass"))
+    with caplog.at_level(logging.INFO, logger="websockets.server"):
+        with run_server(process_request=process_request) as server:
+            with pytest.raises(InvalidStatus) as raised:
+                connect(uri(server))
+            assert raised.value.response.status_code == 401
+    assert "opening handshake failed" not in caplog.text
+
+
+def test_open_timeout_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="websockets.server"):
+        with run_server(open_timeout=0.1) as server:
+            with socket.create_connection(server.socket.getsockname()) as sock:
+                sock.settimeout(5)
+                assert sock.recv(4096) == b""
+    assert "opening handshake timed out after 0.1 seconds" in caplog.text
+
+
+def test_listening_and_shutdown_are_logged(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    with caplog.at_level(logging.INFO, logger="websockets.server"):
+        with run_server():
+            pass
+        server = serve(echo, "::1", 0, family=socket.AF_INET6)
+        server.shutdown()
+        server = unix_serve(echo, str(tmp_path / "log.sock"))
+        server.shutdown()
+    assert re.search(r"server listening on 127\.0\.0\.1:\d+", caplog.text)
+    assert re.search(r"server listening on \[::1\]:\d+", caplog.text)
+    assert re.search(r"server listening on .*log\.sock", caplog.text)
+    assert caplog.text.count("server closing") == 3
+    assert caplog.text.count("server closed") == 3
+
+
+def test_handshake_during_shutdown_answers_503() -> None:
+    arrived = threading.Event()
+    release = threading.Event()
+
+    def process_request(connection: ServerConnection, request: Request) -> None:
+        arrived.set()
+        release.wait(5)
+
+    server = serve(echo, "127.0.0.1", 0, process_request=process_request)
+    with running(server):
+        client, outcome = run_in_thread(lambda: connect(uri(server)))
+        assert arrived.wait(5)
+        closing, _ = run_in_thread(server.shutdown)
+        wait_for(server.socket_closed.is_set)
+        release.set()
+        client.join(5)
+        closing.join(5)
+    (exc,) = outcome
+    assert isinstance(exc, InvalidStatus)
+    assert exc.response.status_code == 503
+
+
+def test_early_close_from_client_that_keeps_tcp_open() -> None:
+    # The client sends a message and a close frame right behind its request,
+    # then never closes the TCP connection.
+    received: list[str] = []
+
+    def handler(connection: ServerConnection) -> None:
+        received.extend(str(message) for message in connection)
+
+    with run_server(handler, close_timeout=0.2, compression=None) as server:
+        with socket.create_connection(server.socket.getsockname()) as sock:
+            sock.sendall(
+                b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                b"Connection: Upgrade\r\n"
+                b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                b"Sec-WebSocket-Version: 13\r\n\r\n"
+                # Masked with zeros: a text frame "hi" and a close frame.
+                b"\x81\x82\x00\x00\x00\x00hi\x88\x80\x00\x00\x00\x00"
+            )
+            sock.settimeout(5)
+            data = b""
+            while chunk := sock.recv(4096):
+                data += chunk
+            assert data.startswith(b"HTTP/1.1 101 ")
+            wait_for(lambda: received == ["hi"])

@@ -1,19 +1,22 @@
 """
-The asyncio WebSocket client: :func:`connect`, :func:`unix_connect` and
-:class:`ClientConnection`, with redirects, proxies and reconnection.
+Client side with asyncio: :func:`connect`, :func:`unix_connect` and
+:class:`ClientConnection`.
+
+The threading client, :mod:`ws_sync.client`, is laid out the same way, step
+for step.
 
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import socket
-import ssl as ssl_module
-import sys
 import traceback
 from collections.abc import AsyncIterator, Generator, Sequence
+from ssl import create_default_context
 from types import TracebackType
 from typing import Any, Callable, Literal, cast
 
@@ -47,28 +50,32 @@ from .compatibility import asyncio_timeout
 from .connection import BufferedReader, Connection
 
 
-if sys.version_info >= (3, 11):  # pragma: no branch
-    pass
-else:  # pragma: no cover
-    pass
-
-
 __all__ = ["connect", "unix_connect", "ClientConnection"]
 
 MAX_REDIRECTS = int(os.environ.get("WEBSOCKETS_MAX_REDIRECTS", "10"))
+"""How many times :func:`connect` connects at most, redirects included."""
 
-# 300 Multiple Choices, 301 Moved Permanently, 302 Found, 303 See Other,
-# 307 Temporary Redirect, 308 Permanent Redirect.
 REDIRECT_STATUSES = frozenset([300, 301, 302, 303, 307, 308])
+
+# Durations in seconds; None means no limit.
+_Seconds = float | None
+# A limit, or a (high, low) pair of water marks; None means no limit.
+_QueueLimit = int | None | tuple[int | None, int | None]
+_WriteLimit = int | tuple[int, int | None]
+# A limit for messages, or a (message, fragment) pair of limits.
+_SizeLimit = int | None | tuple[int | None, int | None]
+# A proxy URI, True to read it from the environment, None for no proxy.
+_ProxySetting = str | Literal[True] | None
 
 
 class ClientConnection(Connection):
     """
-    Client side of a WebSocket connection, with the opening handshake.
+    Client end of a WebSocket connection, run by asyncio.
 
-    Applications get one from :func:`connect` and use the methods of
-    :class:`~ws_asyncio.connection.Connection`: :meth:`recv`, :meth:`send`,
-    ``async for message in websocket``, :meth:`ping`, :meth:`close`.
+    :func:`connect` returns one once the opening handshake succeeded. Use the
+    methods of :class:`~ws_asyncio.connection.Connection`: :meth:`recv`,
+    :meth:`send`, ``async for message in websocket``, :meth:`ping`,
+    :meth:`close`.
 
     Args:
         protocol: Sans-I/O client protocol.
@@ -81,22 +88,41 @@ class ClientConnection(Connection):
         self,
         protocol: ClientProtocol,
         *,
-        ping_interval: float | None = 20,
-        ping_timeout: float | None = 20,
-        close_timeout: float | None = 10,
-        max_queue: int | None | tuple[int | None, int | None] = 16,
-        write_limit: int | tuple[int, int | None] = 2**15,
+        ping_interval: _Seconds = 20,
+        ping_timeout: _Seconds = 20,
+        close_timeout: _Seconds = 10,
+        max_queue: _QueueLimit = 16,
+        write_limit: _WriteLimit = 2**15,
     ) -> None:
         self.protocol: ClientProtocol
+        # Done once the response arrived or the connection ended without one.
+        self.response_rcvd: asyncio.Future[None] = (
+            asyncio.get_running_loop().create_future()
+        )
         super().__init__(
             protocol,
+            max_queue=max_queue,
+            write_limit=write_limit,
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
             close_timeout=close_timeout,
-            max_queue=max_queue,
-            write_limit=write_limit,
         )
-        self.response_rcvd: asyncio.Future[None] = self.loop.create_future()
+
+    def process_event(self, event: Event) -> None:
+        # The protocol delivers the response first, then only frames.
+        if isinstance(event, Response):
+            self.response = event
+            self.response_rcvd.set_result(None)
+        else:
+            super().process_event(event)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        try:
+            super().connection_lost(exc)
+        finally:
+            # Don't leave handshake() waiting for a response that can't come.
+            if not self.response_rcvd.done():
+                self.response_rcvd.set_result(None)
 
     async def handshake(
         self,
@@ -104,90 +130,85 @@ class ClientConnection(Connection):
         user_agent_header: str | None = USER_AGENT,
     ) -> None:
         """
-        Perform the opening handshake.
+        Send the opening request and wait for the response.
+
+        Args:
+            additional_headers: Headers to add to the request.
+            user_agent_header: ``User-Agent`` header, unless
+                ``additional_headers`` has one; :obj:`None` for none.
 
         Raises:
-            InvalidHandshake: If the server rejects the handshake or answers
-                with something that isn't a valid handshake response.
+            InvalidHandshake: If the response is missing, malformed, or
+                refuses the connection.
 
         """
+        request = self.protocol.connect()
+        if additional_headers is not None:
+            request.headers.update(additional_headers)
+        if user_agent_header is not None:
+            request.headers.setdefault("User-Agent", user_agent_header)
+        self.request = request
+
         async with self.send_context(expected_state=CONNECTING):
-            self.request = self.protocol.connect()
-            if additional_headers is not None:
-                self.request.headers.update(additional_headers)
-            if user_agent_header is not None:
-                self.request.headers.setdefault("User-Agent", user_agent_header)
-            self.protocol.send_request(self.request)
+            self.protocol.send_request(request)
 
-        await asyncio.wait(
-            [self.response_rcvd, self.connection_lost_waiter],
-            return_when=asyncio.FIRST_COMPLETED,
-        )
+        # When the caller gives up waiting, the future must stay usable for
+        # process_event() and connection_lost().
+        await asyncio.shield(self.response_rcvd)
 
-        # handshake_exc is set when the connection is lost before a response
-        # arrives, when the response can't be parsed, and when it refuses or
-        # botches the handshake.
+        # The protocol tells why the handshake failed, including when the
+        # connection ended before the response.
         if self.protocol.handshake_exc is not None:
             raise self.protocol.handshake_exc
-        if self.response is None:  # pragma: no cover
-            raise InvalidMessage("connection closed during opening handshake")
 
-    def process_event(self, event: Event) -> None:
-        """Process one incoming event: the response, then frames."""
-        if self.response is None:
-            assert isinstance(event, Response)
-            self.response = event
-            self.response_rcvd.set_result(None)
-        else:
-            super().process_event(event)
+
+# OSError covers TimeoutError; Python 3.10 has a distinct asyncio.TimeoutError.
+RETRIED_ERRORS = (EOFError, OSError, asyncio.TimeoutError)
+
+# Internal Server Error, Bad Gateway, Service Unavailable, Gateway Timeout.
+RETRIED_STATUSES = frozenset([500, 502, 503, 504])
 
 
 def process_exception(exc: Exception) -> Exception | None:
     """
-    Tell whether a failed connection attempt is worth retrying.
+    Tell whether ``async for ... in connect(...)`` tries again after a
+    failure to connect.
 
-    ``async for websocket in connect(...)`` calls it after each failure.
-    Transient failures are retried: network errors (:exc:`EOFError`,
-    :exc:`OSError`, time-outs), a server that closed the connection during
-    the handshake, and 500, 502, 503 or 504 responses. Anything else, a 404
-    or a 401 for instance, won't get better by retrying.
-
-    Pass another function as ``process_exception`` to :func:`connect` to
-    change the policy.
+    Failures that may not last are retried: network errors and time-outs, a
+    server that closed the connection during the handshake, and the statuses
+    500, 502, 503 and 504. Anything else, such as a 404 or a 401, is final.
 
     Args:
-        exc: Why the attempt failed.
+        exc: Why connecting failed.
 
     Returns:
-        :obj:`None` to retry, or the exception to raise: ``exc`` or another.
+        :obj:`None` to try again; else the exception to raise, ``exc`` or
+        another one.
 
     """
-    if isinstance(exc, (EOFError, OSError, asyncio.TimeoutError)):
-        return None
-    if isinstance(exc, InvalidMessage) and isinstance(exc.__cause__, EOFError):
-        return None
-    if isinstance(exc, InvalidStatus):
-        if exc.response.status_code in (500, 502, 503, 504):
-            return None
-    return exc
+    transient = (
+        isinstance(exc, RETRIED_ERRORS)
+        or (isinstance(exc, InvalidMessage) and isinstance(exc.__cause__, EOFError))
+        or (
+            isinstance(exc, InvalidStatus)
+            and exc.response.status_code in RETRIED_STATUSES
+        )
+    )
+    return None if transient else exc
 
 
-# A class, for await, async with and async for; named like the function
-# that it stands for.
+# A class rather than a function, for await, async with and async for.
 class connect:
     """
     Connect to the WebSocket server at ``uri``.
 
-    Await it to get a :class:`ClientConnection`, or use it as an async
+    Await it for an open :class:`ClientConnection`, or use it as an async
     context manager that closes the connection on exit::
 
         async with connect("wss://example.com/") as websocket:
             await websocket.send("hello")
 
-    Iterated with ``async for``, it reconnects whenever the connection is
-    lost, and retries failed attempts after randomized, exponentially
-    growing delays (:rfc:`6455#section-7.2.3`) until
-    ``process_exception`` says that a failure is fatal::
+    With ``async for``, it connects again whenever the connection is lost::
 
         async for websocket in connect("wss://example.com/"):
             try:
@@ -196,64 +217,69 @@ class connect:
             except ConnectionClosed:
                 continue
 
+    After a failure to connect, ``process_exception`` decides whether to try
+    again. Tries are spaced by the delays of ``reconnect_delays``: random,
+    growing delays by default (:rfc:`6455#section-7.2.3`), which start over
+    after a connection that opened.
+
     Redirects (300, 301, 302, 303, 307 and 308 with a ``Location``) are
-    followed, up to ``MAX_REDIRECTS``, but never from ``wss`` to ``ws``;
-    credentials in ``uri`` are only sent to its origin.
+    followed, but not from ``wss://`` to ``ws://``, nor on a socket given
+    with ``sock``, nor to another origin on a Unix socket or with an explicit
+    ``host`` or ``port``. Credentials in ``additional_headers`` and
+    ``server_hostname`` stay with the first origin.
 
     Args:
-        uri: WebSocket URI, ``ws://`` or ``wss://``, with credentials for
-            HTTP Basic Authentication if needed.
-        origin: ``Origin`` header to send.
+        uri: WebSocket URI, ``ws://`` or ``wss://``, with credentials for HTTP
+            Basic Authentication if needed.
+        origin: ``Origin`` header.
         extensions: Extensions to offer, in order of preference.
         subprotocols: Subprotocols to offer, in order of preference.
         compression: ``"deflate"`` (the default) offers permessage-deflate;
             :obj:`None` offers no compression.
-        additional_headers: Extra request headers.
-        user_agent_header: ``User-Agent`` header; :obj:`None` omits it.
-        proxy: :obj:`True` (the default) uses the proxy configured in the
-            environment, if any; a URI such as ``http://proxy:3128`` or
-            ``socks5h://proxy:1080`` uses that proxy; :obj:`None` connects
-            directly. SOCKS proxies require python-socks.
-        process_exception: Decides which failures are retried when
-            reconnecting; see :func:`process_exception`.
-        open_timeout: Time-out for the TCP connection, the TLS and proxy
-            handshakes and the opening handshake, in seconds, redirects
-            included; :obj:`None` disables it.
-        ping_interval: Interval between keepalive pings, in seconds;
+        additional_headers: Headers to add to the request.
+        user_agent_header: ``User-Agent`` header; :obj:`None` for none.
+        proxy: Proxy URI, ``http://``, ``https://`` or ``socks5h://`` for
+            instance; :obj:`True` (the default) reads it from the
+            environment; :obj:`None` connects directly. SOCKS requires
+            python-socks.
+        process_exception: Returns :obj:`None` for failures worth another
+            try, and the exception to raise for the others; see
+            :func:`process_exception`.
+        open_timeout: Time-out for everything up to the end of the opening
+            handshake, redirects included, in seconds; :obj:`None` for none.
+        ping_interval: Interval between keepalive pings in seconds;
             :obj:`None` disables keepalive.
-        ping_timeout: Time-out for keepalive pongs, in seconds; when it
-            elapses, the connection fails with code 1011. :obj:`None`
-            disables it.
-        close_timeout: Time-out for the closing handshake, in seconds;
-            :obj:`None` disables it.
-        reconnect_delays: Generator function of the delays between
-            reconnection attempts.
-        max_size: Largest message accepted, in bytes, or a ``(message,
-            fragment)`` pair of limits; :obj:`None` disables the limit.
+        ping_timeout: Time-out for the pong that answers a keepalive ping, in
+            seconds; :obj:`None` for none.
+        close_timeout: Time-out for the closing handshake in seconds;
+            :obj:`None` for none.
+        reconnect_delays: Returns the delays between tries, in seconds.
+        max_size: Largest incoming message in bytes, or a ``(message,
+            fragment)`` pair; :obj:`None` for no limit.
         max_queue: How many incoming frames may wait for :meth:`recv`
-            before reading from the network stops, or a ``(high, low)``
-            pair of marks; :obj:`None` disables flow control.
-        write_limit: High-water mark of the write buffer in bytes, or a
-            ``(high, low)`` pair; above it, :meth:`send` waits.
-        logger: Logger for this connection; defaults to
+            before reading stops, or a ``(high, low)`` pair; :obj:`None` for
+            no limit.
+        write_limit: Size of the write buffer above which :meth:`send`
+            waits, in bytes, or a ``(high, low)`` pair.
+        logger: Logger for the connection; defaults to
             ``logging.getLogger("websockets.client")``.
         create_connection: :class:`ClientConnection` subclass to use.
 
     Other keyword arguments go to :meth:`~asyncio.loop.create_connection`:
-    ``ssl`` (a :class:`~ssl.SSLContext`), ``server_hostname``, ``host`` and
-    ``port`` (to reach another address than the URI's, which still names the
-    server in ``Host`` and for TLS), ``sock`` (an already connected socket),
-    and so on. Through an HTTP proxy, ``ssl``, ``server_hostname`` and
-    ``ssl_*`` options apply to TLS with the WebSocket server; options
-    prefixed with ``proxy_``, such as ``proxy_ssl``, and all the others,
-    apply to the connection to the proxy.
+    ``ssl`` (an :class:`~ssl.SSLContext`), ``server_hostname``, ``sock``,
+    ``host`` and ``port`` (the ``Host`` header still names the server of
+    ``uri``), ``local_addr``, ... Through an HTTP proxy, ``ssl``,
+    ``server_hostname`` and ``ssl_*`` options are for the WebSocket server;
+    the others, and options prefixed with ``proxy_`` such as ``proxy_ssl``,
+    are for the proxy.
 
     Raises:
         InvalidURI: If ``uri`` isn't a valid WebSocket URI.
         InvalidProxy: If ``proxy`` isn't a valid proxy URI.
-        OSError: If the TCP connection fails.
+        OSError: If connecting fails.
         InvalidHandshake: If the opening handshake fails.
-        TimeoutError: If the opening handshake times out.
+        TimeoutError: If opening the connection takes longer than
+            ``open_timeout``.
 
     """
 
@@ -267,255 +293,230 @@ class connect:
         compression: str | None = "deflate",
         additional_headers: HeadersLike | None = None,
         user_agent_header: str | None = USER_AGENT,
-        proxy: str | Literal[True] | None = True,
+        proxy: _ProxySetting = True,
         process_exception: Callable[[Exception], Exception | None] = process_exception,
-        open_timeout: float | None = 10,
-        ping_interval: float | None = 20,
-        ping_timeout: float | None = 20,
-        close_timeout: float | None = 10,
+        open_timeout: _Seconds = 10,
+        ping_interval: _Seconds = 20,
+        ping_timeout: _Seconds = 20,
+        close_timeout: _Seconds = 10,
         reconnect_delays: Callable[[], Generator[float]] = backoff,
-        max_size: int | None | tuple[int | None, int | None] = 2**20,
-        max_queue: int | None | tuple[int | None, int | None] = 16,
-        write_limit: int | tuple[int, int | None] = 2**15,
+        max_size: _SizeLimit = 2**20,
+        max_queue: _QueueLimit = 16,
+        write_limit: _WriteLimit = 2**15,
         logger: LoggerLike | None = None,
         create_connection: type[ClientConnection] | None = None,
         **kwargs: Any,
     ) -> None:
-        self.uri = uri
-
+        if compression is not None:
+            if compression != "deflate":
+                raise ValueError(f"unsupported compression: {compression}")
+            extensions = enable_client_permessage_deflate(extensions)
         if subprotocols is not None:
             validate_subprotocols(subprotocols)
-
-        if compression == "deflate":
-            extensions = enable_client_permessage_deflate(extensions)
-        elif compression is not None:
-            raise ValueError(f"unsupported compression: {compression}")
-
         if logger is None:
             logger = logging.getLogger("websockets.client")
 
-        if create_connection is None:
-            create_connection = ClientConnection
+        new_protocol = functools.partial(
+            ClientProtocol,
+            origin=origin,
+            extensions=extensions,
+            subprotocols=subprotocols,
+            max_size=max_size,
+            logger=logger,
+        )
+        new_connection = functools.partial(
+            ClientConnection if create_connection is None else create_connection,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            close_timeout=close_timeout,
+            max_queue=max_queue,
+            write_limit=write_limit,
+        )
 
-        connection_class = create_connection
+        def factory(ws_uri: WebSocketURI) -> ClientConnection:
+            return new_connection(new_protocol(ws_uri))
 
-        def factory(uri: WebSocketURI) -> ClientConnection:
-            protocol = ClientProtocol(
-                uri,
-                origin=origin,
-                extensions=extensions,
-                subprotocols=subprotocols,
-                max_size=max_size,
-                logger=logger,
-            )
-            connection = connection_class(
-                protocol,
-                ping_interval=ping_interval,
-                ping_timeout=ping_timeout,
-                close_timeout=close_timeout,
-                max_queue=max_queue,
-                write_limit=write_limit,
-            )
-            return connection
-
-        self.proxy = proxy
+        self.uri = uri
         self.factory = factory
+        self.open_timeout = open_timeout
+        # HTTP
         self.additional_headers = additional_headers
         self.user_agent_header = user_agent_header
+        # Network
+        self.proxy = proxy
+        self.create_connection_kwargs = kwargs
+        # Reconnection
         self.process_exception = process_exception
-        self.open_timeout = open_timeout
         self.reconnect_delays = reconnect_delays
         self.logger = logger
-        self.create_connection_kwargs = kwargs
         self.connection: ClientConnection
 
     @property
     def ws_uri(self) -> WebSocketURI:
-        """The parsed :attr:`uri`, which may change while following redirects."""
+        """:attr:`uri`, parsed; following a redirect changes it."""
         return parse_uri(self.uri)
 
     async def open_tcp_connection(self) -> ClientConnection:
-        """Create TCP or Unix connection, through a proxy if needed."""
-        loop = asyncio.get_running_loop()
-        kwargs = self.create_connection_kwargs.copy()
+        """
+        Connect to the server of :attr:`uri`, with TLS for ``wss://``.
 
-        ws_uri = parse_uri(self.uri)
+        Returns:
+            The connection, before the opening handshake.
 
-        proxy = self.proxy
-        if kwargs.get("unix", False):
-            proxy = None
-        if kwargs.get("sock") is not None:
-            proxy = None
-        if proxy is True:
-            proxy = get_proxy(ws_uri)
-
-        def factory() -> BufferedReader:
-            return BufferedReader(self.factory(ws_uri))
-
+        """
+        ws_uri = self.ws_uri
+        kwargs = dict(self.create_connection_kwargs)
         if ws_uri.secure:
             kwargs.setdefault("ssl", True)
             kwargs.setdefault("server_hostname", ws_uri.host)
-            if kwargs.get("ssl") is None:
+            if kwargs["ssl"] is None:
                 raise ValueError("ssl=None is incompatible with a wss:// URI")
-        else:
-            if kwargs.get("ssl") is not None:
-                raise ValueError("ssl argument is incompatible with a ws:// URI")
+        elif kwargs.get("ssl") is not None:
+            raise ValueError("ssl argument is incompatible with a ws:// URI")
 
-        if kwargs.pop("unix", False):
-            _, reader = await loop.create_unix_connection(factory, **kwargs)
-        elif proxy is not None:
-            proxy_parsed = parse_proxy(proxy)
-            if proxy_parsed.scheme[:5] == "socks":
+        unix = kwargs.pop("unix", False)
+        if unix or kwargs.get("sock") is not None:
+            proxy = None
+        elif self.proxy is True:
+            proxy = get_proxy(ws_uri)
+        else:
+            proxy = self.proxy
+
+        loop = asyncio.get_running_loop()
+
+        def reader_factory() -> BufferedReader:
+            return BufferedReader(self.factory(ws_uri))
+
+        if unix:
+            _, reader = await loop.create_unix_connection(reader_factory, **kwargs)
+        elif proxy is None:
+            if kwargs.get("sock") is None:
+                kwargs.setdefault("host", ws_uri.host)
+                kwargs.setdefault("port", ws_uri.port)
+            _, reader = await loop.create_connection(reader_factory, **kwargs)
+        else:
+            parsed = parse_proxy(proxy)
+            if parsed.scheme.startswith("socks"):
                 sock = await connect_socks_proxy(
-                    proxy_parsed,
-                    ws_uri,
-                    local_addr=kwargs.pop("local_addr", None),
+                    parsed, ws_uri, local_addr=kwargs.pop("local_addr", None)
                 )
                 _, reader = await loop.create_connection(
-                    factory,
-                    sock=sock,
-                    **kwargs,
+                    reader_factory, sock=sock, **kwargs
                 )
-            elif proxy_parsed.scheme[:4] == "http":
-                # TLS options are for the WebSocket server, behind the tunnel;
-                # the others are for the connection to the proxy.
-                all_kwargs, proxy_kwargs, kwargs = kwargs, {}, {}
-                for key, value in all_kwargs.items():
-                    if key.startswith("ssl") or key == "server_hostname":
-                        kwargs[key] = value
-                    elif key.startswith("proxy_"):
-                        proxy_kwargs[key[6:]] = value
-                    else:
-                        proxy_kwargs[key] = value
-                if proxy_parsed.scheme == "https":
+            else:
+                # TLS options are for the server, at the end of the tunnel;
+                # the others, with proxy_ prefixes removed, for the proxy.
+                tls_kwargs = {
+                    key: kwargs.pop(key)
+                    for key in list(kwargs)
+                    if key.startswith("ssl") or key == "server_hostname"
+                }
+                proxy_kwargs = {
+                    key.removeprefix("proxy_"): value for key, value in kwargs.items()
+                }
+                if parsed.scheme == "https":
                     proxy_kwargs.setdefault("ssl", True)
-                    if proxy_kwargs.get("ssl") is None:
+                    if proxy_kwargs["ssl"] is None:
                         raise ValueError(
                             "proxy_ssl=None is incompatible with an https:// proxy"
                         )
-                else:
-                    if proxy_kwargs.get("ssl") is not None:
-                        raise ValueError(
-                            "proxy_ssl argument is incompatible with an http:// proxy"
-                        )
+                elif proxy_kwargs.get("ssl") is not None:
+                    raise ValueError(
+                        "proxy_ssl argument is incompatible with an http:// proxy"
+                    )
                 transport = await connect_http_proxy(
-                    proxy_parsed,
+                    parsed,
                     ws_uri,
                     user_agent_header=self.user_agent_header,
                     **proxy_kwargs,
                 )
-                # The tunnel is open: the WebSocket connection takes it over.
-                reader = factory()
+                reader = reader_factory()
                 transport.set_protocol(reader)
-                ssl = kwargs.pop("ssl", None)
-                if ssl is True:
-                    ssl = ssl_module.create_default_context()
+                ssl = tls_kwargs.pop("ssl", None)
                 if ssl is not None:
-                    # Python 3.10 doesn't know ssl_shutdown_timeout: pass
-                    # only the options that were given.
-                    tls_kwargs = {
-                        key: kwargs[key]
-                        for key in ("ssl_handshake_timeout", "ssl_shutdown_timeout")
-                        if key in kwargs
-                    }
-                    new_transport = await loop.start_tls(
-                        transport,
-                        reader,
-                        ssl,
-                        server_hostname=kwargs.pop("server_hostname", None),
-                        **tls_kwargs,
+                    if ssl is True:
+                        ssl = create_default_context()
+                    tls_transport = await loop.start_tls(
+                        transport, reader, ssl, **tls_kwargs
                     )
-                    assert new_transport is not None  # help mypy
-                    transport = new_transport
+                    # Only None when the event loop is closing.
+                    assert tls_transport is not None
+                    transport = tls_transport
                 reader.connection_made(transport)
-            else:
-                raise AssertionError("unsupported proxy")  # pragma: no cover
-        else:
-            if kwargs.get("sock") is None:
-                kwargs.setdefault("host", ws_uri.host)
-                kwargs.setdefault("port", ws_uri.port)
-            _, reader = await loop.create_connection(factory, **kwargs)
-        # The factory made it from self.factory, which builds ClientConnections.
+        # The factory makes instances of ClientConnection.
         return cast(ClientConnection, reader.connection)
 
     def process_redirect(self, exc: Exception) -> Exception | str:
         """
-        Determine whether a connection error is a redirect that can be followed.
+        Tell whether the failure ``exc`` is a redirect to follow.
 
-        Return the new URI if it's a valid redirect. Else, return an exception.
-
-        Credentials never travel to another origin: they come from the URI,
-        and a ``Location`` pointing elsewhere must carry its own.
+        Returns:
+            The URI to connect to, or the exception to raise.
 
         """
+        kwargs = self.create_connection_kwargs
         new_uri = process_redirect(
             exc,
             self.uri,
             statuses=REDIRECT_STATUSES,
-            sock=self.create_connection_kwargs.get("sock") is not None,
-            unix=self.create_connection_kwargs.get("unix", False),
+            sock=kwargs.get("sock") is not None,
+            unix=kwargs.get("unix", False),
         )
-        if isinstance(new_uri, Exception):
-            return new_uri
-
-        # Another origin: the redirect must be reachable the same way.
-        if not same_origin(parse_uri(self.uri), parse_uri(new_uri)) and (
-            self.create_connection_kwargs.get("host") is not None
-            or self.create_connection_kwargs.get("port") is not None
+        explicit_address = (
+            kwargs.get("host") is not None or kwargs.get("port") is not None
+        )
+        if (
+            isinstance(new_uri, str)
+            and explicit_address
+            and not same_origin(self.ws_uri, parse_uri(new_uri))
         ):
             return ValueError(
                 f"cannot follow cross-origin redirect to {new_uri} "
                 f"with an explicit host or port"
             )
-
         return new_uri
 
-    def __await__(self) -> Generator[Any, None, ClientConnection]:
-        return self.__await_impl__().__await__()
+    def _redirect(self, exc: Exception) -> None:
+        """Follow the redirect that the failure ``exc`` stands for, or raise."""
+        new_uri = self.process_redirect(exc)
+        if isinstance(new_uri, Exception):
+            if new_uri is exc:
+                raise exc
+            raise new_uri from exc
+        if not same_origin(self.ws_uri, parse_uri(new_uri)):
+            # Credentials and the TLS name belong to the first origin.
+            self.additional_headers = without_credentials(self.additional_headers)
+            self.create_connection_kwargs.pop("server_hostname", None)
+        self.uri = new_uri
 
     async def __await_impl__(self) -> ClientConnection:
+        """Connect and run the opening handshake, following redirects."""
         try:
             async with asyncio_timeout(self.open_timeout):
                 for _ in range(MAX_REDIRECTS):
-                    self.connection = await self.open_tcp_connection()
+                    connection = self.connection = await self.open_tcp_connection()
                     try:
-                        await self.connection.handshake(
-                            self.additional_headers,
-                            self.user_agent_header,
+                        await connection.handshake(
+                            self.additional_headers, self.user_agent_header
                         )
-                    except asyncio.CancelledError:
-                        self.connection.transport.abort()
-                        raise
-                    except Exception as exc:
-                        # Always close the connection: a redirect starts over
-                        # with a new network connection and a new protocol.
-                        self.connection.transport.abort()
-
-                        uri_or_exc = self.process_redirect(exc)
-                        if isinstance(uri_or_exc, str):
-                            if not same_origin(
-                                parse_uri(self.uri), parse_uri(uri_or_exc)
-                            ):
-                                self.additional_headers = without_credentials(
-                                    self.additional_headers
-                                )
-                            self.uri = uri_or_exc
-                            continue
-                        if uri_or_exc is exc:
+                    except BaseException as exc:
+                        # Nothing of a failed attempt is reused, not even for
+                        # a redirect to the same server.
+                        connection.transport.abort()
+                        if not isinstance(exc, Exception):
                             raise
-                        else:
-                            raise uri_or_exc from exc
-
+                        self._redirect(exc)
                     else:
-                        self.connection.start_keepalive()
-                        return self.connection
+                        break
                 else:
                     raise SecurityError(f"more than {MAX_REDIRECTS} redirects")
-
         except TimeoutError as exc:
             raise TimeoutError("timed out during opening handshake") from exc
+        connection.start_keepalive()
+        return connection
 
-    __iter__ = __await__
+    def __await__(self) -> Generator[Any, None, ClientConnection]:
+        return self.__await_impl__().__await__()
 
     async def __aenter__(self) -> ClientConnection:
         return await self
@@ -532,26 +533,22 @@ class connect:
         delays: Generator[float] | None = None
         while True:
             try:
-                async with self as protocol:
-                    yield protocol
+                connection = await self
             except Exception as exc:
-                # process_exception returns an exception or None; raising
-                # one is treated the same as returning it.
+                # process_exception may raise the exception instead of
+                # returning it.
                 try:
-                    new_exc = self.process_exception(exc)
-                except Exception as raised_exc:
-                    new_exc = raised_exc
-
-                if new_exc is exc:
+                    verdict = self.process_exception(exc)
+                except Exception as raised:
+                    verdict = raised
+                if verdict is exc:
                     raise
-                if new_exc is not None:
-                    raise new_exc from exc
-
+                if verdict is not None:
+                    raise verdict from exc
                 if delays is None:
                     delays = self.reconnect_delays()
-                try:
-                    delay = next(delays)
-                except StopIteration:
+                delay = next(delays, None)
+                if delay is None:
                     raise exc from None
                 self.logger.info(
                     "connect failed; reconnecting in %.1f seconds: %s",
@@ -559,27 +556,26 @@ class connect:
                     traceback.format_exception_only(exc)[0].strip(),
                 )
                 await asyncio.sleep(delay)
-                continue
-
             else:
-                # Backoff starts over after a connection that worked.
                 delays = None
+                try:
+                    yield connection
+                finally:
+                    await connection.close()
 
 
 def unix_connect(
-    path: str | None = None,
-    uri: str | None = None,
-    **kwargs: Any,
+    path: str | None = None, uri: str | None = None, **kwargs: Any
 ) -> connect:
     """
-    Connect to a WebSocket server on a Unix socket.
+    Open a WebSocket connection over a Unix socket.
 
     It takes the keyword arguments of :func:`connect`.
 
     Args:
-        path: Path of the Unix socket.
-        uri: URI for the handshake; defaults to ``ws://localhost/``, or to
-            ``wss://localhost/`` when ``ssl`` is given.
+        path: Path of the Unix socket; or give a connected ``sock``.
+        uri: URI for the opening handshake; defaults to ``ws://localhost/``,
+            or to ``wss://localhost/`` when ``ssl`` is given.
 
     """
     if uri is None:
@@ -590,113 +586,111 @@ def unix_connect(
     return connect(uri=uri, unix=True, path=path, **kwargs)
 
 
+# SOCKS proxies
+
 try:
     from python_socks import ProxyType
     from python_socks.async_.asyncio import Proxy as SocksProxy
-
 except ImportError:  # pragma: no cover
-
-    async def connect_socks_proxy(
-        proxy: Proxy,
-        ws_uri: WebSocketURI,
-        **kwargs: Any,
-    ) -> socket.socket:
-        raise ImportError("connecting through a SOCKS proxy requires python-socks")
-
+    _socks_available = False
 else:
-    SOCKS_PROXY_TYPES = {
-        "socks5h": ProxyType.SOCKS5,
-        "socks5": ProxyType.SOCKS5,
-        "socks4a": ProxyType.SOCKS4,
-        "socks4": ProxyType.SOCKS4,
-    }
+    _socks_available = True
 
-    SOCKS_PROXY_RDNS = {
-        "socks5h": True,
-        "socks5": False,
-        "socks4a": True,
-        "socks4": False,
+    # Version of SOCKS, and whether the proxy resolves the name of the server.
+    _socks_schemes = {
+        "socks5h": (ProxyType.SOCKS5, True),
+        "socks5": (ProxyType.SOCKS5, False),
+        "socks4a": (ProxyType.SOCKS4, True),
+        "socks4": (ProxyType.SOCKS4, False),
     }
+    SOCKS_PROXY_TYPES = {key: value[0] for key, value in _socks_schemes.items()}
+    SOCKS_PROXY_RDNS = {key: value[1] for key, value in _socks_schemes.items()}
 
-    async def connect_socks_proxy(
-        proxy: Proxy,
-        ws_uri: WebSocketURI,
-        **kwargs: Any,
-    ) -> socket.socket:
-        """Connect via a SOCKS proxy and return the socket."""
-        socks_proxy = SocksProxy(
-            SOCKS_PROXY_TYPES[proxy.scheme],
-            proxy.host,
-            proxy.port,
-            proxy.username,
-            proxy.password,
-            SOCKS_PROXY_RDNS[proxy.scheme],
+
+async def connect_socks_proxy(
+    proxy: Proxy, ws_uri: WebSocketURI, **kwargs: Any
+) -> socket.socket:
+    """
+    Connect to the server of ``ws_uri`` through a SOCKS proxy.
+
+    Raises:
+        ImportError: If python-socks isn't installed.
+        ProxyError: If the proxy refuses or doesn't speak SOCKS.
+        OSError: If connecting to the proxy fails or times out.
+
+    """
+    if not _socks_available:  # pragma: no cover
+        raise ImportError("connecting through a SOCKS proxy requires python-socks")
+    socks_proxy = SocksProxy(
+        proxy_type=SOCKS_PROXY_TYPES[proxy.scheme],
+        host=proxy.host,
+        port=proxy.port,
+        username=proxy.username,
+        password=proxy.password,
+        rdns=SOCKS_PROXY_RDNS[proxy.scheme],
+    )
+    # Network failures stay OSError, as when connecting directly; refusals
+    # and replies that aren't SOCKS become ProxyError.
+    try:
+        sock: socket.socket = await socks_proxy.connect(
+            ws_uri.host, ws_uri.port, **kwargs
         )
-        # Network errors stay OSError, as for a direct connection; SOCKS
-        # replies refusing the connection become ProxyError.
-        try:
-            return await socks_proxy.connect(ws_uri.host, ws_uri.port, **kwargs)
-        except OSError:
-            raise
-        except Exception as exc:
-            raise ProxyError("failed to connect to SOCKS proxy") from exc
+    except OSError:
+        raise
+    except Exception as exc:
+        raise ProxyError("failed to connect to SOCKS proxy") from exc
+    return sock
+
+
+# HTTP proxies
 
 
 class HTTPProxyConnection(asyncio.Protocol):
     """
-    Protocol for the ``CONNECT`` exchange with an HTTP proxy.
+    Ask an HTTP proxy for a tunnel to the server of ``ws_uri``.
 
-    Once the proxy answers 2xx, the transport is a tunnel to the WebSocket
-    server and changes hands: the caller sets the WebSocket connection as its
-    protocol.
+    :attr:`response` completes with the response of the proxy to
+    ``CONNECT``. After a 2xx response, the transport leads to the server, and
+    the WebSocket connection takes it over.
 
     """
 
     def __init__(
-        self,
-        ws_uri: WebSocketURI,
-        proxy: Proxy,
-        user_agent_header: str | None = None,
-    ):
+        self, ws_uri: WebSocketURI, proxy: Proxy, user_agent_header: str | None = None
+    ) -> None:
         self.ws_uri = ws_uri
         self.proxy = proxy
         self.user_agent_header = user_agent_header
-
-        self.connect_response = ConnectResponseParser()
-        self.reader = self.connect_response.reader
-        self.parser = self.connect_response.parser
-
-        loop = asyncio.get_running_loop()
-        self.response: asyncio.Future[Response] = loop.create_future()
+        self.parser = ConnectResponseParser()
+        self.response: asyncio.Future[Response] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self.transport: asyncio.Transport
 
     def run_parser(self) -> None:
+        """Parse what was received; complete :attr:`response` when possible."""
         if self.response.done():
             return
         try:
-            response = self.connect_response.parse()
+            response = self.parser.parse()
         except InvalidProxyMessage as exc:
             self.response.set_exception(exc)
-            return
-        if response is None:
-            return
-        if 200 <= response.status_code < 300:
-            self.response.set_result(response)
         else:
-            self.response.set_exception(InvalidProxyStatus(response))
+            if response is not None:
+                self.response.set_result(response)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        transport = cast(asyncio.Transport, transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)
         self.transport.write(
             prepare_connect_request(self.proxy, self.ws_uri, self.user_agent_header)
         )
 
     def data_received(self, data: bytes) -> None:
-        self.reader.feed_data(data)
+        self.parser.feed_data(data)
         self.run_parser()
 
     def eof_received(self) -> None:
-        self.reader.feed_eof()
+        self.parser.feed_eof()
         self.run_parser()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -713,18 +707,32 @@ async def connect_http_proxy(
     user_agent_header: str | None = None,
     **kwargs: Any,
 ) -> asyncio.Transport:
-    """Open a tunnel to the WebSocket server through an HTTP proxy."""
+    """
+    Open a tunnel to the server of ``ws_uri`` through an HTTP proxy.
+
+    Args:
+        kwargs: Passed to :meth:`~asyncio.loop.create_connection`, such as
+            ``ssl`` for an ``https://`` proxy.
+
+    Returns:
+        The transport at the end of the tunnel.
+
+    Raises:
+        InvalidProxyStatus: If the proxy refuses.
+        InvalidProxyMessage: If the proxy's response isn't valid HTTP.
+
+    """
     transport, protocol = await asyncio.get_running_loop().create_connection(
         lambda: HTTPProxyConnection(ws_uri, proxy, user_agent_header),
         proxy.host,
         proxy.port,
         **kwargs,
     )
-
     try:
-        await protocol.response
-    except Exception:
+        response = await protocol.response
+        if not 200 <= response.status_code < 300:
+            raise InvalidProxyStatus(response)
+    except BaseException:
         transport.close()
         raise
-
     return transport

@@ -1,9 +1,13 @@
 """
-Routing of WebSocket connections by URL, on top of :mod:`werkzeug.routing`.
+Dispatch of WebSocket connections to handlers by URL path.
 
-werkzeug is an optional dependency (``pip install ws-asyncio[router]``); it's
-imported only when a router handles a request, so importing this module
-doesn't require it.
+:func:`route` serves connections like :func:`~ws_asyncio.server.serve`, with
+a werkzeug :class:`~werkzeug.routing.Map` in place of a single handler: each
+rule's endpoint is a handler, and the values that a rule captures in the path
+become keyword arguments of the handler. werkzeug is needed only once a
+request arrives (``pip install werkzeug``).
+
+:mod:`ws_sync.router` is the same module for threads.
 
 """
 
@@ -14,13 +18,13 @@ from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from ws_http.http11 import Request, Response
-from ws_http.routing import RouteRedirect, mark_websocket_rules, match_route
+from ws_http.routing import RouteMatch, RouteRedirect, mark_websocket_rules, match_route
 
 from .server import Server, ServerConnection, serve
 
 
 if TYPE_CHECKING:
-    import ssl as ssl_module
+    from ssl import SSLContext
 
     from werkzeug.routing import Map
 
@@ -28,18 +32,25 @@ if TYPE_CHECKING:
 __all__ = ["route", "unix_route", "Router"]
 
 
+_RequestHook = Callable[
+    [ServerConnection, Request], Awaitable[Response | None] | Response | None
+]
+
+
 class Router:
     """
-    Route WebSocket connections to handlers with a werkzeug URL map.
+    Match each request against a werkzeug URL map.
 
-    Each rule's endpoint is a connection handler; variables in the rule are
-    passed to the handler as keyword arguments.
+    :func:`route` makes one. Subclass it and give the subclass to
+    :func:`route` as ``create_router`` to change how the host is found or
+    what redirects and 404 responses look like.
 
     Args:
-        url_map: Rules mapping paths to handlers.
-        server_name: Host that the rules are matched against; by default,
-            the ``Host`` header of each request.
-        url_scheme: ``ws`` or ``wss``, for building redirect URLs.
+        url_map: Rules whose endpoints are connection handlers. Every rule
+            is marked as a WebSocket rule.
+        server_name: Host that the rules match and that redirects point to;
+            the ``Host`` header of each request by default.
+        url_scheme: ``ws`` or ``wss``, for redirects.
 
     """
 
@@ -47,73 +58,71 @@ class Router:
         self,
         url_map: Map,
         server_name: str | None = None,
-        url_scheme: str = "ws",
+        url_scheme: Literal["ws", "wss"] = "ws",
     ) -> None:
+        mark_websocket_rules(url_map)
         self.url_map = url_map
         self.server_name = server_name
         self.url_scheme = url_scheme
-        mark_websocket_rules(self.url_map)
-
-    def get_server_name(self, connection: ServerConnection, request: Request) -> str:
-        """Host that the URL map matches against for ``request``."""
-        if self.server_name is None:
-            return request.headers["Host"]
-        else:
-            return self.server_name
-
-    def redirect(self, connection: ServerConnection, url: str) -> Response:
-        """Response redirecting the client to ``url``."""
-        response = connection.respond(http.HTTPStatus.FOUND, f"Found at {url}")
-        response.headers["Location"] = url
-        return response
-
-    def not_found(self, connection: ServerConnection) -> Response:
-        """Response for a path that no rule matches."""
-        return connection.respond(http.HTTPStatus.NOT_FOUND, "Not Found")
 
     def route_request(
         self, connection: ServerConnection, request: Request
     ) -> Response | None:
         """
-        Match the request path; remember the handler or answer with HTTP.
+        Find the rule for the request path, as a ``process_request`` hook.
 
-        Returns:
-            :obj:`None` when a rule matches, so that the handshake goes on;
-            a redirect (for example, to add a trailing slash) or a 404 otherwise.
+        When a rule matches, remember its handler and arguments on the
+        connection, and let the handshake go on. Otherwise, answer with a
+        redirect, for a path that lacks a trailing slash for instance, or a
+        404.
 
         """
-        match = match_route(
+        found = match_route(
             self.url_map,
             self.get_server_name(connection, request),
             self.url_scheme,
             request.path,
         )
-        if match is None:
-            return self.not_found(connection)
-        if isinstance(match, RouteRedirect):
-            return self.redirect(connection, match.url)
-        connection.handler, connection.handler_kwargs = match.endpoint, match.arguments
-        return None
+        if isinstance(found, RouteMatch):
+            connection.handler = found.endpoint
+            connection.handler_kwargs = found.arguments
+            return None
+        if isinstance(found, RouteRedirect):
+            return self.redirect(connection, found.url)
+        return self.not_found(connection)
 
     async def handler(self, connection: ServerConnection) -> None:
-        """Run the handler that :meth:`route_request` chose."""
-        return await connection.handler(connection, **connection.handler_kwargs)
+        """Run the handler that :meth:`route_request` found for the connection."""
+        await connection.handler(connection, **connection.handler_kwargs)
+
+    def get_server_name(self, connection: ServerConnection, request: Request) -> str:
+        """Tell which host the request is for."""
+        if self.server_name is not None:
+            return self.server_name
+        host: str = request.headers["Host"]
+        return host
+
+    def not_found(self, connection: ServerConnection) -> Response:
+        """Build the answer to a path that no rule matches: a 404."""
+        return connection.respond(http.HTTPStatus.NOT_FOUND, "Not Found")
+
+    def redirect(self, connection: ServerConnection, url: str) -> Response:
+        """Build the answer that sends the client to ``url``: a 302."""
+        response = connection.respond(http.HTTPStatus.FOUND, f"Found at {url}")
+        response.headers["Location"] = url
+        return response
 
 
 def route(
     url_map: Map,
     *args: Any,
     server_name: str | None = None,
-    ssl: ssl_module.SSLContext | Literal[True] | None = None,
+    ssl: SSLContext | Literal[True] | None = None,
     create_router: type[Router] | None = None,
     **kwargs: Any,
 ) -> Server:
     """
-    Serve WebSocket connections, choosing the handler from the request path.
-
-    The rules of ``url_map``, a :class:`werkzeug.routing.Map`, have connection
-    handlers as endpoints; the values that a rule captures in the path are
-    passed to the handler as keyword arguments::
+    Serve WebSocket connections, with a handler for each path::
 
         from werkzeug.routing import Map, Rule
 
@@ -125,60 +134,31 @@ def route(
         async with route(url_map, "localhost", 8765) as server:
             await server.serve_forever()
 
-    A path that matches no rule gets a 404; a rule that redirects, for a
-    missing trailing slash for example, gets a 302 to the right URL, which the
-    client follows. Rules don't need ``websocket=True``: it's set on all of
-    them. werkzeug must be installed (``pip install ws-asyncio[router]``).
+    A path that no rule matches gets a 404. A path that a rule matches after a
+    redirect, such as one without its trailing slash, gets a 302, which the
+    client follows. A ``process_request`` hook runs before the routing.
 
     It takes the arguments of :func:`~ws_asyncio.server.serve`, except
     ``handler``, and these:
 
     Args:
-        url_map: Rules mapping paths to handlers.
-        server_name: Host name that clients use, for building redirect URLs;
-            defaults to the ``Host`` header of each request, which a reverse
+        url_map: Rules whose endpoints are connection handlers.
+        server_name: Host that the rules match and that redirects point to;
+            the ``Host`` header of each request by default, which a reverse
             proxy may have changed.
-        ssl: TLS context, as in :func:`~ws_asyncio.server.serve`, or
-            :obj:`True` when a reverse proxy terminates TLS, so that redirects
-            point to ``wss://`` URLs.
-        create_router: :class:`Router` subclass to use.
+        ssl: TLS configuration, as for :func:`~ws_asyncio.server.serve`;
+            or :obj:`True` when a reverse proxy terminates TLS, so that
+            redirects point to ``wss://`` URLs.
+        create_router: Subclass of :class:`Router` to use.
 
     """
-    url_scheme = "ws" if ssl is None else "wss"
-    if ssl is not True and ssl is not None:
-        kwargs["ssl"] = ssl
-
     if create_router is None:
         create_router = Router
-
-    router = create_router(url_map, server_name, url_scheme)
-
-    _process_request: (
-        Callable[
-            [ServerConnection, Request],
-            Awaitable[Response | None] | Response | None,
-        ]
-        | None
-    ) = kwargs.pop("process_request", None)
-    if _process_request is None:
-        process_request: Callable[
-            [ServerConnection, Request],
-            Awaitable[Response | None] | Response | None,
-        ] = router.route_request
-    else:
-
-        async def process_request(
-            connection: ServerConnection, request: Request
-        ) -> Response | None:
-            assert _process_request is not None  # help mypy
-            response = _process_request(connection, request)
-            if isinstance(response, Awaitable):
-                response = await response
-            if response is not None:
-                return response
-            return router.route_request(connection, request)
-
-    return serve(router.handler, *args, process_request=process_request, **kwargs)
+    router = create_router(url_map, server_name, "ws" if ssl is None else "wss")
+    if ssl is not None and ssl is not True:
+        kwargs["ssl"] = ssl
+    kwargs["process_request"] = _then_route(kwargs.get("process_request"), router)
+    return serve(router.handler, *args, **kwargs)
 
 
 def unix_route(
@@ -187,12 +167,30 @@ def unix_route(
     **kwargs: Any,
 ) -> Server:
     """
-    Serve WebSocket connections on a Unix socket, choosing the handler from the
-    request path: :func:`route` and :func:`~ws_asyncio.server.unix_serve` in one.
+    Serve WebSocket connections on a Unix socket, with a handler for each
+    path: :func:`route` and :func:`~ws_asyncio.server.unix_serve` in one.
 
     Args:
-        url_map: Rules mapping paths to handlers.
-        path: Path of the Unix socket.
+        url_map: Rules whose endpoints are connection handlers.
+        path: File system path of the socket.
 
     """
     return route(url_map, unix=True, path=path, **kwargs)
+
+
+def _then_route(process_request: _RequestHook | None, router: Router) -> _RequestHook:
+    """Chain the application's ``process_request``, if any, and the routing."""
+    if process_request is None:
+        return router.route_request
+
+    async def process_then_route(
+        connection: ServerConnection, request: Request
+    ) -> Response | None:
+        response = process_request(connection, request)
+        if isinstance(response, Awaitable):
+            response = await response
+        if response is None:
+            response = router.route_request(connection, request)
+        return response
+
+    return process_then_route

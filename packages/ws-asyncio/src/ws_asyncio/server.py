@@ -1,27 +1,25 @@
 """
-The asyncio WebSocket server: :func:`serve`, :class:`Server`,
-:class:`ServerConnection`, :func:`broadcast` and :func:`basic_auth`.
+WebSocket server on asyncio.
+
+:func:`serve` listens for clients and gives each connection a
+:class:`ServerConnection`, which runs the opening handshake before the
+application's handler takes over. :class:`Server` keeps track of connections
+so that a shutdown can end them; :func:`basic_auth` builds a
+``process_request`` hook that asks for HTTP Basic credentials.
+
+:mod:`ws_sync.server` is the same module for threads.
 
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import http
 import logging
 import re
 import socket
 import sys
-from collections.abc import (
-    Awaitable,
-    Coroutine,
-    Generator,
-    Iterable,
-    Mapping,
-    Sequence,
-)
-from types import TracebackType
+from collections.abc import Awaitable, Coroutine, Generator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
 from ws_deflate.permessage_deflate import enable_server_permessage_deflate
@@ -33,13 +31,10 @@ from ws_frames.typing import DataLike, LoggerLike, Origin, StatusLike, Subprotoc
 from ws_http.auth import (
     INVALID_CREDENTIALS,
     credentials_checker,
-    is_credentials as is_credentials,  # public name here
+    is_credentials as is_credentials,  # part of this module's API
     read_basic_credentials,
 )
-from ws_http.headers import (
-    build_www_authenticate_basic,
-    validate_subprotocols,
-)
+from ws_http.headers import build_www_authenticate_basic, validate_subprotocols
 from ws_http.http11 import SERVER, Request, Response
 from ws_http.server import ServerProtocol
 
@@ -48,7 +43,6 @@ from .connection import BufferedReader, Connection
 
 
 if TYPE_CHECKING:
-    # Only for annotations, which aren't evaluated at run time.
     if sys.version_info >= (3, 11):
         from typing import Self
     else:
@@ -65,20 +59,42 @@ __all__ = [
 ]
 
 
+# Values of the Origin header: exact, matching a pattern, or missing.
+_Origins = Sequence[Origin | re.Pattern[str] | None]
+# Durations in seconds; None means no limit.
+_Seconds = float | None
+# A limit, or a (high, low) pair of water marks; None means no limit.
+_QueueLimit = int | None | tuple[int | None, int | None]
+_WriteLimit = int | tuple[int, int | None]
+# A limit for messages, or a (message, fragment) pair of limits.
+_SizeLimit = int | None | tuple[int | None, int | None]
+
+_Handler = Callable[["ServerConnection"], Awaitable[None]]
+_RequestHook = Callable[
+    ["ServerConnection", Request], Awaitable[Response | None] | Response | None
+]
+_ResponseHook = Callable[
+    ["ServerConnection", Request, Response],
+    Awaitable[Response | None] | Response | None,
+]
+_SubprotocolHook = Callable[
+    ["ServerConnection", Sequence[Subprotocol]], Subprotocol | None
+]
+
+
 class ServerConnection(Connection):
     """
-    Server side of a WebSocket connection, with the opening handshake.
+    The server end of a WebSocket connection.
 
-    The server creates one per client and passes it to the handler, which
-    uses the methods of :class:`~ws_asyncio.connection.Connection`:
-    :meth:`recv`, :meth:`send`, ``async for message in websocket``,
-    :meth:`ping`, :meth:`close`.
+    :func:`serve` makes one for each client, runs :meth:`handshake`, then
+    hands it to the application's handler, which talks to the client with the
+    methods of :class:`~ws_asyncio.connection.Connection`.
 
     Args:
-        protocol: Sans-I/O server protocol.
-        server: The :class:`Server` that accepted the connection.
+        protocol: Sans-I/O server protocol of this connection.
+        server: Server that accepted the connection.
 
-    The keyword arguments are described in :func:`serve`.
+    The keyword-only arguments are described in :func:`serve`.
 
     """
 
@@ -87,171 +103,163 @@ class ServerConnection(Connection):
         protocol: ServerProtocol,
         server: Server,
         *,
-        ping_interval: float | None = 20,
-        ping_timeout: float | None = 20,
-        close_timeout: float | None = 10,
-        max_queue: int | None | tuple[int | None, int | None] = 16,
-        write_limit: int | tuple[int, int | None] = 2**15,
+        ping_interval: _Seconds = 20,
+        ping_timeout: _Seconds = 20,
+        close_timeout: _Seconds = 10,
+        max_queue: _QueueLimit = 16,
+        write_limit: _WriteLimit = 2**15,
     ) -> None:
         self.protocol: ServerProtocol
+        self.server = server
         super().__init__(
             protocol,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
             close_timeout=close_timeout,
             max_queue=max_queue,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
             write_limit=write_limit,
         )
-        self.server = server
+        # Done when the request arrives, or when the client leaves before.
         self.request_rcvd: asyncio.Future[None] = self.loop.create_future()
         self.username: str
-        """
-        Username of the client, set by :func:`basic_auth` on success.
-
-        """
+        """Name of the client, once :func:`basic_auth` accepted its credentials."""
         self.handler: Callable[..., Awaitable[None]]
-        """Handler chosen by a :class:`~ws_asyncio.router.Router`."""
+        """Handler that a :class:`~ws_asyncio.router.Router` chose for the path."""
         self.handler_kwargs: Mapping[str, Any]
-        """Keyword arguments for :attr:`handler`, from the URL."""
+        """Keyword arguments for :attr:`handler`, captured from the path."""
 
     def respond(self, status: StatusLike, text: str) -> Response:
         """
-        Build a plain text HTTP response, for ``process_request`` or
-        ``process_response`` to return instead of the WebSocket handshake.
+        Build a plain text HTTP response.
 
-        Its headers can be changed before returning it.
+        A ``process_request`` or ``process_response`` hook returns it to answer
+        the client without opening the WebSocket connection. Headers may be
+        changed before returning it.
 
         Args:
             status: HTTP status code.
-            text: Body, encoded to UTF-8.
+            text: Body of the response, sent in UTF-8.
 
         """
         return self.protocol.reject(status, text)
 
     async def handshake(
         self,
-        process_request: (
-            Callable[
-                [ServerConnection, Request],
-                Awaitable[Response | None] | Response | None,
-            ]
-            | None
-        ) = None,
-        process_response: (
-            Callable[
-                [ServerConnection, Request, Response],
-                Awaitable[Response | None] | Response | None,
-            ]
-            | None
-        ) = None,
+        process_request: _RequestHook | None = None,
+        process_response: _ResponseHook | None = None,
         server_header: str | None = SERVER,
     ) -> None:
         """
-        Run the opening handshake (:rfc:`6455#section-4.2`).
+        Run the server side of the opening handshake (:rfc:`6455#section-4.2`).
 
-        Wait for the request, let ``process_request`` answer it instead, accept
-        it (or answer 503 once the server is shutting down), let
-        ``process_response`` change or replace the response, and send it.
+        It returns when the connection is open, and also when a hook or the
+        shutdown of the server answered the request with another response,
+        which is then sent: :attr:`response` tells the two apart.
 
         Raises:
-            InvalidHandshake: If the request is invalid or never came, or if a
-                hook raised; not when a hook answered on purpose.
+            InvalidHandshake: If the client left before sending a valid
+                request.
+            Exception: Whatever a hook raised; the client got a 500 response.
 
         """
-        await asyncio.wait(
-            [self.request_rcvd, self.connection_lost_waiter],
-            return_when=asyncio.FIRST_COMPLETED,
-        )
+        await asyncio.shield(self.request_rcvd)
 
-        if self.request is not None:
+        if self.request is None:
+            failure = self.protocol.handshake_exc
+        else:
             async with self.send_context(expected_state=CONNECTING):
-                response = None
-
-                if process_request is not None:
-                    try:
-                        response = process_request(self, self.request)
-                        if isinstance(response, Awaitable):
-                            response = await response
-                    except Exception as exc:
-                        response = self.protocol.reject_internal_error(exc)
-
-                if response is None:
-                    if self.server.is_serving():
-                        self.response = self.protocol.accept(self.request)
-                    else:
-                        self.response = self.protocol.reject(
-                            http.HTTPStatus.SERVICE_UNAVAILABLE,
-                            "Server is shutting down.\n",
-                        )
-                else:
-                    assert isinstance(response, Response)  # help mypy
-                    self.response = response
-
-                if server_header:
-                    self.response.headers["Server"] = server_header
-
-                response = None
-
-                if process_response is not None:
-                    try:
-                        response = process_response(self, self.request, self.response)
-                        if isinstance(response, Awaitable):
-                            response = await response
-                    except Exception as exc:
-                        response = self.protocol.reject_internal_error(exc)
-
-                if response is not None:
-                    assert isinstance(response, Response)  # help mypy
-                    self.response = response
-
-                # A handshake that failed, as opposed to one that a hook or a
-                # shutdown answered on purpose, has its exception by now.
-                handshake_exc = self.protocol.handshake_exc
+                self.response = await self.choose_response(
+                    self.request, process_request, process_response, server_header
+                )
+                # Read it now: sending a response other than 101 records it
+                # as a failure, which an answer chosen on purpose isn't.
+                failure = self.protocol.handshake_exc
                 self.protocol.send_response(self.response)
-
-                # Frames that the client sent right after its request, without
-                # waiting for the response, are parsed once the state is OPEN.
+                # Frames that came right behind the request wait for the
+                # response before they're parsed.
                 for event in self.protocol.events_received():
                     self.process_event(event)
 
-        else:
-            # The request never came or couldn't be parsed.
-            handshake_exc = self.protocol.handshake_exc
+        if failure is not None:
+            raise failure
 
-        # Raise when the handshake failed: bad request, hook error, lost
-        # connection. A response that a hook chose, such as a 401 or a health
-        # check, isn't a failure, even though the connection isn't open.
-        if handshake_exc is not None:
-            raise handshake_exc
+    async def choose_response(
+        self,
+        request: Request,
+        process_request: _RequestHook | None,
+        process_response: _ResponseHook | None,
+        server_header: str | None,
+    ) -> Response:
+        """Pick the answer to ``request``, asking the hooks when there are any."""
+        response = None
+        if process_request is not None:
+            response = await self.run_hook(process_request, request)
+        if response is None:
+            # close() sets close_task: the server is shutting down.
+            if self.server.close_task is None:
+                response = self.protocol.accept(request)
+            else:
+                response = self.protocol.reject(
+                    http.HTTPStatus.SERVICE_UNAVAILABLE, "Server is shutting down.\n"
+                )
+        if server_header:
+            response.headers["Server"] = server_header
+        if process_response is not None:
+            replacement = await self.run_hook(process_response, request, response)
+            if replacement is not None:
+                response = replacement
+        return response
+
+    async def run_hook(
+        self, hook: _RequestHook | _ResponseHook, *args: Any
+    ) -> Response | None:
+        """
+        Call ``process_request`` or ``process_response``, awaiting its result
+        if it's a coroutine. An error in the hook becomes a 500 response.
+
+        """
+        try:
+            response = hook(self, *args)
+            if isinstance(response, Awaitable):
+                response = await response
+        except Exception as exc:
+            return self.protocol.reject_internal_error(exc)
+        return response
 
     def process_event(self, event: Event) -> None:
-        """Process one incoming event: the request, then frames."""
-        if self.request is None:
-            assert isinstance(event, Request)
-            self.request = event
-            self.request_rcvd.set_result(None)
-        else:
+        """Take the first event as the request; pass frames to the connection."""
+        if self.request is not None:
             super().process_event(event)
+            return
+        assert isinstance(event, Request)
+        self.request = event
+        self.request_rcvd.set_result(None)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
-        self.server.start_connection_handler(self)
+        self.server.start_handler(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        # The client left without a request: handshake() has nothing to wait for.
+        if not self.request_rcvd.done():
+            self.request_rcvd.set_result(None)
 
 
 class Server:
     """
-    WebSocket server, returned by :func:`serve`.
+    WebSocket server, with the interface of :class:`asyncio.Server`.
 
-    Use it as an async context manager, or await it to start listening. It
-    mirrors :class:`asyncio.Server` and keeps track of connections to close
-    them on shutdown.
+    :func:`serve` builds it. It starts listening when it's awaited or entered
+    with ``async with``, and keeps track of connections so that :meth:`close`
+    can end them.
 
     Args:
-        create_server: Coroutine function creating the listening
+        create_server: Coroutine function that opens the listening
             :class:`asyncio.Server`.
-        handler: Coroutine function run for each connection: opening handshake,
-            application handler, closing handshake.
-        logger: Logger; defaults to ``logging.getLogger("websockets.server")``.
+        handler: Coroutine function that runs one connection, from the opening
+            handshake to the closing one.
+        logger: Logger; ``logging.getLogger("websockets.server")`` by default.
 
     """
 
@@ -261,162 +269,78 @@ class Server:
         handler: Callable[[ServerConnection], Coroutine[Any, Any, None]],
         logger: LoggerLike | None = None,
     ) -> None:
+        self.logger = (
+            logging.getLogger("websockets.server") if logger is None else logger
+        )
         self.create_server = create_server
         self.handler = handler
-        if logger is None:
-            logger = logging.getLogger("websockets.server")
-        self.logger = logger
-
+        # The task running handler() for each connection, until it returns.
         self.handler_tasks: dict[ServerConnection, asyncio.Task[None]] = {}
-        self.all_connections = self.handler_tasks  # read-only view for users
-
-        self.close_task: asyncio.Task[None] | None = None
-
-        # Done once the server is closed and every handler returned.
-        self.handlers_waiter: asyncio.Future[None] | None = None
-
+        self.all_connections = self.handler_tasks
         self.server: asyncio.Server | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.close_task: asyncio.Task[None] | None = None
+        # Done when the server is closed and every handler returned.
+        self.handlers_waiter: asyncio.Future[None] | None = None
 
     @property
     def connections(self) -> set[ServerConnection]:
-        """
-        Open connections: handshake done, closing handshake not started; for
-        :func:`broadcast`, for instance.
-
-        """
+        """Connections that are open: handshake done, closing not started."""
         return {
             connection
             for connection in self.handler_tasks
             if connection.protocol.state is OPEN
         }
 
-    def start_connection_handler(self, connection: ServerConnection) -> None:
-        """Run the connection handler of a new connection in a task."""
-        loop = self.get_loop()
-        task = loop.create_task(self.handler(connection))
+    def start_handler(self, connection: ServerConnection) -> None:
+        """Run :attr:`handler` for a new connection, in a task of its own."""
+        task = self.get_loop().create_task(self.handler(connection))
         self.handler_tasks[connection] = task
-        task.add_done_callback(functools.partial(self.forget, connection))
+        task.add_done_callback(lambda _: self.handler_tasks.pop(connection))
 
-    def forget(self, connection: ServerConnection, task: asyncio.Task[None]) -> None:
-        del self.handler_tasks[connection]
+    def close_connections(
+        self, code: CloseCode | int, reason: str
+    ) -> list[asyncio.Task[None]]:
+        """
+        Start closing every connection; return what to wait for.
+
+        Open connections get a close frame with ``code`` and ``reason``.
+        Those still waiting for their request are dropped rather than kept
+        until ``open_timeout``; the others are in their handshake, which
+        answers 503 now that the server doesn't serve.
+
+        """
+        closing = []
+        for connection in list(self.handler_tasks):
+            if connection.protocol.state is not CONNECTING:
+                closing.append(asyncio.create_task(connection.close(code, reason)))
+            elif connection.request is None:
+                connection.transport.abort()
+        return closing
 
     async def start(self) -> Self:
-        """Create the listening sockets; :func:`serve` awaits this."""
+        """Open the listening sockets, unless it's done already."""
         if self.server is None:
             self.loop = asyncio.get_running_loop()
             self.handlers_waiter = self.loop.create_future()
             self.server = await self.create_server()
-            if self.logger.isEnabledFor(logging.INFO):
-                for sock in self.server.sockets:
-                    if sock.family == socket.AF_UNIX:
-                        self.logger.info("server listening on %s", sock.getsockname())
-                    elif sock.family == socket.AF_INET6:
-                        host, port = sock.getsockname()[:2]
-                        self.logger.info("server listening on [%s]:%d", host, port)
-                    else:
-                        host, port = sock.getsockname()
-                        self.logger.info("server listening on %s:%d", host, port)
+            _log_listening(self.logger, self.server.sockets)
         return self
 
-    def close(
-        self,
-        close_connections: bool = True,
-        code: CloseCode | int = CloseCode.GOING_AWAY,
-        reason: str = "",
-    ) -> None:
-        """
-        Shut the server down; :meth:`wait_closed` waits until it's done.
-
-        * Stop listening.
-        * When ``close_connections`` is :obj:`True`, the default, close open
-          connections with ``code`` and ``reason``, 1001 (going away) by default;
-          abort connections whose opening handshake request hasn't arrived;
-          handshakes still in progress are answered with 503 (service
-          unavailable).
-        * Wait for every connection handler to return.
-
-        Calling :meth:`close` again does nothing.
-
-        """
-        if self.close_task is None:
-            self.close_task = self.get_loop().create_task(
-                self._close(close_connections, code, reason)
-            )
-
-    async def _close(
-        self,
-        close_connections: bool,
-        code: CloseCode | int,
-        reason: str,
-    ) -> None:
-        self.logger.info("server closing")
-        assert self.server is not None and self.handlers_waiter is not None
-
-        self.server.close()
-
-        # Let connections accepted just before close() reach their handler,
-        # where is_serving() is now False, so that they are answered 503.
-        await asyncio.sleep(0)
-
-        if close_connections:
-            # Abort connections whose request hasn't arrived rather than wait
-            # for it up to open_timeout; those with a request are answered 503.
-            for connection in self.handler_tasks:
-                if (
-                    connection.protocol.state is CONNECTING
-                    and connection.request is None
-                ):
-                    connection.transport.abort()
-            close_tasks = [
-                asyncio.create_task(connection.close(code, reason))
-                for connection in self.handler_tasks
-                if connection.protocol.state is not CONNECTING
-            ]
-            if close_tasks:
-                await asyncio.wait(close_tasks)
-
-        if self.handler_tasks:
-            await asyncio.wait(list(self.handler_tasks.values()))
-
-        self.handlers_waiter.set_result(None)
-
-        self.logger.info("server closed")
-
-    async def wait_closed(self) -> None:
-        """
-        Wait until the server is closed and every connection handler returned.
-
-        Handlers return promptly when they're waiting in :meth:`recv` or
-        :meth:`wait_closed` as their connection closes; a handler busy with
-        something else delays the end of the shutdown.
-
-        """
-        if self.handlers_waiter is None:
-            await self.start()
-        assert self.handlers_waiter is not None
-        await asyncio.shield(self.handlers_waiter)
-
     def get_loop(self) -> asyncio.AbstractEventLoop:
-        """
-        Event loop of the server, as :meth:`asyncio.Server.get_loop`.
-
-        """
+        """Event loop of the server, as :meth:`asyncio.Server.get_loop`."""
         if self.loop is None:
             self.loop = asyncio.get_running_loop()
         return self.loop
 
     def is_serving(self) -> bool:
-        """
-        Whether the server accepts connections, as :meth:`asyncio.Server.is_serving`.
-
-        """
+        """Whether the server accepts connections, as :meth:`asyncio.Server.is_serving`."""
         return self.server is not None and self.server.is_serving()
 
     async def start_serving(self) -> None:
         """
-        Start accepting connections, for a server created with
-        ``start_serving=False``, as :meth:`asyncio.Server.start_serving`.
+        Start accepting connections, as :meth:`asyncio.Server.start_serving`,
+        when :func:`serve` received ``start_serving=False``.
 
         """
         await self.start()
@@ -425,11 +349,8 @@ class Server:
 
     async def serve_forever(self) -> None:
         """
-        Accept connections until cancelled, then shut the server down, as
-        :meth:`asyncio.Server.serve_forever`::
-
-            server = await serve(handler, "", 8765)
-            await server.serve_forever()
+        Accept connections until the task is cancelled, then close the
+        server, as :meth:`asyncio.Server.serve_forever`.
 
         """
         await self.start_serving()
@@ -442,22 +363,69 @@ class Server:
 
     @property
     def sockets(self) -> tuple[socket.socket, ...]:
+        """Listening sockets, as :attr:`asyncio.Server.sockets`."""
+        assert self.server is not None, "the server isn't started"
+        return tuple(self.server.sockets)
+
+    def close(
+        self,
+        close_connections: bool = True,
+        code: CloseCode | int = CloseCode.GOING_AWAY,
+        reason: str = "",
+    ) -> None:
         """
-        Listening sockets, as :attr:`asyncio.Server.sockets`.
+        Shut the server down in the background; :meth:`wait_closed` waits for
+        the end.
+
+        The server stops listening. With ``close_connections``, the default,
+        open connections are closed with ``code`` and ``reason``, 1001 (going
+        away) by default, and handshakes in progress are refused with 503
+        (service unavailable). Then the shutdown waits for every handler to
+        return. Further calls do nothing.
 
         """
-        assert self.server is not None, "server isn't started"
-        return tuple(self.server.sockets)
+        if self.close_task is None:
+            self.close_task = self.get_loop().create_task(
+                self.shut_down(close_connections, code, reason)
+            )
+
+    async def shut_down(
+        self, close_connections: bool, code: CloseCode | int, reason: str
+    ) -> None:
+        """Run the shutdown that :meth:`close` started."""
+        assert self.server is not None and self.handlers_waiter is not None
+        self.logger.info("server closing")
+        self.server.close()
+        # Connections accepted right before must reach their handler, where
+        # the handshake sees that the server doesn't serve anymore.
+        await asyncio.sleep(0)
+        if close_connections:
+            closing = self.close_connections(code, reason)
+            if closing:
+                await asyncio.wait(closing)
+        if self.handler_tasks:
+            await asyncio.wait(list(self.handler_tasks.values()))
+        self.handlers_waiter.set_result(None)
+        self.logger.info("server closed")
+
+    async def wait_closed(self) -> None:
+        """
+        Wait until the server is closed and every handler returned.
+
+        A handler waiting on its connection returns once the connection
+        closes; one busy with something else holds the shutdown up.
+
+        """
+        if self.handlers_waiter is None:
+            await self.start()
+        assert self.handlers_waiter is not None
+        await asyncio.shield(self.handlers_waiter)
 
     async def __aenter__(self) -> Self:
         return await self.start()
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        """Close the server and wait until it's closed."""
         self.close()
         await self.wait_closed()
 
@@ -466,43 +434,25 @@ class Server:
 
 
 def serve(
-    handler: Callable[[ServerConnection], Awaitable[None]],
+    handler: _Handler,
     host: str | None = None,
     port: int | None = None,
     *,
-    origins: Sequence[Origin | re.Pattern[str] | None] | None = None,
+    origins: _Origins | None = None,
     extensions: Sequence[ServerExtensionFactory] | None = None,
     subprotocols: Sequence[Subprotocol] | None = None,
-    select_subprotocol: (
-        Callable[
-            [ServerConnection, Sequence[Subprotocol]],
-            Subprotocol | None,
-        ]
-        | None
-    ) = None,
+    select_subprotocol: _SubprotocolHook | None = None,
     compression: str | None = "deflate",
-    process_request: (
-        Callable[
-            [ServerConnection, Request],
-            Awaitable[Response | None] | Response | None,
-        ]
-        | None
-    ) = None,
-    process_response: (
-        Callable[
-            [ServerConnection, Request, Response],
-            Awaitable[Response | None] | Response | None,
-        ]
-        | None
-    ) = None,
+    process_request: _RequestHook | None = None,
+    process_response: _ResponseHook | None = None,
     server_header: str | None = SERVER,
-    open_timeout: float | None = 10,
-    ping_interval: float | None = 20,
-    ping_timeout: float | None = 20,
-    close_timeout: float | None = 10,
-    max_size: int | None | tuple[int | None, int | None] = 2**20,
-    max_queue: int | None | tuple[int | None, int | None] = 16,
-    write_limit: int | tuple[int, int | None] = 2**15,
+    open_timeout: _Seconds = 10,
+    ping_interval: _Seconds = 20,
+    ping_timeout: _Seconds = 20,
+    close_timeout: _Seconds = 10,
+    max_size: _SizeLimit = 2**20,
+    max_queue: _QueueLimit = 16,
+    write_limit: _WriteLimit = 2**15,
     logger: LoggerLike | None = None,
     create_connection: type[ServerConnection] | None = None,
     **kwargs: Any,
@@ -510,10 +460,9 @@ def serve(
     """
     Serve WebSocket connections on ``host`` and ``port``.
 
-    For each connection, the server runs the opening handshake, then
-    ``handler`` with the :class:`ServerConnection`, then the closing handshake
-    with code 1000 when the handler returns, or 1011 when it raises (the
-    exception is logged)::
+    Each connection runs the opening handshake, then ``handler``, then the
+    closing handshake: with code 1000 when the handler returns, 1011 when it
+    raises, after logging the exception::
 
         async def echo(websocket):
             async for message in websocket:
@@ -523,182 +472,163 @@ def serve(
             await server.serve_forever()
 
     Args:
-        handler: Coroutine function run for each connection.
-        host: Interfaces to listen on, as in :meth:`~asyncio.loop.create_server`.
+        handler: Coroutine function that receives each
+            :class:`ServerConnection`.
+        host: Network interfaces to listen on, as for
+            :meth:`~asyncio.loop.create_server`.
         port: TCP port to listen on.
-        origins: Acceptable ``Origin`` headers, against cross-site WebSocket
-            hijacking: strings match exactly, compiled regular expressions
-            match the whole value, :obj:`None` accepts requests without one.
-        extensions: Extensions supported, in order of preference.
-        subprotocols: Subprotocols supported, in order of preference.
-        select_subprotocol: Chooses the subprotocol, given the
-            :class:`ServerConnection` and the client's offer; it returns the
-            choice or :obj:`None`.
-        compression: ``"deflate"`` (the default) accepts permessage-deflate;
-            :obj:`None` disables compression.
-        process_request: Called with the connection and the request before
-            the handshake, as a function or a coroutine. Returning a
-            :class:`~ws_http.http11.Response` sends it instead of going on,
-            for health checks or authentication; returning :obj:`None`
-            goes on.
-        process_response: Called with the connection, the request and the
-            response before it's sent. It may change the response in place or
-            return another one.
-        server_header: ``Server`` header; :obj:`None` or ``""`` omits it.
-        open_timeout: Time-out for the opening handshake, in seconds;
-            :obj:`None` disables it.
-        ping_interval: Interval between keepalive pings, in seconds;
-            :obj:`None` disables keepalive.
-        ping_timeout: Time-out for keepalive pongs, in seconds; when it
-            elapses, the connection fails with code 1011. :obj:`None`
-            disables it.
-        close_timeout: Time-out for the closing handshake, in seconds;
-            :obj:`None` disables it.
-        max_size: Largest message accepted, in bytes, or a ``(message,
-            fragment)`` pair of limits; :obj:`None` disables the limit.
-        max_queue: How many incoming frames may wait for :meth:`recv` before
-            reading from the network stops, or a ``(high, low)`` pair of marks;
-            :obj:`None` disables flow control.
-        write_limit: High-water mark of the write buffer in bytes, or a
-            ``(high, low)`` pair; above it, :meth:`send` waits.
-        logger: Logger; defaults to ``logging.getLogger("websockets.server")``.
-        create_connection: :class:`ServerConnection` subclass to use.
+        origins: ``Origin`` headers to accept, which protects against
+            cross-site WebSocket hijacking: strings match exactly, compiled
+            regular expressions match the whole header, and :obj:`None`
+            accepts requests without one. By default, any origin is accepted.
+        extensions: Extensions to negotiate, in order of preference.
+        subprotocols: Subprotocols to negotiate, in order of preference.
+        select_subprotocol: Function that receives the connection and the
+            subprotocols the client offers, and returns one of them or
+            :obj:`None`; it replaces the choice based on ``subprotocols``.
+        compression: ``"deflate"``, the default, negotiates permessage-deflate;
+            :obj:`None` turns compression off.
+        process_request: Function or coroutine function called with the
+            connection and the request. When it returns a
+            :class:`~ws_http.http11.Response`, the server sends it instead of
+            opening the WebSocket connection, for health checks or
+            authentication for instance; :obj:`None` lets the handshake go on.
+        process_response: Function or coroutine function called with the
+            connection, the request and the response before the response is
+            sent. It may change the response or return another one.
+        server_header: Value of the ``Server`` header; :obj:`None` or ``""``
+            leaves it out.
+        open_timeout: Seconds for the opening handshake; :obj:`None` for no
+            limit.
+        ping_interval: Seconds between keepalive pings; :obj:`None` turns
+            keepalive off.
+        ping_timeout: Seconds to wait for the pong to a keepalive ping before
+            closing the connection with code 1011; :obj:`None` waits forever.
+        close_timeout: Seconds for the closing handshake; :obj:`None` for no
+            limit.
+        max_size: Largest incoming message in bytes, or a ``(message,
+            fragment)`` pair of limits; :obj:`None` for no limit.
+        max_queue: Incoming frames that may wait for :meth:`recv` before the
+            server stops reading, or a ``(high, low)`` pair of water marks;
+            :obj:`None` for no limit.
+        write_limit: Bytes in the write buffer above which :meth:`send`
+            waits, or a ``(high, low)`` pair of water marks.
+        logger: Logger; ``logging.getLogger("websockets.server")`` by default.
+        create_connection: Subclass of :class:`ServerConnection` to use.
 
     Other keyword arguments go to :meth:`~asyncio.loop.create_server`:
-    ``ssl`` (a :class:`~ssl.SSLContext`) for TLS, ``sock`` for a socket
-    that's already bound, ``start_serving=False`` to start later with
+    ``ssl`` with an :class:`~ssl.SSLContext` for TLS, ``sock`` to listen on a
+    socket that's already bound, ``start_serving=False`` to start later with
     :meth:`Server.start_serving`, and so on.
 
     """
+    if compression is not None:
+        if compression != "deflate":
+            raise ValueError(f"unsupported compression: {compression}")
+        extensions = enable_server_permessage_deflate(extensions)
     if subprotocols is not None:
         validate_subprotocols(subprotocols)
-
-    if compression == "deflate":
-        extensions = enable_server_permessage_deflate(extensions)
-    elif compression is not None:
-        raise ValueError(f"unsupported compression: {compression}")
-
-    if create_connection is None:
-        create_connection = ServerConnection
-
+    connection_class = (
+        ServerConnection if create_connection is None else create_connection
+    )
     if logger is None:
         logger = logging.getLogger("websockets.server")
+    unix: bool = kwargs.pop("unix", False)
 
-    async def conn_handler(connection: ServerConnection) -> None:
+    def make_connection() -> ServerConnection:
+        """Create the connection of a client that the server just accepted."""
+        protocol = ServerProtocol(
+            origins=origins,
+            extensions=extensions,
+            subprotocols=subprotocols,
+            select_subprotocol=_pass_connection(select_subprotocol, lambda: connection),
+            max_size=max_size,
+            logger=logger,
+        )
+        connection = connection_class(
+            protocol,
+            server,
+            close_timeout=close_timeout,
+            max_queue=max_queue,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            write_limit=write_limit,
+        )
+        return connection
+
+    async def run_connection(connection: ServerConnection) -> None:
+        """Take a connection through both handshakes and the handler between them."""
         try:
             async with asyncio_timeout(open_timeout):
-                try:
-                    await connection.handshake(
-                        process_request,
-                        process_response,
-                        server_header,
-                    )
-                except asyncio.CancelledError:
-                    connection.transport.abort()
-                    raise
-                except Exception:
-                    connection.logger.error("opening handshake failed", exc_info=True)
-                    connection.transport.abort()
-                    return
+                await connection.handshake(
+                    process_request, process_response, server_header
+                )
+        except asyncio.CancelledError:
+            connection.transport.abort()
+            raise
         except TimeoutError:
             connection.logger.error(
                 "opening handshake timed out after %s seconds", open_timeout
             )
             connection.transport.abort()
             return
-
-        # Not the state: frames sent right behind the request may already
-        # have moved an accepted connection on to CLOSING or CLOSED.
-        if connection.response is None or connection.response.status_code != 101:
-            # A hook answered with an HTTP response; it's sent, and the TCP
-            # connection was closed after it, within close_timeout.
+        except Exception:
+            connection.logger.error("opening handshake failed", exc_info=True)
+            connection.transport.abort()
             return
 
+        # Not the state, which frames sent behind the request may have moved
+        # past OPEN already.
+        assert connection.response is not None
+        if connection.response.status_code != 101:
+            # The response of a hook, or the 503 of a shutdown, went out.
+            return
+
+        if connection.server.close_task is not None:
+            # The shutdown began during the handshake and didn't close this
+            # connection, which wasn't open yet.
+            await connection.close(CloseCode.GOING_AWAY)
+            return
+
+        connection.start_keepalive()
+        code = CloseCode.NORMAL_CLOSURE
         try:
-            connection.start_keepalive()
             await handler(connection)
         except Exception:
             connection.logger.error("connection handler failed", exc_info=True)
-            await connection.close(CloseCode.INTERNAL_ERROR)
-        else:
-            await connection.close()
-
-    # The factory needs the server and the server needs the factory:
-    # the name is bound below, before the factory runs.
-    server: Server
-
-    def factory() -> ServerConnection:
-        """
-        Create an asyncio protocol for managing a WebSocket connection.
-
-        """
-        # The protocol calls select_subprotocol with itself; the user's
-        # function expects the connection.
-        protocol_select_subprotocol: (
-            Callable[
-                [ServerProtocol, Sequence[Subprotocol]],
-                Subprotocol | None,
-            ]
-            | None
-        ) = None
-        if select_subprotocol is not None:
-
-            def protocol_select_subprotocol(
-                protocol: ServerProtocol,
-                subprotocols: Sequence[Subprotocol],
-            ) -> Subprotocol | None:
-                assert select_subprotocol is not None  # help mypy
-                assert protocol is connection.protocol
-                return select_subprotocol(connection, subprotocols)
-
-        protocol = ServerProtocol(
-            origins=origins,
-            extensions=extensions,
-            subprotocols=subprotocols,
-            select_subprotocol=protocol_select_subprotocol,
-            max_size=max_size,
-            logger=logger,
-        )
-        connection = create_connection(
-            protocol,
-            server,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-            close_timeout=close_timeout,
-            max_queue=max_queue,
-            write_limit=write_limit,
-        )
-        return connection
+            code = CloseCode.INTERNAL_ERROR
+        await connection.close(code)
 
     async def create_server() -> asyncio.Server:
         loop = asyncio.get_running_loop()
 
-        def reader_factory() -> BufferedReader:
-            return BufferedReader(factory())
+        def protocol_factory() -> BufferedReader:
+            return BufferedReader(make_connection())
 
-        if kwargs.pop("unix", False):
-            return await loop.create_unix_server(reader_factory, **kwargs)
-        return await loop.create_server(reader_factory, host, port, **kwargs)
+        if unix:
+            return await loop.create_unix_server(protocol_factory, **kwargs)
+        return await loop.create_server(protocol_factory, host, port, **kwargs)
 
-    server = Server(create_server, conn_handler, logger)
+    server = Server(create_server, run_connection, logger)
     return server
 
 
 def unix_serve(
-    handler: Callable[[ServerConnection], Awaitable[None]],
+    handler: _Handler,
     path: str | None = None,
     **kwargs: Any,
 ) -> Server:
     """
-    Serve WebSocket connections on a Unix socket, for instance behind a
-    reverse proxy.
+    Serve WebSocket connections on a Unix socket, typically behind a reverse
+    proxy on the same machine.
 
-    It takes the arguments of :func:`serve`, with ``path`` instead of
+    It takes the arguments of :func:`serve`, with ``path`` in place of
     ``host`` and ``port``.
 
     Args:
-        handler: Coroutine function run for each connection.
-        path: Path of the Unix socket.
+        handler: Coroutine function that receives each
+            :class:`ServerConnection`.
+        path: File system path of the socket.
 
     """
     return serve(handler, unix=True, path=path, **kwargs)
@@ -710,75 +640,90 @@ def basic_auth(
     check_credentials: Callable[[str, str], Awaitable[bool] | bool] | None = None,
 ) -> Callable[[ServerConnection, Request], Awaitable[Response | None]]:
     """
-    Build a ``process_request`` hook for HTTP Basic Authentication
+    Build a ``process_request`` hook that requires HTTP Basic Authentication
     (:rfc:`7617`)::
 
         async with serve(
-            handler, "", 8765,
-            process_request=basic_auth(realm="chat", credentials=("me", "secret")),
+            handler, "localhost", 8765,
+            process_request=basic_auth("chat", credentials=("alice", "secret")),
         ):
             ...
 
-    Clients without valid credentials get a 401 response with a
-    ``WWW-Authenticate`` challenge. On success, the username is set on the
-    connection's ``username`` attribute. Passwords are compared in constant
-    time.
-
-    Give either ``credentials`` or ``check_credentials``.
+    A client without valid credentials gets a 401 response that asks for
+    them. Once they're accepted, :attr:`ServerConnection.username` holds the
+    username.
 
     Args:
-        realm: Protection space, sent in the challenge; ASCII is safest
-            (:rfc:`7235#section-2.2`).
-        credentials: A ``(username, password)`` pair, or several.
-        check_credentials: Function or coroutine that receives the username
-            and password and says whether they're valid.
+        realm: Name of the protected space, shown by browsers; stick to ASCII,
+            since other characters have no agreed encoding.
+        credentials: A ``(username, password)`` pair or an iterable of them;
+            passwords are compared in constant time.
+        check_credentials: Function or coroutine function that receives a
+            username and a password and tells whether they're valid.
 
     Raises:
         TypeError: If ``credentials`` isn't a pair of strings or an iterable
-            of such pairs.
-        ValueError: If both or neither of ``credentials`` and
-            ``check_credentials`` are given.
+            of pairs.
+        ValueError: Unless exactly one of ``credentials`` and
+            ``check_credentials`` is given.
 
     """
     if (credentials is None) == (check_credentials is None):
         raise ValueError("provide either credentials or check_credentials")
-
+    check = check_credentials
     if credentials is not None:
-        check_credentials = credentials_checker(credentials)
-
-    assert check_credentials is not None  # help mypy
-    checker = check_credentials
+        check = credentials_checker(credentials)
+    assert check is not None
 
     async def process_request(
-        connection: ServerConnection,
-        request: Request,
+        connection: ServerConnection, request: Request
     ) -> Response | None:
-        """
-        Check the ``Authorization`` header; answer 401 unless it's valid.
-
-        """
-
-        def unauthorized(text: str) -> Response:
-            response = connection.respond(http.HTTPStatus.UNAUTHORIZED, text)
-            response.headers["WWW-Authenticate"] = build_www_authenticate_basic(realm)
-            return response
-
-        credentials = read_basic_credentials(request.headers)
-        if isinstance(credentials, str):
-            return unauthorized(credentials)
-        username, password = credentials
-
-        valid_credentials = checker(username, password)
-        if isinstance(valid_credentials, Awaitable):
-            valid_credentials = await valid_credentials
-
-        if not valid_credentials:
-            return unauthorized(INVALID_CREDENTIALS)
-
+        found = read_basic_credentials(request.headers)
+        if isinstance(found, str):
+            return _ask_credentials(connection, realm, found)
+        username, password = found
+        valid = check(username, password)
+        if isinstance(valid, Awaitable):
+            valid = await valid
+        if not valid:
+            return _ask_credentials(connection, realm, INVALID_CREDENTIALS)
         connection.username = username
         return None
 
     return process_request
+
+
+def _pass_connection(
+    select_subprotocol: _SubprotocolHook | None,
+    get_connection: Callable[[], ServerConnection],
+) -> Callable[[ServerProtocol, Sequence[Subprotocol]], Subprotocol | None] | None:
+    """
+    Adapt ``select_subprotocol``, which receives the connection, to the
+    protocol, which calls it with itself.
+
+    """
+    if select_subprotocol is None:
+        return None
+    return lambda protocol, offered: select_subprotocol(get_connection(), offered)
+
+
+def _log_listening(logger: LoggerLike, sockets: Iterable[socket.socket]) -> None:
+    """Log the address of each listening socket."""
+    for sock in sockets:
+        address = sock.getsockname()
+        if sock.family == socket.AF_INET6:
+            logger.info("server listening on [%s]:%d", address[0], address[1])
+        elif sock.family == socket.AF_INET:
+            logger.info("server listening on %s:%d", address[0], address[1])
+        else:
+            logger.info("server listening on %s", address)
+
+
+def _ask_credentials(connection: ServerConnection, realm: str, text: str) -> Response:
+    """Build a 401 response that asks for Basic credentials in ``realm``."""
+    response = connection.respond(http.HTTPStatus.UNAUTHORIZED, text)
+    response.headers["WWW-Authenticate"] = build_www_authenticate_basic(realm)
+    return response
 
 
 def broadcast(

@@ -1,37 +1,53 @@
-"""Routing of WebSocket connections by URL, with werkzeug's URL maps."""
+"""
+Dispatch of WebSocket connections to handlers by URL path.
+
+:func:`route` serves connections like :func:`~ws_sync.server.serve`, with a
+werkzeug :class:`~werkzeug.routing.Map` in place of a single handler: each
+rule's endpoint is a handler, and the values that a rule captures in the path
+become keyword arguments of the handler. werkzeug is needed only once a
+request arrives (``pip install werkzeug``).
+
+:mod:`ws_asyncio.router` is the same module for asyncio.
+
+"""
 
 from __future__ import annotations
 
 import http
-import ssl as ssl_module
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from ws_http.http11 import Request, Response
-from ws_http.routing import RouteRedirect, mark_websocket_rules, match_route
+from ws_http.routing import RouteMatch, RouteRedirect, mark_websocket_rules, match_route
 
 from .server import Server, ServerConnection, serve
 
 
 if TYPE_CHECKING:
+    from ssl import SSLContext
+
     from werkzeug.routing import Map
 
 
 __all__ = ["route", "unix_route", "Router"]
 
 
+_RequestHook = Callable[[ServerConnection, Request], Response | None]
+
+
 class Router:
     """
-    Route incoming connections to handlers, according to a werkzeug URL map.
+    Match each request against a werkzeug URL map.
 
-    :func:`route` builds it; subclass it and pass ``create_router`` to
-    customize redirects, 404 responses or how the server name is found.
+    :func:`route` makes one. Subclass it and give the subclass to
+    :func:`route` as ``create_router`` to change how the host is found or
+    what redirects and 404 responses look like.
 
     Args:
-        url_map: werkzeug :class:`~werkzeug.routing.Map` whose rules map
-            paths to connection handlers.
-        server_name: Host name of the server, for building redirect URLs;
-            defaults to the ``Host`` header of each request.
-        url_scheme: ``ws`` or ``wss``, for building redirect URLs.
+        url_map: Rules whose endpoints are connection handlers. Every rule
+            is marked as a WebSocket rule.
+        server_name: Host that the rules match and that redirects point to;
+            the ``Host`` header of each request by default.
+        url_scheme: ``ws`` or ``wss``, for redirects.
 
     """
 
@@ -39,129 +55,107 @@ class Router:
         self,
         url_map: Map,
         server_name: str | None = None,
-        url_scheme: str = "ws",
+        url_scheme: Literal["ws", "wss"] = "ws",
     ) -> None:
+        mark_websocket_rules(url_map)
         self.url_map = url_map
         self.server_name = server_name
         self.url_scheme = url_scheme
-        # Rules marked as WebSocket rules match WebSocket requests only.
-        mark_websocket_rules(self.url_map)
-
-    def get_server_name(self, connection: ServerConnection, request: Request) -> str:
-        """Return the host name that URLs are built against."""
-        if self.server_name is None:
-            host: str = request.headers["Host"]
-            return host
-        return self.server_name
-
-    def redirect(self, connection: ServerConnection, url: str) -> Response:
-        """Build a 302 response to ``url``."""
-        response = connection.respond(http.HTTPStatus.FOUND, f"Found at {url}")
-        response.headers["Location"] = url
-        return response
-
-    def not_found(self, connection: ServerConnection) -> Response:
-        """Build a 404 response."""
-        return connection.respond(http.HTTPStatus.NOT_FOUND, "Not Found")
 
     def route_request(
         self, connection: ServerConnection, request: Request
     ) -> Response | None:
         """
-        Find the handler for the request; a ``process_request`` hook.
+        Find the rule for the request path, as a ``process_request`` hook.
 
-        Returns a redirect or a 404 response when the path doesn't match a
-        rule as it is; otherwise stores the handler and its arguments on the
-        connection.
+        When a rule matches, remember its handler and arguments on the
+        connection, and let the handshake go on. Otherwise, answer with a
+        redirect, for a path that lacks a trailing slash for instance, or a
+        404.
 
         """
-        match = match_route(
+        found = match_route(
             self.url_map,
             self.get_server_name(connection, request),
             self.url_scheme,
             request.path,
         )
-        if match is None:
-            return self.not_found(connection)
-        if isinstance(match, RouteRedirect):
-            return self.redirect(connection, match.url)
-        connection.handler, connection.handler_kwargs = match.endpoint, match.arguments
-        return None
+        if isinstance(found, RouteMatch):
+            connection.handler = found.endpoint
+            connection.handler_kwargs = found.arguments
+            return None
+        if isinstance(found, RouteRedirect):
+            return self.redirect(connection, found.url)
+        return self.not_found(connection)
 
     def handler(self, connection: ServerConnection) -> None:
-        """Run the handler that :meth:`route_request` selected."""
+        """Run the handler that :meth:`route_request` found for the connection."""
         connection.handler(connection, **connection.handler_kwargs)
+
+    def get_server_name(self, connection: ServerConnection, request: Request) -> str:
+        """Tell which host the request is for."""
+        if self.server_name is not None:
+            return self.server_name
+        host: str = request.headers["Host"]
+        return host
+
+    def not_found(self, connection: ServerConnection) -> Response:
+        """Build the answer to a path that no rule matches: a 404."""
+        return connection.respond(http.HTTPStatus.NOT_FOUND, "Not Found")
+
+    def redirect(self, connection: ServerConnection, url: str) -> Response:
+        """Build the answer that sends the client to ``url``: a 302."""
+        response = connection.respond(http.HTTPStatus.FOUND, f"Found at {url}")
+        response.headers["Location"] = url
+        return response
 
 
 def route(
     url_map: Map,
     *args: Any,
     server_name: str | None = None,
-    ssl: ssl_module.SSLContext | Literal[True] | None = None,
+    ssl: SSLContext | Literal[True] | None = None,
     create_router: type[Router] | None = None,
     **kwargs: Any,
 ) -> Server:
     """
-    Create a WebSocket server that dispatches connections by URL.
-
-    Each rule of ``url_map`` has a connection handler as endpoint; the
-    handler receives the connection and the values of the rule's variables
-    as keyword arguments::
+    Serve WebSocket connections, with a handler for each path::
 
         from werkzeug.routing import Map, Rule
 
-        def channel(websocket, channel_id):
+        def room(websocket, name):
             ...
 
-        url_map = Map([Rule("/channel/<uuid:channel_id>", endpoint=channel)])
+        url_map = Map([Rule("/rooms/<name>", endpoint=room)])
 
         with route(url_map, "localhost", 8765) as server:
             server.serve_forever()
 
-    Paths that match no rule get 404; paths that match after a redirect
-    (e.g. a missing trailing slash) get 302. This requires werkzeug.
+    A path that no rule matches gets a 404. A path that a rule matches after a
+    redirect, such as one without its trailing slash, gets a 302, which the
+    client follows. A ``process_request`` hook runs before the routing.
+
+    It takes the arguments of :func:`~ws_sync.server.serve`, except
+    ``handler``, and these:
 
     Args:
-        url_map: werkzeug URL map.
-        server_name: Host name of the server, for redirect URLs; defaults to
-            the ``Host`` header of each request.
-        ssl: Configuration for enabling TLS, or :obj:`True` if TLS is
-            terminated by a proxy in front of the server (redirects use
-            ``wss://``).
-        create_router: Factory for the :class:`Router`.
-
-    Other arguments are those of :func:`~ws_sync.server.serve`; a
-    ``process_request`` runs before routing.
+        url_map: Rules whose endpoints are connection handlers.
+        server_name: Host that the rules match and that redirects point to;
+            the ``Host`` header of each request by default, which a reverse
+            proxy may have changed.
+        ssl: TLS configuration, as for :func:`~ws_sync.server.serve`;
+            or :obj:`True` when a reverse proxy terminates TLS, so that
+            redirects point to ``wss://`` URLs.
+        create_router: Subclass of :class:`Router` to use.
 
     """
-    url_scheme = "ws" if ssl is None else "wss"
-    if ssl is not True and ssl is not None:
-        kwargs["ssl"] = ssl
-
     if create_router is None:
         create_router = Router
-
-    router = create_router(url_map, server_name, url_scheme)
-
-    _process_request: Callable[[ServerConnection, Request], Response | None] | None = (
-        kwargs.pop("process_request", None)
-    )
-    if _process_request is None:
-        process_request: Callable[[ServerConnection, Request], Response | None] = (
-            router.route_request
-        )
-    else:
-
-        def process_request(
-            connection: ServerConnection, request: Request
-        ) -> Response | None:
-            assert _process_request is not None  # help mypy
-            response = _process_request(connection, request)
-            if response is not None:
-                return response
-            return router.route_request(connection, request)
-
-    return serve(router.handler, *args, process_request=process_request, **kwargs)
+    router = create_router(url_map, server_name, "ws" if ssl is None else "wss")
+    if ssl is not None and ssl is not True:
+        kwargs["ssl"] = ssl
+    kwargs["process_request"] = _then_route(kwargs.get("process_request"), router)
+    return serve(router.handler, *args, **kwargs)
 
 
 def unix_route(
@@ -170,14 +164,28 @@ def unix_route(
     **kwargs: Any,
 ) -> Server:
     """
-    Create a WebSocket server listening on a Unix socket that dispatches
-    connections by URL.
+    Serve WebSocket connections on a Unix socket, with a handler for each
+    path: :func:`route` and :func:`~ws_sync.server.unix_serve` in one.
 
     Args:
-        url_map: werkzeug URL map.
-        path: File system path to the Unix socket.
-
-    Other arguments are those of :func:`route`.
+        url_map: Rules whose endpoints are connection handlers.
+        path: File system path of the socket.
 
     """
     return route(url_map, unix=True, path=path, **kwargs)
+
+
+def _then_route(process_request: _RequestHook | None, router: Router) -> _RequestHook:
+    """Chain the application's ``process_request``, if any, and the routing."""
+    if process_request is None:
+        return router.route_request
+
+    def process_then_route(
+        connection: ServerConnection, request: Request
+    ) -> Response | None:
+        response = process_request(connection, request)
+        if response is None:
+            response = router.route_request(connection, request)
+        return response
+
+    return process_then_route

@@ -1,4 +1,15 @@
-"""WebSocket server with threads: :func:`serve`, :func:`unix_serve`."""
+"""
+WebSocket server on threads.
+
+:func:`serve` listens for clients and gives each connection a
+:class:`ServerConnection`, which runs the opening handshake before the
+application's handler takes over, in a thread of its own. :class:`Server`
+keeps track of connections so that a shutdown can end them; :func:`basic_auth`
+builds a ``process_request`` hook that asks for HTTP Basic credentials.
+
+:mod:`ws_asyncio.server` is the same module for asyncio.
+
+"""
 
 from __future__ import annotations
 
@@ -15,14 +26,13 @@ import threading
 import traceback
 import warnings
 from collections.abc import Iterable, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, cast
 
 from ws_deflate.permessage_deflate import enable_server_permessage_deflate
-from ws_frames.exceptions import ConcurrencyError, ConnectionClosed, InvalidHandshake
+from ws_frames.exceptions import ConcurrencyError, ConnectionClosed
 from ws_frames.extensions import ServerExtensionFactory
 from ws_frames.frames import CloseCode
-from ws_frames.protocol import State
+from ws_frames.protocol import CONNECTING, OPEN, Event
 from ws_frames.typing import (
     BytesLike,
     DataLike,
@@ -34,19 +44,16 @@ from ws_frames.typing import (
 from ws_http.auth import (
     INVALID_CREDENTIALS,
     credentials_checker,
-    is_credentials as is_credentials,  # public name here
+    is_credentials as is_credentials,  # part of this module's API
     read_basic_credentials,
 )
-from ws_http.headers import (
-    build_www_authenticate_basic,
-    validate_subprotocols,
-)
+from ws_http.headers import build_www_authenticate_basic, validate_subprotocols
 from ws_http.http11 import SERVER, Request, Response
 from ws_http.server import ServerProtocol
 
-from .client import SSLSSLSocket
 from .connection import Connection
 from .messages import Assembler
+from .tls import TLSSocket
 from .utils import Deadline
 
 
@@ -68,30 +75,38 @@ __all__ = [
     "basic_auth",
 ]
 
-CONNECTING = State.CONNECTING
-OPEN = State.OPEN
 
+# Values of the Origin header: exact, matching a pattern, or missing.
+_Origins = Sequence[Origin | re.Pattern[str] | None]
+# Durations in seconds; None means no limit.
+_Seconds = float | None
+# A limit, or a (high, low) pair of water marks; None means no limit.
+_QueueLimit = int | None | tuple[int | None, int | None]
+# A limit for messages, or a (message, fragment) pair of limits.
+_SizeLimit = int | None | tuple[int | None, int | None]
 
-class ServerSSLSocket(SSLSSLSocket):
-    """Server side of a TLS connection; see :class:`~ws_sync.client.SSLSSLSocket`."""
-
-    server_side = True
+_Handler = Callable[["ServerConnection"], None]
+_RequestHook = Callable[["ServerConnection", Request], Response | None]
+_ResponseHook = Callable[["ServerConnection", Request, Response], Response | None]
+_SubprotocolHook = Callable[
+    ["ServerConnection", Sequence[Subprotocol]], Subprotocol | None
+]
 
 
 class ServerConnection(Connection):
     """
-    Threaded implementation of a WebSocket server connection.
+    The server end of a WebSocket connection.
 
-    :class:`ServerConnection` provides :meth:`recv` and :meth:`send` methods
-    for receiving and sending messages. It supports iteration to receive
-    messages until the connection closes normally.
+    :func:`serve` makes one for each client, runs :meth:`handshake`, then
+    hands it to the application's handler, which talks to the client with the
+    methods of :class:`~ws_sync.connection.Connection`.
 
     Args:
-        socket: Socket connected to a WebSocket client.
-        protocol: Sans-I/O connection.
-        server: Server that manages this connection.
+        socket: Socket connected to the client.
+        protocol: Sans-I/O server protocol of this connection.
+        server: Server that accepted the connection.
 
-    The other arguments are those of :class:`~ws_sync.connection.Connection`.
+    The keyword-only arguments are described in :func:`serve`.
 
     """
 
@@ -101,181 +116,181 @@ class ServerConnection(Connection):
         protocol: ServerProtocol,
         server: Server,
         *,
-        ping_interval: float | None = 20,
-        ping_timeout: float | None = 20,
-        close_timeout: float | None = 10,
-        max_queue: int | None | tuple[int | None, int | None] = 16,
+        ping_interval: _Seconds = 20,
+        ping_timeout: _Seconds = 20,
+        close_timeout: _Seconds = 10,
+        max_queue: _QueueLimit = 16,
     ) -> None:
         self.protocol: ServerProtocol
+        self.server = server
+        # Set when the request arrives, or when the client leaves before. It
+        # exists before the thread that reads the socket starts.
         self.request_rcvd = threading.Event()
         super().__init__(
             sock,
             protocol,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
             close_timeout=close_timeout,
             max_queue=max_queue,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
         )
-        self.server = server
         self.username: str
-        """Username of the client, set by :func:`basic_auth`."""
-        self.handler: Callable[..., Any]
+        """Name of the client, once :func:`basic_auth` accepted its credentials."""
+        self.handler: Callable[..., None]
+        """Handler that a :class:`~ws_sync.router.Router` chose for the path."""
         self.handler_kwargs: dict[str, Any]
-        """Handler and arguments selected by :mod:`ws_sync.router`."""
+        """Keyword arguments for :attr:`handler`, captured from the path."""
 
     def respond(self, status: StatusLike, text: str) -> Response:
         """
-        Create a plain text HTTP response.
+        Build a plain text HTTP response.
 
-        ``process_request`` and ``process_response`` may call this method to
-        return an HTTP response instead of performing the WebSocket opening
-        handshake. You can modify the response before returning it, for
-        example by changing HTTP headers.
+        A ``process_request`` or ``process_response`` hook returns it to answer
+        the client without opening the WebSocket connection. Headers may be
+        changed before returning it.
 
         Args:
             status: HTTP status code.
-            text: HTTP response body; it will be encoded to UTF-8.
+            text: Body of the response, sent in UTF-8.
 
         """
         return self.protocol.reject(status, text)
 
     def handshake(
         self,
-        process_request: (
-            Callable[[ServerConnection, Request], Response | None] | None
-        ) = None,
-        process_response: (
-            Callable[[ServerConnection, Request, Response], Response | None] | None
-        ) = None,
+        process_request: _RequestHook | None = None,
+        process_response: _ResponseHook | None = None,
         server_header: str | None = SERVER,
         timeout: float | None = None,
     ) -> None:
         """
-        Perform the opening handshake.
+        Run the server side of the opening handshake (:rfc:`6455#section-4.2`).
 
-        Returns normally when the handshake succeeds and also when
-        ``process_request`` or ``process_response`` rejected it with an HTTP
-        response; the status of :attr:`response` tells them apart.
+        It returns when the connection is open, and also when a hook or the
+        shutdown of the server answered the request with another response,
+        which is then sent: :attr:`response` tells the two apart.
+
+        Args:
+            timeout: Seconds to wait for the request; :obj:`None` for no limit.
 
         Raises:
-            InvalidHandshake: If the request isn't a valid handshake request.
-            TimeoutError: If no request arrives within ``timeout``.
-            Exception: What ``process_request`` or ``process_response``
-                raised; the client receives a 500 response.
+            TimeoutError: If the request doesn't arrive in time.
+            InvalidHandshake: If the client left before sending a valid
+                request.
+            Exception: Whatever a hook raised; the client got a 500 response.
 
         """
         if not self.request_rcvd.wait(timeout):
             raise TimeoutError("timed out while waiting for handshake request")
 
-        if self.request is not None:
+        if self.request is None:
+            failure = self.protocol.handshake_exc
+        else:
             try:
-                self.answer_request(process_request, process_response, server_header)
+                with self.send_context(expected_state=CONNECTING):
+                    self.response = self.choose_response(
+                        self.request, process_request, process_response, server_header
+                    )
+                    # Read it now: sending a response other than 101 records
+                    # it as a failure, which an answer chosen on purpose isn't.
+                    failure = self.protocol.handshake_exc
+                    self.protocol.send_response(self.response)
+                    # Frames that came right behind the request wait for the
+                    # response before they're parsed.
+                    for event in self.protocol.events_received():
+                        self.process_event(event)
             except ConnectionClosed:
-                # Frames sent right behind the request, up to a close, were
-                # processed with the response; an accepted connection still
-                # goes to the handler with the messages received.
-                if self.response is None or self.response.status_code != 101:
+                # Raised when closing after the response outlasts close_timeout,
+                # for a refusal or for a close frame sent along with the
+                # request. The response is out: the handshake stands, and the
+                # handler gets the messages that arrived.
+                if self.response is None:
                     raise
 
-        # Not the state: frames sent right behind the request may already
-        # have moved an accepted connection on to CLOSING or CLOSED.
-        if self.response is None or self.response.status_code != 101:
-            # The handshake failed: let the client close the TCP connection
-            # after reading the response, within close_timeout.
-            self.recv_events_thread.join(self.close_timeout)
-            self.close_socket()
-            self.recv_events_thread.join()
+        if failure is not None:
+            raise failure
 
-        # handshake_exc is set when the connection is lost before a request
-        # arrives, when the request is invalid, and when process_request or
-        # process_response raises; not when they return a response.
-        if self.protocol.handshake_exc is not None:
-            raise self.protocol.handshake_exc
-
-    def answer_request(
+    def choose_response(
         self,
-        process_request: (
-            Callable[[ServerConnection, Request], Response | None] | None
-        ),
-        process_response: (
-            Callable[[ServerConnection, Request, Response], Response | None] | None
-        ),
+        request: Request,
+        process_request: _RequestHook | None,
+        process_response: _ResponseHook | None,
         server_header: str | None,
-    ) -> None:
-        """Answer the handshake request, through the hooks, and send the response."""
-        assert self.request is not None
-        with self.send_context(expected_state=CONNECTING):
-            response = None
-
-            if process_request is not None:
-                try:
-                    response = process_request(self, self.request)
-                except Exception as exc:
-                    response = self.protocol.reject_internal_error(exc)
-
-            if response is None:
-                self.response = self.protocol.accept(self.request)
+    ) -> Response:
+        """Pick the answer to ``request``, asking the hooks when there are any."""
+        response = None
+        if process_request is not None:
+            response = self.run_hook(process_request, request)
+        if response is None:
+            if not self.server.socket_closed.is_set():
+                response = self.protocol.accept(request)
             else:
-                self.response = response
+                response = self.protocol.reject(
+                    http.HTTPStatus.SERVICE_UNAVAILABLE, "Server is shutting down.\n"
+                )
+        if server_header:
+            response.headers["Server"] = server_header
+        if process_response is not None:
+            replacement = self.run_hook(process_response, request, response)
+            if replacement is not None:
+                response = replacement
+        return response
 
-            if server_header:
-                self.response.headers["Server"] = server_header
+    def run_hook(
+        self, hook: _RequestHook | _ResponseHook, *args: Any
+    ) -> Response | None:
+        """
+        Call ``process_request`` or ``process_response``. An error in the hook
+        becomes a 500 response.
 
-            response = None
+        """
+        try:
+            response: Response | None = hook(self, *args)
+        except Exception as exc:
+            return self.protocol.reject_internal_error(exc)
+        return response
 
-            if process_response is not None:
-                try:
-                    response = process_response(self, self.request, self.response)
-                except Exception as exc:
-                    response = self.protocol.reject_internal_error(exc)
-
-            if response is not None:
-                self.response = response
-
-            self.protocol.send_response(self.response)
-
-            # Frames that the client sent right behind its request, without
-            # waiting for the response, are parsed once the state is OPEN.
-            for event in self.protocol.events_received():
-                self.process_event(event)
-
-    def process_event(self, event: Any) -> None:
-        """Process one incoming event; the first one is the handshake request."""
-        if self.request is None:
-            assert isinstance(event, Request)
-            self.request = event
-            self.request_rcvd.set()
-        else:
+    def process_event(self, event: Event) -> None:
+        """Take the first event as the request; pass frames to the connection."""
+        if self.request is not None:
             super().process_event(event)
+            return
+        assert isinstance(event, Request)
+        self.request = event
+        self.request_rcvd.set()
 
     def recv_events(self) -> None:
-        """Read the socket; wake up :meth:`handshake` if it ends early."""
         try:
             super().recv_events()
         finally:
+            # The client left without a request: handshake() has nothing to
+            # wait for.
             self.request_rcvd.set()
 
 
 class Server:
     """
-    WebSocket server returned by :func:`serve`.
+    WebSocket server, with the interface of :class:`socketserver.BaseServer`:
+    :meth:`serve_forever`, :meth:`shutdown` and ``with``.
 
-    This class mirrors the API of :class:`~socketserver.BaseServer`, notably
-    the :meth:`~socketserver.BaseServer.serve_forever` and
-    :meth:`~socketserver.BaseServer.shutdown` methods, as well as the context
-    manager protocol. Each connection runs in its own thread.
+    :func:`serve` builds it. Each connection runs in a thread of its own, and
+    the server keeps track of them so that :meth:`shutdown` can end them.
 
     Args:
-        sock: Server socket listening for new connections.
-        handler: Handler for one connection. Receives the socket and address
-            returned by :meth:`~socket.socket.accept`.
-        logger: Logger for this server; defaults to
-            ``logging.getLogger("websockets.server")``.
+        sock: Listening socket.
+        handler: Function that runs one connection, from the socket returned
+            by :meth:`~socket.socket.accept` and the client's address, in a
+            thread of its own.
+        logger: Logger; ``logging.getLogger("websockets.server")`` by default.
 
     """
 
     SHUTDOWN_POLLING_INTERVAL = 0.1
-    """Period of the check for shutdown, where no pipe can wake up the server."""
+    """
+    Seconds between checks for a shutdown in :meth:`serve_forever`, on
+    platforms where the server can't wake itself up.
+
+    """
 
     def __init__(
         self,
@@ -283,90 +298,38 @@ class Server:
         handler: Callable[[socket.socket, Any], None],
         logger: LoggerLike | None = None,
     ) -> None:
+        self.logger = (
+            logging.getLogger("websockets.server") if logger is None else logger
+        )
         self.socket = sock
         self.handler = handler
-        if logger is None:
-            logger = logging.getLogger("websockets.server")
-        self.logger = logger
-
-        # Protects the sets below and the shutdown state.
+        # Guards the sets of connections and threads, and the shutdown.
         self.lock = threading.Lock()
         self.all_connections: set[ServerConnection] = set()
         self.handler_threads: set[threading.Thread] = set()
-
         self.socket_closed = threading.Event()
-        self.serving = False
-        self.pipe_closed = False
-        # shutdown() writes to the notifier to wake up serve_forever().
-        self.shutdown_watcher: int | None
-        self.shutdown_notifier: int | None
+        # Whether serve_forever() is running; then it closes the pipe below.
+        self.accepting = False
+        # shutdown() writes a byte to the pipe to wake up serve_forever().
+        self.shutdown_watcher: int | None = None
+        self.shutdown_notifier: int | None = None
         if sys.platform != "win32":
             self.shutdown_watcher, self.shutdown_notifier = os.pipe()
-        else:  # pragma: no cover
-            self.shutdown_watcher = self.shutdown_notifier = None
+        _log_listening(self.logger, [sock])
 
     @property
     def connections(self) -> set[ServerConnection]:
-        """Set of open connections: those whose handshake succeeded and didn't close yet."""
+        """Connections that are open: handshake done, closing not started."""
         with self.lock:
-            connections = set(self.all_connections)
+            connections = list(self.all_connections)
         return {
             connection
             for connection in connections
             if connection.protocol.state is OPEN
         }
 
-    def serve_forever(self) -> None:
-        """
-        Accept connections until :meth:`shutdown` is called.
-
-        Typical use::
-
-            with serve(handler, "localhost", 8765) as server:
-                server.serve_forever()
-
-        Each connection runs in a new thread.
-
-        """
-        poller = selectors.DefaultSelector()
-        # Register the socket before shutdown() may close it.
-        with self.lock:
-            if self.socket_closed.is_set():
-                poller.close()
-                return
-            self.serving = True
-            poller.register(self.socket, selectors.EVENT_READ)
-            if self.shutdown_watcher is not None:
-                poller.register(self.shutdown_watcher, selectors.EVENT_READ)
-                timeout = None
-            else:  # pragma: no cover
-                timeout = self.SHUTDOWN_POLLING_INTERVAL
-        try:
-            while True:
-                events = poller.select(timeout)
-                if self.socket_closed.is_set():
-                    break
-                if not events:  # pragma: no cover
-                    continue
-                try:
-                    sock, addr = self.socket.accept()
-                except OSError:
-                    if self.socket_closed.is_set():  # pragma: no cover
-                        break
-                    # The client went away before accept(), or file
-                    # descriptors ran out; keep serving the others.
-                    self.logger.warning("failed to accept connection", exc_info=True)
-                    continue
-                self.start_handler(sock, addr)
-        finally:
-            poller.close()
-            with self.lock:
-                self.serving = False
-                if self.socket_closed.is_set():
-                    self.close_pipe()
-
     def start_handler(self, sock: socket.socket, addr: Any) -> None:
-        """Run the connection handler in a new thread."""
+        """Run :attr:`handler` for a new connection, in a thread of its own."""
 
         def run() -> None:
             try:
@@ -375,19 +338,90 @@ class Server:
                 with self.lock:
                     self.handler_threads.discard(thread)
 
-        # Not a daemon thread: connections finish cleanly at shutdown.
+        # Not a daemon: the process waits for connections to finish.
         thread = threading.Thread(target=run, name=f"websocket-handler-{addr}")
         with self.lock:
             self.handler_threads.add(thread)
         thread.start()
 
+    def close_connections(
+        self, code: CloseCode | int, reason: str
+    ) -> list[threading.Thread]:
+        """
+        Start closing every connection; return what to wait for.
+
+        Open connections get a close frame with ``code`` and ``reason``.
+        Those still waiting for their request are dropped rather than kept
+        until ``open_timeout``; the others are in their handshake, which
+        answers 503 now that the server doesn't serve.
+
+        """
+        with self.lock:
+            connections = list(self.all_connections)
+        closing = []
+        for connection in connections:
+            if connection.protocol.state is not CONNECTING:
+                closing.append(
+                    threading.Thread(target=connection.close, args=(code, reason))
+                )
+            elif connection.request is None:
+                connection.close_socket()
+        for thread in closing:
+            thread.start()
+        return closing
+
+    def serve_forever(self) -> None:
+        """
+        Accept connections until :meth:`shutdown` is called::
+
+            with serve(handler, "localhost", 8765) as server:
+                server.serve_forever()
+
+        """
+        with contextlib.ExitStack() as stack:
+            selector = stack.enter_context(selectors.DefaultSelector())
+            # Registering a closed socket would fail: check under the lock.
+            with self.lock:
+                if self.socket_closed.is_set():
+                    return
+                self.accepting = True
+                stack.callback(self.stop_accepting)
+                selector.register(self.socket, selectors.EVENT_READ)
+                if self.shutdown_watcher is not None:
+                    selector.register(self.shutdown_watcher, selectors.EVENT_READ)
+            wait = (
+                None
+                if self.shutdown_watcher is not None
+                else self.SHUTDOWN_POLLING_INTERVAL
+            )
+            while True:
+                ready = selector.select(wait)
+                if self.socket_closed.is_set():
+                    return
+                if not ready:  # pragma: no cover
+                    continue
+                try:
+                    sock, addr = self.socket.accept()
+                except OSError:
+                    # The client left before accept(), or the process ran out
+                    # of file descriptors: that's no reason to stop serving.
+                    self.logger.warning("failed to accept connection", exc_info=True)
+                    continue
+                self.start_handler(sock, addr)
+
+    def stop_accepting(self) -> None:
+        """Leave :meth:`serve_forever`, closing the pipe if shutdown() is done."""
+        with self.lock:
+            self.accepting = False
+            if self.socket_closed.is_set():
+                self.close_pipe()
+
     def close_pipe(self) -> None:
-        # The caller holds the lock.
-        if not self.pipe_closed and self.shutdown_watcher is not None:
-            assert self.shutdown_notifier is not None
+        """Close the pipe that wakes up :meth:`serve_forever`; hold the lock."""
+        if self.shutdown_watcher is not None and self.shutdown_notifier is not None:
             os.close(self.shutdown_watcher)
             os.close(self.shutdown_notifier)
-            self.pipe_closed = True
+            self.shutdown_watcher = self.shutdown_notifier = None
 
     def shutdown(
         self,
@@ -396,280 +430,254 @@ class Server:
         reason: str = "",
     ) -> None:
         """
-        Stop accepting connections and, by default, close open ones.
+        Shut the server down.
 
-        :meth:`serve_forever` returns. With ``close_connections``, every open
-        connection is closed with ``code`` and ``reason``, concurrently, and
-        :meth:`shutdown` waits for the connection handlers to return.
-
-        Args:
-            close_connections: Whether to close open connections.
-            code: Close code for open connections.
-            reason: Close reason for open connections.
+        The server stops listening and :meth:`serve_forever` returns. With
+        ``close_connections``, the default, open connections are closed with
+        ``code`` and ``reason``, 1001 (going away) by default, handshakes in
+        progress are refused with 503 (service unavailable), and
+        :meth:`shutdown` waits for every handler to return; otherwise, it
+        returns at once. Further calls close what's left.
 
         """
         with self.lock:
             first_call = not self.socket_closed.is_set()
-            self.socket_closed.set()
             if first_call:
+                self.socket_closed.set()
                 # On Linux, shutdown() wakes up a thread blocked in accept(),
-                # e.g. after a client went away between select() and accept().
+                # where a client that left between select() and accept()
+                # may have sent serve_forever().
                 with contextlib.suppress(OSError):
                     self.socket.shutdown(socket.SHUT_RDWR)
                 self.socket.close()
                 if self.shutdown_notifier is not None:
-                    os.write(self.shutdown_notifier, b"x")
-                if not self.serving:
+                    os.write(self.shutdown_notifier, b"\0")
+                # Closing the pipe under serve_forever() could lose the byte.
+                if not self.accepting:
                     self.close_pipe()
-            connections = set(self.all_connections)
-            handler_threads = set(self.handler_threads)
+        if first_call:
+            self.logger.info("server closing")
 
         if not close_connections:
             return
 
-        def close(connection: ServerConnection) -> None:
-            if connection.protocol.state is CONNECTING:
-                # Abort the opening handshake rather than wait for it.
-                connection.close_socket()
-            else:
-                connection.close(code, reason)
-
-        closers = [
-            threading.Thread(target=close, args=(connection,))
-            for connection in connections
-        ]
-        for closer in closers:
-            closer.start()
-        for closer in closers:
-            closer.join()
-
-        current = threading.current_thread()
+        for thread in self.close_connections(code, reason):
+            thread.join()
+        with self.lock:
+            handler_threads = list(self.handler_threads)
         for thread in handler_threads:
-            if thread is not current:
+            # A handler may shut the server down; it can't wait for itself.
+            if thread is not threading.current_thread():
                 thread.join()
+        if first_call:
+            self.logger.info("server closed")
 
     def fileno(self) -> int:
-        """Return the file descriptor of the server socket, for selectors."""
+        """File descriptor of the listening socket, for selectors."""
         return self.socket.fileno()
 
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        """Shut the server down."""
         self.shutdown()
 
 
-def __getattr__(name: str) -> Any:
-    if name == "WebSocketServer":
-        warnings.warn(  # deprecated in 13.0
-            "WebSocketServer was renamed to Server",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return Server
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def serve(
-    handler: Callable[[ServerConnection], None],
+    handler: _Handler,
     host: str | None = None,
     port: int | None = None,
     *,
-    # TCP/TLS
     sock: socket.socket | None = None,
     ssl: ssl_module.SSLContext | None = None,
-    # WebSocket
-    origins: Sequence[Origin | re.Pattern[str] | None] | None = None,
+    origins: _Origins | None = None,
     extensions: Sequence[ServerExtensionFactory] | None = None,
     subprotocols: Sequence[Subprotocol] | None = None,
-    select_subprotocol: (
-        Callable[[ServerConnection, Sequence[Subprotocol]], Subprotocol | None] | None
-    ) = None,
+    select_subprotocol: _SubprotocolHook | None = None,
     compression: str | None = "deflate",
-    # HTTP
-    process_request: (
-        Callable[[ServerConnection, Request], Response | None] | None
-    ) = None,
-    process_response: (
-        Callable[[ServerConnection, Request, Response], Response | None] | None
-    ) = None,
+    process_request: _RequestHook | None = None,
+    process_response: _ResponseHook | None = None,
     server_header: str | None = SERVER,
-    # Timeouts
-    open_timeout: float | None = 10,
-    ping_interval: float | None = 20,
-    ping_timeout: float | None = 20,
-    close_timeout: float | None = 10,
-    # Limits
-    max_size: int | None | tuple[int | None, int | None] = 2**20,
-    max_queue: int | None | tuple[int | None, int | None] = 16,
-    # Logging
+    open_timeout: _Seconds = 10,
+    ping_interval: _Seconds = 20,
+    ping_timeout: _Seconds = 20,
+    close_timeout: _Seconds = 10,
+    max_size: _SizeLimit = 2**20,
+    max_queue: _QueueLimit = 16,
     logger: LoggerLike | None = None,
-    # Escape hatch for advanced customization
     create_connection: type[ServerConnection] | None = None,
     **kwargs: Any,
 ) -> Server:
     """
-    Create a WebSocket server listening on ``host`` and ``port``.
+    Serve WebSocket connections on ``host`` and ``port``.
 
-    Whenever a client connects, the server creates a :class:`ServerConnection`,
-    performs the opening handshake, and delegates to ``handler`` in a new
-    thread. The handler receives the connection; when it returns, the
-    connection is closed with 1000, and when it raises, the exception is
-    logged and the connection is closed with 1011.
+    Each connection runs in a thread of its own: the opening handshake, then
+    ``handler``, then the closing handshake, with code 1000 when the handler
+    returns, 1011 when it raises, after logging the exception::
 
-    :func:`serve` returns a :class:`Server`; call its
-    :meth:`~Server.serve_forever` method to accept connections::
-
-        def handler(websocket):
+        def echo(websocket):
             for message in websocket:
                 websocket.send(message)
 
-        with serve(handler, "localhost", 8765) as server:
+        with serve(echo, "localhost", 8765) as server:
             server.serve_forever()
 
     Args:
-        handler: Connection handler. It receives the connection.
-        host: Network interfaces the server binds to; see
-            :func:`~socket.create_server`.
-        port: TCP port the server listens on.
-        sock: Preexisting listening socket; replaces ``host`` and ``port``.
-        ssl: Configuration for enabling TLS on the connection.
-        origins: Acceptable values of the ``Origin`` header, strings or
-            regular expressions; include :obj:`None` to accept requests
-            without one. :obj:`None` accepts any origin.
-        extensions: Supported extensions, in order of negotiation.
-        subprotocols: Supported subprotocols, in order of decreasing
-            preference.
-        select_subprotocol: Callback for selecting a subprotocol among those
-            the client offers; it receives the connection and the offered
-            subprotocols.
-        compression: ``"deflate"`` enables permessage-deflate (the default);
-            :obj:`None` disables it.
-        process_request: Intercepts the HTTP request; returning a
-            :class:`~ws_http.http11.Response` sends it instead of completing
-            the handshake.
-        process_response: Intercepts the HTTP response; returning a
-            :class:`~ws_http.http11.Response` sends it instead.
-        server_header: Value of the ``Server`` response header; :obj:`None`
-            removes it.
-        open_timeout: Time-out for the TLS and WebSocket handshakes in
-            seconds; :obj:`None` disables it.
-        ping_interval: Delay between keepalive pings in seconds; :obj:`None`
-            disables keepalive.
-        ping_timeout: Time-out for keepalive pings in seconds; :obj:`None`
-            disables it.
-        close_timeout: Time-out for closing connections in seconds;
-            :obj:`None` disables it.
-        max_size: Maximum size of incoming messages in bytes, or a
-            ``(message, fragment)`` pair; :obj:`None` disables the limit.
-        max_queue: High-water mark of the queue of incoming frames, or a
-            ``(high, low)`` pair; :obj:`None` disables flow control.
-        logger: Logger for this server; defaults to
-            ``logging.getLogger("websockets.server")``.
-        create_connection: Factory for the :class:`ServerConnection`.
-        kwargs: Passed to :func:`socket.create_server`.
+        handler: Function that receives each :class:`ServerConnection`.
+        host: Network interface to listen on, as for
+            :func:`~socket.create_server`; all of them by default.
+        port: TCP port to listen on.
+        sock: Listening socket to use instead of ``host`` and ``port``.
+        ssl: TLS configuration; connections use TLS when it's given.
+        origins: ``Origin`` headers to accept, which protects against
+            cross-site WebSocket hijacking: strings match exactly, compiled
+            regular expressions match the whole header, and :obj:`None`
+            accepts requests without one. By default, any origin is accepted.
+        extensions: Extensions to negotiate, in order of preference.
+        subprotocols: Subprotocols to negotiate, in order of preference.
+        select_subprotocol: Function that receives the connection and the
+            subprotocols the client offers, and returns one of them or
+            :obj:`None`; it replaces the choice based on ``subprotocols``.
+        compression: ``"deflate"``, the default, negotiates permessage-deflate;
+            :obj:`None` turns compression off.
+        process_request: Function called with the connection and the request.
+            When it returns a :class:`~ws_http.http11.Response`, the server
+            sends it instead of opening the WebSocket connection, for health
+            checks or authentication for instance; :obj:`None` lets the
+            handshake go on.
+        process_response: Function called with the connection, the request
+            and the response before the response is sent. It may change the
+            response or return another one.
+        server_header: Value of the ``Server`` header; :obj:`None` or ``""``
+            leaves it out.
+        open_timeout: Seconds for the TLS and WebSocket opening handshakes
+            together; :obj:`None` for no limit.
+        ping_interval: Seconds between keepalive pings; :obj:`None` turns
+            keepalive off.
+        ping_timeout: Seconds to wait for the pong to a keepalive ping before
+            closing the connection with code 1011; :obj:`None` waits forever.
+        close_timeout: Seconds for the closing handshake; :obj:`None` for no
+            limit.
+        max_size: Largest incoming message in bytes, or a ``(message,
+            fragment)`` pair of limits; :obj:`None` for no limit.
+        max_queue: Incoming frames that may wait for :meth:`recv` before the
+            server stops reading, or a ``(high, low)`` pair of water marks;
+            :obj:`None` for no limit.
+        logger: Logger; ``logging.getLogger("websockets.server")`` by default.
+        create_connection: Subclass of :class:`ServerConnection` to use.
+
+    Other keyword arguments go to :func:`socket.create_server`.
 
     """
     if ssl is None and "ssl_context" in kwargs:
-        ssl = kwargs.pop("ssl_context")
-        warnings.warn(  # deprecated in 13.0
-            "ssl_context was renamed to ssl",
-            DeprecationWarning,
-            stacklevel=2,
+        # deprecated in websockets 13.0
+        warnings.warn(
+            "ssl_context was renamed to ssl", DeprecationWarning, stacklevel=2
         )
-
+        ssl = kwargs.pop("ssl_context")
+    if compression is not None:
+        if compression != "deflate":
+            raise ValueError(f"unsupported compression: {compression}")
+        extensions = enable_server_permessage_deflate(extensions)
     if subprotocols is not None:
         validate_subprotocols(subprotocols)
-
-    if compression == "deflate":
-        extensions = enable_server_permessage_deflate(extensions)
-    elif compression is not None:
-        raise ValueError(f"unsupported compression: {compression}")
-
-    if create_connection is None:
-        create_connection = ServerConnection
-
-    # Connections are created in their own threads, where an error would only
-    # drop them: check arguments now.
+    connection_class = (
+        ServerConnection if create_connection is None else create_connection
+    )
     if isinstance(max_queue, tuple):
+        # Connections start in threads, where a bad value would only drop
+        # them: check it now.
         Assembler(*max_queue)
-
-    # Private arguments of unix_serve().
     unix: bool = kwargs.pop("unix", False)
     path: str | None = kwargs.pop("path", None)
 
-    if sock is None:
-        if unix:
-            if path is None:
-                raise ValueError("missing path argument")
-            kwargs.setdefault("family", socket.AF_UNIX)
-            sock = socket.create_server(path, **kwargs)
-        else:
-            # Like socketserver, an empty host binds every interface.
-            sock = socket.create_server(
-                (host if host is not None else "", port or 0), **kwargs
+    if sock is not None:
+        if path is not None:
+            raise ValueError("path and sock arguments are incompatible")
+    elif unix:
+        if path is None:
+            raise ValueError("missing path argument")
+        kwargs.setdefault("family", socket.AF_UNIX)
+        sock = socket.create_server(path, **kwargs)
+    else:
+        sock = socket.create_server((host or "", port or 0), **kwargs)
+
+    def make_connection(sock: socket.socket) -> ServerConnection:
+        """Create the connection of a client that the server just accepted."""
+        protocol = ServerProtocol(
+            origins=origins,
+            extensions=extensions,
+            subprotocols=subprotocols,
+            select_subprotocol=_pass_connection(select_subprotocol, lambda: connection),
+            max_size=max_size,
+            logger=logger,
+        )
+        connection = connection_class(
+            sock,
+            protocol,
+            server,
+            close_timeout=close_timeout,
+            max_queue=max_queue,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+        )
+        return connection
+
+    def run_connection(connection: ServerConnection, deadline: Deadline) -> None:
+        """Take a connection through both handshakes and the handler between them."""
+        try:
+            connection.handshake(
+                process_request, process_response, server_header, deadline.timeout()
             )
-    elif path is not None:
-        raise ValueError("path and sock arguments are incompatible")
+        except TimeoutError:
+            connection.logger.error(
+                "opening handshake timed out after %s seconds", open_timeout
+            )
+            connection.close_socket()
+            return
+        except Exception:
+            connection.logger.error("opening handshake failed", exc_info=True)
+            connection.close_socket()
+            return
 
-    def conn_handler(sock: socket.socket, addr: Any) -> None:
-        # One time budget covers the TLS and WebSocket handshakes.
+        # Not the state, which frames sent behind the request may have moved
+        # past OPEN already.
+        assert connection.response is not None
+        if connection.response.status_code != 101:
+            # The response of a hook, or the 503 of a shutdown, went out.
+            return
+
+        if connection.server.socket_closed.is_set():
+            # The shutdown began during the handshake and didn't close this
+            # connection, which wasn't open yet.
+            connection.close(CloseCode.GOING_AWAY)
+            return
+
+        connection.start_keepalive()
+        code = CloseCode.NORMAL_CLOSURE
+        try:
+            handler(connection)
+        except Exception:
+            connection.logger.error("connection handler failed", exc_info=True)
+            code = CloseCode.INTERNAL_ERROR
+        connection.close(code)
+
+    def accept_socket(sock: socket.socket, addr: Any) -> None:
+        """Set up TLS and the connection on an accepted socket, then run it."""
+        # open_timeout covers the TLS handshake and the WebSocket one.
         deadline = Deadline(open_timeout)
-
         try:
             if not unix:
-                # Small messages must leave at once rather than wait for an ACK.
+                # Send small messages at once instead of waiting for an ACK.
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
-
             if ssl is not None:
-                # The TLS handshake happens in the connection's thread,
-                # bounded by open_timeout, not in the thread that accepts
-                # connections.
                 sock.settimeout(deadline.timeout())
-                sock = cast(socket.socket, ServerSSLSocket(sock, ssl))
+                sock = cast(socket.socket, TLSSocket(sock, ssl, server_side=True))
                 sock.settimeout(None)
-
-            # select_subprotocol receives the connection, not the protocol.
-            protocol_select_subprotocol: (
-                Callable[[ServerProtocol, Sequence[Subprotocol]], Subprotocol | None]
-                | None
-            ) = None
-            if select_subprotocol is not None:
-
-                def protocol_select_subprotocol(
-                    protocol: ServerProtocol,
-                    subprotocols: Sequence[Subprotocol],
-                ) -> Subprotocol | None:
-                    assert select_subprotocol is not None
-                    assert protocol is connection.protocol
-                    return select_subprotocol(connection, subprotocols)
-
-            protocol = ServerProtocol(
-                origins=origins,
-                extensions=extensions,
-                subprotocols=subprotocols,
-                select_subprotocol=protocol_select_subprotocol,
-                max_size=max_size,
-                logger=logger,
-            )
-
-            assert create_connection is not None  # help mypy
-            connection = create_connection(
-                sock,
-                protocol,
-                server,
-                ping_interval=ping_interval,
-                ping_timeout=ping_timeout,
-                close_timeout=close_timeout,
-                max_queue=max_queue,
-            )
+            connection = make_connection(sock)
         except Exception:
-            # Typically a failed TLS handshake.
+            # A client that failed the TLS handshake, most likely.
             server.logger.debug("connection setup failed", exc_info=True)
             sock.close()
             return
@@ -677,71 +685,30 @@ def serve(
         with server.lock:
             server.all_connections.add(connection)
         try:
-            try:
-                connection.handshake(
-                    process_request,
-                    process_response,
-                    server_header,
-                    deadline.timeout(),
-                )
-            except (TimeoutError, EOFError):
-                connection.close_socket()
-                return
-            except InvalidHandshake:
-                connection.logger.info("opening handshake failed", exc_info=True)
-                connection.close_socket()
-                return
-            except Exception:
-                connection.logger.error("opening handshake failed", exc_info=True)
-                connection.close_socket()
-                return
-
-            if connection.response is None or connection.response.status_code != 101:
-                # process_request or process_response rejected the handshake.
-                connection.close_socket()
-                return
-
-            if server.socket_closed.is_set():
-                # shutdown() ran during the handshake and didn't see this
-                # connection open.
-                connection.close(CloseCode.GOING_AWAY)
-                return
-
-            try:
-                connection.start_keepalive()
-                handler(connection)
-            except Exception:
-                connection.logger.error("connection handler failed", exc_info=True)
-                connection.close(CloseCode.INTERNAL_ERROR)
-            else:
-                connection.close()
-
-        except Exception:  # pragma: no cover
-            # Don't leak sockets on unexpected errors.
-            connection.logger.error("unexpected internal error", exc_info=True)
-            connection.close_socket()
+            run_connection(connection, deadline)
         finally:
             with server.lock:
                 server.all_connections.discard(connection)
 
-    server = Server(sock, conn_handler, logger)
+    server = Server(sock, accept_socket, logger)
     return server
 
 
 def unix_serve(
-    handler: Callable[[ServerConnection], None],
+    handler: _Handler,
     path: str | None = None,
     **kwargs: Any,
 ) -> Server:
     """
-    Create a WebSocket server listening on a Unix socket.
+    Serve WebSocket connections on a Unix socket, typically behind a reverse
+    proxy on the same machine.
 
-    This function accepts the same keyword arguments as :func:`serve`. It's
-    only available on Unix and mainly useful with a reverse proxy in front.
+    It takes the arguments of :func:`serve`, with ``path`` in place of
+    ``host`` and ``port``.
 
     Args:
-        handler: Connection handler. It receives the connection.
-        path: File system path to the Unix socket.
+        handler: Function that receives each :class:`ServerConnection`.
+        path: File system path of the socket.
 
     """
     return serve(handler, unix=True, path=path, **kwargs)
@@ -753,68 +720,88 @@ def basic_auth(
     check_credentials: Callable[[str, str], bool] | None = None,
 ) -> Callable[[ServerConnection, Request], Response | None]:
     """
-    Factory for ``process_request`` to enforce HTTP Basic Authentication.
-
-    :func:`basic_auth` is designed to integrate with :func:`serve`::
+    Build a ``process_request`` hook that requires HTTP Basic Authentication
+    (:rfc:`7617`)::
 
         with serve(
-            ...,
-            process_request=basic_auth(
-                realm="my dev server",
-                credentials=("hello", "iloveyou"),
-            ),
-        ):
+            handler, "localhost", 8765,
+            process_request=basic_auth("chat", credentials=("alice", "secret")),
+        ) as server:
+            ...
 
-    Provide either ``credentials`` or ``check_credentials``. The first is a
-    ``(username, password)`` pair or a list of them, compared in constant
-    time. The second is a function that receives a username and a password
-    and tells whether they're valid. On success, the username is available
-    as ``connection.username``; on failure, the client receives 401
-    Unauthorized with a ``WWW-Authenticate`` header (:rfc:`7617`).
+    A client without valid credentials gets a 401 response that asks for
+    them. Once they're accepted, :attr:`ServerConnection.username` holds the
+    username.
 
     Args:
-        realm: Scope of protection; only ASCII characters, because the
-            encoding of non-ASCII characters is undefined.
-        credentials: Hard coded authorized credentials.
-        check_credentials: Function that verifies credentials.
+        realm: Name of the protected space, shown by browsers; stick to ASCII,
+            since other characters have no agreed encoding.
+        credentials: A ``(username, password)`` pair or an iterable of them;
+            passwords are compared in constant time.
+        check_credentials: Function that receives a username and a password
+            and tells whether they're valid.
 
     Raises:
-        TypeError: If ``credentials`` or ``check_credentials`` is wrong.
-        ValueError: If both or neither of them are provided.
+        TypeError: If ``credentials`` isn't a pair of strings or an iterable
+            of pairs.
+        ValueError: Unless exactly one of ``credentials`` and
+            ``check_credentials`` is given.
 
     """
     if (credentials is None) == (check_credentials is None):
         raise ValueError("provide either credentials or check_credentials")
-
+    check = check_credentials
     if credentials is not None:
-        check_credentials = credentials_checker(credentials)
-
-    assert check_credentials is not None  # help mypy
+        check = credentials_checker(credentials)
+    assert check is not None
 
     def process_request(
-        connection: ServerConnection,
-        request: Request,
+        connection: ServerConnection, request: Request
     ) -> Response | None:
-        """Check the credentials in the ``Authorization`` header."""
-        assert check_credentials is not None  # help mypy
-
-        def unauthorized(text: str) -> Response:
-            response = connection.respond(http.HTTPStatus.UNAUTHORIZED, text)
-            response.headers["WWW-Authenticate"] = build_www_authenticate_basic(realm)
-            return response
-
-        credentials = read_basic_credentials(request.headers)
-        if isinstance(credentials, str):
-            return unauthorized(credentials)
-        username, password = credentials
-
-        if not check_credentials(username, password):
-            return unauthorized(INVALID_CREDENTIALS)
-
+        found = read_basic_credentials(request.headers)
+        if isinstance(found, str):
+            return _ask_credentials(connection, realm, found)
+        username, password = found
+        valid = check(username, password)
+        if not valid:
+            return _ask_credentials(connection, realm, INVALID_CREDENTIALS)
         connection.username = username
         return None
 
     return process_request
+
+
+def _pass_connection(
+    select_subprotocol: _SubprotocolHook | None,
+    get_connection: Callable[[], ServerConnection],
+) -> Callable[[ServerProtocol, Sequence[Subprotocol]], Subprotocol | None] | None:
+    """
+    Adapt ``select_subprotocol``, which receives the connection, to the
+    protocol, which calls it with itself.
+
+    """
+    if select_subprotocol is None:
+        return None
+    return lambda protocol, offered: select_subprotocol(get_connection(), offered)
+
+
+def _log_listening(logger: LoggerLike, sockets: Iterable[socket.socket]) -> None:
+    """Log the address of each listening socket."""
+    for sock in sockets:
+        address = sock.getsockname()
+        if sock.family == socket.AF_INET6:
+            logger.info("server listening on [%s]:%d", address[0], address[1])
+        elif sock.family == socket.AF_INET:
+            logger.info("server listening on %s:%d", address[0], address[1])
+        else:
+            logger.info("server listening on %s", address)
+
+
+def _ask_credentials(connection: ServerConnection, realm: str, text: str) -> Response:
+    """Build a 401 response that asks for Basic credentials in ``realm``."""
+    response = connection.respond(http.HTTPStatus.UNAUTHORIZED, text)
+    response.headers["WWW-Authenticate"] = build_www_authenticate_basic(realm)
+    return response
 
 
 def broadcast(
