@@ -22,17 +22,15 @@ from typing import Any, Callable, Literal, cast
 
 from ws_deflate.permessage_deflate import enable_client_permessage_deflate
 from ws_frames.exceptions import (
-    InvalidMessage,
     InvalidProxyMessage,
     InvalidProxyStatus,
-    InvalidStatus,
     ProxyError,
     SecurityError,
 )
 from ws_frames.extensions import ClientExtensionFactory
 from ws_frames.protocol import CONNECTING, Event
 from ws_frames.typing import LoggerLike, Origin, Subprotocol
-from ws_http.client import ClientProtocol, backoff
+from ws_http.client import ClientProtocol, backoff, process_exception
 from ws_http.datastructures import HeadersLike
 from ws_http.headers import validate_subprotocols
 from ws_http.http11 import USER_AGENT, Response
@@ -160,41 +158,6 @@ class ClientConnection(Connection):
         # connection ended before the response.
         if self.protocol.handshake_exc is not None:
             raise self.protocol.handshake_exc
-
-
-# OSError covers TimeoutError; Python 3.10 has a distinct asyncio.TimeoutError.
-RETRIED_ERRORS = (EOFError, OSError, asyncio.TimeoutError)
-
-# Internal Server Error, Bad Gateway, Service Unavailable, Gateway Timeout.
-RETRIED_STATUSES = frozenset([500, 502, 503, 504])
-
-
-def process_exception(exc: Exception) -> Exception | None:
-    """
-    Tell whether ``async for ... in connect(...)`` tries again after a
-    failure to connect.
-
-    Failures that may not last are retried: network errors and time-outs, a
-    server that closed the connection during the handshake, and the statuses
-    500, 502, 503 and 504. Anything else, such as a 404 or a 401, is final.
-
-    Args:
-        exc: Why connecting failed.
-
-    Returns:
-        :obj:`None` to try again; else the exception to raise, ``exc`` or
-        another one.
-
-    """
-    transient = (
-        isinstance(exc, RETRIED_ERRORS)
-        or (isinstance(exc, InvalidMessage) and isinstance(exc.__cause__, EOFError))
-        or (
-            isinstance(exc, InvalidStatus)
-            and exc.response.status_code in RETRIED_STATUSES
-        )
-    )
-    return None if transient else exc
 
 
 # A class rather than a function, for await, async with and async for.
