@@ -42,6 +42,7 @@ class Seen:
     """What the application saw on one connection."""
 
     path: str
+    query: str
     headers: list[tuple[str, str]]
     subprotocols: list[str]
     messages: list[str | bytes] = dataclasses.field(default_factory=list)
@@ -62,6 +63,7 @@ class Recorder:
     def open(self, websocket: WebSocket) -> Seen:
         seen = Seen(
             path=websocket.url.path,
+            query=websocket.url.query,
             headers=[(key, value) for key, value in websocket.headers.items()],
             subprotocols=list(websocket.scope.get("subprotocols", [])),
         )

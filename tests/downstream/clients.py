@@ -1,6 +1,7 @@
-"""The two clients that visit uvicorn: our asyncio client and Node's ``ws``.
+"""The clients that visit uvicorn: our asyncio client, Node's ``ws``, and a
+raw socket for the opening handshake alone.
 
-A test describes a visit once (``Visit``); either client carries it out and
+A test describes a visit once (``Visit``); each client carries it out and
 reports the same ``Outcome``: the handshake response (or the rejection), the
 messages received, and the close frame received from the server. Node's
 client runs as a process (``node_client.mjs``) printing one JSON event per
@@ -15,8 +16,10 @@ import dataclasses
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
+import urllib.parse
 from collections.abc import Sequence
 from typing import Any
 
@@ -135,6 +138,46 @@ async def visit_ours(url: str, visit: Visit) -> Outcome:
 
 def run_ours(url: str, visit: Visit) -> Outcome:
     return asyncio.run(asyncio.wait_for(visit_ours(url, visit), VISIT_TIMEOUT))
+
+
+# A client of a few lines, for the bytes on the wire.
+
+
+def run_raw(url: str, visit: Visit) -> Outcome:
+    """Sends the opening handshake with header values in ISO-8859-1, reads the
+    response head (decoded the same way, so no byte is lost), hangs up."""
+    assert not visit.send and not visit.subprotocols, "handshake only"
+    parts = urllib.parse.urlsplit(url)
+    assert parts.hostname is not None and parts.port is not None
+    key = base64.b64encode(os.urandom(16)).decode()
+    lines = [
+        f"GET {parts.path}?{parts.query} HTTP/1.1",
+        f"Host: {parts.netloc}",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        f"Sec-WebSocket-Key: {key}",
+        "Sec-WebSocket-Version: 13",
+        *(f"{name}: {value}" for name, value in visit.headers),
+    ]
+    head = b""
+    address = (parts.hostname, parts.port)
+    with socket.create_connection(address, timeout=VISIT_TIMEOUT) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("iso-8859-1"))
+        while b"\r\n\r\n" not in head:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            head += chunk
+    if not head:
+        return Outcome(error="the server closed the connection without a response")
+    status_line, *fields = (
+        head.partition(b"\r\n\r\n")[0].decode("iso-8859-1").split("\r\n")
+    )
+    headers = [field.partition(":") for field in fields]
+    return Outcome(
+        status=int(status_line.split(" ")[1]),
+        headers=joined([(name, value.strip()) for name, _, value in headers]),
+    )
 
 
 # Node's ws client.

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.downstream.clients import Outcome, Visit, run_node, run_ours
+from tests.downstream.clients import Outcome, Visit, run_node, run_ours, run_raw
 from tests.downstream.server import Uvicorn
 from tests.interop import registry
 
@@ -45,7 +45,7 @@ def servers() -> Iterator[Servers]:
 @pytest.fixture
 def server(servers: Servers, impl: str) -> Uvicorn:
     """The shared server for the ``impl`` a test is parametrized with."""
-    return servers[impl]
+    return servers[impl].begin()
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +59,8 @@ def run(request: pytest.FixtureRequest, client: str) -> Runner:
     """Carries out a visit with the ``client`` a test is parametrized with."""
     if client == "ours":
         return run_ours
+    if client == "raw":
+        return run_raw
     assert client == "node", client
     return functools.partial(run_node, request.getfixturevalue("node_prefix"))
 

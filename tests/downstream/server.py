@@ -90,6 +90,7 @@ class Uvicorn:
             config.load()
         self.server = uvicorn.Server(config)
         self.log = Captured()
+        self.logged_before = 0
         self.failure: BaseException | None = None
         self.thread = threading.Thread(
             target=self.run, name=f"uvicorn --ws {ws}", daemon=True
@@ -135,6 +136,12 @@ class Uvicorn:
         assert self.failure is None, f"uvicorn --ws {self.ws} failed: {self.failure!r}"
         return elapsed
 
+    def begin(self) -> Uvicorn:
+        """Starts a test: errors() reports what is logged from now on."""
+        self.logged_before = len(self.log.lines)
+        return self
+
     def errors(self) -> str:
-        """What uvicorn logged, for assertion messages."""
-        return "\n".join(self.log.lines) or "(uvicorn logged nothing)"
+        """What was logged during the test, for assertion messages."""
+        lines = self.log.lines[self.logged_before :]
+        return "\n" + ("\n".join(lines) or "(nothing logged)")
