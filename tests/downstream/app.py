@@ -98,7 +98,8 @@ async def relay(websocket: WebSocket, seen: Seen, *, echo: bool = True) -> None:
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
-            seen.disconnect = (message.get("code", 1000), message.get("reason") or "")
+            # ASGI: 1005 when the close frame had no code.
+            seen.disconnect = (message.get("code", 1005), message.get("reason") or "")
             return
         if message.get("text") is not None:
             seen.messages.append(message["text"])

@@ -26,6 +26,7 @@ from typing import Any
 from tests.interop.registry import peer_env
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Subprotocol
 
 
 NODE_CLIENT = os.path.join(
@@ -93,9 +94,12 @@ def joined(items: Sequence[tuple[str, str]]) -> dict[str, str]:
 
 
 async def drive(connection: ClientConnection, visit: Visit, outcome: Outcome) -> None:
-    for message in visit.send:
-        await connection.send(list(message) if isinstance(message, tuple) else message)
     try:
+        for message in visit.send:
+            if isinstance(message, tuple):
+                await connection.send(list(message))
+            else:
+                await connection.send(message)
         for _ in range(visit.replies):
             outcome.received.append(await connection.recv())
         if visit.close is not None:
@@ -112,7 +116,7 @@ async def visit_ours(url: str, visit: Visit) -> Outcome:
     try:
         async with connect(
             url,
-            subprotocols=list(visit.subprotocols) or None,  # type: ignore[arg-type]
+            subprotocols=[Subprotocol(name) for name in visit.subprotocols] or None,
             additional_headers=list(visit.headers),
             compression="deflate" if visit.deflate else None,
             max_size=None,

@@ -34,8 +34,9 @@ LEGACY_HANDLER_WARNING = (
     "ignore:remove second argument of ws_handler:DeprecationWarning"
 )
 
-# uvicorn's, and asyncio's for a protocol callback that raised.
-LOGGERS = ("uvicorn.error", "uvicorn", "asyncio")
+# uvicorn's (uvicorn.error and the others propagate there), and asyncio's for
+# a protocol callback that raised.
+LOGGERS = ("uvicorn", "asyncio")
 
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 15.0
@@ -83,7 +84,8 @@ class Uvicorn:
             timeout_graceful_shutdown=5,
         )
         # The legacy implementation imports websockets.legacy, deprecated in
-        # 17.0 as here; that warning is for uvicorn, not for these tests.
+        # 17.0 as here, and uvicorn says it deprecates that implementation:
+        # warnings for uvicorn, not for these tests.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", UserWarning)
