@@ -586,9 +586,10 @@ async def test_fragmented_message_errors() -> None:
         # Invalid UTF-8 across fragments.
         [Frame(False, Opcode.TEXT, b"\xc3"), Frame(True, Opcode.CONT, b"(")],
     ]
-    # A close frame may interrupt a fragmented message: then the connection
-    # closes normally and the incomplete message is dropped.
-    for frames, code in zip(cases, [1002, 1005, 1007], strict=True):
+    # A close frame in the middle of a fragmented message breaks the rules of
+    # fragmentation: the incomplete message is dropped and the connection
+    # fails with 1002, like for any other protocol error.
+    for frames, code in zip(cases, [1002, 1002, 1007], strict=True):
 
         async def handler(
             reader: asyncio.StreamReader,
