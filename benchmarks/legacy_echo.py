@@ -100,7 +100,9 @@ async def per_cpu_second(
     return best
 
 
-async def measure(implementation: str, duration: float, repeat: int) -> dict[str, float]:
+async def measure(
+    implementation: str, duration: float, repeat: int
+) -> dict[str, float]:
     serve, connect = legacy_api(implementation)
     options: dict[str, Any] = {
         "compression": None,

@@ -12,9 +12,10 @@ import warnings
 from typing import Any, Callable, Generic, TypeVar
 
 
-__all__ = ["deprecated_arguments"]
+__all__ = ["deprecated_arguments", "with_compression"]
 
 P = TypeVar("P")
+E = TypeVar("E")
 
 
 @dataclasses.dataclass
@@ -60,3 +61,22 @@ def deprecated_arguments(
         legacy_recv=kwargs.pop("legacy_recv", False),
         loop=loop,
     )
+
+
+def with_compression(
+    compression: str | None,
+    extensions: E | None,
+    enable_deflate: Callable[[E | None], E],
+) -> E | None:
+    """
+    Add permessage-deflate to ``extensions`` for ``compression="deflate"``.
+
+    Raises:
+        ValueError: For any other ``compression`` than ``None``.
+
+    """
+    if compression is None:
+        return extensions
+    if compression != "deflate":
+        raise ValueError(f"unsupported compression: {compression}")
+    return enable_deflate(extensions)

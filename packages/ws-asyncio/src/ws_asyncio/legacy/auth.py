@@ -22,6 +22,9 @@ __all__ = ["BasicAuthWebSocketServerProtocol", "basic_auth_protocol_factory"]
 Credentials = tuple[str, str]
 """A username and a password."""
 
+Checker = Callable[[str, str], Awaitable[bool]]
+"""Coroutine function telling whether a username and a password may connect."""
+
 
 def is_credentials(value: Any) -> bool:
     """Tell whether ``value`` is a pair of strings."""
@@ -38,22 +41,22 @@ class BasicAuthWebSocketServerProtocol(WebSocketServerProtocol):
 
     """
 
-    realm: str = ""
-    """Protection space, sent in the challenge; ASCII is safest."""
-
     username: str | None = None
     """Username of the client, once authenticated."""
+
+    realm: str = ""
+    """Protection space, sent in the challenge; ASCII is safest."""
 
     def __init__(
         self,
         *args: Any,
         realm: str | None = None,
-        check_credentials: Callable[[str, str], Awaitable[bool]] | None = None,
+        check_credentials: Checker | None = None,
         **kwargs: Any,
     ) -> None:
+        self._check_credentials = check_credentials
         if realm is not None:
             self.realm = realm
-        self._check_credentials = check_credentials
         super().__init__(*args, **kwargs)
 
     async def check_credentials(self, username: str, password: str) -> bool:
@@ -90,18 +93,18 @@ class BasicAuthWebSocketServerProtocol(WebSocketServerProtocol):
         """
         credentials = auth.read_basic_credentials(request_headers)
         if isinstance(credentials, str):
+            # No credentials, or not Basic ones: the text says which.
             return self._challenge(credentials)
-        username, password = credentials
-        if not await self.check_credentials(username, password):
-            return self._challenge(auth.INVALID_CREDENTIALS)
-        self.username = username
-        return await super().process_request(path, request_headers)
+        if await self.check_credentials(*credentials):
+            self.username = credentials[0]
+            return await super().process_request(path, request_headers)
+        return self._challenge(auth.INVALID_CREDENTIALS)
 
 
 def basic_auth_protocol_factory(
     realm: str | None = None,
     credentials: Credentials | Iterable[Credentials] | None = None,
-    check_credentials: Callable[[str, str], Awaitable[bool]] | None = None,
+    check_credentials: Checker | None = None,
     create_protocol: Callable[..., BasicAuthWebSocketServerProtocol] | None = None,
 ) -> Callable[..., BasicAuthWebSocketServerProtocol]:
     """

@@ -7,13 +7,13 @@ The client of the legacy API: :func:`connect`, :func:`unix_connect` and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
 import traceback
 import urllib.parse
 from collections.abc import AsyncIterator, Generator, Sequence
-from types import TracebackType
 from typing import Any, Callable
 
 from ws_deflate.permessage_deflate import enable_client_permessage_deflate
@@ -25,7 +25,13 @@ from ws_frames.exceptions import (
     SecurityError,
 )
 from ws_frames.extensions import ClientExtensionFactory, Extension
-from ws_frames.typing import ExtensionHeader, LoggerLike, Origin, Subprotocol
+from ws_frames.typing import (
+    ExtensionHeader,
+    ExtensionParameter,
+    LoggerLike,
+    Origin,
+    Subprotocol,
+)
 from ws_http.client import ClientProtocol, backoff
 from ws_http.datastructures import Headers, HeadersLike
 from ws_http.headers import parse_extension, parse_subprotocol, validate_subprotocols
@@ -33,17 +39,40 @@ from ws_http.http11 import USER_AGENT, Request
 from ws_http.redirects import same_origin
 from ws_http.uri import WebSocketURI, parse_uri
 
-from .arguments import deprecated_arguments
+from .arguments import deprecated_arguments, with_compression
 from .exceptions import InvalidStatusCode, RedirectHandshake
 from .handshake import check_response
 from .http import response_parser
-from .protocol import WebSocketCommonProtocol
+from .protocol import Limit, Seconds, WebSocketCommonProtocol
 
 
 __all__ = ["connect", "unix_connect", "WebSocketClientProtocol"]
 
+ProtocolFactory = Callable[..., "WebSocketClientProtocol"]
+"""A callable returning a :class:`WebSocketClientProtocol`, such as a subclass."""
+
+Extensions = Sequence[ClientExtensionFactory]
+"""Extensions to offer, by order of preference."""
+
+Subprotocols = Sequence[Subprotocol]
+"""Subprotocols to offer, by order of preference."""
+
 # Status codes of the redirects that connect() follows.
 REDIRECTS = frozenset([301, 302, 303, 307, 308])
+
+
+def _first_to_accept(
+    factories: Sequence[ClientExtensionFactory],
+    name: str,
+    params: Sequence[ExtensionParameter],
+    accepted: Sequence[Extension],
+) -> Extension | None:
+    """The extension of the first factory that accepts what the server chose."""
+    for factory in factories:
+        if factory.name == name:
+            with contextlib.suppress(NegotiationError):
+                return factory.process_response_params(params, accepted)
+    return None
 
 
 class WebSocketClientProtocol(WebSocketCommonProtocol):
@@ -61,37 +90,34 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
 
     """
 
-    is_client = True
-    side = "client"
+    is_client: bool = True
+    side: str = "client"
 
     def __init__(
         self,
         *,
         logger: LoggerLike | None = None,
         origin: Origin | None = None,
-        extensions: Sequence[ClientExtensionFactory] | None = None,
-        subprotocols: Sequence[Subprotocol] | None = None,
+        extensions: Extensions | None = None,
+        subprotocols: Subprotocols | None = None,
         extra_headers: HeadersLike | None = None,
         user_agent_header: str | None = USER_AGENT,
         **kwargs: Any,
     ) -> None:
-        if logger is None:
-            logger = logging.getLogger("websockets.client")
-        super().__init__(logger=logger, **kwargs)
+        super().__init__(
+            logger=logging.getLogger("websockets.client") if logger is None else logger,
+            **kwargs,
+        )
+        # What connect() gives to handshake().
         self.origin = origin
+        self.extra_headers, self.user_agent_header = extra_headers, user_agent_header
         self.available_extensions = extensions
         self.available_subprotocols = subprotocols
-        self.extra_headers = extra_headers
-        self.user_agent_header = user_agent_header
 
     def write_http_request(self, path: str, headers: Headers) -> None:
         """Send the request of the opening handshake."""
-        self.path = path
-        self.request_headers = headers
-        if self.debug:
-            self.logger.debug("> GET %s HTTP/1.1", path)
-            for name, value in headers.raw_items():
-                self.logger.debug("> %s: %s", name, value)
+        self.path, self.request_headers = path, headers
+        self._log_http(">", f"GET {path} HTTP/1.1", headers)
         self.transport.write(Request(path, headers).serialize())
 
     async def read_http_response(self) -> tuple[int, Headers]:
@@ -111,10 +137,7 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
             )
         except Exception as exc:
             raise InvalidMessage("did not receive a valid HTTP response") from exc
-        if self.debug:
-            self.logger.debug("< HTTP/1.1 %d %s", status_code, reason)
-            for name, value in headers.raw_items():
-                self.logger.debug("< %s: %s", name, value)
+        self._log_http("<", f"HTTP/1.1 {status_code} {reason}", headers)
         self.response_headers = headers
         return status_code, headers
 
@@ -153,18 +176,12 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
         ]
         accepted: list[Extension] = []
         for name, params in chosen:
-            for factory in available_extensions:
-                if factory.name != name:
-                    continue
-                try:
-                    accepted.append(factory.process_response_params(params, accepted))
-                except NegotiationError:
-                    continue
-                break
-            else:
+            extension = _first_to_accept(available_extensions, name, params, accepted)
+            if extension is None:
                 raise NegotiationError(
                     f"Unsupported extension: name = {name}, params = {params}"
                 )
+            accepted.append(extension)
         return accepted
 
     @staticmethod
@@ -197,8 +214,8 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
         self,
         wsuri: WebSocketURI,
         origin: Origin | None = None,
-        available_extensions: Sequence[ClientExtensionFactory] | None = None,
-        available_subprotocols: Sequence[Subprotocol] | None = None,
+        available_extensions: Extensions | None = None,
+        available_subprotocols: Subprotocols | None = None,
         extra_headers: HeadersLike | None = None,
     ) -> None:
         """
@@ -315,67 +332,62 @@ class Connect:
         self,
         uri: str,
         *,
-        create_protocol: Callable[..., WebSocketClientProtocol] | None = None,
+        create_protocol: ProtocolFactory | None = None,
         logger: LoggerLike | None = None,
         compression: str | None = "deflate",
         origin: Origin | None = None,
-        extensions: Sequence[ClientExtensionFactory] | None = None,
-        subprotocols: Sequence[Subprotocol] | None = None,
+        extensions: Extensions | None = None,
+        subprotocols: Subprotocols | None = None,
         extra_headers: HeadersLike | None = None,
         user_agent_header: str | None = USER_AGENT,
-        open_timeout: float | None = 10,
-        ping_interval: float | None = 20,
-        ping_timeout: float | None = 20,
-        close_timeout: float | None = None,
-        max_size: int | None = 2**20,
-        max_queue: int | None = 2**5,
-        read_limit: int = 2**16,
-        write_limit: int = 2**16,
+        open_timeout: Seconds = 10,
+        ping_interval: Seconds = 20,
+        ping_timeout: Seconds = 20,
+        close_timeout: Seconds = None,
+        max_size: Limit = 1 << 20,
+        max_queue: Limit = 32,
+        read_limit: int = 1 << 16,
+        write_limit: int = 1 << 16,
         **kwargs: Any,
     ) -> None:
         legacy = deprecated_arguments(kwargs, WebSocketClientProtocol)
-        if close_timeout is None:
-            close_timeout = legacy.close_timeout
-        if create_protocol is None:
-            create_protocol = legacy.create_protocol
-
         wsuri = parse_uri(uri)
-        if wsuri.secure:
-            kwargs.setdefault("ssl", True)
-        elif kwargs.get("ssl") is not None:
+        if not wsuri.secure and kwargs.get("ssl") is not None:
             raise ValueError(
                 "connect() received a ssl argument for a ws:// URI, "
                 "use a wss:// URI to enable TLS"
             )
-
-        if compression == "deflate":
-            extensions = enable_client_permessage_deflate(extensions)
-        elif compression is not None:
-            raise ValueError(f"unsupported compression: {compression}")
-
         if subprotocols is not None:
             validate_subprotocols(subprotocols)
+        if wsuri.secure:
+            # True means a default TLS context.
+            kwargs.setdefault("ssl", True)
 
+        # The connection takes most arguments of connect() as they are.
+        offer = dict(origin=origin, subprotocols=subprotocols)
+        headers = dict(extra_headers=extra_headers, user_agent_header=user_agent_header)
+        pings = dict(ping_interval=ping_interval, ping_timeout=ping_timeout)
+        sizes = dict(max_size=max_size, max_queue=max_queue)
+        buffers = dict(read_limit=read_limit, write_limit=write_limit)
         self._factory = functools.partial(
-            create_protocol,
-            logger=logger,
-            origin=origin,
-            extensions=extensions,
-            subprotocols=subprotocols,
-            extra_headers=extra_headers,
-            user_agent_header=user_agent_header,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-            close_timeout=close_timeout,
-            max_size=max_size,
-            max_queue=max_queue,
-            read_limit=read_limit,
-            write_limit=write_limit,
+            create_protocol or legacy.create_protocol,
+            extensions=with_compression(
+                compression, extensions, enable_client_permessage_deflate
+            ),
+            close_timeout=legacy.close_timeout
+            if close_timeout is None
+            else close_timeout,
             host=wsuri.host,
             port=wsuri.port,
             secure=wsuri.secure,
             legacy_recv=legacy.legacy_recv,
             loop=legacy.loop,
+            logger=logger,
+            **offer,
+            **headers,
+            **pings,
+            **sizes,
+            **buffers,
         )
         self._loop = legacy.loop
 
@@ -394,8 +406,7 @@ class Connect:
             self._port = kwargs.pop("port", self._port)
         self._kwargs = kwargs
 
-        self._uri = uri
-        self._wsuri = wsuri
+        self._uri, self._wsuri = uri, wsuri
         self.open_timeout = open_timeout
         self.logger: LoggerLike = (
             logging.getLogger("websockets.client") if logger is None else logger
@@ -428,101 +439,92 @@ class Connect:
 
     async def _open(self) -> WebSocketClientProtocol:
         """Connect and run the opening handshake, following redirects."""
-        loop = asyncio.get_running_loop() if self._loop is None else self._loop
         for _ in range(self.MAX_REDIRECTS_ALLOWED):
-            protocol: WebSocketClientProtocol
-            if self._unix:
-                _, protocol = await loop.create_unix_connection(
-                    self._factory, self._path, **self._kwargs
-                )
-            else:
-                _, protocol = await loop.create_connection(
-                    self._factory,
-                    self._host,  # None with a socket connected already
-                    self._port,
-                    **self._kwargs,
-                )
+            protocol = await self._connect_tcp()
+            offer = protocol.available_extensions, protocol.available_subprotocols
             try:
                 await protocol.handshake(
-                    self._wsuri,
-                    origin=protocol.origin,
-                    available_extensions=protocol.available_extensions,
-                    available_subprotocols=protocol.available_subprotocols,
-                    extra_headers=protocol.extra_headers,
+                    self._wsuri, protocol.origin, *offer, protocol.extra_headers
                 )
-            except RedirectHandshake as redirect:
+            except BaseException as exc:
+                # Whatever happened, don't leave the socket open.
                 protocol.fail_connection()
                 await protocol.wait_closed()
-                self.handle_redirect(redirect.uri)
-            except (Exception, asyncio.CancelledError):
-                # Don't leave the socket open.
-                protocol.fail_connection()
-                await protocol.wait_closed()
-                raise
-            else:
-                self.protocol = protocol
-                return protocol
+                if not isinstance(exc, RedirectHandshake):
+                    raise
+                self.handle_redirect(exc.uri)
+                continue
+            self.protocol = protocol
+            return protocol
         raise SecurityError("too many redirects")
 
-    async def _open_in_time(self) -> WebSocketClientProtocol:
-        return await asyncio.wait_for(self._open(), self.open_timeout)
+    async def _connect_tcp(self) -> WebSocketClientProtocol:
+        loop = self._loop or asyncio.get_running_loop()
+        if self._unix:
+            connected = loop.create_unix_connection(
+                self._factory, self._path, **self._kwargs
+            )
+        else:
+            # host and port are None with a socket connected already.
+            connected = loop.create_connection(
+                self._factory,
+                self._host,  # type: ignore[arg-type]
+                self._port,  # type: ignore[arg-type]
+                **self._kwargs,
+            )
+        _, protocol = await connected
+        return protocol
 
     # protocol = await connect(...)
-
     def __await__(self) -> Generator[Any, None, WebSocketClientProtocol]:
-        return self._open_in_time().__await__()
+        return asyncio.wait_for(self._open(), self.open_timeout).__await__()
 
     # yield from connect(...), from the days before async and await
     __iter__ = __await__
 
     # async with connect(...) as protocol:
-
     async def __aenter__(self) -> WebSocketClientProtocol:
         return await self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
         await self.protocol.close()
 
     # async for protocol in connect(...):
-
     async def __aiter__(self) -> AsyncIterator[WebSocketClientProtocol]:
+        """Connect, yield the connection, close it; and again."""
         delays: Generator[float] | None = None
         while True:
+            failure: Exception | None = None
             try:
                 async with self as protocol:
                     yield protocol
             except Exception as exc:
-                if delays is None:
-                    delays = backoff(
-                        self.BACKOFF_INITIAL,
-                        self.BACKOFF_MIN,
-                        self.BACKOFF_MAX,
-                        self.BACKOFF_FACTOR,
-                    )
-                delay = next(delays)
-                self.logger.info(
-                    "connect failed; reconnecting in %.1f seconds: %s",
-                    delay,
-                    traceback.format_exception_only(type(exc), exc)[0].strip(),
-                )
-                await asyncio.sleep(delay)
-            else:
+                failure = exc
+            if failure is None:
                 # A connection that worked starts the delays over.
                 delays = None
+                continue
+            delays = delays or backoff(
+                self.BACKOFF_INITIAL,
+                self.BACKOFF_MIN,
+                self.BACKOFF_MAX,
+                self.BACKOFF_FACTOR,
+            )
+            await self._retry_after(next(delays), failure)
+
+    async def _retry_after(self, delay: float, exc: Exception) -> None:
+        reason = traceback.format_exception_only(type(exc), exc)[0].strip()
+        self.logger.info(
+            "connect failed; reconnecting in %.1f seconds: %s", delay, reason
+        )
+        await asyncio.sleep(delay)
 
 
 connect = Connect
 
 
 def unix_connect(
-    path: str | None = None,
-    uri: str = "ws://localhost/",
-    **kwargs: Any,
+    path: str | None = None, uri: str = "ws://localhost/", **kwargs: Any
 ) -> Connect:
     """
     Like :func:`connect`, through the Unix socket at ``path``.

@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Generator, Sequence
 from typing import Any, NamedTuple
 
-from ws_frames import extensions, frames
+from ws_frames import frames
 from ws_frames.exceptions import PayloadTooBig, ProtocolError
-from ws_frames.frames import Close
+from ws_frames.extensions import Extension
+from ws_frames.frames import Close, Opcode
 from ws_frames.typing import BytesLike, DataLike
 from ws_frames.utils import apply_mask
 
@@ -37,6 +38,13 @@ __all__ = [
 ]
 
 
+Reader = Callable[[int], Awaitable[bytes]]
+"""Coroutine function returning the number of bytes it's asked for."""
+
+Writer = Callable[[bytes], Any]
+"""Function taking bytes to write."""
+
+
 class Frame(NamedTuple):
     """
     A WebSocket frame, as a tuple.
@@ -47,18 +55,11 @@ class Frame(NamedTuple):
     """
 
     fin: bool
-    opcode: frames.Opcode
+    opcode: Opcode
     data: BytesLike
     rsv1: bool = False
     rsv2: bool = False
     rsv3: bool = False
-
-    @property
-    def new_frame(self) -> frames.Frame:
-        """This frame as a :class:`ws_frames.frames.Frame`."""
-        return frames.Frame(
-            self.opcode, self.data, self.fin, self.rsv1, self.rsv2, self.rsv3
-        )
 
     def __str__(self) -> str:
         return str(self.new_frame)
@@ -73,14 +74,20 @@ class Frame(NamedTuple):
         """
         self.new_frame.check()
 
+    @property
+    def new_frame(self) -> frames.Frame:
+        """This frame as a :class:`ws_frames.frames.Frame`."""
+        fin, opcode, data, rsv1, rsv2, rsv3 = self
+        return frames.Frame(opcode, data, fin, rsv1, rsv2, rsv3)
+
     @classmethod
     async def read(
         cls,
-        reader: Callable[[int], Awaitable[bytes]],
+        reader: Reader,
         *,
         mask: bool,
         max_size: int | None = None,
-        extensions: Sequence[extensions.Extension] | None = None,
+        extensions: Sequence[Extension] | None = None,
     ) -> Frame:
         """
         Read one frame.
@@ -118,22 +125,18 @@ class Frame(NamedTuple):
                 parser.send(None)
             except StopIteration as done:
                 parsed: frames.Frame = done.value
-                return cls(
-                    parsed.fin,
-                    parsed.opcode,
-                    parsed.data,
-                    parsed.rsv1,
-                    parsed.rsv2,
-                    parsed.rsv3,
+                return cls._make(
+                    (parsed.fin, parsed.opcode, parsed.data)
+                    + (parsed.rsv1, parsed.rsv2, parsed.rsv3)
                 )
             received = await reader(wanted)
 
     def write(
         self,
-        write: Callable[[bytes], Any],
+        write: Writer,
         *,
         mask: bool,
-        extensions: Sequence[extensions.Extension] | None = None,
+        extensions: Sequence[Extension] | None = None,
     ) -> None:
         """
         Write the frame with a single call to ``write``.
@@ -164,9 +167,9 @@ def prepare_data(data: DataLike) -> tuple[int, BytesLike]:
 
     """
     if isinstance(data, str):
-        return frames.Opcode.TEXT, data.encode()
+        return Opcode.TEXT, data.encode()
     if isinstance(data, (bytes, bytearray, memoryview)):
-        return frames.Opcode.BINARY, data
+        return Opcode.BINARY, data
     raise TypeError("data must be str or bytes-like")
 
 

@@ -22,8 +22,9 @@ from typing import TypeVar
 from ws_frames.exceptions import RequestLineTooLong, StatusLineTooLong
 from ws_http.datastructures import Headers
 from ws_http.http11 import (
-    MAX_LINE_LENGTH,
-    MAX_NUM_HEADERS,
+    # The limits of the shared parsers, importable from here too.
+    MAX_LINE_LENGTH as MAX_LINE_LENGTH,
+    MAX_NUM_HEADERS as MAX_NUM_HEADERS,
     ReadLine,
     d,
     parse_headers,
@@ -200,5 +201,3 @@ async def read_line(stream: asyncio.StreamReader) -> bytes:
     """
     lines = _Lines(stream)
     return bytes(await lines.run(parse_line(lines.read_line)))
-
-

@@ -46,7 +46,7 @@ from collections.abc import (
     Iterable,
     Mapping,
 )
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, Union, cast
 
 from ws_frames import frames
 from ws_frames.exceptions import (
@@ -55,8 +55,6 @@ from ws_frames.exceptions import (
     ConnectionClosedError,
     ConnectionClosedOK,
     InvalidState,
-    PayloadTooBig,
-    ProtocolError,
 )
 from ws_frames.extensions import Extension
 from ws_frames.frames import OK_CLOSE_CODES, Close, CloseCode, Opcode
@@ -65,12 +63,18 @@ from ws_frames.streams import StreamReader
 from ws_frames.typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol
 from ws_http.datastructures import Headers
 
-from .framing import Frame, prepare_ctrl, prepare_data
+from .framing import Frame, PayloadTooBig, ProtocolError, prepare_ctrl, prepare_data
 
 
 __all__ = ["WebSocketCommonProtocol", "broadcast"]
 
 T = TypeVar("T")
+
+Seconds = Union[float, None]
+"""A duration in seconds; :obj:`None` for no limit."""
+
+Limit = Union[int, None]
+"""A number of bytes or of messages; :obj:`None` for no limit."""
 
 
 class _Core(Protocol):
@@ -117,9 +121,29 @@ def _wake(waiter: asyncio.Future[None] | None) -> None:
         waiter.set_result(None)
 
 
-async def _fragments_of(message: Iterable[DataLike]) -> AsyncIterator[DataLike]:
-    for fragment in message:
-        yield fragment
+def _fragments_of(message: Any) -> AsyncIterator[DataLike]:
+    """The fragments of a message, whether it's iterable or async iterable."""
+    if isinstance(message, Mapping):
+        # Sending the keys of a dict is rarely what was meant.
+        raise TypeError("data is a dict-like object")
+    if isinstance(message, Iterable):
+        return _async_iterator(message)
+    if isinstance(message, AsyncIterable):
+        return aiter(message)
+    raise TypeError("data must be str, bytes-like, or iterable")
+
+
+def _payload_of_kind(kind: int, fragment: DataLike) -> BytesLike:
+    """The payload of a fragment, which must be text or binary like the first."""
+    fragment_kind, data = prepare_data(fragment)
+    if fragment_kind != kind:
+        raise TypeError("data contains inconsistent types")
+    return data
+
+
+async def _async_iterator(items: Iterable[DataLike]) -> AsyncIterator[DataLike]:
+    for item in items:
+        yield item
 
 
 class WebSocketCommonProtocol(asyncio.Protocol):
@@ -171,19 +195,20 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self,
         *,
         logger: LoggerLike | None = None,
-        ping_interval: float | None = 20,
-        ping_timeout: float | None = 20,
-        close_timeout: float | None = None,
-        max_size: int | None = 2**20,
-        max_queue: int | None = 2**5,
-        read_limit: int = 2**16,
-        write_limit: int = 2**16,
+        ping_interval: Seconds = 20,
+        ping_timeout: Seconds = 20,
+        close_timeout: Seconds = None,
+        max_size: Limit = 1 << 20,
+        max_queue: Limit = 32,
+        read_limit: int = 1 << 16,
+        write_limit: int = 1 << 16,
+        # Deprecated:
         host: str | None = None,
         port: int | None = None,
         secure: bool | None = None,
         legacy_recv: bool = False,
         loop: asyncio.AbstractEventLoop | None = None,
-        timeout: float | None = None,
+        timeout: Seconds = None,
     ) -> None:
         if legacy_recv:
             warnings.warn("legacy_recv is deprecated", DeprecationWarning, stacklevel=2)
@@ -198,26 +223,22 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         else:
             loop = _current_loop()
 
-        self.ping_interval = ping_interval
-        self.ping_timeout = ping_timeout
+        self.loop = loop
+        self.legacy_recv = legacy_recv
+        self._host, self._port, self._secure = host, port, secure
+        self.ping_interval, self.ping_timeout = ping_interval, ping_timeout
         self.close_timeout = close_timeout
         self.max_queue = max_queue
-        self.read_limit = read_limit
-        self.write_limit = write_limit
-        self.legacy_recv = legacy_recv
-        self.loop = loop
-        self._host = host
-        self._port = port
-        self._secure = secure
+        self.read_limit, self.write_limit = read_limit, write_limit
 
-        self.id: uuid.UUID = uuid.uuid4()
-        """Identifier of the connection, for logs."""
-        if logger is None:
-            logger = logging.getLogger("websockets.protocol")
-        self.logger: LoggerLike = logging.LoggerAdapter(logger, {"websocket": self})
+        self.logger: LoggerLike = logging.LoggerAdapter(
+            logger or logging.getLogger("websockets.protocol"), {"websocket": self}
+        )
         """Logger for this connection."""
         # Asking the logger for every frame would cost more than the frame.
-        self.debug = logger.isEnabledFor(logging.DEBUG)
+        self.debug = self.logger.isEnabledFor(logging.DEBUG)
+        self.id = uuid.uuid4()
+        """Identifier of the connection, for logs."""
 
         # The opening handshake reads the HTTP message from this buffer;
         # what follows it goes to the core when the connection opens.
@@ -439,11 +460,12 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         :exc:`~ws_frames.exceptions.ConnectionClosedError` otherwise.
 
         """
-        try:
-            while True:
-                yield await self.recv()
-        except ConnectionClosedOK:
-            return
+        while True:
+            try:
+                message = await self.recv()
+            except ConnectionClosedOK:
+                return
+            yield message
 
     async def recv(self) -> Data:
         """
@@ -474,9 +496,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 await self._recv_waiter
             finally:
                 self._recv_waiter = None
-        message = self.messages.popleft()
+        # There's room in the queue for one more message now.
         _wake(self._room_waiter)
-        return message
+        return self.messages.popleft()
 
     # Sending
 
@@ -485,7 +507,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         message: DataLike | Iterable[DataLike] | AsyncIterable[DataLike],
     ) -> None:
         """
-        Send a message.
+        Send ``message``.
 
         A :class:`str` goes in a text frame; :class:`bytes`,
         :class:`bytearray` and :class:`memoryview` go in a binary frame. An
@@ -500,38 +522,27 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
         """
         await self.ensure_open()
-
         # The frames of a fragmented message can't be interleaved with others.
-        while self._fragmented_message_waiter is not None:
-            await asyncio.shield(self._fragmented_message_waiter)
-
+        while (fragmenting := self._fragmented_message_waiter) is not None:
+            await asyncio.shield(fragmenting)
         if isinstance(message, (str, bytes, bytearray, memoryview)):
-            opcode, data = prepare_data(message)
-            await self.write_frame(True, opcode, data)
-        elif isinstance(message, Mapping):
-            raise TypeError("data is a dict-like object")
-        elif isinstance(message, Iterable):
-            await self._send_fragments(_fragments_of(message))
-        elif isinstance(message, AsyncIterable):
-            await self._send_fragments(aiter(message))
+            await self.write_frame(True, *prepare_data(message))
         else:
-            raise TypeError("data must be str, bytes-like, or iterable")
+            await self._send_fragments(_fragments_of(message))
 
     async def _send_fragments(self, fragments: AsyncIterator[DataLike]) -> None:
         try:
             first = await anext(fragments)
         except StopAsyncIteration:
             return
-        opcode, data = prepare_data(first)
+        kind, data = prepare_data(first)
 
         done = self.loop.create_future()
         self._fragmented_message_waiter = done
         try:
-            await self.write_frame(False, opcode, data)
+            await self.write_frame(False, kind, data)
             async for fragment in fragments:
-                fragment_opcode, data = prepare_data(fragment)
-                if fragment_opcode != opcode:
-                    raise TypeError("data contains inconsistent types")
+                data = _payload_of_kind(kind, fragment)
                 await self.write_frame(False, Opcode.CONT, data)
             await self.write_frame(True, Opcode.CONT, b"")
         except (Exception, asyncio.CancelledError):
@@ -561,19 +572,25 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
         """
         await self.ensure_open()
-        if data is not None:
-            data = prepare_ctrl(data)
-            if data in self.pings:
+        if data is None:
+            payload = self._unused_ping_payload()
+        else:
+            payload = prepare_ctrl(data)
+            if payload in self.pings:
                 raise ConcurrencyError("already waiting for a pong with the same data")
-        while data is None or data in self.pings:
-            data = random.getrandbits(32).to_bytes(4, "big")
 
         sent_at = time.perf_counter()
-        self.write_frame_sync(True, Opcode.PING, data)
+        self.write_frame_sync(True, Opcode.PING, payload)
         pong = self.loop.create_future()
-        self.pings[data] = (pong, sent_at)
+        self.pings[payload] = (pong, sent_at)
         await self.drain()
         return asyncio.shield(pong)
+
+    def _unused_ping_payload(self) -> bytes:
+        while True:
+            payload = random.getrandbits(32).to_bytes(4, "big")
+            if payload not in self.pings:
+                return payload
 
     async def pong(self, data: DataLike = b"") -> None:
         """
@@ -698,17 +715,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
         """
         try:
-            while True:
-                message = await self.read_message()
-                if message is None:
-                    return
-                if self.max_queue is not None:
-                    while len(self.messages) >= self.max_queue:
-                        self._room_waiter = self.loop.create_future()
-                        try:
-                            await self._room_waiter
-                        finally:
-                            self._room_waiter = None
+            while (message := await self.read_message()) is not None:
+                await self._room_for_message()
                 self.messages.append(message)
                 _wake(self._recv_waiter)
         except asyncio.CancelledError as exc:
@@ -720,6 +728,16 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             if code == CloseCode.INTERNAL_ERROR:
                 self.logger.error("data transfer failed", exc_info=True)
             self.fail_connection(code)
+
+    async def _room_for_message(self) -> None:
+        """Wait while ``max_queue`` messages wait for :meth:`recv`."""
+        limit = self.max_queue
+        while limit is not None and len(self.messages) >= limit:
+            self._room_waiter = self.loop.create_future()
+            try:
+                await self._room_waiter
+            finally:
+                self._room_waiter = None
 
     async def read_message(self) -> Data | None:
         """
@@ -808,7 +826,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         if self._reading_paused and self._frames_size <= self.read_limit // 2:
             self._reading_paused = False
             self.transport.resume_reading()
-        return Frame(frame.fin, frame.opcode, frame.data, frame.rsv1, frame.rsv2, frame.rsv3)
+        return Frame(
+            frame.fin, frame.opcode, frame.data, frame.rsv1, frame.rsv2, frame.rsv3
+        )
 
     def write_frame_sync(self, fin: bool, opcode: int, data: BytesLike) -> None:
         """Have the core write a frame, without waiting for the buffer."""
@@ -831,18 +851,12 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self._write_output()
 
     async def write_frame(
-        self,
-        fin: bool,
-        opcode: int,
-        data: BytesLike,
-        *,
-        _state: int = State.OPEN,
+        self, fin: bool, opcode: int, data: BytesLike, *, _state: int = State.OPEN
     ) -> None:
         """Write a frame, then wait for the buffer to drain."""
-        if self.state is not _state:
-            raise InvalidState(
-                f"cannot write to a WebSocket in the {self.state.name} state"
-            )
+        state = self.state
+        if state is not _state:
+            raise InvalidState(f"cannot write to a WebSocket in the {state.name} state")
         self.write_frame_sync(fin, opcode, data)
         await self.drain()
 
@@ -906,24 +920,17 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
         """
         try:
-            opened = self.core.state is not State.CONNECTING
-            if opened:
+            if self.core.state is not State.CONNECTING:
                 # Waiting doesn't raise the exception of the task.
                 await asyncio.wait({self.transfer_data_task})
                 self.keepalive_ping_task.cancel()
-                if self.is_client:
-                    if await self.wait_for_connection_lost():
-                        return
-                    if self.debug:
-                        self.logger.debug("- timed out waiting for TCP close")
-            if self.transport.can_write_eof():
-                if self.debug:
-                    self.logger.debug("x half-closing TCP connection")
-                self.transport.write_eof()
-                if await self.wait_for_connection_lost():
+                if self.is_client and await self._lost_in_time():
                     return
-                if self.debug:
-                    self.logger.debug("- timed out waiting for TCP close")
+            if self.transport.can_write_eof():
+                self._debug("x half-closing TCP connection")
+                self.transport.write_eof()
+                if await self._lost_in_time():
+                    return
         finally:
             # Even when cancelled, never leave the transport open.
             await self.close_transport()
@@ -931,18 +938,23 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     async def close_transport(self) -> None:
         """Close the TCP connection; abort it if closing takes too long."""
         # After connection_lost(), a TLS transport may still need closing.
-        if self.connection_lost_waiter.done() and self.transport.is_closing():
-            return
-        if self.debug:
-            self.logger.debug("x closing TCP connection")
-        self.transport.close()
+        if not (self.closed and self.transport.is_closing()):
+            self._debug("x closing TCP connection")
+            self.transport.close()
+            if not await self._lost_in_time():
+                self._debug("x aborting TCP connection")
+                self.transport.abort()
+                await self.wait_for_connection_lost()
+
+    async def _lost_in_time(self) -> bool:
         if await self.wait_for_connection_lost():
-            return
+            return True
+        self._debug("- timed out waiting for TCP close")
+        return False
+
+    def _debug(self, message: str) -> None:
         if self.debug:
-            self.logger.debug("- timed out waiting for TCP close")
-            self.logger.debug("x aborting TCP connection")
-        self.transport.abort()
-        await self.wait_for_connection_lost()
+            self.logger.debug(message)
 
     async def wait_for_connection_lost(self) -> bool:
         """
@@ -979,9 +991,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             self.transfer_data_task.cancel()
         elif not hasattr(self, "close_connection_task"):
             # The opening handshake failed: close the TCP connection now.
-            self.close_connection_task = self.loop.create_task(
-                self.close_connection()
-            )
+            self.close_connection_task = self.loop.create_task(self.close_connection())
 
     def abort_pings(self) -> None:
         """Fail the pings still waiting: no pong comes after the end."""
@@ -1001,9 +1011,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         assert self.state is State.CONNECTING
         self.core.state = State.OPEN
         self.transfer_data_task = self.loop.create_task(self.transfer_data())
-        self.transfer_data_task.add_done_callback(
-            lambda _: _wake(self._recv_waiter)
-        )
+        self.transfer_data_task.add_done_callback(lambda _: _wake(self._recv_waiter))
         self.keepalive_ping_task = self.loop.create_task(self.keepalive_ping())
         self.close_connection_task = self.loop.create_task(self.close_connection())
 
@@ -1046,6 +1054,18 @@ class WebSocketCommonProtocol(asyncio.Protocol):
                 await self._http_waiter
             finally:
                 self._http_waiter = None
+
+    def _log_http(
+        self, arrow: str, start: str, headers: Headers, body: bytes | None = None
+    ) -> None:
+        """Log an HTTP message of the opening handshake, when debugging."""
+        if not self.debug:
+            return
+        self.logger.debug("%s %s", arrow, start)
+        for name, value in headers.raw_items():
+            self.logger.debug("%s %s: %s", arrow, name, value)
+        if body is not None:
+            self.logger.debug("%s [body] (%d bytes)", arrow, len(body))
 
     def _write_output(self) -> None:
         # The end of stream that the core may ask for is left to
@@ -1179,25 +1199,31 @@ def broadcast(
     for websocket in websockets:
         if websocket.state is not State.OPEN:
             continue
-        if websocket._fragmented_message_waiter is not None:
-            if raise_exceptions:
-                skipped.append(ConcurrencyError("sending a fragmented message"))
-            else:
-                websocket.logger.warning(
-                    "skipped broadcast: sending a fragmented message"
-                )
-            continue
-        try:
-            websocket.write_frame_sync(True, opcode, data)
-        except Exception as exc:
-            if raise_exceptions:
-                failure = RuntimeError("failed to write message")
-                failure.__cause__ = exc
-                skipped.append(failure)
-            else:
-                websocket.logger.warning(
-                    "skipped broadcast: failed to write message: %s",
-                    traceback.format_exception_only(type(exc), exc)[0].strip(),
-                )
+        problem = _broadcast_to(websocket, opcode, data)
+        if problem is None:
+            pass
+        elif raise_exceptions:
+            skipped.append(problem)
+        else:
+            cause = problem.__cause__
+            if cause is not None:
+                detail = traceback.format_exception_only(type(cause), cause)[0]
+                problem = RuntimeError(f"{problem}: {detail.strip()}")
+            websocket.logger.warning("skipped broadcast: %s", problem)
     if skipped:
         raise ExceptionGroup("skipped broadcast", skipped)  # noqa: F821
+
+
+def _broadcast_to(
+    websocket: WebSocketCommonProtocol, opcode: int, data: BytesLike
+) -> Exception | None:
+    """Send a message to one connection; return why it's skipped, if it is."""
+    if websocket._fragmented_message_waiter is not None:
+        return ConcurrencyError("sending a fragmented message")
+    try:
+        websocket.write_frame_sync(True, opcode, data)
+    except Exception as exc:
+        problem = RuntimeError("failed to write message")
+        problem.__cause__ = exc
+        return problem
+    return None

@@ -7,6 +7,7 @@ The server of the legacy API: :func:`serve`, :func:`unix_serve`,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import functools
 import http
@@ -15,7 +16,6 @@ import logging
 import socket
 import warnings
 from collections.abc import Awaitable, Generator, Iterable, Sequence
-from types import TracebackType
 from typing import Any, Callable, Union, cast
 
 from ws_deflate.permessage_deflate import enable_server_permessage_deflate
@@ -27,6 +27,7 @@ from ws_frames.exceptions import (
     InvalidUpgrade,
 )
 from ws_frames.extensions import Extension, ServerExtensionFactory
+from ws_frames.frames import CloseCode
 from ws_frames.protocol import State
 from ws_frames.typing import LoggerLike, Origin, StatusLike, Subprotocol
 from ws_frames.utils import get_socket_name
@@ -35,19 +36,20 @@ from ws_http.handshake import negotiate_server_extensions
 from ws_http.headers import parse_subprotocol, validate_subprotocols
 from ws_http.http11 import SERVER, Response
 
-from .arguments import deprecated_arguments
+from ..compatibility import asyncio_timeout
+from .arguments import deprecated_arguments, with_compression
 from .exceptions import AbortHandshake
 from .handshake import build_response, check_request
 from .http import request_parser
-from .protocol import WebSocketCommonProtocol, broadcast
+from .protocol import Limit, Seconds, WebSocketCommonProtocol, broadcast
 
 
 __all__ = [
+    "WebSocketServer",
+    "WebSocketServerProtocol",
     "broadcast",
     "serve",
     "unix_serve",
-    "WebSocketServerProtocol",
-    "WebSocketServer",
 ]
 
 
@@ -57,6 +59,32 @@ HeadersLikeOrCallable = Union[HeadersLike, Callable[[str, Headers], HeadersLike]
 HTTPResponse = tuple[StatusLike, HeadersLike, bytes]
 """A response for ``process_request`` to return: status, headers, body."""
 
+Handler = Union[
+    Callable[["WebSocketServerProtocol"], Awaitable[Any]],
+    # The older form, which also takes the path of the request; deprecated.
+    Callable[["WebSocketServerProtocol", str], Awaitable[Any]],
+]
+"""A connection handler."""
+
+RequestHook = Callable[[str, Headers], Awaitable[Union[HTTPResponse, None]]]
+"""The ``process_request`` argument of :func:`serve`."""
+
+SubprotocolHook = Callable[[Sequence[Subprotocol], Sequence[Subprotocol]], Subprotocol]
+"""The ``select_subprotocol`` argument of :func:`serve`."""
+
+ProtocolFactory = Callable[..., "WebSocketServerProtocol"]
+"""A callable returning a :class:`WebSocketServerProtocol`, such as a subclass."""
+
+Extensions = Sequence[ServerExtensionFactory]
+"""Extensions supported, in the order to try them."""
+
+Subprotocols = Sequence[Subprotocol]
+"""Subprotocols supported, by order of preference."""
+
+Origins = Sequence[Union[Origin, None]]
+"""Acceptable ``Origin`` headers; :obj:`None` for a request without one."""
+
+
 def _failure_text(exc: BaseException) -> str:
     """Body of a 400 response: the error, then what caused it, and so on."""
     reasons = [str(exc)]
@@ -65,6 +93,34 @@ def _failure_text(exc: BaseException) -> str:
         reasons.append(str(cause))
         cause = cause.__cause__
     return f"Failed to open a WebSocket connection: {'; '.join(reasons)}.\n"
+
+
+def _rejection(exc: Exception) -> tuple[http.HTTPStatus, Headers, bytes]:
+    """The response to a failed opening handshake: status, headers, body."""
+    if isinstance(exc, AbortHandshake):
+        return exc.status, exc.headers, exc.body
+    status = http.HTTPStatus.BAD_REQUEST
+    headers = Headers()
+    text = f"Failed to open a WebSocket connection: {exc}.\n"
+    if isinstance(exc, InvalidOrigin):
+        status = http.HTTPStatus.FORBIDDEN
+    elif isinstance(exc, InvalidUpgrade):
+        # RFC 7231, section 6.5.15: 426 comes with the protocol to upgrade to.
+        status = http.HTTPStatus.UPGRADE_REQUIRED
+        headers["Upgrade"] = "websocket"
+        text += (
+            "\nYou cannot access a WebSocket server directly with a browser. "
+            "You need a WebSocket client.\n"
+        )
+    elif isinstance(exc, InvalidHandshake):
+        text = _failure_text(exc)
+    else:
+        status = http.HTTPStatus.INTERNAL_SERVER_ERROR
+        text = (
+            "Failed to open a WebSocket connection.\n"
+            "See server log for more information.\n"
+        )
+    return status, headers, text.encode()
 
 
 class WebSocketServerProtocol(WebSocketCommonProtocol):
@@ -90,53 +146,53 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
     """
 
-    is_client = False
-    side = "server"
+    is_client: bool = False
+    side: str = "server"
 
     def __init__(
         self,
-        ws_handler: (
-            Callable[[WebSocketServerProtocol], Awaitable[Any]]
-            | Callable[[WebSocketServerProtocol, str], Awaitable[Any]]
-        ),
+        ws_handler: Handler,
         ws_server: WebSocketServer,
         *,
         logger: LoggerLike | None = None,
-        origins: Sequence[Origin | None] | None = None,
-        extensions: Sequence[ServerExtensionFactory] | None = None,
-        subprotocols: Sequence[Subprotocol] | None = None,
+        origins: Origins | None = None,
+        extensions: Extensions | None = None,
+        subprotocols: Subprotocols | None = None,
         extra_headers: HeadersLikeOrCallable | None = None,
         server_header: str | None = SERVER,
-        process_request: (
-            Callable[[str, Headers], Awaitable[HTTPResponse | None]] | None
-        ) = None,
-        select_subprotocol: (
-            Callable[[Sequence[Subprotocol], Sequence[Subprotocol]], Subprotocol] | None
-        ) = None,
-        open_timeout: float | None = 10,
+        process_request: RequestHook | None = None,
+        select_subprotocol: SubprotocolHook | None = None,
+        open_timeout: Seconds = 10,
         **kwargs: Any,
     ) -> None:
-        if logger is None:
-            logger = logging.getLogger("websockets.server")
-        super().__init__(logger=logger, **kwargs)
+        super().__init__(
+            logger=logging.getLogger("websockets.server") if logger is None else logger,
+            **kwargs,
+        )
+        self.ws_server = ws_server
+        self.ws_handler = remove_path_argument(ws_handler)
+        self.handler_task: asyncio.Task[None]
+        self.open_timeout = open_timeout
+
         if origins is not None and "" in origins:
             # The empty string used to stand for a request without Origin.
             warnings.warn(
                 "use None instead of '' in origins", DeprecationWarning, stacklevel=2
             )
             origins = [origin or None for origin in origins]
-        self.ws_handler = remove_path_argument(ws_handler)
-        self.ws_server = ws_server
         self.origins = origins
-        self.available_extensions = extensions
-        self.available_subprotocols = subprotocols
-        self.extra_headers = extra_headers
-        self.server_header = server_header
-        self._process_request = process_request
-        self._select_subprotocol = select_subprotocol
-        self.open_timeout = open_timeout
         self.origin: Origin | None = None
-        self.handler_task: asyncio.Task[None]
+        """``Origin`` header of the request, if any."""
+
+        self.available_extensions, self.available_subprotocols = (
+            extensions,
+            subprotocols,
+        )
+        self._process_request, self._select_subprotocol = (
+            process_request,
+            select_subprotocol,
+        )
+        self.extra_headers, self.server_header = extra_headers, server_header
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Join the server and start handling the connection."""
@@ -156,90 +212,77 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
         """
         try:
-            try:
-                await asyncio.wait_for(
-                    self.handshake(
-                        origins=self.origins,
-                        available_extensions=self.available_extensions,
-                        available_subprotocols=self.available_subprotocols,
-                        extra_headers=self.extra_headers,
-                    ),
-                    self.open_timeout,
-                )
-            except (asyncio.TimeoutError, ConnectionError):
-                # Too slow, or gone: there's nobody to answer.
-                raise
-            except Exception as exc:
-                await self._reject(exc)
-                return
-
-            try:
-                await self.ws_handler(self)
-            except Exception:
-                self.logger.error("connection handler failed", exc_info=True)
-                if not self.closed:
-                    self.fail_connection(1011)
-                raise
-
-            try:
-                await self.close()
-            except ConnectionError:
-                raise
-            except Exception:
-                self.logger.error("closing handshake failed", exc_info=True)
-                raise
-
+            if await self._opened():
+                await self._handled()
         except Exception:
             # Whatever went wrong, don't leave the connection open.
-            try:
+            with contextlib.suppress(Exception):
                 self.transport.close()
-            except Exception:  # pragma: no cover
-                pass
-
         finally:
             # The server waits for the handlers of the connections it knows.
             self.ws_server.unregister(self)
             self.logger.info("connection closed")
 
+    async def _opened(self) -> bool:
+        """Run the opening handshake; tell whether the connection is open."""
+        try:
+            async with asyncio_timeout(self.open_timeout):
+                await self.handshake(
+                    origins=self.origins,
+                    available_extensions=self.available_extensions,
+                    available_subprotocols=self.available_subprotocols,
+                    extra_headers=self.extra_headers,
+                )
+        except (TimeoutError, ConnectionError):
+            # Too slow, or gone: there's nobody to answer.
+            raise
+        except Exception as exc:
+            await self._reject(exc)
+            return False
+        return True
+
+    async def _handled(self) -> None:
+        """Run the connection handler, then close the connection."""
+        try:
+            await self.ws_handler(self)
+        except Exception:
+            self.logger.error("connection handler failed", exc_info=True)
+            if not self.closed:
+                self.fail_connection(CloseCode.INTERNAL_ERROR)
+            raise
+        try:
+            await self.close()
+        except Exception as exc:
+            # A network error is no news; anything else is worth a log.
+            if not isinstance(exc, ConnectionError):
+                self.logger.error("closing handshake failed", exc_info=True)
+            raise
+
     async def _reject(self, exc: Exception) -> None:
         """Answer a failed opening handshake with an HTTP error, and close."""
-        headers: Headers
         if isinstance(exc, AbortHandshake):
-            status, headers, body = exc.status, exc.headers, exc.body
-        elif isinstance(exc, InvalidOrigin):
-            if self.debug:
-                self.logger.debug("! invalid origin", exc_info=exc)
-            status, headers = http.HTTPStatus.FORBIDDEN, Headers()
-            body = f"Failed to open a WebSocket connection: {exc}.\n".encode()
-        elif isinstance(exc, InvalidUpgrade):
-            if self.debug:
-                self.logger.debug("! invalid upgrade", exc_info=exc)
-            status = http.HTTPStatus.UPGRADE_REQUIRED
-            headers = Headers([("Upgrade", "websocket")])
-            body = (
-                f"Failed to open a WebSocket connection: {exc}.\n\n"
-                "You cannot access a WebSocket server directly with a browser. "
-                "You need a WebSocket client.\n"
-            ).encode()
+            pass
         elif isinstance(exc, InvalidHandshake):
             if self.debug:
-                self.logger.debug("! invalid handshake", exc_info=exc)
-            status, headers = http.HTTPStatus.BAD_REQUEST, Headers()
-            body = _failure_text(exc).encode()
+                kind = "handshake"
+                if isinstance(exc, InvalidOrigin):
+                    kind = "origin"
+                elif isinstance(exc, InvalidUpgrade):
+                    kind = "upgrade"
+                self.logger.debug("! invalid %s", kind, exc_info=exc)
         else:
             self.logger.error("opening handshake failed", exc_info=exc)
-            status, headers = http.HTTPStatus.INTERNAL_SERVER_ERROR, Headers()
-            body = (
-                b"Failed to open a WebSocket connection.\n"
-                b"See server log for more information.\n"
-            )
 
-        headers.setdefault("Date", email.utils.formatdate(usegmt=True))
-        if self.server_header:
-            headers.setdefault("Server", self.server_header)
-        headers.setdefault("Content-Length", str(len(body)))
-        headers.setdefault("Content-Type", "text/plain")
-        headers.setdefault("Connection", "close")
+        status, headers, body = _rejection(exc)
+        _fill(headers, self._default_headers())
+        _fill(
+            headers,
+            [
+                ("Content-Length", str(len(body))),
+                ("Content-Type", "text/plain"),
+                ("Connection", "close"),
+            ],
+        )
 
         self.write_http_response(status, headers, body)
         self.logger.info("connection rejected (%d %s)", status.value, status.phrase)
@@ -257,17 +300,11 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
         """
         try:
-            path, headers = await self._read_http(
-                request_parser(self.reader.read_line)
-            )
+            path, headers = await self._read_http(request_parser(self.reader.read_line))
         except Exception as exc:
             raise InvalidMessage("did not receive a valid HTTP request") from exc
-        if self.debug:
-            self.logger.debug("< GET %s HTTP/1.1", path)
-            for name, value in headers.raw_items():
-                self.logger.debug("< %s: %s", name, value)
-        self.path = path
-        self.request_headers = headers
+        self._log_http("<", f"GET {path} HTTP/1.1", headers)
+        self.path, self.request_headers = path, headers
         return path, headers
 
     def write_http_response(
@@ -275,12 +312,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
     ) -> None:
         """Send the response of the opening handshake, with ``body`` if any."""
         self.response_headers = headers
-        if self.debug:
-            self.logger.debug("> HTTP/1.1 %d %s", status.value, status.phrase)
-            for name, value in headers.raw_items():
-                self.logger.debug("> %s: %s", name, value)
-            if body is not None:
-                self.logger.debug("> [body] (%d bytes)", len(body))
+        self._log_http(">", f"HTTP/1.1 {status.value} {status.phrase}", headers, body)
         response = Response(status.value, status.phrase, headers, body or b"")
         self.transport.write(response.serialize())
 
@@ -308,19 +340,11 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         """
         if self._process_request is None:
             return None
-        response = self._process_request(path, request_headers)
-        if not isinstance(response, Awaitable):
-            warnings.warn(
-                "declare process_request as a coroutine",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            return response
-        return await response
+        return await _awaited(self._process_request(path, request_headers))
 
     @staticmethod
     def process_origin(
-        headers: Headers, origins: Sequence[Origin | None] | None = None
+        headers: Headers, origins: Origins | None = None
     ) -> Origin | None:
         """
         Read the ``Origin`` header and check it against ``origins``, where
@@ -341,8 +365,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
     @staticmethod
     def process_extensions(
-        headers: Headers,
-        available_extensions: Sequence[ServerExtensionFactory] | None,
+        headers: Headers, available_extensions: Sequence[ServerExtensionFactory] | None
     ) -> tuple[str | None, list[Extension]]:
         """
         Accept or decline the extensions that the client offers.
@@ -414,7 +437,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
     async def handshake(
         self,
-        origins: Sequence[Origin | None] | None = None,
+        origins: Origins | None = None,
         available_extensions: Sequence[ServerExtensionFactory] | None = None,
         available_subprotocols: Sequence[Subprotocol] | None = None,
         extra_headers: HeadersLikeOrCallable | None = None,
@@ -441,59 +464,73 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
         """
         path, request_headers = await self.read_http_request()
-
-        response = self.process_request(path, request_headers)
-        if isinstance(response, Awaitable):
-            early_response = await response
-        else:
-            # A subclass may have overridden it with a plain function.
-            warnings.warn(
-                "declare process_request as a coroutine",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            early_response = response
-
-        if self.state is State.CLOSED:
-            # The client left during process_request(); handler() says nothing
-            # about this kind of ConnectionError.
+        answer = await _awaited(self.process_request(path, request_headers))
+        if self.closed:
+            # The client left during process_request(): handler() ignores
+            # this kind of ConnectionError.
             raise BrokenPipeError("connection closed during opening handshake")
         if not self.ws_server.is_serving():
-            early_response = (
-                http.HTTPStatus.SERVICE_UNAVAILABLE,
-                [],
-                b"Server is shutting down.\n",
-            )
-        if early_response is not None:
-            raise AbortHandshake(*early_response)
+            # Whatever process_request() said, the server is going away.
+            answer = (503, [], b"Server is shutting down.\n")
+        if answer is not None:
+            raise AbortHandshake(*answer)
 
-        key = check_request(request_headers)
-        self.origin = self.process_origin(request_headers, origins)
-        extensions_header, self.extensions = self.process_extensions(
-            request_headers, available_extensions
+        offered = request_headers
+        key = check_request(offered)
+        self.origin = self.process_origin(offered, origins)
+        accepted, self.extensions = self.process_extensions(
+            offered, available_extensions
         )
-        self.subprotocol = self.process_subprotocol(
-            request_headers, available_subprotocols
-        )
+        self.subprotocol = self.process_subprotocol(offered, available_subprotocols)
 
-        response_headers = Headers()
-        build_response(response_headers, key)
-        if extensions_header is not None:
-            response_headers["Sec-WebSocket-Extensions"] = extensions_header
-        if self.subprotocol is not None:
-            response_headers["Sec-WebSocket-Protocol"] = self.subprotocol
+        headers = Headers()
+        build_response(headers, key)
+        negotiated = [
+            ("Sec-WebSocket-Extensions", accepted),
+            ("Sec-WebSocket-Protocol", self.subprotocol),
+        ]
         if callable(extra_headers):
             extra_headers = extra_headers(path, request_headers)
-        if extra_headers is not None:
-            response_headers.update(extra_headers)
-        response_headers.setdefault("Date", email.utils.formatdate(usegmt=True))
-        if self.server_header is not None:
-            response_headers.setdefault("Server", self.server_header)
-        self.write_http_response(http.HTTPStatus.SWITCHING_PROTOCOLS, response_headers)
+        _fill(headers, negotiated)
+        headers.update(extra_headers or [])
+        _fill(headers, self._default_headers())
 
-        self.logger.info("connection open")
+        self.write_http_response(http.HTTPStatus.SWITCHING_PROTOCOLS, headers)
         self.connection_open()
+        self.logger.info("connection open")
         return path
+
+    def _default_headers(self) -> list[tuple[str, str | None]]:
+        return [
+            ("Date", email.utils.formatdate(usegmt=True)),
+            ("Server", self.server_header),
+        ]
+
+
+def _fill(headers: Headers, values: Iterable[tuple[str, str | None]]) -> None:
+    """Set the headers that ``headers`` lacks, leaving out empty values."""
+    for name, value in values:
+        if value:
+            headers.setdefault(name, value)
+
+
+async def _awaited(
+    answer: Awaitable[HTTPResponse | None] | HTTPResponse | None,
+) -> HTTPResponse | None:
+    """What ``process_request`` returned, awaited if it's a coroutine."""
+    if isinstance(answer, Awaitable):
+        return await answer
+    # process_request() used to be a plain function.
+    warnings.warn(
+        "declare process_request as a coroutine", DeprecationWarning, stacklevel=3
+    )
+    return answer
+
+
+async def _all_done(aws: Sequence[Awaitable[None]]) -> None:
+    """Wait until each of ``aws`` is done, without raising their errors."""
+    if aws:
+        await asyncio.wait([asyncio.ensure_future(aw) for aw in aws])
 
 
 class WebSocketServer:
@@ -566,20 +603,12 @@ class WebSocketServer:
         await asyncio.sleep(0)
 
         if close_connections:
-            # handshake() answers 503 to the others, now that the server
-            # isn't serving anymore.
-            closing = [
-                asyncio.create_task(websocket.close(1001))
-                for websocket in self.websockets
-                if websocket.state is not State.CONNECTING
-            ]
-            if closing:
-                await asyncio.wait(closing)
-
+            # handshake() answers 503 to those still opening, now that the
+            # server isn't serving anymore.
+            opened = [ws for ws in self.websockets if ws.state is not State.CONNECTING]
+            await _all_done([ws.close(1001) for ws in opened])
         await self.server.wait_closed()
-        handlers = [websocket.handler_task for websocket in self.websockets]
-        if handlers:
-            await asyncio.wait(handlers)
+        await _all_done([ws.handler_task for ws in self.websockets])
 
         self.closed_waiter.set_result(None)
         self.logger.info("server closed")
@@ -628,12 +657,8 @@ class WebSocketServer:
     async def __aenter__(self) -> WebSocketServer:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        # Whether the block raised or not, shut down.
         self.close()
         await self.wait_closed()
 
@@ -697,88 +722,77 @@ class Serve:
 
     def __init__(
         self,
-        ws_handler: (
-            Callable[[WebSocketServerProtocol], Awaitable[Any]]
-            | Callable[[WebSocketServerProtocol, str], Awaitable[Any]]
-        ),
+        ws_handler: Handler,
         host: str | Sequence[str] | None = None,
         port: int | None = None,
         *,
-        create_protocol: Callable[..., WebSocketServerProtocol] | None = None,
+        create_protocol: ProtocolFactory | None = None,
         logger: LoggerLike | None = None,
         compression: str | None = "deflate",
-        origins: Sequence[Origin | None] | None = None,
-        extensions: Sequence[ServerExtensionFactory] | None = None,
-        subprotocols: Sequence[Subprotocol] | None = None,
+        origins: Origins | None = None,
+        extensions: Extensions | None = None,
+        subprotocols: Subprotocols | None = None,
         extra_headers: HeadersLikeOrCallable | None = None,
         server_header: str | None = SERVER,
-        process_request: (
-            Callable[[str, Headers], Awaitable[HTTPResponse | None]] | None
-        ) = None,
-        select_subprotocol: (
-            Callable[[Sequence[Subprotocol], Sequence[Subprotocol]], Subprotocol] | None
-        ) = None,
-        open_timeout: float | None = 10,
-        ping_interval: float | None = 20,
-        ping_timeout: float | None = 20,
-        close_timeout: float | None = None,
-        max_size: int | None = 2**20,
-        max_queue: int | None = 2**5,
-        read_limit: int = 2**16,
-        write_limit: int = 2**16,
+        process_request: RequestHook | None = None,
+        select_subprotocol: SubprotocolHook | None = None,
+        open_timeout: Seconds = 10,
+        ping_interval: Seconds = 20,
+        ping_timeout: Seconds = 20,
+        close_timeout: Seconds = None,
+        max_size: Limit = 1 << 20,
+        max_queue: Limit = 32,
+        read_limit: int = 1 << 16,
+        write_limit: int = 1 << 16,
         **kwargs: Any,
     ) -> None:
         legacy = deprecated_arguments(kwargs, WebSocketServerProtocol)
-        if close_timeout is None:
-            close_timeout = legacy.close_timeout
-        if create_protocol is None:
-            create_protocol = legacy.create_protocol
-
-        if compression == "deflate":
-            extensions = enable_server_permessage_deflate(extensions)
-        elif compression is not None:
-            raise ValueError(f"unsupported compression: {compression}")
-
         if subprotocols is not None:
             validate_subprotocols(subprotocols)
-
         self.ws_server = WebSocketServer(logger=logger)
+
+        # The connections take most arguments of serve() as they are.
+        offer = dict(origins=origins, subprotocols=subprotocols)
+        headers = dict(extra_headers=extra_headers, server_header=server_header)
+        hooks = dict(
+            process_request=process_request, select_subprotocol=select_subprotocol
+        )
+        pings = dict(ping_interval=ping_interval, ping_timeout=ping_timeout)
+        sizes = dict(max_size=max_size, max_queue=max_queue)
+        buffers = dict(read_limit=read_limit, write_limit=write_limit)
         self._factory = functools.partial(
-            create_protocol,
+            create_protocol or legacy.create_protocol,
             # Adapting the handler here warns once, not once per connection.
             remove_path_argument(ws_handler),
             self.ws_server,
+            extensions=with_compression(
+                compression, extensions, enable_server_permessage_deflate
+            ),
+            close_timeout=legacy.close_timeout
+            if close_timeout is None
+            else close_timeout,
+            secure=kwargs.get("ssl") is not None,
+            legacy_recv=legacy.legacy_recv,
+            loop=legacy.loop,
+            logger=logger,
             host=host,
             port=port,
-            secure=kwargs.get("ssl") is not None,
             open_timeout=open_timeout,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-            close_timeout=close_timeout,
-            max_size=max_size,
-            max_queue=max_queue,
-            read_limit=read_limit,
-            write_limit=write_limit,
-            loop=legacy.loop,
-            legacy_recv=legacy.legacy_recv,
-            origins=origins,
-            extensions=extensions,
-            subprotocols=subprotocols,
-            extra_headers=extra_headers,
-            server_header=server_header,
-            process_request=process_request,
-            select_subprotocol=select_subprotocol,
-            logger=logger,
+            **offer,
+            **headers,
+            **hooks,
+            **pings,
+            **sizes,
+            **buffers,
         )
         self._loop = legacy.loop
         self._unix: bool = kwargs.pop("unix", False)
         self._path: str | None = kwargs.pop("path", None)
-        self._host = host
-        self._port = port
+        self._host, self._port = host, port
         self._kwargs = kwargs
 
     async def _start(self) -> WebSocketServer:
-        loop = asyncio.get_running_loop() if self._loop is None else self._loop
+        loop = self._loop or asyncio.get_running_loop()
         if self._unix:
             server = await loop.create_unix_server(
                 self._factory, self._path, **self._kwargs
@@ -791,7 +805,6 @@ class Serve:
         return self.ws_server
 
     # server = await serve(...)
-
     def __await__(self) -> Generator[Any, None, WebSocketServer]:
         return self._start().__await__()
 
@@ -799,31 +812,17 @@ class Serve:
     __iter__ = __await__
 
     # async with serve(...) as server:
-
     async def __aenter__(self) -> WebSocketServer:
-        return await self
+        return await self._start()
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.ws_server.close()
-        await self.ws_server.wait_closed()
+    async def __aexit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        await self.ws_server.__aexit__(exc_type, exc_value, traceback)
 
 
 serve = Serve
 
 
-def unix_serve(
-    ws_handler: (
-        Callable[[WebSocketServerProtocol], Awaitable[Any]]
-        | Callable[[WebSocketServerProtocol, str], Awaitable[Any]]
-    ),
-    path: str | None = None,
-    **kwargs: Any,
-) -> Serve:
+def unix_serve(ws_handler: Handler, path: str | None = None, **kwargs: Any) -> Serve:
     """
     Like :func:`serve`, on the Unix socket at ``path`` instead of a host and
     port; for example behind a reverse proxy. Only on Unix.
@@ -835,10 +834,7 @@ def unix_serve(
 
 
 def remove_path_argument(
-    ws_handler: (
-        Callable[[WebSocketServerProtocol], Awaitable[Any]]
-        | Callable[[WebSocketServerProtocol, str], Awaitable[Any]]
-    ),
+    ws_handler: Handler,
 ) -> Callable[[WebSocketServerProtocol], Awaitable[Any]]:
     """
     Return a handler taking the connection alone.
@@ -864,7 +860,9 @@ def remove_path_argument(
     warnings.warn(
         "remove second argument of ws_handler", DeprecationWarning, stacklevel=3
     )
-    with_path = cast(Callable[[WebSocketServerProtocol, str], Awaitable[Any]], ws_handler)
+    with_path = cast(
+        Callable[[WebSocketServerProtocol, str], Awaitable[Any]], ws_handler
+    )
 
     async def handler(websocket: WebSocketServerProtocol) -> Any:
         return await with_path(websocket, websocket.path)
