@@ -26,7 +26,7 @@ from ws_http.http11 import (
     MAX_LINE_LENGTH as MAX_LINE_LENGTH,
     MAX_NUM_HEADERS as MAX_NUM_HEADERS,
     ReadLine,
-    d,
+    d as d,
     parse_headers,
     parse_line,
 )

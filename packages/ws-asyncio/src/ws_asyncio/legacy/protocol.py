@@ -1082,7 +1082,8 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             # anymore, and only pongs can come out of the core then.
             if data and not closing:
                 self.transport.write(data)
-        received = core.events_received()
+        # A data-transfer protocol has no HTTP events, only frames.
+        received = cast("list[frames.Frame]", core.events_received())
         if received:
             self._frames.extend(received)
             for frame in received:
@@ -1116,7 +1117,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             self._end_of_handshake()
             self.core.receive_eof()
             self.core.data_to_send()
-            self._frames.extend(self.core.events_received())
+            self._frames.extend(cast("list[frames.Frame]", self.core.events_received()))
             if self._frames_end is None:
                 self._frames_end = (
                     exc or self.core.parser_exc or EOFError("connection lost")
