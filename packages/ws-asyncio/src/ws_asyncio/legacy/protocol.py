@@ -791,13 +791,11 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         now = time.perf_counter()
         # RFC 6455, section 5.5.3: a pong may answer only the latest of
         # several pings; it answers the earlier ones too.
-        for payload in list(self.pings):
+        waiting = list(self.pings)
+        for payload in waiting[: waiting.index(data) + 1]:
             pong, sent_at = self.pings.pop(payload)
             self.latency = now - sent_at
-            if not pong.done():
-                pong.set_result(self.latency)
-            if payload == data:
-                break
+            pong.set_result(self.latency)
 
     async def read_frame(self, max_size: int | None) -> Frame:
         """
@@ -996,11 +994,11 @@ class WebSocketCommonProtocol(asyncio.Protocol):
     def abort_pings(self) -> None:
         """Fail the pings still waiting: no pong comes after the end."""
         exc = self.connection_closed_exc()
+        # Callers only have shields of these futures: they're still pending.
         for pong, _ in self.pings.values():
-            if not pong.done():
-                pong.set_exception(exc)
-                # Nobody may ever look at it; don't let asyncio complain.
-                pong.exception()
+            pong.set_exception(exc)
+            # Nobody may ever look at it; don't let asyncio complain.
+            pong.exception()
         self.pings.clear()
 
     def connection_open(self) -> None:
@@ -1046,7 +1044,9 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             except StopIteration as done:
                 result: T = done.value
                 return result
-            if self._reading_paused and len(self.reader.buffer) <= self.read_limit:
+            # The parser took every complete line: what's left is less than
+            # a line, and more must come.
+            if self._reading_paused:
                 self._reading_paused = False
                 self.transport.resume_reading()
             self._http_waiter = self.loop.create_future()
