@@ -226,10 +226,13 @@ async def test_close_frames_written_as_frames() -> None:
     assert protocol.state is State.CLOSING
 
     # An empty payload is a close frame without a code, both ways.
-    for write in [
-        lambda protocol: protocol.write_frame(True, Opcode.CLOSE, b""),
-        lambda protocol: protocol.write_close_frame(Close(1005, ""), b""),
-    ]:
+    async def with_write_frame(protocol: WebSocketClientProtocol) -> None:
+        await protocol.write_frame(True, Opcode.CLOSE, b"")
+
+    async def with_write_close_frame(protocol: WebSocketClientProtocol) -> None:
+        await protocol.write_close_frame(Close(1005, ""), b"")
+
+    for write in [with_write_frame, with_write_close_frame]:
         protocol, transport = open_protocol()
         await write(protocol)
         assert protocol.close_sent == Close(1005, "")
