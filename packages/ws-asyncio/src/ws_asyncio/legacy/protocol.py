@@ -82,8 +82,8 @@ class _Core(Protocol):
     The sans-I/O core as the legacy API uses it.
 
     When the data received breaks the protocol, the legacy API closes with
-    the close code alone, as it always did: the peer learns what it did wrong
-    from the code, and logs on this side keep the details.
+    the close code alone, without a reason: the peer learns what it did wrong
+    from the code, and the exception on this side keeps the details.
     :meth:`WebSocketCommonProtocol.fail_connection` calls
     :meth:`Protocol.fail` directly when it has a reason to give.
 
