@@ -1115,14 +1115,15 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             _wake(self._http_waiter)
         else:
             self._end_of_handshake()
+            # A network error ends the data received, before the core's EOF.
+            if self._frames_end is None and exc is not None:
+                self._frames_end = exc
             self.core.receive_eof()
-            self.core.data_to_send()
-            self._frames.extend(cast("list[frames.Frame]", self.core.events_received()))
+            # Nothing can be written anymore.
+            self._read_output(closing=True)
             if self._frames_end is None:
-                self._frames_end = (
-                    exc or self.core.parser_exc or EOFError("connection lost")
-                )
-            _wake(self._frames_waiter)
+                self._frames_end = EOFError("connection lost")
+                _wake(self._frames_waiter)
 
         self.abort_pings()
         _wake(self._drain_waiter)
