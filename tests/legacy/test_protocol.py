@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from ws_asyncio.legacy.client import WebSocketClientProtocol, connect
-from ws_asyncio.legacy.framing import Frame
+from ws_asyncio.legacy.framing import Frame, PayloadTooBig, ProtocolError
 from ws_asyncio.legacy.protocol import WebSocketCommonProtocol, broadcast
 from ws_asyncio.legacy.server import WebSocketServerProtocol
 from ws_frames.exceptions import (
@@ -19,8 +19,6 @@ from ws_frames.exceptions import (
     ConnectionClosedError,
     ConnectionClosedOK,
     InvalidState,
-    PayloadTooBig,
-    ProtocolError,
 )
 from ws_frames.frames import Close, Opcode
 from ws_frames.protocol import State
