@@ -9,6 +9,8 @@ from ws_asyncio.legacy.http import (
     MAX_LINE_LENGTH,
     MAX_NUM_HEADERS,
     d,
+    read_headers,
+    read_line,
     read_request,
     read_response,
 )
@@ -177,3 +179,13 @@ def test_garbage_raises_only_documented_errors(data: bytes) -> None:
             parse(data)
         except (EOFError, SecurityError, ValueError):
             pass
+
+
+def test_read_headers_then_line() -> None:
+    async def run() -> tuple[Headers, bytes]:
+        stream = feed([b"X: 1\r\nY: 2\r\n\r\nrest\r\n"])
+        return await read_headers(stream), await read_line(stream)
+
+    headers, line = asyncio.run(run())
+    assert (headers["X"], headers["Y"]) == ("1", "2")
+    assert line == b"rest"

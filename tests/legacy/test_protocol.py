@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from ws_asyncio.legacy.client import WebSocketClientProtocol, connect
-from ws_asyncio.legacy.framing import Frame
+from ws_asyncio.legacy.framing import Frame, PayloadTooBig, ProtocolError
 from ws_asyncio.legacy.protocol import WebSocketCommonProtocol, broadcast
 from ws_asyncio.legacy.server import WebSocketServerProtocol
 from ws_frames.exceptions import (
@@ -19,8 +19,6 @@ from ws_frames.exceptions import (
     ConnectionClosedError,
     ConnectionClosedOK,
     InvalidState,
-    PayloadTooBig,
-    ProtocolError,
 )
 from ws_frames.frames import Close, Opcode
 from ws_frames.protocol import State
@@ -586,9 +584,10 @@ async def test_fragmented_message_errors() -> None:
         # Invalid UTF-8 across fragments.
         [Frame(False, Opcode.TEXT, b"\xc3"), Frame(True, Opcode.CONT, b"(")],
     ]
-    # A close frame may interrupt a fragmented message: then the connection
-    # closes normally and the incomplete message is dropped.
-    for frames, code in zip(cases, [1002, 1005, 1007], strict=True):
+    # A close frame in the middle of a fragmented message breaks the rules of
+    # fragmentation: the incomplete message is dropped and the connection
+    # fails with 1002, like for any other protocol error.
+    for frames, code in zip(cases, [1002, 1002, 1007], strict=True):
 
         async def handler(
             reader: asyncio.StreamReader,

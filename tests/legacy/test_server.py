@@ -14,6 +14,7 @@ import pytest
 
 from ws_asyncio.legacy.client import connect, unix_connect
 from ws_asyncio.legacy.exceptions import AbortHandshake, InvalidStatusCode
+from ws_asyncio.legacy.framing import Frame
 from ws_asyncio.legacy.server import (
     HTTPResponse,
     WebSocketServer,
@@ -29,6 +30,7 @@ from ws_frames.exceptions import (
     InvalidOrigin,
     NegotiationError,
 )
+from ws_frames.frames import Opcode
 from ws_frames.typing import Origin, Subprotocol
 from ws_http.datastructures import Headers
 
@@ -652,3 +654,41 @@ async def test_rejections_are_logged_in_debug_mode(
     assert "! invalid upgrade" in caplog.text
     assert "! invalid handshake" in caplog.text
     assert "> [body]" in caplog.text
+
+
+@async_test
+async def test_failing_closing_handshake_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class BrokenClose(WebSocketServerProtocol):
+        async def close(self, code: int = 1000, reason: str = "") -> None:
+            raise ZeroDivisionError
+
+    async def handler(websocket: WebSocketServerProtocol) -> None:
+        pass
+
+    async with legacy_server(handler, create_protocol=BrokenClose) as server:
+        async with connect(get_uri(server)) as websocket:
+            await websocket.wait_closed()
+    assert "closing handshake failed" in caplog.text
+
+
+@async_test
+async def test_reading_pauses_during_a_large_handshake() -> None:
+    async with legacy_server(read_limit=64) as server:
+        host, port = list(server.sockets)[0].getsockname()[:2]
+        reader, writer = await asyncio.open_connection(host, port)
+        # Above read_limit, in the middle of a line: reading pauses, then
+        # resumes once the complete lines are parsed.
+        writer.write(REQUEST[:100])
+        await asyncio.sleep(0.01)
+        # Above read_limit again, up to the end: reading resumes when the
+        # connection opens.
+        writer.write(REQUEST[100:] + b"X-Padding: " + b"p" * 200 + b"\r\n\r\n")
+        response = await reader.readuntil(b"\r\n\r\n")
+        assert response.startswith(b"HTTP/1.1 101 ")
+        Frame(True, Opcode.TEXT, b"hi").write(writer.write, mask=True)
+        assert await Frame.read(reader.readexactly, mask=False) == Frame(
+            True, Opcode.TEXT, b"hi"
+        )
+        writer.close()

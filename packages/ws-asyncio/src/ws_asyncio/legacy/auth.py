@@ -1,5 +1,5 @@
 """
-HTTP Basic Authentication for the legacy server; see RFC 7235 and RFC 7617.
+HTTP Basic Authentication for the legacy server (RFC 7235, RFC 7617).
 
 """
 
@@ -10,12 +10,7 @@ import http
 from collections.abc import Awaitable, Iterable
 from typing import Any, Callable
 
-from ws_http.auth import (
-    INVALID_CREDENTIALS,
-    credentials_checker,
-    is_credentials as _is_credentials,
-    read_basic_credentials,
-)
+from ws_http import auth
 from ws_http.datastructures import Headers
 from ws_http.headers import build_www_authenticate_basic
 
@@ -25,152 +20,131 @@ from .server import HTTPResponse, WebSocketServerProtocol
 __all__ = ["BasicAuthWebSocketServerProtocol", "basic_auth_protocol_factory"]
 
 Credentials = tuple[str, str]
-"""A ``(username, password)`` pair."""
+"""A username and a password."""
+
+Checker = Callable[[str, str], Awaitable[bool]]
+"""Coroutine function telling whether a username and a password may connect."""
 
 
 def is_credentials(value: Any) -> bool:
-    """Tell whether ``value`` is a ``(username, password)`` pair of strings."""
-    return _is_credentials(value)
+    """Tell whether ``value`` is a pair of strings."""
+    return auth.is_credentials(value)
 
 
 class BasicAuthWebSocketServerProtocol(WebSocketServerProtocol):
     """
-    WebSocket server protocol that enforces HTTP Basic Auth.
+    A server connection that lets only authenticated clients in.
 
-    """
+    :meth:`check_credentials` decides; by default it asks the
+    ``check_credentials`` coroutine function given to the constructor, and
+    refuses everyone without one.
 
-    realm: str = ""
-    """
-    Scope of protection.
-
-    If provided, it should contain only ASCII characters because the
-    encoding of non-ASCII characters is undefined.
     """
 
     username: str | None = None
-    """Username of the authenticated user."""
+    """Username of the client, once authenticated."""
+
+    realm: str = ""
+    """Protection space, sent in the challenge; ASCII is safest."""
 
     def __init__(
         self,
         *args: Any,
         realm: str | None = None,
-        check_credentials: Callable[[str, str], Awaitable[bool]] | None = None,
+        check_credentials: Checker | None = None,
         **kwargs: Any,
     ) -> None:
-        if realm is not None:
-            self.realm = realm  # shadow class attribute
         self._check_credentials = check_credentials
+        if realm is not None:
+            self.realm = realm
         super().__init__(*args, **kwargs)
 
     async def check_credentials(self, username: str, password: str) -> bool:
         """
-        Check whether credentials are authorized.
+        Tell whether ``username`` and ``password`` may connect.
 
-        This coroutine may be overridden in a subclass, for example to
-        authenticate against a database or an external service.
-
-        Args:
-            username: HTTP Basic Auth username.
-            password: HTTP Basic Auth password.
-
-        Returns:
-            :obj:`True` if the handshake should continue;
-            :obj:`False` if it should fail with an HTTP 401 error.
+        Override it, for example to ask a database.
 
         """
-        if self._check_credentials is not None:
-            return await self._check_credentials(username, password)
+        if self._check_credentials is None:
+            return False
+        return await self._check_credentials(username, password)
 
-        return False
-
-    def _unauthorized(self, body: bytes) -> HTTPResponse:
-        # RFC 7235 section 3.1: a 401 response carries a WWW-Authenticate
-        # challenge for the realm.
+    def _challenge(self, text: str) -> HTTPResponse:
+        # RFC 7235, section 3.1: a 401 response says how to authenticate.
+        challenge = build_www_authenticate_basic(self.realm)
         return (
             http.HTTPStatus.UNAUTHORIZED,
-            [("WWW-Authenticate", build_www_authenticate_basic(self.realm))],
-            body,
+            [("WWW-Authenticate", challenge)],
+            text.encode(),
         )
 
     async def process_request(
-        self,
-        path: str,
-        request_headers: Headers,
+        self, path: str, request_headers: Headers
     ) -> HTTPResponse | None:
         """
-        Check HTTP Basic Auth and return an HTTP 401 response if needed.
+        Answer 401 unless the request has valid Basic credentials; then set
+        :attr:`username` and go on with the ``process_request`` of the
+        parent class.
 
-        The ``process_request`` hook of the parent class runs only for
-        authenticated requests, with :attr:`username` already set. To serve
-        an endpoint without authentication, such as a health check, override
-        this method and handle that path before calling it.
+        To serve a path without authentication, a health check for example,
+        override this method and answer that path before calling it.
 
         """
-        credentials = read_basic_credentials(request_headers)
+        credentials = auth.read_basic_credentials(request_headers)
         if isinstance(credentials, str):
-            return self._unauthorized(credentials.encode())
-        username, password = credentials
-
-        if not await self.check_credentials(username, password):
-            return self._unauthorized(INVALID_CREDENTIALS.encode())
-
-        self.username = username
-
-        return await super().process_request(path, request_headers)
+            # No credentials, or not Basic ones: the text says which.
+            return self._challenge(credentials)
+        if await self.check_credentials(*credentials):
+            self.username = credentials[0]
+            return await super().process_request(path, request_headers)
+        return self._challenge(auth.INVALID_CREDENTIALS)
 
 
 def basic_auth_protocol_factory(
     realm: str | None = None,
     credentials: Credentials | Iterable[Credentials] | None = None,
-    check_credentials: Callable[[str, str], Awaitable[bool]] | None = None,
+    check_credentials: Checker | None = None,
     create_protocol: Callable[..., BasicAuthWebSocketServerProtocol] | None = None,
 ) -> Callable[..., BasicAuthWebSocketServerProtocol]:
     """
-    Protocol factory that enforces HTTP Basic Auth.
-
-    :func:`basic_auth_protocol_factory` is designed to integrate with
-    :func:`~ws_asyncio.legacy.server.serve` like this::
+    Build a ``create_protocol`` for :func:`~ws_asyncio.legacy.server.serve`
+    that requires HTTP Basic Auth::
 
         serve(
             ...,
             create_protocol=basic_auth_protocol_factory(
                 realm="my dev server",
                 credentials=("hello", "iloveyou"),
-            )
+            ),
         )
 
     Args:
-        realm: Scope of protection. It should contain only ASCII characters
-            because the encoding of non-ASCII characters is undefined.
-            Refer to section 2.2 of :rfc:`7235` for details.
-        credentials: Hard coded authorized credentials. It can be a
-            ``(username, password)`` pair or a list of such pairs.
-        check_credentials: Coroutine that verifies credentials.
-            It receives ``username`` and ``password`` arguments
-            and returns a :class:`bool`.
-        create_protocol: Factory that creates the protocol. By default, this
-            is :class:`BasicAuthWebSocketServerProtocol`. It can be replaced
-            by a subclass.
+        realm: Protection space, see section 2.2 of :rfc:`7235`; ASCII is
+            safest, since nothing says how to encode the rest.
+        credentials: The username and password accepted, or a list of them.
+        check_credentials: Coroutine function taking a username and a
+            password and telling whether they're accepted. Give it or
+            ``credentials``, not both.
+        create_protocol: The protocol class;
+            :class:`BasicAuthWebSocketServerProtocol` or a subclass.
 
     Raises:
-        TypeError: If the ``credentials`` or ``check_credentials`` argument is
-            wrong.
+        TypeError: If the credentials are neither given nor valid, or
+            given both ways.
 
     """
     if (credentials is None) == (check_credentials is None):
         raise TypeError("provide either credentials or check_credentials")
 
     if credentials is not None:
-        check_password = credentials_checker(credentials)
+        accepts = auth.credentials_checker(credentials)
 
         async def check_credentials(username: str, password: str) -> bool:
-            return check_password(username, password)
-
-    if create_protocol is None:
-        create_protocol = BasicAuthWebSocketServerProtocol
+            return accepts(username, password)
 
     return functools.partial(
-        create_protocol,
+        create_protocol or BasicAuthWebSocketServerProtocol,
         realm=realm,
         check_credentials=check_credentials,
     )

@@ -1,4 +1,11 @@
-"""Exceptions that only the legacy opening handshake raises."""
+"""
+Exceptions of the legacy opening handshake.
+
+The legacy client reports a refused handshake with :exc:`InvalidStatusCode`;
+the legacy server turns :exc:`AbortHandshake` into the HTTP response it
+carries. The other names are the shared exceptions under their legacy names.
+
+"""
 
 from __future__ import annotations
 
@@ -26,11 +33,11 @@ __all__ = [
 
 class InvalidStatusCode(InvalidHandshake):
     """
-    Raised when a handshake response status code is invalid.
+    The server answered the opening handshake with a status other than 101.
 
     Attributes:
-        status_code: HTTP status code of the response.
-        headers: HTTP headers of the response.
+        status_code: The status code of the response.
+        headers: The headers of the response.
 
     """
 
@@ -39,20 +46,21 @@ class InvalidStatusCode(InvalidHandshake):
         self.headers = headers
 
     def __str__(self) -> str:
-        return f"server rejected WebSocket connection: HTTP {self.status_code}"
+        return "server rejected WebSocket connection: HTTP " + str(self.status_code)
 
 
 class AbortHandshake(InvalidHandshake):
     """
-    Raised to abort the handshake on purpose and return an HTTP response.
+    Stop the opening handshake and answer with this HTTP response instead.
 
-    This exception is an implementation detail; the public API is
-    :meth:`~ws_asyncio.legacy.server.WebSocketServerProtocol.process_request`.
+    The legacy server raises it with what
+    :meth:`~ws_asyncio.legacy.server.WebSocketServerProtocol.process_request`
+    returns; raising it from that hook has the same effect.
 
     Attributes:
-        status: HTTP status code.
-        headers: HTTP response headers.
-        body: HTTP response body.
+        status: The status of the response, as :class:`http.HTTPStatus`.
+        headers: The headers of the response.
+        body: The body of the response.
 
     """
 
@@ -62,22 +70,20 @@ class AbortHandshake(InvalidHandshake):
         headers: HeadersLike,
         body: bytes = b"",
     ) -> None:
-        # Accept a plain int as well, as process_request() historically did.
         self.status = http.HTTPStatus(status)
         self.headers = Headers(headers)
         self.body = body
 
     def __str__(self) -> str:
-        return (
-            f"HTTP {self.status:d}, {len(self.headers)} headers, {len(self.body)} bytes"
-        )
+        size = len(self.body)
+        return f"HTTP {int(self.status)}, {len(self.headers)} headers, {size} bytes"
 
 
 class RedirectHandshake(InvalidHandshake):
     """
-    Raised when a handshake gets redirected.
+    The server answered the opening handshake with a redirect to ``uri``.
 
-    This exception is an implementation detail.
+    The legacy client catches it to connect to ``uri`` instead.
 
     """
 
@@ -85,4 +91,4 @@ class RedirectHandshake(InvalidHandshake):
         self.uri = uri
 
     def __str__(self) -> str:
-        return f"redirect to {self.uri}"
+        return "redirect to " + self.uri

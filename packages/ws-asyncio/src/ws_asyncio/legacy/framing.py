@@ -1,21 +1,23 @@
 """
-Read and write WebSocket frames over stream callables (legacy API).
+One frame at a time over asynchronous streams, for the legacy API.
 
-The wire format is handled entirely by :class:`ws_frames.frames.Frame`: this
-module only drives its incremental parser with an asynchronous reader and
-hands its serialization to a write callable, so both APIs accept and produce
-exactly the same bytes.
+There is a single frame codec in this project, :class:`ws_frames.frames.Frame`:
+:meth:`Frame.read` runs its parser against an ``await reader(n)`` callable and
+:meth:`Frame.write` hands its serialization to a ``write(data)`` callable. The
+legacy connections themselves don't use this module for frames; they go
+through :class:`ws_frames.protocol.Protocol`.
 
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator, Sequence
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
-from ws_frames import extensions, frames
+from ws_frames import frames
 from ws_frames.exceptions import PayloadTooBig, ProtocolError
-from ws_frames.frames import Close
+from ws_frames.extensions import Extension
+from ws_frames.frames import Close, Opcode
 from ws_frames.typing import BytesLike, DataLike
 from ws_frames.utils import apply_mask
 
@@ -36,183 +38,171 @@ __all__ = [
 ]
 
 
-def _read_exact(n: int) -> Generator[None, None, bytes]:
-    # The shared parser is a generator that asks for bytes with read_exact().
-    # This one passes the number of bytes up to Frame.read(), which awaits
-    # them from its reader and sends them back down.
-    data = yield cast(None, n)
-    return cast(bytes, data)
+Reader = Callable[[int], Awaitable[bytes]]
+"""Coroutine function returning the number of bytes it's asked for."""
+
+Writer = Callable[[bytes], Any]
+"""Function taking bytes to write."""
 
 
 class Frame(NamedTuple):
     """
-    WebSocket frame as a named tuple (legacy API).
+    A WebSocket frame, as a tuple.
 
-    Only these fields are needed: the MASK bit, payload length and masking key
-    are handled on the fly by :meth:`read` and :meth:`write`.
+    The mask and the payload length aren't fields: :meth:`read` and
+    :meth:`write` deal with them.
 
     """
 
     fin: bool
-    opcode: frames.Opcode
+    opcode: Opcode
     data: BytesLike
     rsv1: bool = False
     rsv2: bool = False
     rsv3: bool = False
-
-    @property
-    def new_frame(self) -> frames.Frame:
-        """The same frame as a :class:`ws_frames.frames.Frame`."""
-        return frames.Frame(
-            self.opcode,
-            self.data,
-            self.fin,
-            self.rsv1,
-            self.rsv2,
-            self.rsv3,
-        )
 
     def __str__(self) -> str:
         return str(self.new_frame)
 
     def check(self) -> None:
         """
-        Check that reserved bits and opcode have acceptable values.
+        Check the reserved bits and the rules of control frames.
 
         Raises:
-            ProtocolError: If a reserved bit or the opcode is invalid.
+            ProtocolError: If the frame breaks them.
 
         """
         self.new_frame.check()
 
+    @property
+    def new_frame(self) -> frames.Frame:
+        """This frame as a :class:`ws_frames.frames.Frame`."""
+        fin, opcode, data, rsv1, rsv2, rsv3 = self
+        return frames.Frame(opcode, data, fin, rsv1, rsv2, rsv3)
+
     @classmethod
     async def read(
         cls,
-        reader: Callable[[int], Awaitable[bytes]],
+        reader: Reader,
         *,
         mask: bool,
         max_size: int | None = None,
-        extensions: Sequence[extensions.Extension] | None = None,
+        extensions: Sequence[Extension] | None = None,
     ) -> Frame:
         """
-        Read a WebSocket frame.
+        Read one frame.
 
         Args:
-            reader: Coroutine that reads exactly the requested number of
-                bytes, unless the end of file is reached.
-            mask: Whether the frame should be masked, i.e. whether the read
-                happens on the server side.
-            max_size: Maximum payload size in bytes.
-            extensions: Extensions whose ``decode()`` method transforms the
-                frame; they're applied in reverse order.
+            reader: Coroutine function returning exactly the number of bytes
+                asked for, such as :meth:`asyncio.StreamReader.readexactly`.
+            mask: Whether the frame must be masked, which is the case when
+                the server reads it.
+            max_size: Limit of the payload size in bytes.
+            extensions: Extensions decoding the frame, last one first.
 
         Raises:
-            PayloadTooBig: If the frame exceeds ``max_size``.
-            ProtocolError: If the frame contains incorrect values.
+            PayloadTooBig: If the payload is larger than ``max_size``.
+            ProtocolError: If the frame breaks the protocol.
 
         """
+        # Frame.parse() is a generator asking for byte counts through the
+        # read_exact() it's given; this one passes each count to the reader
+        # by way of the variables of this function.
+        wanted = 0
+        received = b""
 
-        parser = cast(
-            "Generator[int, bytes, frames.Frame]",
-            frames.Frame.parse(
-                _read_exact,
-                mask=mask,
-                max_size=max_size,
-                extensions=extensions,
-            ),
+        def read_exact(size: int) -> Generator[None, None, bytes]:
+            nonlocal wanted
+            wanted = size
+            yield
+            return received
+
+        parser = frames.Frame.parse(
+            read_exact, mask=mask, max_size=max_size, extensions=extensions
         )
-        try:
-            n = next(parser)
-            while True:
-                n = parser.send(await reader(n))
-        except StopIteration as exc:
-            new_frame: frames.Frame = exc.value
-        return cls(
-            new_frame.fin,
-            new_frame.opcode,
-            new_frame.data,
-            new_frame.rsv1,
-            new_frame.rsv2,
-            new_frame.rsv3,
-        )
+        while True:
+            try:
+                parser.send(None)
+            except StopIteration as done:
+                parsed: frames.Frame = done.value
+                return cls._make(
+                    (parsed.fin, parsed.opcode, parsed.data)
+                    + (parsed.rsv1, parsed.rsv2, parsed.rsv3)
+                )
+            received = await reader(wanted)
 
     def write(
         self,
-        write: Callable[[bytes], Any],
+        write: Writer,
         *,
         mask: bool,
-        extensions: Sequence[extensions.Extension] | None = None,
+        extensions: Sequence[Extension] | None = None,
     ) -> None:
         """
-        Write a WebSocket frame.
+        Write the frame with a single call to ``write``.
 
         Args:
-            write: Function that writes bytes.
-            mask: Whether the frame should be masked, i.e. whether the write
-                happens on the client side.
-            extensions: Extensions whose ``encode()`` method transforms the
-                frame; they're applied in order.
+            write: Function taking the bytes of the frame.
+            mask: Whether to mask the frame, which is the case when the
+                client writes it.
+            extensions: Extensions encoding the frame, first one first.
 
         Raises:
-            ProtocolError: If the frame contains incorrect values.
+            ProtocolError: If the frame breaks the protocol.
 
         """
-        # A single write() call keeps the frame contiguous on the transport.
         write(self.new_frame.serialize(mask=mask, extensions=extensions))
 
 
 def prepare_data(data: DataLike) -> tuple[int, BytesLike]:
     """
-    Convert a string or byte-like object to an opcode and a bytes-like object.
+    Pick the opcode of a data frame for ``data`` and its payload.
 
-    This function is designed for data frames. A :class:`str` becomes a Text
-    frame encoded in UTF-8; a bytes-like object becomes a Binary frame.
+    A :class:`str` gives :attr:`~ws_frames.frames.Opcode.TEXT` and its UTF-8
+    encoding; a bytes-like object gives
+    :attr:`~ws_frames.frames.Opcode.BINARY` and itself.
 
     Raises:
-        TypeError: If ``data`` doesn't have a supported type.
+        TypeError: For any other type.
 
     """
     if isinstance(data, str):
-        return frames.Opcode.TEXT, data.encode()
-    elif isinstance(data, (bytes, bytearray, memoryview)):
-        return frames.Opcode.BINARY, data
-    else:
-        raise TypeError("data must be str or bytes-like")
+        return Opcode.TEXT, data.encode()
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return Opcode.BINARY, data
+    raise TypeError("data must be str or bytes-like")
 
 
 def prepare_ctrl(data: DataLike) -> bytes:
     """
-    Convert a string or byte-like object to bytes.
+    Turn ``data`` into the payload of a ping or a pong, as :class:`bytes`.
 
-    This function is designed for ping and pong frames. A :class:`str` is
-    encoded in UTF-8.
+    A :class:`str` is encoded to UTF-8.
 
     Raises:
-        TypeError: If ``data`` doesn't have a supported type.
+        TypeError: For anything but a :class:`str` or a bytes-like object.
 
     """
     if isinstance(data, str):
         return data.encode()
-    elif isinstance(data, (bytes, bytearray, memoryview)):
+    if isinstance(data, (bytes, bytearray, memoryview)):
         return bytes(data)
-    else:
-        raise TypeError("data must be str or bytes-like")
+    raise TypeError("data must be str or bytes-like")
 
 
-# Older name of prepare_ctrl, kept for code written against the first API.
 encode_data = prepare_ctrl
+"""The first name of :func:`prepare_ctrl`."""
 
 
 def parse_close(data: bytes) -> tuple[int, str]:
     """
-    Parse the payload of a close frame; see section 5.5.1 of RFC 6455.
+    Read the code and the reason in the payload of a close frame.
 
-    Returns:
-        The close code and reason.
+    An empty payload gives code 1005 and no reason.
 
     Raises:
-        ProtocolError: If ``data`` is ill-formed.
-        UnicodeDecodeError: If the reason isn't valid UTF-8.
+        ProtocolError: If the payload is malformed or the code not allowed.
+        UnicodeDecodeError: If the reason isn't UTF-8.
 
     """
     close = Close.parse(data)
@@ -221,7 +211,10 @@ def parse_close(data: bytes) -> tuple[int, str]:
 
 def serialize_close(code: int, reason: str) -> bytes:
     """
-    Serialize the payload of a close frame; the reverse of :func:`parse_close`.
+    Build the payload of a close frame; :func:`parse_close` reads it back.
+
+    Raises:
+        ProtocolError: If ``code`` isn't allowed in a close frame.
 
     """
     return Close(code, reason).serialize()

@@ -1,85 +1,70 @@
 """
-Build and check the headers of the opening handshake (legacy API).
+Headers of the opening handshake, for the legacy API (RFC 6455, section 4).
 
-See section 4 of RFC 6455. Header values are parsed with :mod:`ws_http.headers`.
+A client adds the headers of :func:`build_request` to its GET request, keeps
+the key it returns and checks the 101 response with :func:`check_response`.
+A server checks the request with :func:`check_request` and answers 101 with
+the headers of :func:`build_response`. The request line, the status line,
+``Host`` and ``Origin`` are left to the caller.
 
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 
-from ws_frames.exceptions import InvalidHeader, InvalidHeaderValue
+from ws_frames.exceptions import InvalidHeaderValue
 from ws_frames.utils import accept_key, generate_key
-from ws_http.datastructures import Headers, MultipleValuesError
-from ws_http.handshake import check_upgrade
+from ws_http.datastructures import Headers
+from ws_http.handshake import check_upgrade, single_value
 
 
 __all__ = ["build_request", "check_request", "build_response", "check_response"]
 
 
+def _add_upgrade(headers: Headers) -> None:
+    headers["Upgrade"] = "websocket"
+    headers["Connection"] = "Upgrade"
+
+
 def build_request(headers: Headers) -> str:
     """
-    Build a handshake request to send to the server.
-
-    Update request headers passed in argument.
-
-    Args:
-        headers: Handshake request headers.
+    Add the handshake headers of a client request to ``headers``.
 
     Returns:
-        ``key`` that must be passed to :func:`check_response`.
+        The ``Sec-WebSocket-Key`` sent, for :func:`check_response`.
 
     """
     key = generate_key()
-    headers["Upgrade"] = "websocket"
-    headers["Connection"] = "Upgrade"
+    _add_upgrade(headers)
     headers["Sec-WebSocket-Key"] = key
     headers["Sec-WebSocket-Version"] = "13"
     return key
 
 
-def _single_value(headers: Headers, name: str) -> str:
-    try:
-        return headers[name]
-    except KeyError as exc:
-        raise InvalidHeader(name) from exc
-    except MultipleValuesError as exc:
-        raise InvalidHeader(name, "multiple values") from exc
-
-
 def check_request(headers: Headers) -> str:
     """
-    Check a handshake request received from the client.
-
-    This function doesn't verify that the request is an HTTP/1.1 or higher GET
-    request and doesn't check the ``Host`` and ``Origin`` headers; the caller
-    is responsible for that.
-
-    Args:
-        headers: Handshake request headers.
+    Check the handshake headers of a client request.
 
     Returns:
-        ``key`` that must be passed to :func:`build_response`.
+        The ``Sec-WebSocket-Key`` received, for :func:`build_response`.
 
     Raises:
-        InvalidHandshake: If the handshake request is invalid; then the
-            server must return a 400 Bad Request error.
+        InvalidHandshake: If they're wrong; the answer is then a 400 response.
 
     """
     check_upgrade(headers)
 
-    key = _single_value(headers, "Sec-WebSocket-Key")
+    key = single_value(headers, "Sec-WebSocket-Key")
+    # Section 4.1: the key is 16 random bytes, in base64.
     try:
-        raw_key = base64.b64decode(key.encode(), validate=True)
-    except binascii.Error as exc:
+        nonce = base64.b64decode(key, validate=True)
+    except ValueError as exc:  # binascii.Error, or non-ASCII characters
         raise InvalidHeaderValue("Sec-WebSocket-Key", key) from exc
-    # Section 4.1: a randomly selected 16-byte value, base64-encoded.
-    if len(raw_key) != 16:
+    if len(nonce) != 16:
         raise InvalidHeaderValue("Sec-WebSocket-Key", key)
 
-    version = _single_value(headers, "Sec-WebSocket-Version")
+    version = single_value(headers, "Sec-WebSocket-Version")
     if version != "13":
         raise InvalidHeaderValue("Sec-WebSocket-Version", version)
 
@@ -88,37 +73,27 @@ def check_request(headers: Headers) -> str:
 
 def build_response(headers: Headers, key: str) -> None:
     """
-    Build a handshake response to send to the client.
+    Add the handshake headers of a 101 response to ``headers``.
 
-    Update response headers passed in argument.
-
-    Args:
-        headers: Handshake response headers.
-        key: Returned by :func:`check_request`.
+    ``key`` is what :func:`check_request` returned.
 
     """
-    headers["Upgrade"] = "websocket"
-    headers["Connection"] = "Upgrade"
+    _add_upgrade(headers)
     headers["Sec-WebSocket-Accept"] = accept_key(key)
 
 
 def check_response(headers: Headers, key: str) -> None:
     """
-    Check a handshake response received from the server.
+    Check the handshake headers of a 101 response.
 
-    This function doesn't verify that the response is an HTTP/1.1 or higher
-    response with a 101 status code; the caller is responsible for that.
-
-    Args:
-        headers: Handshake response headers.
-        key: Returned by :func:`build_request`.
+    ``key`` is what :func:`build_request` returned.
 
     Raises:
-        InvalidHandshake: If the handshake response is invalid.
+        InvalidHandshake: If they're wrong.
 
     """
     check_upgrade(headers)
 
-    accept = _single_value(headers, "Sec-WebSocket-Accept")
+    accept = single_value(headers, "Sec-WebSocket-Accept")
     if accept != accept_key(key):
         raise InvalidHeaderValue("Sec-WebSocket-Accept", accept)

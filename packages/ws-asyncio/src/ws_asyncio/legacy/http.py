@@ -1,191 +1,203 @@
 """
-Read HTTP/1.1 handshake messages from an :class:`asyncio.StreamReader`
-(legacy API).
+HTTP/1.1 handshake messages for the legacy API.
 
-This is merely adequate for WebSocket handshake messages: it never reads a
-body. See section 3 of RFC 7230 for the grammar.
+The grammar of lines and headers is the one of :mod:`ws_http.http11`; this
+module adds the rules of the legacy API for the first line (a ``GET`` request
+in HTTP/1.1, a response in HTTP/1.1) and never reads a body.
+
+:func:`request_parser` and :func:`response_parser` are generator-based
+parsers reading lines like :meth:`ws_frames.streams.StreamReader.read_line`;
+the legacy connections run them on their buffer. :func:`read_request` and
+:func:`read_response` run them on an :class:`asyncio.StreamReader`.
 
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import re
+from collections.abc import Generator
+from typing import TypeVar
 
-from ws_frames.exceptions import SecurityError
+from ws_frames.exceptions import RequestLineTooLong, StatusLineTooLong
 from ws_http.datastructures import Headers
+from ws_http.http11 import (
+    # The limits of the shared parsers, importable from here too.
+    MAX_LINE_LENGTH as MAX_LINE_LENGTH,
+    MAX_NUM_HEADERS as MAX_NUM_HEADERS,
+    ReadLine,
+    d as d,
+    parse_headers,
+    parse_line,
+)
 
 
 __all__ = ["read_request", "read_response"]
 
-MAX_NUM_HEADERS = int(os.environ.get("WEBSOCKETS_MAX_NUM_HEADERS", "128"))
-MAX_LINE_LENGTH = int(os.environ.get("WEBSOCKETS_MAX_LINE_LENGTH", "8192"))
+T = TypeVar("T")
+
+# RFC 7230, section 3.1.2: reason-phrase = *( HTAB / SP / VCHAR / obs-text )
+_reason_phrase = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
 
 
-def d(value: bytes) -> str:
+def request_parser(read_line: ReadLine) -> Generator[None, None, tuple[str, Headers]]:
     """
-    Decode a bytestring for interpolating into an error message.
+    Parse a handshake request into its path and headers.
 
-    """
-    return value.decode(errors="backslashreplace")
-
-
-# RFC 7230 section 3.2: token = 1*tchar
-_token_re = re.compile(rb"[-!#$%&\'*+.^_`|~0-9a-zA-Z]+")
-
-# RFC 7230 section 3.2: field-value = *( field-content / obs-fold ), where
-# field-content = field-vchar [ 1*( SP / HTAB ) field-vchar ]. obs-fold is
-# rejected (section 3.2.4); obs-text (0x80-0xFF) is allowed.
-_value_re = re.compile(rb"[\x09\x20-\x7e\x80-\xff]*")
-
-
-async def read_request(stream: asyncio.StreamReader) -> tuple[str, Headers]:
-    """
-    Read an HTTP/1.1 GET request and return ``(path, headers)``.
-
-    ``path`` isn't URL-decoded or validated in any way. ``path`` and
-    ``headers`` are expected to contain only ASCII characters; other
-    characters are represented with surrogate escapes.
-
-    Args:
-        stream: Input to read the request from.
+    The path is neither decoded nor checked; bytes that aren't ASCII become
+    surrogate escapes, in the path as in the headers.
 
     Raises:
-        EOFError: If the connection is closed without a full HTTP request.
-        SecurityError: If the request exceeds a security limit.
-        ValueError: If the request isn't well formatted.
+        EOFError: If the stream ends before the end of the headers.
+        SecurityError: If the request exceeds a limit.
+        ValueError: If it isn't a well-formed HTTP/1.1 GET request.
 
     """
-    # RFC 7230 section 3.1.1: request-line = method SP request-target SP
-    # HTTP-version CRLF. The request target isn't parsed further.
     try:
-        request_line = await read_line(stream)
+        line = yield from parse_line(read_line, RequestLineTooLong)
     except EOFError as exc:
         raise EOFError("connection closed while reading HTTP request line") from exc
-
-    try:
-        method, raw_path, version = request_line.split(b" ", 2)
-    except ValueError:
-        raise ValueError(f"invalid HTTP request line: {d(request_line)}") from None
-
+    parts = bytes(line).split(b" ", 2)
+    if len(parts) != 3:
+        raise ValueError(f"invalid HTTP request line: {d(line)}")
+    method, target, version = parts
     if method != b"GET":
         raise ValueError(f"unsupported HTTP method: {d(method)}")
     if version != b"HTTP/1.1":
         raise ValueError(f"unsupported HTTP version: {d(version)}")
-    path = raw_path.decode("ascii", "surrogateescape")
+    headers = yield from parse_headers(read_line)
+    return target.decode("ascii", "surrogateescape"), headers
 
-    headers = await read_headers(stream)
 
-    return path, headers
+def response_parser(
+    read_line: ReadLine,
+) -> Generator[None, None, tuple[int, str, Headers]]:
+    """
+    Parse a handshake response into its status code, reason and headers.
+
+    Bytes that aren't ASCII become surrogate escapes.
+
+    Raises:
+        EOFError: If the stream ends before the end of the headers.
+        SecurityError: If the response exceeds a limit.
+        ValueError: If it isn't a well-formed HTTP/1.1 response.
+
+    """
+    try:
+        line = yield from parse_line(read_line, StatusLineTooLong)
+    except EOFError as exc:
+        raise EOFError("connection closed while reading HTTP status line") from exc
+    parts = bytes(line).split(b" ", 2)
+    if len(parts) != 3:
+        raise ValueError(f"invalid HTTP status line: {d(line)}")
+    version, code, reason = parts
+    if version != b"HTTP/1.1":
+        raise ValueError(f"unsupported HTTP version: {d(version)}")
+    try:
+        status_code = int(code)
+    except ValueError:
+        raise ValueError(f"invalid HTTP status code: {d(code)}") from None
+    # int() also reads signs, spaces and underscores: three digits or nothing.
+    if not (len(code) == 3 and code.isdigit() and status_code >= 100):
+        raise ValueError(f"unsupported HTTP status code: {d(code)}")
+    if _reason_phrase.fullmatch(reason) is None:
+        raise ValueError(f"invalid HTTP reason phrase: {d(reason)}")
+    headers = yield from parse_headers(read_line)
+    return status_code, reason.decode("ascii", "surrogateescape"), headers
+
+
+class _Lines:
+    """Serve the lines that a generator-based parser asks for from a stream."""
+
+    def __init__(self, stream: asyncio.StreamReader) -> None:
+        self.stream = stream
+        self.line = b""
+        self.failure: Exception | None = None
+
+    def read_line(
+        self, limit: int, too_long: type[Exception]
+    ) -> Generator[None, None, bytes]:
+        # run() reads the line while this generator is suspended; errors are
+        # raised here, so that the parser sees them where it reads.
+        yield
+        failure, self.failure = self.failure, None
+        if isinstance(failure, asyncio.IncompleteReadError):
+            raise EOFError("line without CRLF") from failure
+        # LimitOverrunError: the stream's buffer is full without a line end.
+        if failure is not None or len(self.line) > limit:
+            raise too_long("line too long") from failure
+        return self.line
+
+    async def run(self, parser: Generator[None, None, T]) -> T:
+        while True:
+            try:
+                parser.send(None)
+            except StopIteration as done:
+                result: T = done.value
+                return result
+            try:
+                self.line = await self.stream.readuntil(b"\n")
+            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+                self.failure = exc
+
+
+async def read_request(stream: asyncio.StreamReader) -> tuple[str, Headers]:
+    """
+    Read an HTTP/1.1 GET request and return its path and headers.
+
+    The path isn't decoded nor checked. Bytes that aren't ASCII become
+    surrogate escapes. A body, if any, stays in ``stream``.
+
+    Raises:
+        EOFError: If the stream ends before the end of the request.
+        SecurityError: If the request exceeds a limit.
+        ValueError: If the request is malformed.
+
+    """
+    lines = _Lines(stream)
+    return await lines.run(request_parser(lines.read_line))
 
 
 async def read_response(stream: asyncio.StreamReader) -> tuple[int, str, Headers]:
     """
-    Read an HTTP/1.1 response and return ``(status_code, reason, headers)``.
+    Read an HTTP/1.1 response and return its status code, reason and headers.
 
-    ``reason`` and ``headers`` are expected to contain only ASCII characters;
-    other characters are represented with surrogate escapes.
-
-    Args:
-        stream: Input to read the response from.
+    Bytes that aren't ASCII become surrogate escapes. A body, if any, stays
+    in ``stream``.
 
     Raises:
-        EOFError: If the connection is closed without a full HTTP response.
-        SecurityError: If the response exceeds a security limit.
-        ValueError: If the response isn't well formatted.
+        EOFError: If the stream ends before the end of the response.
+        SecurityError: If the response exceeds a limit.
+        ValueError: If the response is malformed.
 
     """
-    # RFC 7230 section 3.1.2: status-line = HTTP-version SP status-code SP
-    # reason-phrase CRLF.
-    try:
-        status_line = await read_line(stream)
-    except EOFError as exc:
-        raise EOFError("connection closed while reading HTTP status line") from exc
-
-    try:
-        version, raw_status_code, raw_reason = status_line.split(b" ", 2)
-    except ValueError:
-        raise ValueError(f"invalid HTTP status line: {d(status_line)}") from None
-
-    if version != b"HTTP/1.1":
-        raise ValueError(f"unsupported HTTP version: {d(version)}")
-    try:
-        status_code = int(raw_status_code)
-    except ValueError:
-        raise ValueError(f"invalid HTTP status code: {d(raw_status_code)}") from None
-    if not (raw_status_code.isdigit() and 100 <= status_code < 1000):
-        raise ValueError(f"unsupported HTTP status code: {d(raw_status_code)}")
-    if not _value_re.fullmatch(raw_reason):
-        raise ValueError(f"invalid HTTP reason phrase: {d(raw_reason)}")
-    reason = raw_reason.decode("ascii", "surrogateescape")
-
-    headers = await read_headers(stream)
-
-    return status_code, reason, headers
+    lines = _Lines(stream)
+    return await lines.run(response_parser(lines.read_line))
 
 
 async def read_headers(stream: asyncio.StreamReader) -> Headers:
     """
-    Read HTTP headers from ``stream``, up to the empty line that ends them.
-
-    Non-ASCII characters are represented with surrogate escapes.
+    Read header lines up to the empty line that ends them.
 
     Raises:
-        EOFError: If the connection is closed before the end of the headers.
+        EOFError: If the stream ends before the empty line.
         SecurityError: If there are too many headers or a line is too long.
-        ValueError: If a header line isn't well formatted.
+        ValueError: If a line is malformed.
 
     """
-    # RFC 7230 section 3.2: header-field = field-name ":" OWS field-value OWS
-    headers = Headers()
-    for _ in range(MAX_NUM_HEADERS + 1):
-        try:
-            line = await read_line(stream)
-        except EOFError as exc:
-            raise EOFError("connection closed while reading HTTP headers") from exc
-        if line == b"":
-            break
-
-        try:
-            raw_name, raw_value = line.split(b":", 1)
-        except ValueError:
-            raise ValueError(f"invalid HTTP header line: {d(line)}") from None
-        if not _token_re.fullmatch(raw_name):
-            raise ValueError(f"invalid HTTP header name: {d(raw_name)}")
-        raw_value = raw_value.strip(b" \t")
-        if not _value_re.fullmatch(raw_value):
-            raise ValueError(f"invalid HTTP header value: {d(raw_value)}")
-
-        name = raw_name.decode("ascii")  # guaranteed to be ASCII at this point
-        value = raw_value.decode("ascii", "surrogateescape")
-        headers[name] = value
-
-    else:
-        raise SecurityError("too many HTTP headers")
-
-    return headers
+    lines = _Lines(stream)
+    return await lines.run(parse_headers(lines.read_line))
 
 
 async def read_line(stream: asyncio.StreamReader) -> bytes:
     """
-    Read a single line from ``stream`` and return it without the final CRLF.
+    Read a line ending with CRLF and return it without CRLF.
 
     Raises:
-        EOFError: If the connection is closed before the end of the line.
-        SecurityError: If the line is longer than the limit.
+        EOFError: If the stream ends before the end of the line.
+        SecurityError: If the line is too long.
         ValueError: If the line ends with a bare LF.
 
     """
-    try:
-        line = await stream.readuntil(b"\n")
-    except asyncio.IncompleteReadError as exc:
-        raise EOFError("line without CRLF") from exc
-    except asyncio.LimitOverrunError as exc:
-        # The stream's own buffer limit was reached before any line ending.
-        raise SecurityError("line too long") from exc
-    if len(line) > MAX_LINE_LENGTH:
-        raise SecurityError("line too long")
-    if not line.endswith(b"\r\n"):
-        raise ValueError("line without CRLF")
-    return line[:-2]
+    lines = _Lines(stream)
+    return bytes(await lines.run(parse_line(lines.read_line)))

@@ -1,100 +1,193 @@
 """
-The data transfer phase of a WebSocket connection (legacy API).
+The legacy connection, :class:`WebSocketCommonProtocol`: data transfer and
+closing, on top of the sans-I/O core of this project.
 
-See sections 5 to 7 of RFC 6455. Frames are read and written with
-:mod:`ws_asyncio.legacy.framing`, i.e. with the codec of
-:class:`ws_frames.frames.Frame`.
+Framing, fragmentation rules, UTF-8 validation, size limits, answers to pings
+and to close frames all belong to :class:`ws_frames.protocol.Protocol`, the
+same core as the new asyncio and threading connections. This module adds the
+legacy API around it:
+
+* :meth:`~WebSocketCommonProtocol.data_received` feeds the bytes received to
+  the core, writes what the core answers and queues the frames it decodes;
+* a task running :meth:`~WebSocketCommonProtocol.transfer_data` turns these
+  frames into messages, through the overridable
+  :meth:`~WebSocketCommonProtocol.read_message`,
+  :meth:`~WebSocketCommonProtocol.read_data_frame` and
+  :meth:`~WebSocketCommonProtocol.read_frame`, and queues messages for
+  :meth:`~WebSocketCommonProtocol.recv`;
+* a task running :meth:`~WebSocketCommonProtocol.keepalive_ping` sends pings;
+* a task running :meth:`~WebSocketCommonProtocol.close_connection` closes the
+  TCP connection once data transfer ends, with the time-outs of the legacy
+  API.
+
+Subclasses run the opening handshake, reading the HTTP message from
+:attr:`~WebSocketCommonProtocol.reader`, and then call
+:meth:`~WebSocketCommonProtocol.connection_open`.
 
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
 import collections
 import logging
 import random
 import ssl
-import struct
 import sys
 import time
 import traceback
 import uuid
 import warnings
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Mapping
-from typing import Any, cast
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Generator,
+    Iterable,
+    Mapping,
+)
+from typing import Any, TypeVar, Union, cast
 
+from ws_frames import frames
 from ws_frames.exceptions import (
     ConcurrencyError,
     ConnectionClosed,
     ConnectionClosedError,
     ConnectionClosedOK,
     InvalidState,
-    PayloadTooBig,
-    ProtocolError,
 )
 from ws_frames.extensions import Extension
 from ws_frames.frames import OK_CLOSE_CODES, Close, CloseCode, Opcode
-from ws_frames.protocol import State
+from ws_frames.protocol import Protocol, Side, State
+from ws_frames.streams import StreamReader
 from ws_frames.typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol
 from ws_http.datastructures import Headers
 
-from .framing import Frame, prepare_ctrl, prepare_data
+from .framing import Frame, PayloadTooBig, ProtocolError, prepare_ctrl, prepare_data
 
 
 __all__ = ["WebSocketCommonProtocol", "broadcast"]
 
+T = TypeVar("T")
 
-def _get_loop() -> asyncio.AbstractEventLoop:
+Seconds = Union[float, None]
+"""A duration in seconds; :obj:`None` for no limit."""
+
+Limit = Union[int, None]
+"""A number of bytes or of messages; :obj:`None` for no limit."""
+
+
+class _Core(Protocol):
+    """
+    The sans-I/O core as the legacy API uses it.
+
+    When the data received breaks the protocol, the legacy API closes with
+    the close code alone, without a reason: the peer learns what it did wrong
+    from the code, and the exception on this side keeps the details.
+    :meth:`WebSocketCommonProtocol.fail_connection` calls
+    :meth:`Protocol.fail` directly when it has a reason to give.
+
+    """
+
+    def fail(self, code: CloseCode | int, reason: str = "") -> None:
+        super().fail(code)
+
+
+def _current_loop() -> asyncio.AbstractEventLoop:
     try:
         return asyncio.get_running_loop()
     except RuntimeError:
-        # Protocols built outside a running loop use the current one, as
-        # loop.run_until_complete(serve(...)) did with older versions.
-        return asyncio.get_event_loop_policy().get_event_loop()
+        # A protocol built before the loop runs, as in
+        # loop.run_until_complete(serve(...)), belongs to the current loop.
+        return asyncio.get_event_loop()
+
+
+def _close_code_for(exc: BaseException) -> int:
+    """Close code for an error that ended :meth:`transfer_data`."""
+    if isinstance(exc, ProtocolError):
+        return CloseCode.PROTOCOL_ERROR
+    if isinstance(exc, UnicodeDecodeError):
+        return CloseCode.INVALID_DATA
+    if isinstance(exc, PayloadTooBig):
+        return CloseCode.MESSAGE_TOO_BIG
+    if isinstance(exc, (ConnectionError, TimeoutError, EOFError, ssl.SSLError)):
+        # The network failed: nothing can be sent anymore.
+        return CloseCode.ABNORMAL_CLOSURE
+    return CloseCode.INTERNAL_ERROR
+
+
+def _wake(waiter: asyncio.Future[None] | None) -> None:
+    if waiter is not None and not waiter.done():
+        waiter.set_result(None)
+
+
+def _fragments_of(message: Any) -> AsyncIterator[DataLike]:
+    """The fragments of a message, whether it's iterable or async iterable."""
+    if isinstance(message, Mapping):
+        # Sending the keys of a dict is rarely what was meant.
+        raise TypeError("data is a dict-like object")
+    if isinstance(message, Iterable):
+        return _async_iterator(message)
+    if isinstance(message, AsyncIterable):
+        return aiter(message)
+    raise TypeError("data must be str, bytes-like, or iterable")
+
+
+def _payload_of_kind(kind: int, fragment: DataLike) -> BytesLike:
+    """The payload of a fragment, which must be text or binary like the first."""
+    fragment_kind, data = prepare_data(fragment)
+    if fragment_kind != kind:
+        raise TypeError("data contains inconsistent types")
+    return data
+
+
+async def _async_iterator(items: Iterable[DataLike]) -> AsyncIterator[DataLike]:
+    for item in items:
+        yield item
 
 
 class WebSocketCommonProtocol(asyncio.Protocol):
     """
-    WebSocket connection.
+    A WebSocket connection of the legacy API, on either side.
 
-    :class:`WebSocketCommonProtocol` provides APIs shared between WebSocket
-    servers and clients. You shouldn't use it directly. Instead, use
-    :class:`~ws_asyncio.legacy.client.WebSocketClientProtocol` or
-    :class:`~ws_asyncio.legacy.server.WebSocketServerProtocol`.
+    Use :class:`~ws_asyncio.legacy.client.WebSocketClientProtocol` and
+    :class:`~ws_asyncio.legacy.server.WebSocketServerProtocol`, which add the
+    opening handshake of each side; this class has what they share.
 
-    Once the connection is open, a Ping frame is sent every ``ping_interval``
-    seconds as a keepalive. If the corresponding Pong frame isn't received
-    within ``ping_timeout`` seconds, the connection is considered unusable and
-    is closed with code 1011. Set either to :obj:`None` to disable it.
+    Once the connection is open, a ping goes out every ``ping_interval``
+    seconds, to keep it alive through proxies and to check on the peer: if
+    the pong doesn't come within ``ping_timeout`` seconds, the connection is
+    closed with code 1011. :obj:`None` turns either off.
 
-    ``close_timeout`` is the maximum wait time for completing the closing
-    handshake and terminating the TCP connection. For legacy reasons,
-    :meth:`close` completes in at most ``5 * close_timeout`` seconds for
-    clients and ``4 * close_timeout`` for servers.
+    ``close_timeout`` bounds each step of closing: sending the close frame,
+    waiting for the peer's, waiting for the TCP connection to end. Hence
+    :meth:`close` takes at most ``5 * close_timeout`` seconds on a client and
+    ``4 * close_timeout`` on a server.
 
-    ``max_size`` is the maximum size of incoming messages in bytes; a larger
-    message closes the connection with code 1009. ``max_queue`` is the maximum
-    number of incoming messages held before :meth:`recv` is called; when the
-    queue is full, the protocol stops reading from the network. ``read_limit``
-    and ``write_limit`` are the high-water marks of the buffers for incoming
-    and outgoing bytes.
+    ``max_size`` is the largest message accepted, in bytes; a larger one
+    closes the connection with code 1009. ``max_queue`` is how many messages
+    wait for :meth:`recv` at most; beyond that, frames wait in a buffer of
+    ``read_limit`` bytes, and when that is full the connection stops reading
+    from the network until :meth:`recv` makes room again. :obj:`None`
+    removes either limit. ``write_limit`` is the high-water mark of the
+    buffer of outgoing bytes; :meth:`send` waits while it's above.
 
     Args:
-        logger: Logger for this connection; defaults to
+        logger: Logger for this connection; by default
             ``logging.getLogger("websockets.protocol")``.
-        ping_interval: Delay between keepalive pings in seconds.
-        ping_timeout: Timeout for keepalive pings in seconds.
-        close_timeout: Timeout for closing the connection in seconds.
-        max_size: Maximum size of incoming messages in bytes.
-        max_queue: Maximum number of incoming messages in receive buffer.
-        read_limit: High-water mark of read buffer in bytes.
-        write_limit: High-water mark of write buffer in bytes.
+        ping_interval: Seconds between keepalive pings.
+        ping_timeout: Seconds to wait for the pong of a keepalive ping.
+        close_timeout: Seconds each step of closing may take.
+        max_size: Largest incoming message, in bytes.
+        max_queue: Most messages waiting for :meth:`recv`.
+        read_limit: High-water mark of the buffer of incoming frames, in bytes.
+        write_limit: High-water mark of the buffer of outgoing bytes.
+
+    ``host``, ``port``, ``secure``, ``legacy_recv``, ``loop`` and ``timeout``
+    are deprecated; ``timeout`` is the former name of ``close_timeout``.
 
     """
 
-    # There are only two differences between the client-side and server-side
-    # behavior: masking the payload and closing the underlying TCP connection.
     is_client: bool
     side: str = "undefined"
 
@@ -102,435 +195,418 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self,
         *,
         logger: LoggerLike | None = None,
-        ping_interval: float | None = 20,
-        ping_timeout: float | None = 20,
-        close_timeout: float | None = None,
-        max_size: int | None = 2**20,
-        max_queue: int | None = 2**5,
-        read_limit: int = 2**16,
-        write_limit: int = 2**16,
-        # The following arguments are kept only for backwards compatibility.
+        ping_interval: Seconds = 20,
+        ping_timeout: Seconds = 20,
+        close_timeout: Seconds = None,
+        max_size: Limit = 1 << 20,
+        max_queue: Limit = 32,
+        read_limit: int = 1 << 16,
+        write_limit: int = 1 << 16,
+        # Deprecated:
         host: str | None = None,
         port: int | None = None,
         secure: bool | None = None,
         legacy_recv: bool = False,
         loop: asyncio.AbstractEventLoop | None = None,
-        timeout: float | None = None,
+        timeout: Seconds = None,
     ) -> None:
         if legacy_recv:
             warnings.warn("legacy_recv is deprecated", DeprecationWarning, stacklevel=2)
-
-        # close_timeout used to be called timeout; close_timeout wins.
-        if timeout is None:
-            timeout = 10
-        else:
+        if timeout is not None:
             warnings.warn(
                 "rename timeout to close_timeout", DeprecationWarning, stacklevel=2
             )
         if close_timeout is None:
-            close_timeout = timeout
-
-        if loop is None:
-            loop = _get_loop()
-        else:
+            close_timeout = 10 if timeout is None else timeout
+        if loop is not None:
             warnings.warn("remove loop argument", DeprecationWarning, stacklevel=2)
-
-        self.ping_interval = ping_interval
-        self.ping_timeout = ping_timeout
-        self.close_timeout = close_timeout
-        self.max_size = max_size
-        self.max_queue = max_queue
-        self.read_limit = read_limit
-        self.write_limit = write_limit
-
-        # Unique identifier, for logs.
-        self.id: uuid.UUID = uuid.uuid4()
-
-        if logger is None:
-            logger = logging.getLogger("websockets.protocol")
-        self.logger: LoggerLike = logging.LoggerAdapter(logger, {"websocket": self})
-        """Logger for this connection."""
-
-        # Checking isEnabledFor once avoids formatting debug messages for nothing.
-        self.debug = logger.isEnabledFor(logging.DEBUG)
+        else:
+            loop = _current_loop()
 
         self.loop = loop
-
-        self._host = host
-        self._port = port
-        self._secure = secure
         self.legacy_recv = legacy_recv
+        self._host, self._port, self._secure = host, port, secure
+        self.ping_interval, self.ping_timeout = ping_interval, ping_timeout
+        self.close_timeout = close_timeout
+        self.max_queue = max_queue
+        self.read_limit, self.write_limit = read_limit, write_limit
 
-        # The StreamReader pauses the transport when its buffer exceeds twice
-        # its limit, so the high-water mark is read_limit.
-        self.reader = asyncio.StreamReader(limit=read_limit // 2, loop=loop)
+        self.logger: LoggerLike = logging.LoggerAdapter(
+            logger or logging.getLogger("websockets.protocol"), {"websocket": self}
+        )
+        """Logger for this connection."""
+        # Asking the logger for every frame would cost more than the frame.
+        self.debug = self.logger.isEnabledFor(logging.DEBUG)
+        self.id = uuid.uuid4()
+        """Identifier of the connection, for logs."""
 
-        # Write flow control, as in asyncio's FlowControlMixin.
-        self._paused = False
-        self._drain_waiter: asyncio.Future[None] | None = None
-        self._drain_lock = asyncio.Lock()
+        # The opening handshake reads the HTTP message from this buffer;
+        # what follows it goes to the core when the connection opens.
+        self.reader = StreamReader()
+        """Bytes received during the opening handshake."""
 
-        # Set by connection_made().
+        # WebSocketCommonProtocol itself has no side: it acts as a server.
+        is_client = getattr(self, "is_client", False)
+        self.core = _Core(
+            Side.CLIENT if is_client else Side.SERVER,
+            state=State.CONNECTING,
+            max_size=max_size,
+            logger=self.logger,
+        )
+        """The sans-I/O connection that this protocol drives."""
+
         self.transport: asyncio.Transport
 
-        # This class implements the data transfer and closing handshake, which
-        # are shared between the client-side and the server-side. Subclasses
-        # implement the opening handshake and, on success, call connection_open().
-        self.state = State.CONNECTING
-        if self.debug:
-            self.logger.debug("= connection is CONNECTING")
-
-        # HTTP protocol parameters.
         self.path: str
-        """Path of the opening handshake request."""
+        """Path of the request of the opening handshake."""
         self.request_headers: Headers
-        """Opening handshake request headers."""
+        """Headers of the request of the opening handshake."""
         self.response_headers: Headers
-        """Opening handshake response headers."""
-
-        # WebSocket protocol parameters.
-        self.extensions: list[Extension] = []
+        """Headers of the response of the opening handshake."""
         self.subprotocol: Subprotocol | None = None
-        """Subprotocol, if one was negotiated."""
+        """Subprotocol of the connection, if one was negotiated."""
 
-        # Close frames received and sent, with the order in which it happened.
-        self.close_rcvd: Close | None = None
-        self.close_sent: Close | None = None
-        self.close_rcvd_then_sent: bool | None = None
+        # Frames decoded by the core and not read yet, their total size, and
+        # what to raise when no more frames will come.
+        self._frames: collections.deque[frames.Frame] = collections.deque()
+        self._frames_size = 0
+        self._frames_waiter: asyncio.Future[None] | None = None
+        self._frames_end: BaseException | None = None
+        self._reading_paused = False
 
-        # Completed when the TCP connection is closed, in connection_lost().
-        self.connection_lost_waiter: asyncio.Future[None] = loop.create_future()
+        # Bytes go to the reader until the handshake is over; the handshake
+        # waits for them on the future.
+        self._handshaking = True
+        self._http_waiter: asyncio.Future[None] | None = None
 
-        # Queue of received messages and the futures that coordinate recv()
-        # with transfer_data().
+        # Messages for recv(); recv() and transfer_data() wait on each other
+        # when the queue is empty and when it is full.
         self.messages: collections.deque[Data] = collections.deque()
-        self._pop_message_waiter: asyncio.Future[None] | None = None
-        self._put_message_waiter: asyncio.Future[None] | None = None
+        self._recv_waiter: asyncio.Future[None] | None = None
+        self._room_waiter: asyncio.Future[None] | None = None
 
-        # Set while send() is sending a fragmented message, which must not be
-        # interleaved with other data frames.
+        # Set while send() sends the fragments of a message.
         self._fragmented_message_waiter: asyncio.Future[None] | None = None
 
-        # Pings awaiting a pong: payload -> (waiter, timestamp of the ping).
+        # Writing pauses above write_limit; every writer waits on one future.
+        self._paused = False
+        self._drain_waiter: asyncio.Future[None] | None = None
+
         self.pings: dict[bytes, tuple[asyncio.Future[float], float]] = {}
-
+        """Pings waiting for a pong: payload -> (future, time of the ping)."""
         self.latency: float = 0
-        """
-        Latency of the connection, in seconds.
+        """Seconds between the last ping answered and its pong; 0 at first."""
 
-        Updated when a pong matching a ping is received; ``0`` before that.
-
-        """
-
-        # Tasks of the data transfer phase, started by connection_open().
-        self.transfer_data_task: asyncio.Task[None]
+        self.connection_lost_waiter: asyncio.Future[None] = loop.create_future()
         self.transfer_data_exc: BaseException | None = None
+        self.transfer_data_task: asyncio.Task[None]
         self.keepalive_ping_task: asyncio.Task[None]
         self.close_connection_task: asyncio.Task[None]
 
-    # Flow control for writes, on the model of asyncio's FlowControlMixin.
+    # Properties
 
-    async def _drain_helper(self) -> None:
-        if self.connection_lost_waiter.done():
-            raise ConnectionResetError("connection lost")
-        if not self._paused:
-            return
-        waiter = self._drain_waiter
-        assert waiter is None or waiter.cancelled()
-        waiter = self.loop.create_future()
-        self._drain_waiter = waiter
-        await waiter
-        # connection_lost() wakes up the waiter too; then nothing was sent.
-        if self.connection_lost_waiter.done():
-            raise ConnectionResetError("connection lost")
-
-    async def _drain(self) -> None:
-        exc = self.reader.exception()
-        if exc is not None:
-            raise exc
-        if self.transport.is_closing():
-            # Yield once so that connection_lost() runs if it's pending; then
-            # _drain_helper() raises ConnectionResetError.
-            await asyncio.sleep(0)
-        await self._drain_helper()
-
-    async def drain(self) -> None:
+    @property
+    def state(self) -> State:
         """
-        Wait until the write buffer is below the high-water mark.
+        State of the connection.
 
-        Raises:
-            ConnectionClosed: When the connection is closed.
+        It's :attr:`~ws_frames.protocol.State.CLOSED` once the TCP connection
+        is closed, and :attr:`~ws_frames.protocol.State.CLOSING` from the
+        first close frame until then.
 
         """
-        try:
-            # Several coroutines may write at once; serializing the wait keeps
-            # only one drain waiter at a time.
-            async with self._drain_lock:
-                await self._drain()
-        except ConnectionError:
-            # The socket died: fail the connection, then wait until it's closed
-            # to raise ConnectionClosed with the right code and reason.
-            self.fail_connection()
-            await self.ensure_open()
+        if self.connection_lost_waiter.done():
+            return State.CLOSED
+        state = self.core.state
+        return State.CLOSING if state is State.CLOSED else state
 
-    # Public API
+    @property
+    def extensions(self) -> list[Extension]:
+        """Extensions negotiated in the opening handshake."""
+        return self.core.extensions
+
+    @extensions.setter
+    def extensions(self, extensions: list[Extension]) -> None:
+        self.core.extensions = extensions
+
+    @property
+    def max_size(self) -> int | None:
+        """Largest incoming message, in bytes; :obj:`None` for no limit."""
+        return self.core.max_message_size
+
+    @max_size.setter
+    def max_size(self, max_size: int | None) -> None:
+        self.core.max_message_size = max_size
+
+    @property
+    def close_rcvd(self) -> Close | None:
+        """Close frame received, if any."""
+        return self.core.close_rcvd
+
+    @close_rcvd.setter
+    def close_rcvd(self, close: Close | None) -> None:
+        self.core.close_rcvd = close
+
+    @property
+    def close_sent(self) -> Close | None:
+        """Close frame sent, if any."""
+        return self.core.close_sent
+
+    @close_sent.setter
+    def close_sent(self, close: Close | None) -> None:
+        self.core.close_sent = close
+
+    @property
+    def close_rcvd_then_sent(self) -> bool | None:
+        """With both close frames, whether the received one came first."""
+        return self.core.close_rcvd_then_sent
+
+    @close_rcvd_then_sent.setter
+    def close_rcvd_then_sent(self, value: bool | None) -> None:
+        self.core.close_rcvd_then_sent = value
 
     @property
     def host(self) -> str | None:
-        alternative = "remote_address" if self.is_client else "local_address"
+        """Deprecated: see :attr:`remote_address` or :attr:`local_address`."""
+        where = "remote_address" if self.is_client else "local_address"
         warnings.warn(
-            f"use {alternative}[0] instead of host", DeprecationWarning, stacklevel=2
+            f"use {where}[0] instead of host", DeprecationWarning, stacklevel=2
         )
         return self._host
 
     @property
     def port(self) -> int | None:
-        alternative = "remote_address" if self.is_client else "local_address"
+        """Deprecated: see :attr:`remote_address` or :attr:`local_address`."""
+        where = "remote_address" if self.is_client else "local_address"
         warnings.warn(
-            f"use {alternative}[1] instead of port", DeprecationWarning, stacklevel=2
+            f"use {where}[1] instead of port", DeprecationWarning, stacklevel=2
         )
         return self._port
 
     @property
     def secure(self) -> bool | None:
+        """Deprecated."""
         warnings.warn("don't use secure", DeprecationWarning, stacklevel=2)
         return self._secure
 
     @property
     def local_address(self) -> Any:
         """
-        Local address of the connection.
-
-        For IPv4 connections, this is a ``(host, port)`` tuple. The format
-        depends on the address family; see :meth:`~socket.socket.getsockname`.
-        :obj:`None` if the TCP connection isn't established yet.
+        Local address of the connection, as :meth:`socket.socket.getsockname`
+        gives it; :obj:`None` before the TCP connection exists.
 
         """
-        try:
-            transport = self.transport
-        except AttributeError:
-            return None
-        return transport.get_extra_info("sockname")
+        transport = getattr(self, "transport", None)
+        return None if transport is None else transport.get_extra_info("sockname")
 
     @property
     def remote_address(self) -> Any:
         """
-        Remote address of the connection.
-
-        For IPv4 connections, this is a ``(host, port)`` tuple. The format
-        depends on the address family; see :meth:`~socket.socket.getpeername`.
-        :obj:`None` if the TCP connection isn't established yet.
+        Remote address of the connection, as :meth:`socket.socket.getpeername`
+        gives it; :obj:`None` before the TCP connection exists.
 
         """
-        try:
-            transport = self.transport
-        except AttributeError:
-            return None
-        return transport.get_extra_info("peername")
+        transport = getattr(self, "transport", None)
+        return None if transport is None else transport.get_extra_info("peername")
 
     @property
     def open(self) -> bool:
         """
-        :obj:`True` when the connection is open; :obj:`False` otherwise.
+        Whether messages can be exchanged.
 
-        Both :attr:`open` and :attr:`closed` are :obj:`False` during the
-        opening and closing sequences.
+        Both :attr:`open` and :attr:`closed` are :obj:`False` while the
+        connection opens and while it closes.
 
         """
         return self.state is State.OPEN and not self.transfer_data_task.done()
 
     @property
     def closed(self) -> bool:
-        """
-        :obj:`True` when the connection is closed; :obj:`False` otherwise.
-
-        """
-        return self.state is State.CLOSED
+        """Whether the TCP connection is closed."""
+        return self.connection_lost_waiter.done()
 
     @property
     def close_code(self) -> int | None:
         """
-        WebSocket close code, defined in section 7.1.5 of RFC 6455.
-
-        :obj:`None` if the connection isn't closed yet.
+        Close code received, as defined in section 7.1.5 of RFC 6455; 1006
+        when none was; :obj:`None` until the connection is closed.
 
         """
-        if self.state is not State.CLOSED:
+        if not self.closed:
             return None
-        elif self.close_rcvd is None:
-            return CloseCode.ABNORMAL_CLOSURE
-        else:
-            return self.close_rcvd.code
+        close = self.close_rcvd
+        return CloseCode.ABNORMAL_CLOSURE if close is None else close.code
 
     @property
     def close_reason(self) -> str | None:
         """
-        WebSocket close reason, defined in section 7.1.6 of RFC 6455.
-
-        :obj:`None` if the connection isn't closed yet.
+        Close reason received, as defined in section 7.1.6 of RFC 6455; empty
+        when no close frame was; :obj:`None` until the connection is closed.
 
         """
-        if self.state is not State.CLOSED:
+        if not self.closed:
             return None
-        elif self.close_rcvd is None:
-            return ""
-        else:
-            return self.close_rcvd.reason
+        close = self.close_rcvd
+        return "" if close is None else close.reason
+
+    # Receiving
 
     async def __aiter__(self) -> AsyncIterator[Data]:
         """
-        Iterate on incoming messages.
+        Iterate on the messages received.
 
-        The iterator exits normally when the connection is closed with close
-        code 1000 (OK) or 1001 (going away) or without a close code. It raises
+        The iteration stops when the connection closes with code 1000 or
+        1001, or without a close frame from the peer; it raises
         :exc:`~ws_frames.exceptions.ConnectionClosedError` otherwise.
 
         """
-        try:
-            while True:
-                yield await self.recv()
-        except ConnectionClosedOK:
-            return
+        while True:
+            try:
+                message = await self.recv()
+            except ConnectionClosedOK:
+                return
+            yield message
 
     async def recv(self) -> Data:
         """
-        Receive the next message.
+        Return the next message: a :class:`str` for a text message, a
+        :class:`bytes` for a binary one.
 
-        Canceling :meth:`recv` is safe: the next message isn't lost, the next
-        call returns it. Messages received before the connection was closed
-        are returned before :exc:`~ws_frames.exceptions.ConnectionClosed`.
-
-        Returns:
-            A string (:class:`str`) for a Text frame; a bytestring
-            (:class:`bytes`) for a Binary frame.
+        Every message received before the connection closed comes out before
+        :exc:`~ws_frames.exceptions.ConnectionClosed`. Cancelling
+        :meth:`recv` loses nothing: the next call returns the message.
 
         Raises:
             ConnectionClosed: When the connection is closed.
-            ConcurrencyError: If two coroutines call :meth:`recv` concurrently.
+            ConcurrencyError: If another coroutine is in :meth:`recv`.
 
         """
-        if self._pop_message_waiter is not None:
+        if self._recv_waiter is not None:
             raise ConcurrencyError(
                 "cannot call recv while another coroutine "
                 "is already waiting for the next message"
             )
-
-        # Don't check the state here: messages may be waiting in the queue
-        # even though the connection is closing or closed.
         while not self.messages:
-            # Once transfer_data_task exits, no message will ever come.
             if self.transfer_data_task.done():
                 if self.legacy_recv:
-                    return None  # type: ignore
-                # Wait until the connection is closed to raise
-                # ConnectionClosed with the correct code and reason.
+                    return None  # type: ignore[return-value]
                 await self.ensure_open()
-
-            # transfer_data() completes this future when it queues a message;
-            # _wake_up_recv() completes it when transfer_data_task exits.
-            pop_message_waiter: asyncio.Future[None] = self.loop.create_future()
-            self._pop_message_waiter = pop_message_waiter
+            self._recv_waiter = self.loop.create_future()
             try:
-                await pop_message_waiter
+                await self._recv_waiter
             finally:
-                self._pop_message_waiter = None
+                self._recv_waiter = None
+        # There's room in the queue for one more message now.
+        _wake(self._room_waiter)
+        return self.messages.popleft()
 
-        message = self.messages.popleft()
-
-        # Tell transfer_data() there's room in the queue again.
-        if self._put_message_waiter is not None:
-            self._put_message_waiter.set_result(None)
-            self._put_message_waiter = None
-
-        return message
+    # Sending
 
     async def send(
         self,
         message: DataLike | Iterable[DataLike] | AsyncIterable[DataLike],
     ) -> None:
         """
-        Send a message.
+        Send ``message``.
 
-        A string (:class:`str`) is sent as a Text frame. A bytestring or
-        bytes-like object (:class:`bytes`, :class:`bytearray`, or
-        :class:`memoryview`) is sent as a Binary frame.
-
-        An iterable or an asynchronous iterable of such objects is sent as a
-        fragmented message, each item in its own frame. All items must be of
-        the same type, or else :meth:`send` raises :exc:`TypeError` and the
-        connection is closed. Dict-like objects are rejected because passing
-        one is usually a mistake.
+        A :class:`str` goes in a text frame; :class:`bytes`,
+        :class:`bytearray` and :class:`memoryview` go in a binary frame. An
+        iterable or an asynchronous iterable of them is a fragmented message,
+        one frame per item; the items must all be text or all be binary, or
+        :exc:`TypeError` is raised and the connection closes. Mappings are
+        refused, since sending their keys is rarely what was meant.
 
         Raises:
             ConnectionClosed: When the connection is closed.
-            TypeError: If ``message`` doesn't have a supported type.
+            TypeError: If ``message`` has another type.
 
         """
         await self.ensure_open()
-
-        # A fragmented message being sent blocks other data frames.
-        while self._fragmented_message_waiter is not None:
-            await asyncio.shield(self._fragmented_message_waiter)
-
+        # The frames of a fragmented message can't be interleaved with others.
+        while (fragmenting := self._fragmented_message_waiter) is not None:
+            await asyncio.shield(fragmenting)
         if isinstance(message, (str, bytes, bytearray, memoryview)):
-            opcode, data = prepare_data(message)
-            await self.write_frame(True, opcode, data)
-
-        elif isinstance(message, Mapping):
-            raise TypeError("data is a dict-like object")
-
-        elif isinstance(message, Iterable):
-            iter_message = iter(message)
-            try:
-                fragment = next(iter_message)
-            except StopIteration:
-                return
-            opcode, data = prepare_data(fragment)
-
-            self._fragmented_message_waiter = self.loop.create_future()
-            try:
-                await self.write_frame(False, opcode, data)
-                for fragment in iter_message:
-                    confirm_opcode, data = prepare_data(fragment)
-                    if confirm_opcode != opcode:
-                        raise TypeError("data contains inconsistent types")
-                    await self.write_frame(False, Opcode.CONT, data)
-                await self.write_frame(True, Opcode.CONT, b"")
-            except (Exception, asyncio.CancelledError):
-                # A fragmented message can't be abandoned halfway: the
-                # connection is unusable now (section 5.4 of RFC 6455).
-                self.fail_connection(CloseCode.INTERNAL_ERROR)
-                raise
-            finally:
-                self._fragmented_message_waiter.set_result(None)
-                self._fragmented_message_waiter = None
-
-        elif isinstance(message, AsyncIterable):
-            aiter_message = message.__aiter__()
-            try:
-                fragment = await aiter_message.__anext__()
-            except StopAsyncIteration:
-                return
-            opcode, data = prepare_data(fragment)
-
-            self._fragmented_message_waiter = self.loop.create_future()
-            try:
-                await self.write_frame(False, opcode, data)
-                async for fragment in aiter_message:
-                    confirm_opcode, data = prepare_data(fragment)
-                    if confirm_opcode != opcode:
-                        raise TypeError("data contains inconsistent types")
-                    await self.write_frame(False, Opcode.CONT, data)
-                await self.write_frame(True, Opcode.CONT, b"")
-            except (Exception, asyncio.CancelledError):
-                self.fail_connection(CloseCode.INTERNAL_ERROR)
-                raise
-            finally:
-                self._fragmented_message_waiter.set_result(None)
-                self._fragmented_message_waiter = None
-
+            await self.write_frame(True, *prepare_data(message))
         else:
-            raise TypeError("data must be str, bytes-like, or iterable")
+            await self._send_fragments(_fragments_of(message))
+
+    async def _send_fragments(self, fragments: AsyncIterator[DataLike]) -> None:
+        try:
+            first = await anext(fragments)
+        except StopAsyncIteration:
+            return
+        kind, data = prepare_data(first)
+
+        done = self.loop.create_future()
+        self._fragmented_message_waiter = done
+        try:
+            await self.write_frame(False, kind, data)
+            async for fragment in fragments:
+                data = _payload_of_kind(kind, fragment)
+                await self.write_frame(False, Opcode.CONT, data)
+            await self.write_frame(True, Opcode.CONT, b"")
+        except (Exception, asyncio.CancelledError):
+            # Half a message can't be taken back (RFC 6455, section 5.4).
+            self.fail_connection(CloseCode.INTERNAL_ERROR)
+            raise
+        finally:
+            self._fragmented_message_waiter = None
+            done.set_result(None)
+
+    async def ping(self, data: DataLike | None = None) -> Awaitable[float]:
+        """
+        Send a ping.
+
+        Args:
+            data: Payload; a :class:`str` is encoded to UTF-8; :obj:`None`
+                means four random bytes.
+
+        Returns:
+            A future resolving to the latency, in seconds, when the pong
+            arrives. Cancelling it has no effect on the connection.
+
+        Raises:
+            ConnectionClosed: When the connection is closed.
+            ConcurrencyError: If a ping with the same payload waits for its
+                pong.
+
+        """
+        await self.ensure_open()
+        if data is None:
+            payload = self._unused_ping_payload()
+        else:
+            payload = prepare_ctrl(data)
+            if payload in self.pings:
+                raise ConcurrencyError("already waiting for a pong with the same data")
+
+        sent_at = time.perf_counter()
+        self.write_frame_sync(True, Opcode.PING, payload)
+        pong = self.loop.create_future()
+        self.pings[payload] = (pong, sent_at)
+        await self.drain()
+        return asyncio.shield(pong)
+
+    def _unused_ping_payload(self) -> bytes:
+        while True:
+            payload = random.getrandbits(32).to_bytes(4, "big")
+            if payload not in self.pings:
+                return payload
+
+    async def pong(self, data: DataLike = b"") -> None:
+        """
+        Send a pong; an unsolicited one serves as a one-way heartbeat.
+
+        Args:
+            data: Payload; a :class:`str` is encoded to UTF-8.
+
+        Raises:
+            ConnectionClosed: When the connection is closed.
+
+        """
+        await self.ensure_open()
+        await self.write_frame(True, Opcode.PONG, prepare_ctrl(data))
+
+    # Closing
 
     async def close(
         self,
@@ -538,390 +614,247 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         reason: str = "",
     ) -> None:
         """
-        Perform the closing handshake.
+        Close the connection: send a close frame, wait for the peer's, wait
+        for the TCP connection to end.
 
-        :meth:`close` waits for the other end to complete the handshake and
-        for the TCP connection to terminate, so there's no need to await
-        :meth:`wait_closed` afterwards. It's idempotent.
+        There is no need to call :meth:`wait_closed` afterwards. Calling
+        :meth:`close` again does nothing.
 
         Args:
-            code: WebSocket close code.
-            reason: WebSocket close reason.
+            code: Close code.
+            reason: Close reason.
 
         """
         try:
             await asyncio.wait_for(
-                self.write_close_frame(Close(code, reason)),
-                self.close_timeout,
+                self.write_close_frame(Close(code, reason)), self.close_timeout
             )
         except asyncio.TimeoutError:
-            # The write buffer is full: give up on the closing handshake.
+            # The close frame is stuck in a full buffer: give up on it.
             self.fail_connection()
 
-        # If no close frame is received within the timeout, wait_for()
-        # cancels the data transfer task and raises TimeoutError. If the
-        # connection was already failed, the task was cancelled already.
-        try:
-            await asyncio.wait_for(self.transfer_data_task, self.close_timeout)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
-            pass
+        # The peer's close frame ends transfer_data(); if it doesn't come in
+        # time, stop waiting for it.
+        task = self.transfer_data_task
+        done, _ = await asyncio.wait({task}, timeout=self.close_timeout)
+        if not done:
+            task.cancel()
 
-        # Wait for close_connection_task to close the TCP connection.
         await asyncio.shield(self.close_connection_task)
 
     async def wait_closed(self) -> None:
-        """
-        Wait until the connection is closed.
-
-        This is identical to :attr:`closed`, except it can be awaited.
-
-        """
+        """Wait until the TCP connection is closed, for whatever reason."""
         await asyncio.shield(self.connection_lost_waiter)
 
-    async def ping(self, data: DataLike | None = None) -> Awaitable[float]:
-        """
-        Send a Ping; see section 5.5.2 of RFC 6455.
-
-        Args:
-            data: Payload of the ping; a string is encoded to UTF-8; with
-                :obj:`None`, the payload is four random bytes.
-
-        Returns:
-            A future completed when the corresponding pong is received, with
-            the latency of the connection in seconds as its result. Canceling
-            it has no effect on the connection.
-
-        Raises:
-            ConnectionClosed: When the connection is closed.
-            ConcurrencyError: If another ping was sent with the same data and
-                the corresponding pong wasn't received yet.
-
-        """
-        await self.ensure_open()
-
-        if data is not None:
-            data = prepare_ctrl(data)
-
-        if data in self.pings:
-            raise ConcurrencyError("already waiting for a pong with the same data")
-
-        # Generate a payload that no pending ping uses.
-        while data is None or data in self.pings:
-            data = struct.pack("!I", random.getrandbits(32))
-
-        pong_waiter: asyncio.Future[float] = self.loop.create_future()
-        # perf_counter() is monotonic and precise, which suits latency.
-        ping_timestamp = time.perf_counter()
-        self.pings[data] = (pong_waiter, ping_timestamp)
-
-        await self.write_frame(True, Opcode.PING, data)
-
-        return asyncio.shield(pong_waiter)
-
-    async def pong(self, data: DataLike = b"") -> None:
-        """
-        Send a Pong; see section 5.5.3 of RFC 6455.
-
-        An unsolicited pong may serve as a unidirectional heartbeat.
-
-        Args:
-            data: Payload of the pong; a string is encoded to UTF-8.
-
-        Raises:
-            ConnectionClosed: When the connection is closed.
-
-        """
-        await self.ensure_open()
-
-        data = prepare_ctrl(data)
-
-        await self.write_frame(True, Opcode.PONG, data)
-
-    # Private methods, no guarantees.
+    # Private methods, subject to change.
 
     def connection_closed_exc(self) -> ConnectionClosed:
-        """The exception that describes how the connection was closed."""
-        exc: ConnectionClosed
-        if (
-            self.close_rcvd is not None
-            and self.close_rcvd.code in OK_CLOSE_CODES
-            and self.close_sent is not None
-            and self.close_sent.code in OK_CLOSE_CODES
-        ):
-            exc = ConnectionClosedOK(
-                self.close_rcvd,
-                self.close_sent,
-                self.close_rcvd_then_sent,
-            )
-        else:
-            exc = ConnectionClosedError(
-                self.close_rcvd,
-                self.close_sent,
-                self.close_rcvd_then_sent,
-            )
-        # Chain to the exception that terminated data transfer, if any.
+        """The exception telling how the connection was closed."""
+        rcvd, sent = self.close_rcvd, self.close_sent
+        normal = (
+            rcvd is not None
+            and sent is not None
+            and rcvd.code in OK_CLOSE_CODES
+            and sent.code in OK_CLOSE_CODES
+        )
+        exc_type = ConnectionClosedOK if normal else ConnectionClosedError
+        exc = exc_type(rcvd, sent, self.close_rcvd_then_sent)
         exc.__cause__ = self.transfer_data_exc
         return exc
 
     async def ensure_open(self) -> None:
         """
-        Check that the WebSocket connection is open.
+        Return if the connection is open; else raise how it closed.
 
         Raises:
-            ConnectionClosed: When the connection is closed, once the code and
-                reason are known.
+            ConnectionClosed: Once the connection is closed, so that the
+                close code and reason are known.
+            InvalidState: Before the opening handshake completes.
 
         """
-        if self.state is State.OPEN:
-            # If transfer_data_task exited without a closing handshake,
-            # close_connection_task may be closing the connection, going
-            # straight from OPEN to CLOSED.
-            if self.transfer_data_task.done():
-                await asyncio.shield(self.close_connection_task)
-                raise self.connection_closed_exc()
-            else:
-                return
-
-        if self.state is State.CLOSED:
-            raise self.connection_closed_exc()
-
-        if self.state is State.CLOSING:
-            # Wait for the closing handshake to complete to know the close
-            # code and reason; this takes at most 4 or 5 * close_timeout.
+        state = self.state
+        if state is State.OPEN and not self.transfer_data_task.done():
+            return
+        if state is State.OPEN or state is State.CLOSING:
+            # Closing takes a few close_timeout at most.
             await asyncio.shield(self.close_connection_task)
-            raise self.connection_closed_exc()
+        elif state is not State.CLOSED:
+            raise InvalidState("WebSocket connection isn't established yet")
+        raise self.connection_closed_exc()
 
-        # Only reached before the opening handshake completes.
-        raise InvalidState("WebSocket connection isn't established yet")
-
-    async def transfer_data(self) -> None:
+    async def drain(self) -> None:
         """
-        Read incoming messages and put them in a queue.
+        Wait while the buffer of outgoing bytes is above ``write_limit``.
 
-        This coroutine runs in a task until the closing handshake is started.
+        Raises:
+            ConnectionClosed: When the connection is closed.
 
         """
         try:
-            while True:
-                message = await self.read_message()
+            if self.connection_lost_waiter.done():
+                raise ConnectionResetError("connection lost")
+            if self.transport.is_closing():
+                # Let connection_lost() run if it's about to.
+                await asyncio.sleep(0)
+                if self.connection_lost_waiter.done():
+                    raise ConnectionResetError("connection lost")
+            if self._paused:
+                if self._drain_waiter is None:
+                    self._drain_waiter = self.loop.create_future()
+                await asyncio.shield(self._drain_waiter)
+                if self.connection_lost_waiter.done():
+                    raise ConnectionResetError("connection lost")
+        except ConnectionError:
+            self.fail_connection()
+            await self.ensure_open()
 
-                # Exit the loop when receiving a close frame.
-                if message is None:
-                    break
+    async def transfer_data(self) -> None:
+        """
+        Queue the messages received for :meth:`recv`, until a close frame
+        arrives or the connection fails.
 
-                # Wait until there's room in the queue; meanwhile, incoming
-                # bytes accumulate in the reader, which pauses the transport.
-                if self.max_queue is not None:
-                    while len(self.messages) >= self.max_queue:
-                        self._put_message_waiter = self.loop.create_future()
-                        try:
-                            await asyncio.shield(self._put_message_waiter)
-                        finally:
-                            self._put_message_waiter = None
-
+        """
+        try:
+            while (message := await self.read_message()) is not None:
+                await self._room_for_message()
                 self.messages.append(message)
-
-                # Wake up recv() if it's waiting.
-                self._wake_up_recv()
-
+                _wake(self._recv_waiter)
         except asyncio.CancelledError as exc:
             self.transfer_data_exc = exc
-            # fail_connection() or close() cancelled this task.
             raise
-
-        except ProtocolError as exc:
-            self.transfer_data_exc = exc
-            self.fail_connection(CloseCode.PROTOCOL_ERROR)
-
-        except (ConnectionError, TimeoutError, EOFError, ssl.SSLError) as exc:
-            # readexactly() raises IncompleteReadError, an EOFError, at the end
-            # of the stream, or ConnectionResetError if the connection breaks.
-            self.transfer_data_exc = exc
-            self.fail_connection(CloseCode.ABNORMAL_CLOSURE)
-
-        except UnicodeDecodeError as exc:
-            self.transfer_data_exc = exc
-            self.fail_connection(CloseCode.INVALID_DATA)
-
-        except PayloadTooBig as exc:
-            self.transfer_data_exc = exc
-            self.fail_connection(CloseCode.MESSAGE_TOO_BIG)
-
         except Exception as exc:
-            # This shouldn't happen often because exceptions expected under
-            # regular circumstances are handled above.
-            self.logger.error("data transfer failed", exc_info=True)
             self.transfer_data_exc = exc
-            self.fail_connection(CloseCode.INTERNAL_ERROR)
+            code = _close_code_for(exc)
+            if code == CloseCode.INTERNAL_ERROR:
+                self.logger.error("data transfer failed", exc_info=True)
+            self.fail_connection(code)
 
-    def _wake_up_recv(self, task: asyncio.Task[None] | None = None) -> None:
-        pop_message_waiter = self._pop_message_waiter
-        # The waiter may be cancelled already when recv() is being cancelled.
-        if pop_message_waiter is not None and not pop_message_waiter.done():
-            pop_message_waiter.set_result(None)
-        self._pop_message_waiter = None
+    async def _room_for_message(self) -> None:
+        """Wait while ``max_queue`` messages wait for :meth:`recv`."""
+        limit = self.max_queue
+        while limit is not None and len(self.messages) >= limit:
+            self._room_waiter = self.loop.create_future()
+            try:
+                await self._room_waiter
+            finally:
+                self._room_waiter = None
 
     async def read_message(self) -> Data | None:
         """
-        Read a single message from the connection.
-
-        Re-assemble data frames if the message is fragmented.
+        Read a message, joining its fragments.
 
         Returns:
-            The message, or :obj:`None` when the closing handshake is started.
+            The message, or :obj:`None` once a close frame is received.
 
         """
         frame = await self.read_data_frame(max_size=self.max_size)
-
-        # A close frame was received.
         if frame is None:
             return None
-
-        if frame.opcode == Opcode.TEXT:
-            text = True
-        elif frame.opcode == Opcode.BINARY:
-            text = False
-        else:  # frame.opcode == Opcode.CONT
-            raise ProtocolError("unexpected opcode")
-
-        # Shortcut for the common case: no fragmentation.
+        text = frame.opcode == Opcode.TEXT
+        # The core checked the order of the frames, their size and UTF-8.
         if frame.fin:
-            return bytes(frame.data).decode() if text else bytes(frame.data)
-
-        # 5.4. Fragmentation: reassemble, enforcing max_size on the whole
-        # message and validating UTF-8 incrementally.
-        fragments: list[Data] = []
-        max_size = self.max_size
-        if text:
-            decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-
-            def append(frame: Frame) -> None:
-                nonlocal fragments, max_size
-                fragments.append(decoder.decode(frame.data, frame.fin))
-                if max_size is not None:
-                    max_size -= len(frame.data)
-
-        else:
-
-            def append(frame: Frame) -> None:
-                nonlocal fragments, max_size
-                fragments.append(bytes(frame.data))
-                if max_size is not None:
-                    max_size -= len(frame.data)
-
-        append(frame)
-
+            return str(frame.data, "utf-8") if text else bytes(frame.data)
+        fragments = [frame.data]
         while not frame.fin:
-            next_frame = await self.read_data_frame(max_size=max_size)
+            next_frame = await self.read_data_frame(max_size=self.max_size)
             if next_frame is None:
                 raise ProtocolError("incomplete fragmented message")
-            if next_frame.opcode != Opcode.CONT:
-                raise ProtocolError("unexpected opcode")
             frame = next_frame
-            append(frame)
-
-        if text:
-            return "".join(cast("list[str]", fragments))
-        else:
-            return b"".join(cast("list[bytes]", fragments))
+            fragments.append(frame.data)
+        payload = b"".join(fragments)
+        return str(payload, "utf-8") if text else payload
 
     async def read_data_frame(self, max_size: int | None) -> Frame | None:
         """
-        Read a single data frame from the connection.
+        Read the next data frame, handling the control frames before it.
 
-        Process control frames received before the next data frame.
+        The core already answered pings and close frames; pongs complete
+        the pings they answer.
 
         Returns:
-            The data frame, or :obj:`None` if a close frame is encountered
-            before any data frame.
+            The frame, or :obj:`None` for a close frame.
 
         """
-        # 6.2. Receiving Data
         while True:
             frame = await self.read_frame(max_size)
-
-            # 5.5. Control Frames
-            if frame.opcode == Opcode.CLOSE:
-                # 7.1.5.  The WebSocket Connection Close Code
-                # 7.1.6.  The WebSocket Connection Close Reason
-                self.close_rcvd = Close.parse(frame.data)
-                if self.close_sent is not None:
-                    self.close_rcvd_then_sent = False
-                try:
-                    # Echo the payload as received: re-serializing an empty
-                    # close frame would fail on its synthesized 1005 code.
-                    await self.write_close_frame(self.close_rcvd, frame.data)
-                except ConnectionClosed:
-                    # The connection closed before the close frame was echoed.
-                    pass
+            opcode = frame.opcode
+            if opcode == Opcode.CLOSE:
                 return None
-
-            elif frame.opcode == Opcode.PING:
-                # Answer pings, unless the connection is CLOSING.
-                if self.state is State.OPEN:
-                    try:
-                        await self.pong(frame.data)
-                    except ConnectionClosed:
-                        # The connection closed while draining the write buffer.
-                        pass
-
-            elif frame.opcode == Opcode.PONG:
-                pong_data = bytes(frame.data)
-                if pong_data in self.pings:
-                    pong_timestamp = time.perf_counter()
-                    # A pong may answer only the most recent ping, which
-                    # acknowledges all the previous ones too (section 5.5.3).
-                    ping_ids = list(self.pings)
-                    answered = ping_ids[: ping_ids.index(pong_data) + 1]
-                    for ping_id in answered:
-                        pong_waiter, ping_timestamp = self.pings.pop(ping_id)
-                        pong_waiter.set_result(pong_timestamp - ping_timestamp)
-                    self.latency = pong_timestamp - ping_timestamp
-
-            # 5.6. Data Frames
-            else:
+            if opcode == Opcode.PONG:
+                self._pong_received(bytes(frame.data))
+            elif opcode != Opcode.PING:
                 return frame
+
+    def _pong_received(self, data: bytes) -> None:
+        if data not in self.pings:
+            return
+        now = time.perf_counter()
+        # RFC 6455, section 5.5.3: a pong may answer only the latest of
+        # several pings; it answers the earlier ones too.
+        waiting = list(self.pings)
+        for payload in waiting[: waiting.index(data) + 1]:
+            pong, sent_at = self.pings.pop(payload)
+            self.latency = now - sent_at
+            pong.set_result(self.latency)
 
     async def read_frame(self, max_size: int | None) -> Frame:
         """
-        Read a single frame from the connection.
+        Read the next frame decoded by the core.
+
+        ``max_size`` is there for subclasses; the core enforces
+        :attr:`max_size` as bytes arrive.
+
+        Raises:
+            Exception: What ended the data received, for example the
+                :exc:`~ws_frames.exceptions.ProtocolError` of a bad frame or
+                :exc:`EOFError` when the stream ended.
 
         """
-        frame = await Frame.read(
-            self.reader.readexactly,
-            mask=not self.is_client,
-            max_size=max_size,
-            extensions=self.extensions,
+        queue = self._frames
+        while not queue:
+            if self._frames_end is not None:
+                raise self._frames_end
+            self._frames_waiter = self.loop.create_future()
+            try:
+                await self._frames_waiter
+            finally:
+                self._frames_waiter = None
+        frame = queue.popleft()
+        self._frames_size -= len(frame.data)
+        if self._reading_paused and self._frames_size <= self.read_limit // 2:
+            self._reading_paused = False
+            self.transport.resume_reading()
+        return Frame(
+            frame.fin, frame.opcode, frame.data, frame.rsv1, frame.rsv2, frame.rsv3
         )
-        if self.debug:
-            self.logger.debug("< %s", frame)
-        return frame
 
     def write_frame_sync(self, fin: bool, opcode: int, data: BytesLike) -> None:
-        """Write a frame to the transport without waiting for the buffer."""
-        frame = Frame(fin, Opcode(opcode), data)
-        if self.debug:
-            self.logger.debug("> %s", frame)
-        frame.write(
-            self.transport.write,
-            mask=self.is_client,
-            extensions=self.extensions,
-        )
+        """Have the core write a frame, without waiting for the buffer."""
+        core = self.core
+        if opcode == Opcode.BINARY:
+            core.send_binary(data, fin)
+        elif opcode == Opcode.TEXT:
+            core.send_text(data, fin)
+        elif opcode == Opcode.CONT:
+            core.send_continuation(data, fin)
+        elif opcode == Opcode.PING:
+            core.send_ping(data)
+        elif opcode == Opcode.PONG:
+            core.send_pong(data)
+        elif data:
+            close = Close.parse(data)
+            core.send_close(close.code, close.reason)
+        else:
+            core.send_close()
+        self._write_output()
 
     async def write_frame(
-        self,
-        fin: bool,
-        opcode: int,
-        data: BytesLike,
-        *,
-        _state: int = State.OPEN,
+        self, fin: bool, opcode: int, data: BytesLike, *, _state: int = State.OPEN
     ) -> None:
-        """Write a frame, then wait until the write buffer drains."""
-        # Defensive check: frames are only sent in the expected state.
-        if self.state is not _state:
-            raise InvalidState(
-                f"cannot write to a WebSocket in the {self.state.name} state"
-            )
+        """Write a frame, then wait for the buffer to drain."""
+        state = self.state
+        if state is not _state:
+            raise InvalidState(f"cannot write to a WebSocket in the {state.name} state")
         self.write_frame_sync(fin, opcode, data)
         await self.drain()
 
@@ -929,62 +862,46 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         self, close: Close, data: BytesLike | None = None
     ) -> None:
         """
-        Write a close frame if and only if the connection state is OPEN.
+        Send a close frame, unless one was sent or received already.
 
-        This dedicated coroutine must be used for writing close frames to
-        ensure that at most one close frame is sent on a given connection.
+        ``data``, the payload, defaults to ``close`` serialized; an empty one
+        is a close frame without a code.
 
         """
-        # Test and set the state before writing, so that concurrent calls
-        # can't send two close frames.
-        if self.state is State.OPEN:
-            # 7.1.3. The WebSocket Closing Handshake is Started
-            self.state = State.CLOSING
-            if self.debug:
-                self.logger.debug("= connection is CLOSING")
-
-            self.close_sent = close
-            if self.close_rcvd is not None:
-                self.close_rcvd_then_sent = True
-            if data is None:
-                data = close.serialize()
-
-            # 7.1.2. Start the WebSocket Closing Handshake
-            await self.write_frame(True, Opcode.CLOSE, data, _state=State.CLOSING)
+        if self.state is not State.OPEN:
+            return
+        if data is not None and not data:
+            self.core.send_close()
+        else:
+            self.core.send_close(close.code, close.reason)
+        self._write_output()
+        await self.drain()
 
     async def keepalive_ping(self) -> None:
         """
-        Send a Ping frame and wait for a Pong frame at regular intervals.
-
-        This coroutine exits when the connection terminates and one of the
-        following happens:
-
-        - :meth:`ping` raises :exc:`~ws_frames.exceptions.ConnectionClosed`, or
-        - :meth:`close_connection` cancels :attr:`keepalive_ping_task`.
+        Send a ping every ``ping_interval`` seconds; fail the connection if
+        its pong doesn't come within ``ping_timeout`` seconds.
 
         """
         if self.ping_interval is None:
             return
-
         try:
             while True:
                 await asyncio.sleep(self.ping_interval)
-
-                pong_waiter = await self.ping()
-
-                if self.ping_timeout is not None:
-                    try:
-                        await asyncio.wait_for(pong_waiter, self.ping_timeout)
-                        if self.debug:
-                            self.logger.debug("% received keepalive pong")
-                    except asyncio.TimeoutError:
-                        if self.debug:
-                            self.logger.debug("- timed out waiting for keepalive pong")
-                        self.fail_connection(
-                            CloseCode.INTERNAL_ERROR,
-                            "keepalive ping timeout",
-                        )
-                        break
+                pong = await self.ping()
+                if self.ping_timeout is None:
+                    continue
+                try:
+                    await asyncio.wait_for(pong, self.ping_timeout)
+                except asyncio.TimeoutError:
+                    if self.debug:
+                        self.logger.debug("- timed out waiting for keepalive pong")
+                    self.fail_connection(
+                        CloseCode.INTERNAL_ERROR, "keepalive ping timeout"
+                    )
+                    return
+                if self.debug:
+                    self.logger.debug("% received keepalive pong")
         except ConnectionClosed:
             pass
         except Exception:
@@ -992,100 +909,63 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
     async def close_connection(self) -> None:
         """
-        7.1.1. Close the WebSocket Connection
+        Close the TCP connection once data transfer ends (RFC 6455, section
+        7.1.1), or at once if the opening handshake failed.
 
-        When the opening handshake succeeds, :meth:`connection_open` starts
-        this coroutine in a task. It waits for the data transfer phase to
-        complete then it closes the TCP connection cleanly.
-
-        When the opening handshake fails, :meth:`fail_connection` does the
-        same. There's no data transfer phase in that case.
+        A client gives the server ``close_timeout`` seconds to close first,
+        so that the server keeps the TIME_WAIT state. Then either side
+        half-closes, when the transport can, and waits again before closing.
 
         """
         try:
-            # Wait for the data transfer phase to complete.
-            if hasattr(self, "transfer_data_task"):
-                try:
-                    await self.transfer_data_task
-                except asyncio.CancelledError:
-                    pass
-
-            # Cancel the keepalive ping task.
-            if hasattr(self, "keepalive_ping_task"):
+            if self.core.state is not State.CONNECTING:
+                # Waiting doesn't raise the exception of the task.
+                await asyncio.wait({self.transfer_data_task})
                 self.keepalive_ping_task.cancel()
-
-            # A client should wait for a TCP close from the server (section
-            # 7.1.1 of RFC 6455), so that the server keeps the TIME_WAIT state.
-            if self.is_client and hasattr(self, "transfer_data_task"):
-                if await self.wait_for_connection_lost():
+                if self.is_client and await self._lost_in_time():
                     return
-                if self.debug:
-                    self.logger.debug("- timed out waiting for TCP close")
-
-            # Half-close the TCP connection if possible (when there's no TLS).
             if self.transport.can_write_eof():
-                if self.debug:
-                    self.logger.debug("x half-closing TCP connection")
+                self._debug("x half-closing TCP connection")
                 self.transport.write_eof()
-
-                if await self.wait_for_connection_lost():
+                if await self._lost_in_time():
                     return
-                if self.debug:
-                    self.logger.debug("- timed out waiting for TCP close")
-
         finally:
-            # The try/finally ensures that the transport never remains open,
-            # even if this coroutine is cancelled.
+            # Even when cancelled, never leave the transport open.
             await self.close_transport()
 
     async def close_transport(self) -> None:
-        """
-        Close the TCP connection.
+        """Close the TCP connection; abort it if closing takes too long."""
+        # After connection_lost(), a TLS transport may still need closing.
+        if not (self.closed and self.transport.is_closing()):
+            self._debug("x closing TCP connection")
+            self.transport.close()
+            if not await self._lost_in_time():
+                self._debug("x aborting TCP connection")
+                self.transport.abort()
+                await self.wait_for_connection_lost()
 
-        """
-        # If connection_lost() was called, the TCP connection is closed.
-        # However, with TLS, the transport still needs closing or asyncio
-        # complains about an unclosed transport.
-        if self.connection_lost_waiter.done() and self.transport.is_closing():
-            return
-
-        # Close the TCP connection. Buffers are flushed asynchronously.
-        if self.debug:
-            self.logger.debug("x closing TCP connection")
-        self.transport.close()
-
+    async def _lost_in_time(self) -> bool:
         if await self.wait_for_connection_lost():
-            return
-        if self.debug:
-            self.logger.debug("- timed out waiting for TCP close")
+            return True
+        self._debug("- timed out waiting for TCP close")
+        return False
 
-        # Abort the TCP connection. Buffers are discarded.
+    def _debug(self, message: str) -> None:
         if self.debug:
-            self.logger.debug("x aborting TCP connection")
-        self.transport.abort()
-
-        # connection_lost() is called quickly after aborting.
-        await self.wait_for_connection_lost()
+            self.logger.debug(message)
 
     async def wait_for_connection_lost(self) -> bool:
         """
-        Wait until the TCP connection is closed or ``self.close_timeout`` elapses.
+        Wait ``close_timeout`` seconds at most for the TCP connection to end.
 
         Returns:
-            :obj:`True` if the connection is closed and :obj:`False` otherwise.
+            Whether it ended.
 
         """
-        if not self.connection_lost_waiter.done():
-            try:
-                await asyncio.wait_for(
-                    asyncio.shield(self.connection_lost_waiter),
-                    self.close_timeout,
-                )
-            except asyncio.TimeoutError:
-                pass
-        # Re-check synchronously: connection_lost() may have run between the
-        # timeout and the moment this coroutine resumes.
-        return self.connection_lost_waiter.done()
+        lost = self.connection_lost_waiter
+        if not lost.done():
+            await asyncio.wait({lost}, timeout=self.close_timeout)
+        return lost.done()
 
     def fail_connection(
         self,
@@ -1093,175 +973,198 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         reason: str = "",
     ) -> None:
         """
-        7.1.7. Fail the WebSocket Connection
+        Fail the connection (RFC 6455, section 7.1.7).
 
-        This requires:
-
-        1. Stopping all processing of incoming data, which means cancelling
-           :attr:`transfer_data_task`. The close code will be 1006 unless a
-           close frame was received earlier.
-
-        2. Sending a close frame with an appropriate code if the opening
-           handshake succeeded and the other side is likely to process it.
-
-        3. Closing the connection. :meth:`close_connection` takes care of
-           this once :attr:`transfer_data_task` exits after being cancelled.
-
-        (The specification describes these steps in the opposite order.)
+        Stop reading messages; send a close frame with ``code`` and
+        ``reason`` unless a close frame was sent already or ``code`` is 1006,
+        which means the network failed; close the TCP connection.
 
         """
         if self.debug:
             self.logger.debug("! failing connection with code %d", code)
-
-        # Cancel transfer_data_task if the opening handshake succeeded.
-        # cancel() is idempotent and ignored if the task is done already.
+        if self.core.state is State.OPEN:
+            Protocol.fail(self.core, code, reason)
+            self._write_output()
         if hasattr(self, "transfer_data_task"):
             self.transfer_data_task.cancel()
-
-        # Send a close frame when the state is OPEN (a close frame was sent
-        # already if it's CLOSING), except when failing because of a network
-        # error: then the connection is broken.
-        if code != CloseCode.ABNORMAL_CLOSURE and self.state is State.OPEN:
-            close = Close(code, reason)
-
-            # Write without draining the write buffer: keeping this method
-            # synchronous guarantees it can't get stuck.
-            self.state = State.CLOSING
-            if self.debug:
-                self.logger.debug("= connection is CLOSING")
-
-            self.close_sent = close
-            if self.close_rcvd is not None:
-                self.close_rcvd_then_sent = True
-
-            self.write_frame_sync(True, Opcode.CLOSE, close.serialize())
-
-        # Start close_connection_task if the opening handshake didn't succeed.
-        if not hasattr(self, "close_connection_task"):
+        elif not hasattr(self, "close_connection_task"):
+            # The opening handshake failed: close the TCP connection now.
             self.close_connection_task = self.loop.create_task(self.close_connection())
 
     def abort_pings(self) -> None:
-        """
-        Raise ConnectionClosed in pending pings.
-
-        They'll never receive a pong once the connection is closed.
-
-        """
-        assert self.state is State.CLOSED
+        """Fail the pings still waiting: no pong comes after the end."""
         exc = self.connection_closed_exc()
-
-        # Waiters are only ever completed here or when their pong arrives,
-        # which removes them from self.pings; callers get shielded copies.
-        for pong_waiter, _ping_timestamp in self.pings.values():
-            pong_waiter.set_exception(exc)
-            # Mark the exception as retrieved: nobody may be awaiting the
-            # waiter and asyncio would log it when it's garbage-collected.
-            pong_waiter.exception()
-
-        # No pong can be received once the connection is closed.
+        # Callers only have shields of these futures: they're still pending.
+        for pong, _ in self.pings.values():
+            pong.set_exception(exc)
+            # Nobody may ever look at it; don't let asyncio complain.
+            pong.exception()
         self.pings.clear()
 
     def connection_open(self) -> None:
         """
-        Callback when the WebSocket opening handshake completes.
-
-        Enter the OPEN state and start the data transfer phase.
+        Switch to data transfer, once the opening handshake succeeded.
 
         """
-        # 4.1. The WebSocket Connection is Established.
         assert self.state is State.CONNECTING
-        self.state = State.OPEN
-        if self.debug:
-            self.logger.debug("= connection is OPEN")
-        # Start the task that receives incoming WebSocket messages.
+        self.core.state = State.OPEN
         self.transfer_data_task = self.loop.create_task(self.transfer_data())
-        # When the data transfer phase ends, recv() stops waiting for messages.
-        self.transfer_data_task.add_done_callback(self._wake_up_recv)
-        # Start the task that sends pings at regular intervals.
+        self.transfer_data_task.add_done_callback(lambda _: _wake(self._recv_waiter))
         self.keepalive_ping_task = self.loop.create_task(self.keepalive_ping())
-        # Start the task that eventually closes the TCP connection.
         self.close_connection_task = self.loop.create_task(self.close_connection())
 
-    # asyncio.Protocol methods
+        # Frames may have come right after the handshake. They're decoded
+        # in the next iteration of the loop, as frames that come later, so
+        # that the connection is open when the handshake returns; meanwhile,
+        # bytes received go to the buffer after them.
+        self.loop.call_soon(self._end_of_handshake)
+
+    def _end_of_handshake(self) -> None:
+        if not self._handshaking:
+            return
+        self._handshaking = False
+        closing = self.core.state is State.CLOSING
+        reader = self.reader
+        if reader.buffer:
+            data = bytes(reader.buffer)
+            reader.discard()
+            self.core.receive_data(data)
+        if reader.eof:
+            self.core.receive_eof()
+        self._read_output(closing)
+        if self._reading_paused and self._frames_size <= self.read_limit:
+            self._reading_paused = False
+            self.transport.resume_reading()
+
+    async def _read_http(self, parser: Generator[None, None, T]) -> T:
+        """Run a parser of HTTP messages on :attr:`reader` as bytes arrive."""
+        while True:
+            try:
+                parser.send(None)
+            except StopIteration as done:
+                result: T = done.value
+                return result
+            # The parser took every complete line: what's left is less than
+            # a line, and more must come.
+            if self._reading_paused:
+                self._reading_paused = False
+                self.transport.resume_reading()
+            self._http_waiter = self.loop.create_future()
+            try:
+                await self._http_waiter
+            finally:
+                self._http_waiter = None
+
+    def _log_http(
+        self, arrow: str, start: str, headers: Headers, body: bytes | None = None
+    ) -> None:
+        """Log an HTTP message of the opening handshake, when debugging."""
+        if not self.debug:
+            return
+        self.logger.debug("%s %s", arrow, start)
+        for name, value in headers.raw_items():
+            self.logger.debug("%s %s: %s", arrow, name, value)
+        if body is not None:
+            self.logger.debug("%s [body] (%d bytes)", arrow, len(body))
+
+    def _write_output(self) -> None:
+        # The end of stream that the core may ask for is left to
+        # close_connection(), which has the time-outs of the legacy API.
+        for data in self.core.data_to_send():
+            if data:
+                self.transport.write(data)
+
+    def _read_output(self, closing: bool) -> None:
+        """Write what the core answered to the data received; queue frames."""
+        core = self.core
+        for data in core.data_to_send():
+            # Once it sent a close frame, the legacy API doesn't answer pings
+            # anymore, and only pongs can come out of the core then.
+            if data and not closing:
+                self.transport.write(data)
+        # A data-transfer protocol has no HTTP events, only frames.
+        received = cast("list[frames.Frame]", core.events_received())
+        if received:
+            self._frames.extend(received)
+            for frame in received:
+                self._frames_size += len(frame.data)
+            if self._frames_size > self.read_limit and not self._reading_paused:
+                self._reading_paused = True
+                self.transport.pause_reading()
+        if self._frames_end is None and core.parser_exc is not None:
+            self._frames_end = core.parser_exc
+        _wake(self._frames_waiter)
+
+    # asyncio.Protocol
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        """
-        Configure write buffer limits.
-
-        The high-water limit is defined by ``self.write_limit``. The low-water
-        limit currently defaults to ``self.write_limit // 4`` in
-        :meth:`~asyncio.WriteTransport.set_write_buffer_limits`.
-
-        """
+        """Keep the transport; set its high-water mark to ``write_limit``."""
         transport = cast(asyncio.Transport, transport)
         transport.set_write_buffer_limits(self.write_limit)
         self.transport = transport
 
-        # Link the reader to the transport so it can pause reading.
-        self.reader.set_transport(transport)
-
     def connection_lost(self, exc: Exception | None) -> None:
-        """
-        7.1.4. The WebSocket Connection is Closed.
-
-        """
-        self.state = State.CLOSED
-        self.logger.debug("= connection is CLOSED")
-
-        self.abort_pings()
-
-        # connection_lost() is called once, so the waiter is still pending.
+        """Record the end of the TCP connection and wake everyone waiting."""
+        if self.debug:
+            self.logger.debug("= connection is CLOSED")
         self.connection_lost_waiter.set_result(None)
 
-        if exc is None:
-            self.reader.feed_eof()
+        if self.core.state is State.CONNECTING:
+            if not self.reader.eof:
+                self.reader.feed_eof()
+            _wake(self._http_waiter)
         else:
-            self.reader.set_exception(exc)
+            self._end_of_handshake()
+            # A network error ends the data received, before the core's EOF.
+            if self._frames_end is None and exc is not None:
+                self._frames_end = exc
+            self.core.receive_eof()
+            # Nothing can be written anymore.
+            self._read_output(closing=True)
+            if self._frames_end is None:
+                self._frames_end = EOFError("connection lost")
+                _wake(self._frames_waiter)
 
-        # Wake up a coroutine waiting in drain(), as FlowControlMixin does.
-        if not self._paused:
-            return
-        waiter = self._drain_waiter
-        if waiter is None:
-            return
+        self.abort_pings()
+        _wake(self._drain_waiter)
         self._drain_waiter = None
-        if waiter.done():
-            return
-        if exc is None:
-            waiter.set_result(None)
-        else:
-            waiter.set_exception(exc)
 
     def pause_writing(self) -> None:
-        assert not self._paused
         self._paused = True
 
     def resume_writing(self) -> None:
-        assert self._paused
         self._paused = False
-
-        waiter = self._drain_waiter
-        if waiter is not None:
-            self._drain_waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        _wake(self._drain_waiter)
+        self._drain_waiter = None
 
     def data_received(self, data: bytes) -> None:
-        self.reader.feed_data(data)
+        if self._handshaking:
+            self.reader.feed_data(data)
+            if len(self.reader.buffer) > self.read_limit and not self._reading_paused:
+                self._reading_paused = True
+                self.transport.pause_reading()
+            _wake(self._http_waiter)
+        elif not self.transfer_data_task.done():
+            # Hot path: the core decodes frames straight from data.
+            closing = self.core.state is State.CLOSING
+            self.core.receive_data(data)
+            self._read_output(closing)
 
     def eof_received(self) -> None:
         """
-        Close the transport after receiving EOF.
+        Take the end of the stream; the transport then closes.
 
-        The WebSocket protocol has its own closing handshake: endpoints close
-        the TCP or TLS connection after sending and receiving a close frame.
-        As a consequence, they never need to write after receiving EOF, so
-        there's no reason to keep the transport open by returning :obj:`True`.
-
-        Besides, that doesn't work on TLS connections.
+        Endpoints close the TCP connection after the closing handshake, so
+        there's never anything to write after the peer's end of stream.
 
         """
-        self.reader.feed_eof()
+        if self._handshaking:
+            self.reader.feed_eof()
+            _wake(self._http_waiter)
+        elif not self.transfer_data_task.done():
+            closing = self.core.state is State.CLOSING
+            self.core.receive_eof()
+            self._read_output(closing)
 
 
 def broadcast(
@@ -1270,64 +1173,59 @@ def broadcast(
     raise_exceptions: bool = False,
 ) -> None:
     """
-    Broadcast a message to several WebSocket connections.
+    Send a message to several connections at once, without waiting.
 
-    A string (:class:`str`) is sent as a Text frame; a bytestring or
-    bytes-like object as a Binary frame.
-
-    :func:`broadcast` pushes the message synchronously to all connections
-    even if their write buffers are overflowing: there's no backpressure.
-    It skips connections that aren't open and connections that are in the
-    middle of sending a fragmented message.
+    A :class:`str` goes in a text frame; a bytes-like object in a binary
+    frame. Each open connection gets the message at once, whatever the state
+    of its buffer: there is no backpressure. A connection that isn't open or
+    that is sending a fragmented message is skipped, as is one whose
+    transport fails to take the message.
 
     Args:
-        websockets: WebSocket connections to which the message will be sent.
-        message: Message to send.
-        raise_exceptions: Whether to raise an exception in case a connection
-            is skipped; by default, a warning is logged instead.
+        websockets: The connections.
+        message: The message.
+        raise_exceptions: Raise an :exc:`ExceptionGroup` of the reasons why
+            connections were skipped, instead of logging a warning for each.
 
     Raises:
-        TypeError: If ``message`` doesn't have a supported type.
-        ExceptionGroup: With ``raise_exceptions``, if connections were skipped.
+        TypeError: If ``message`` isn't a :class:`str` or bytes-like.
 
     """
     if not isinstance(message, (str, bytes, bytearray, memoryview)):
         raise TypeError("data must be str or bytes-like")
-
-    if raise_exceptions:
-        if sys.version_info[:2] < (3, 11):  # pragma: no cover
-            raise ValueError("raise_exceptions requires at least Python 3.11")
-        exceptions: list[Exception] = []
-
+    if raise_exceptions and sys.version_info < (3, 11):  # pragma: no cover
+        raise ValueError("raise_exceptions requires at least Python 3.11")
     opcode, data = prepare_data(message)
 
+    skipped: list[Exception] = []
     for websocket in websockets:
         if websocket.state is not State.OPEN:
             continue
+        problem = _broadcast_to(websocket, opcode, data)
+        if problem is None:
+            pass
+        elif raise_exceptions:
+            skipped.append(problem)
+        else:
+            cause = problem.__cause__
+            if cause is not None:
+                detail = traceback.format_exception_only(type(cause), cause)[0]
+                problem = RuntimeError(f"{problem}: {detail.strip()}")
+            websocket.logger.warning("skipped broadcast: %s", problem)
+    if skipped:
+        raise ExceptionGroup("skipped broadcast", skipped)  # noqa: F821
 
-        if websocket._fragmented_message_waiter is not None:
-            if raise_exceptions:
-                exceptions.append(ConcurrencyError("sending a fragmented message"))
-            else:
-                websocket.logger.warning(
-                    "skipped broadcast: sending a fragmented message",
-                )
-            continue
 
-        try:
-            websocket.write_frame_sync(True, opcode, data)
-        except Exception as write_exception:
-            if raise_exceptions:
-                exception = RuntimeError("failed to write message")
-                exception.__cause__ = write_exception
-                exceptions.append(exception)
-            else:
-                websocket.logger.warning(
-                    "skipped broadcast: failed to write message: %s",
-                    traceback.format_exception_only(
-                        type(write_exception), write_exception
-                    )[0].strip(),
-                )
-
-    if raise_exceptions and exceptions:
-        raise ExceptionGroup("skipped broadcast", exceptions)  # noqa: F821
+def _broadcast_to(
+    websocket: WebSocketCommonProtocol, opcode: int, data: BytesLike
+) -> Exception | None:
+    """Send a message to one connection; return why it's skipped, if it is."""
+    if websocket._fragmented_message_waiter is not None:
+        return ConcurrencyError("sending a fragmented message")
+    try:
+        websocket.write_frame_sync(True, opcode, data)
+    except Exception as exc:
+        problem = RuntimeError("failed to write message")
+        problem.__cause__ = exc
+        return problem
+    return None

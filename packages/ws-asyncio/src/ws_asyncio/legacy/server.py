@@ -1,11 +1,13 @@
 """
-WebSocket server on asyncio (legacy API).
+The server of the legacy API: :func:`serve`, :func:`unix_serve`,
+:class:`WebSocketServer` and :class:`WebSocketServerProtocol`.
 
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import functools
 import http
@@ -14,7 +16,6 @@ import logging
 import socket
 import warnings
 from collections.abc import Awaitable, Generator, Iterable, Sequence
-from types import TracebackType
 from typing import Any, Callable, Union, cast
 
 from ws_deflate.permessage_deflate import enable_server_permessage_deflate
@@ -26,462 +27,383 @@ from ws_frames.exceptions import (
     InvalidUpgrade,
 )
 from ws_frames.extensions import Extension, ServerExtensionFactory
+from ws_frames.frames import CloseCode
 from ws_frames.protocol import State
-from ws_frames.typing import (
-    LoggerLike,
-    Origin,
-    StatusLike,
-    Subprotocol,
-)
-from ws_http.datastructures import (
-    Headers,
-    HeadersLike,
-    MultipleValuesError,
-)
+from ws_frames.typing import LoggerLike, Origin, StatusLike, Subprotocol
+from ws_frames.utils import get_socket_name
+from ws_http.datastructures import Headers, HeadersLike, MultipleValuesError
 from ws_http.handshake import negotiate_server_extensions
-from ws_http.headers import (
-    parse_subprotocol,
-    validate_subprotocols,
-)
-from ws_http.http11 import SERVER
+from ws_http.headers import parse_subprotocol, validate_subprotocols
+from ws_http.http11 import SERVER, Response
 
-from .arguments import pop_deprecated_arguments
+from ..compatibility import asyncio_timeout
+from .arguments import deprecated_arguments, with_compression
 from .exceptions import AbortHandshake
 from .handshake import build_response, check_request
-from .http import read_request
-from .protocol import WebSocketCommonProtocol, broadcast
+from .http import request_parser
+from .protocol import Limit, Seconds, WebSocketCommonProtocol, broadcast
 
 
 __all__ = [
+    "WebSocketServer",
+    "WebSocketServerProtocol",
     "broadcast",
     "serve",
     "unix_serve",
-    "WebSocketServerProtocol",
-    "WebSocketServer",
 ]
 
 
 HeadersLikeOrCallable = Union[HeadersLike, Callable[[str, Headers], HeadersLike]]
-"""Extra response headers, or a callable computing them from the request."""
+"""Headers, or a function of the request path and headers that returns them."""
 
 HTTPResponse = tuple[StatusLike, HeadersLike, bytes]
-"""HTTP response returned by ``process_request``: status, headers, body."""
+"""A response for ``process_request`` to return: status, headers, body."""
+
+Handler = Union[
+    Callable[["WebSocketServerProtocol"], Awaitable[Any]],
+    # The older form, which also takes the path of the request; deprecated.
+    Callable[["WebSocketServerProtocol", str], Awaitable[Any]],
+]
+"""A connection handler."""
+
+RequestHook = Callable[[str, Headers], Awaitable[Union[HTTPResponse, None]]]
+"""The ``process_request`` argument of :func:`serve`."""
+
+SubprotocolHook = Callable[[Sequence[Subprotocol], Sequence[Subprotocol]], Subprotocol]
+"""The ``select_subprotocol`` argument of :func:`serve`."""
+
+ProtocolFactory = Callable[..., "WebSocketServerProtocol"]
+"""A callable returning a :class:`WebSocketServerProtocol`, such as a subclass."""
+
+Extensions = Sequence[ServerExtensionFactory]
+"""Extensions supported, in the order to try them."""
+
+Subprotocols = Sequence[Subprotocol]
+"""Subprotocols supported, by order of preference."""
+
+Origins = Sequence[Union[Origin, None]]
+"""Acceptable ``Origin`` headers; :obj:`None` for a request without one."""
+
+
+def _failure_text(exc: BaseException) -> str:
+    """Body of a 400 response: the error, then what caused it, and so on."""
+    reasons = [str(exc)]
+    cause = exc.__cause__
+    while cause is not None:
+        reasons.append(str(cause))
+        cause = cause.__cause__
+    return f"Failed to open a WebSocket connection: {'; '.join(reasons)}.\n"
+
+
+def _rejection(exc: Exception) -> tuple[http.HTTPStatus, Headers, bytes]:
+    """The response to a failed opening handshake: status, headers, body."""
+    if isinstance(exc, AbortHandshake):
+        return exc.status, exc.headers, exc.body
+    status = http.HTTPStatus.BAD_REQUEST
+    headers = Headers()
+    text = f"Failed to open a WebSocket connection: {exc}.\n"
+    if isinstance(exc, InvalidOrigin):
+        status = http.HTTPStatus.FORBIDDEN
+    elif isinstance(exc, InvalidUpgrade):
+        # RFC 7231, section 6.5.15: 426 comes with the protocol to upgrade to.
+        status = http.HTTPStatus.UPGRADE_REQUIRED
+        headers["Upgrade"] = "websocket"
+        text += (
+            "\nYou cannot access a WebSocket server directly with a browser. "
+            "You need a WebSocket client.\n"
+        )
+    elif isinstance(exc, InvalidHandshake):
+        text = _failure_text(exc)
+    else:
+        status = http.HTTPStatus.INTERNAL_SERVER_ERROR
+        text = (
+            "Failed to open a WebSocket connection.\n"
+            "See server log for more information.\n"
+        )
+    return status, headers, text.encode()
 
 
 class WebSocketServerProtocol(WebSocketCommonProtocol):
     """
-    WebSocket server connection.
+    A server connection of the legacy API.
 
-    :class:`WebSocketServerProtocol` provides :meth:`recv` and :meth:`send`
-    coroutines for receiving and sending messages.
+    The server creates one per TCP connection; it runs the opening handshake
+    and then hands itself to the connection handler, which exchanges
+    messages with :meth:`~WebSocketCommonProtocol.recv` and
+    :meth:`~WebSocketCommonProtocol.send`, or iterates on the messages
+    received with ``async for``. When the handler returns, the connection
+    closes.
 
-    It supports asynchronous iteration to receive messages::
-
-        async for message in websocket:
-            await process(message)
-
-    The iterator exits normally when the connection is closed with close code
-    1000 (OK) or 1001 (going away) or without a close code. It raises a
-    :exc:`~ws_frames.exceptions.ConnectionClosedError` when the connection is
-    closed with any other code.
-
-    You may customize the opening handshake in a subclass by overriding
-    :meth:`process_request` or :meth:`select_subprotocol`.
+    Subclasses may change the handshake by overriding
+    :meth:`process_request` and :meth:`select_subprotocol`.
 
     Args:
-        ws_handler: Handler for this connection; it receives the
-            :class:`WebSocketServerProtocol` (and, in the older form, the
-            request path) in argument.
-        ws_server: WebSocket server that created this connection.
+        ws_handler: The connection handler; a handler that takes the path of
+            the request as a second argument is deprecated.
+        ws_server: The server that this connection belongs to.
 
-    See :func:`serve` for the documentation of the other arguments.
+    The other arguments are described with :func:`serve`.
 
     """
 
-    is_client = False
-    side = "server"
+    is_client: bool = False
+    side: str = "server"
 
     def __init__(
         self,
-        # The version that accepts the path in the second argument is deprecated.
-        ws_handler: (
-            Callable[[WebSocketServerProtocol], Awaitable[Any]]
-            | Callable[[WebSocketServerProtocol, str], Awaitable[Any]]
-        ),
+        ws_handler: Handler,
         ws_server: WebSocketServer,
         *,
         logger: LoggerLike | None = None,
-        origins: Sequence[Origin | None] | None = None,
-        extensions: Sequence[ServerExtensionFactory] | None = None,
-        subprotocols: Sequence[Subprotocol] | None = None,
+        origins: Origins | None = None,
+        extensions: Extensions | None = None,
+        subprotocols: Subprotocols | None = None,
         extra_headers: HeadersLikeOrCallable | None = None,
         server_header: str | None = SERVER,
-        process_request: (
-            Callable[[str, Headers], Awaitable[HTTPResponse | None]] | None
-        ) = None,
-        select_subprotocol: (
-            Callable[[Sequence[Subprotocol], Sequence[Subprotocol]], Subprotocol] | None
-        ) = None,
-        open_timeout: float | None = 10,
+        process_request: RequestHook | None = None,
+        select_subprotocol: SubprotocolHook | None = None,
+        open_timeout: Seconds = 10,
         **kwargs: Any,
     ) -> None:
-        if logger is None:
-            logger = logging.getLogger("websockets.server")
-        super().__init__(logger=logger, **kwargs)
-        # An empty string used to mean "no Origin header".
+        super().__init__(
+            logger=logging.getLogger("websockets.server") if logger is None else logger,
+            **kwargs,
+        )
+        self.ws_server = ws_server
+        self.ws_handler = remove_path_argument(ws_handler)
+        self.handler_task: asyncio.Task[None]
+        self.open_timeout = open_timeout
+
         if origins is not None and "" in origins:
+            # The empty string used to stand for a request without Origin.
             warnings.warn(
                 "use None instead of '' in origins", DeprecationWarning, stacklevel=2
             )
-            origins = [None if origin == "" else origin for origin in origins]
-        # Done here as well as in serve() so that direct uses of this class
-        # get the deprecation warning too.
-        self.ws_handler = remove_path_argument(ws_handler)
-        self.ws_server = ws_server
+            origins = [origin or None for origin in origins]
         self.origins = origins
-        self.available_extensions = extensions
-        self.available_subprotocols = subprotocols
-        self.extra_headers = extra_headers
-        self.server_header = server_header
-        self._process_request = process_request
-        self._select_subprotocol = select_subprotocol
-        self.open_timeout = open_timeout
         self.origin: Origin | None = None
+        """``Origin`` header of the request, if any."""
+
+        self.available_extensions, self.available_subprotocols = (
+            extensions,
+            subprotocols,
+        )
+        self._process_request, self._select_subprotocol = (
+            process_request,
+            select_subprotocol,
+        )
+        self.extra_headers, self.server_header = extra_headers, server_header
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        """
-        Register connection and initialize a task to handle it.
-
-        """
+        """Join the server and start handling the connection."""
         super().connection_made(transport)
-        # Register before creating the handler task: registering at the start
-        # of handler() would race with a server shutdown that happens between
-        # the creation of the task and its first step.
+        # Joining now rather than in handler() leaves no moment when the
+        # server could shut down without knowing about this connection.
         self.ws_server.register(self)
         self.handler_task = self.loop.create_task(self.handler())
 
     async def handler(self) -> None:
         """
-        Handle the lifecycle of a WebSocket connection.
+        Run the opening handshake, the connection handler, and the closing
+        handshake.
 
-        Since this method doesn't have a caller able to handle exceptions, it
-        attempts to log relevant ones and guarantees that the TCP connection is
-        closed before exiting.
+        There's nobody to raise exceptions to: they're logged, and the TCP
+        connection is closed whatever happens.
 
         """
         try:
-            try:
-                await asyncio.wait_for(
-                    self.handshake(
-                        origins=self.origins,
-                        available_extensions=self.available_extensions,
-                        available_subprotocols=self.available_subprotocols,
-                        extra_headers=self.extra_headers,
-                    ),
-                    self.open_timeout,
-                )
-            except asyncio.TimeoutError:
-                # The opening handshake timed out: close without a response.
-                raise
-            except ConnectionError:
-                # The client went away; there's nobody to answer.
-                raise
-            except Exception as exc:
-                if isinstance(exc, AbortHandshake):
-                    status, headers, body = exc.status, exc.headers, exc.body
-                elif isinstance(exc, InvalidOrigin):
-                    if self.debug:
-                        self.logger.debug("! invalid origin", exc_info=True)
-                    status, headers, body = (
-                        http.HTTPStatus.FORBIDDEN,
-                        Headers(),
-                        f"Failed to open a WebSocket connection: {exc}.\n".encode(),
-                    )
-                elif isinstance(exc, InvalidUpgrade):
-                    if self.debug:
-                        self.logger.debug("! invalid upgrade", exc_info=True)
-                    status, headers, body = (
-                        http.HTTPStatus.UPGRADE_REQUIRED,
-                        Headers([("Upgrade", "websocket")]),
-                        (
-                            f"Failed to open a WebSocket connection: {exc}.\n"
-                            f"\n"
-                            f"You cannot access a WebSocket server directly "
-                            f"with a browser. You need a WebSocket client.\n"
-                        ).encode(),
-                    )
-                elif isinstance(exc, InvalidHandshake):
-                    if self.debug:
-                        self.logger.debug("! invalid handshake", exc_info=True)
-                    exc_chain = cast(BaseException, exc)
-                    exc_str = f"{exc_chain}"
-                    while exc_chain.__cause__ is not None:
-                        exc_chain = exc_chain.__cause__
-                        exc_str += f"; {exc_chain}"
-                    status, headers, body = (
-                        http.HTTPStatus.BAD_REQUEST,
-                        Headers(),
-                        f"Failed to open a WebSocket connection: {exc_str}.\n".encode(),
-                    )
-                else:
-                    self.logger.error("opening handshake failed", exc_info=True)
-                    status, headers, body = (
-                        http.HTTPStatus.INTERNAL_SERVER_ERROR,
-                        Headers(),
-                        (
-                            b"Failed to open a WebSocket connection.\n"
-                            b"See server log for more information.\n"
-                        ),
-                    )
-
-                headers.setdefault("Date", email.utils.formatdate(usegmt=True))
-                if self.server_header:
-                    headers.setdefault("Server", self.server_header)
-
-                headers.setdefault("Content-Length", str(len(body)))
-                headers.setdefault("Content-Type", "text/plain")
-                headers.setdefault("Connection", "close")
-
-                self.write_http_response(status, headers, body)
-                self.logger.info(
-                    "connection rejected (%d %s)", status.value, status.phrase
-                )
-                await self.close_transport()
-                return
-
-            try:
-                await self.ws_handler(self)
-            except Exception:
-                self.logger.error("connection handler failed", exc_info=True)
-                if not self.closed:
-                    self.fail_connection(1011)
-                raise
-
-            try:
-                await self.close()
-            except ConnectionError:
-                raise
-            except Exception:
-                self.logger.error("closing handshake failed", exc_info=True)
-                raise
-
+            if await self._opened():
+                await self._handled()
         except Exception:
-            # Last-ditch attempt to avoid leaking connections on errors.
-            try:
+            # Whatever went wrong, don't leave the connection open.
+            with contextlib.suppress(Exception):
                 self.transport.close()
-            except Exception:  # pragma: no cover
-                pass
-
         finally:
-            # Registration is tied to the lifecycle of the handler task because
-            # the server waits for the handlers of registered connections
-            # before terminating.
+            # The server waits for the handlers of the connections it knows.
             self.ws_server.unregister(self)
             self.logger.info("connection closed")
 
+    async def _opened(self) -> bool:
+        """Run the opening handshake; tell whether the connection is open."""
+        try:
+            async with asyncio_timeout(self.open_timeout):
+                await self.handshake(
+                    origins=self.origins,
+                    available_extensions=self.available_extensions,
+                    available_subprotocols=self.available_subprotocols,
+                    extra_headers=self.extra_headers,
+                )
+        except (TimeoutError, ConnectionError):
+            # Too slow, or gone: there's nobody to answer.
+            raise
+        except Exception as exc:
+            await self._reject(exc)
+            return False
+        return True
+
+    async def _handled(self) -> None:
+        """Run the connection handler, then close the connection."""
+        try:
+            await self.ws_handler(self)
+        except Exception:
+            self.logger.error("connection handler failed", exc_info=True)
+            if not self.closed:
+                self.fail_connection(CloseCode.INTERNAL_ERROR)
+            raise
+        try:
+            await self.close()
+        except Exception as exc:
+            # A network error is no news; anything else is worth a log.
+            if not isinstance(exc, ConnectionError):
+                self.logger.error("closing handshake failed", exc_info=True)
+            raise
+
+    async def _reject(self, exc: Exception) -> None:
+        """Answer a failed opening handshake with an HTTP error, and close."""
+        if isinstance(exc, AbortHandshake):
+            pass
+        elif isinstance(exc, InvalidHandshake):
+            if self.debug:
+                kind = "handshake"
+                if isinstance(exc, InvalidOrigin):
+                    kind = "origin"
+                elif isinstance(exc, InvalidUpgrade):
+                    kind = "upgrade"
+                self.logger.debug("! invalid %s", kind, exc_info=exc)
+        else:
+            self.logger.error("opening handshake failed", exc_info=exc)
+
+        status, headers, body = _rejection(exc)
+        _fill(headers, self._default_headers())
+        _fill(
+            headers,
+            [
+                ("Content-Length", str(len(body))),
+                ("Content-Type", "text/plain"),
+                ("Connection", "close"),
+            ],
+        )
+
+        self.write_http_response(status, headers, body)
+        self.logger.info("connection rejected (%d %s)", status.value, status.phrase)
+        await self.close_transport()
+
     async def read_http_request(self) -> tuple[str, Headers]:
         """
-        Read request line and headers from the HTTP request.
+        Read the request of the opening handshake.
 
-        If the request contains a body, it may be read from ``self.reader``
-        after this coroutine returns.
+        Returns:
+            Its path and headers.
 
         Raises:
-            InvalidMessage: If the HTTP message is malformed or isn't an
-                HTTP/1.1 GET request.
+            InvalidMessage: If it isn't a well-formed HTTP/1.1 GET request.
 
         """
         try:
-            path, headers = await read_request(self.reader)
+            path, headers = await self._read_http(request_parser(self.reader.read_line))
         except Exception as exc:
             raise InvalidMessage("did not receive a valid HTTP request") from exc
-
-        if self.debug:
-            self.logger.debug("< GET %s HTTP/1.1", path)
-            for key, value in headers.raw_items():
-                self.logger.debug("< %s: %s", key, value)
-
-        self.path = path
-        self.request_headers = headers
-
+        self._log_http("<", f"GET {path} HTTP/1.1", headers)
+        self.path, self.request_headers = path, headers
         return path, headers
 
     def write_http_response(
         self, status: http.HTTPStatus, headers: Headers, body: bytes | None = None
     ) -> None:
-        """
-        Write status line and headers to the HTTP response.
-
-        This coroutine is also able to write a response body.
-
-        """
+        """Send the response of the opening handshake, with ``body`` if any."""
         self.response_headers = headers
-
-        if self.debug:
-            self.logger.debug("> HTTP/1.1 %d %s", status.value, status.phrase)
-            for key, value in headers.raw_items():
-                self.logger.debug("> %s: %s", key, value)
-            if body is not None:
-                self.logger.debug("> [body] (%d bytes)", len(body))
-
-        # Since the status line and headers only contain ASCII characters,
-        # we can keep this simple.
-        response = f"HTTP/1.1 {status.value} {status.phrase}\r\n"
-        response += str(headers)
-
-        self.transport.write(response.encode())
-
-        if body is not None:
-            self.transport.write(body)
+        self._log_http(">", f"HTTP/1.1 {status.value} {status.phrase}", headers, body)
+        response = Response(status.value, status.phrase, headers, body or b"")
+        self.transport.write(response.serialize())
 
     async def process_request(
         self, path: str, request_headers: Headers
     ) -> HTTPResponse | None:
         """
-        Intercept the HTTP request and return an HTTP response if appropriate.
+        Look at the request before the handshake; answer it with a plain HTTP
+        response by returning ``(status, headers, body)``.
 
-        You may override this method in a :class:`WebSocketServerProtocol`
-        subclass, for example:
+        Returning :obj:`None` lets the handshake go on. A subclass may
+        override this method, for example to answer a health check on some
+        path or to refuse requests without the right credentials with a 401
+        or 403. The ``process_request`` argument of :func:`serve` does the
+        same without access to the connection.
 
-        * to return an HTTP 200 OK response on a given path; then a load
-          balancer can use this path for a health check;
-        * to authenticate the request and return an HTTP 401 Unauthorized or
-          an HTTP 403 Forbidden when authentication fails.
-
-        You may also override this method with the ``process_request``
-        argument of :func:`serve` and :class:`WebSocketServerProtocol`. This
-        is equivalent, except ``process_request`` won't have access to the
-        protocol instance, so it can't store information for later use.
-
-        :meth:`process_request` is expected to complete quickly. If it may run
-        for a long time, then it should await :meth:`wait_closed` and exit if
-        :meth:`wait_closed` completes, or else it could prevent the server
-        from shutting down.
+        This runs before the server is done with the connection: if it may
+        take long, have it return when :meth:`wait_closed` does, or it may
+        delay the server's shutdown.
 
         Args:
-            path: Request path, including optional query string.
-            request_headers: Request headers.
-
-        Returns:
-            :obj:`None` to continue the WebSocket handshake normally; an HTTP
-            response, a ``(status, headers, body)`` tuple, to stop it and send
-            that response instead of switching protocols.
+            path: Path of the request, with its query string.
+            request_headers: Headers of the request.
 
         """
-        if self._process_request is not None:
-            response = self._process_request(path, request_headers)
-            if isinstance(response, Awaitable):
-                return await response
-            else:
-                # process_request used to be allowed to be a plain function.
-                warnings.warn(
-                    "declare process_request as a coroutine",
-                    DeprecationWarning,
-                    stacklevel=2,
-                )
-                return response
-        return None
+        if self._process_request is None:
+            return None
+        return await _awaited(self._process_request(path, request_headers))
 
     @staticmethod
     def process_origin(
-        headers: Headers, origins: Sequence[Origin | None] | None = None
+        headers: Headers, origins: Origins | None = None
     ) -> Origin | None:
         """
-        Handle the Origin HTTP request header.
-
-        Args:
-            headers: Request headers.
-            origins: Optional list of acceptable origins.
+        Read the ``Origin`` header and check it against ``origins``, where
+        :obj:`None` stands for a request without one.
 
         Raises:
-            InvalidOrigin: If the origin isn't acceptable.
+            InvalidOrigin: If ``origins`` doesn't have it.
 
         """
-        # "The user agent MUST NOT include more than one Origin header field"
-        # per section 7.3 of RFC 6454.
+        # RFC 6454, section 7.3: one Origin header at most.
         try:
-            origin = headers.get("Origin")
+            origin = cast("Origin | None", headers.get("Origin"))
         except MultipleValuesError as exc:
             raise InvalidHeader("Origin", "multiple values") from exc
-        if origin is not None:
-            origin = cast(Origin, origin)
-        if origins is not None:
-            if origin not in origins:
-                raise InvalidOrigin(origin)
+        if origins is not None and origin not in origins:
+            raise InvalidOrigin(origin)
         return origin
 
     @staticmethod
     def process_extensions(
-        headers: Headers,
-        available_extensions: Sequence[ServerExtensionFactory] | None,
+        headers: Headers, available_extensions: Sequence[ServerExtensionFactory] | None
     ) -> tuple[str | None, list[Extension]]:
         """
-        Handle the Sec-WebSocket-Extensions HTTP request header.
+        Accept or decline the extensions that the client offers.
 
-        Accept or reject each extension proposed in the client request.
-        Negotiate parameters for accepted extensions; see section 9.1 of
-        RFC 6455.
+        Each offer goes to the available factories of its name, in order,
+        until one accepts it; the factory sees the extensions accepted
+        before, to enforce rules of its own. The server can only keep a part
+        of the offers, in their order. Override this method for other rules.
 
-        :rfc:`6455` leaves the rules up to the specification of each
-        extension. To provide this level of flexibility, for each extension
-        proposed by the client, we check for a match with each extension
-        available in the server configuration. If no match is found, the
-        extension is ignored.
-
-        If several variants of the same extension are proposed by the client,
-        it may be accepted several times, which won't make sense in general.
-        Extensions must implement their own requirements. For this purpose,
-        the list of previously accepted extensions is provided.
-
-        This process doesn't allow the server to reorder extensions. It can
-        only select a subset of the extensions proposed by the client.
-
-        Other requirements, for example related to mandatory extensions or the
-        order of extensions, may be implemented by overriding this method.
-
-        Args:
-            headers: Request headers.
-            available_extensions: Optional list of supported extensions.
+        Returns:
+            The ``Sec-WebSocket-Extensions`` response header, or :obj:`None`,
+            and the extensions accepted.
 
         Raises:
-            InvalidHandshake: To abort the handshake with an HTTP 400 error.
+            InvalidHandshake: To refuse the handshake with a 400.
 
         """
         return negotiate_server_extensions(headers, available_extensions)
 
     def process_subprotocol(
-        self,
-        headers: Headers,
-        available_subprotocols: Sequence[Subprotocol] | None,
+        self, headers: Headers, available_subprotocols: Sequence[Subprotocol] | None
     ) -> Subprotocol | None:
         """
-        Handle the Sec-WebSocket-Protocol HTTP request header.
+        Pick the subprotocol of the connection, with :meth:`select_subprotocol`.
 
-        Return Sec-WebSocket-Protocol HTTP response header, which is the same
-        as the selected subprotocol.
-
-        Args:
-            headers: Request headers.
-            available_subprotocols: Optional list of supported subprotocols.
+        Returns:
+            The subprotocol, which is also the ``Sec-WebSocket-Protocol``
+            response header, or :obj:`None`.
 
         Raises:
-            InvalidHandshake: To abort the handshake with an HTTP 400 error.
+            InvalidHandshake: To refuse the handshake with a 400.
 
         """
-        subprotocol: Subprotocol | None = None
-
-        header_values = headers.get_all("Sec-WebSocket-Protocol")
-
-        if header_values and available_subprotocols:
-            parsed_header_values: list[Subprotocol] = sum(
-                [parse_subprotocol(header_value) for header_value in header_values], []
-            )
-
-            subprotocol = self.select_subprotocol(
-                parsed_header_values, available_subprotocols
-            )
-
-        return subprotocol
+        values = headers.get_all("Sec-WebSocket-Protocol")
+        if not (values and available_subprotocols):
+            return None
+        offered = [item for value in values for item in parse_subprotocol(value)]
+        return self.select_subprotocol(offered, available_subprotocols)
 
     def select_subprotocol(
         self,
@@ -489,657 +411,460 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
         server_subprotocols: Sequence[Subprotocol],
     ) -> Subprotocol | None:
         """
-        Pick a subprotocol among those supported by the client and the server.
+        Pick a subprotocol that both sides support.
 
-        If several subprotocols are available, select the preferred subprotocol
-        by giving equal weight to the preferences of the client and the server.
-
-        If no subprotocol is available, proceed without a subprotocol.
-
-        You may provide a ``select_subprotocol`` argument to :func:`serve` or
-        :class:`WebSocketServerProtocol` to override this logic. For example,
-        you could reject the handshake if the client doesn't support a
-        particular subprotocol, rather than accept the handshake without that
-        subprotocol.
+        By default, it's the one with the best sum of its ranks in the
+        preferences of the client and of the server; :obj:`None` when they
+        have none in common, and the connection goes on without one. The
+        ``select_subprotocol`` argument of :func:`serve` replaces this rule,
+        as does overriding this method; either may, for example, refuse
+        clients without a given subprotocol.
 
         Args:
-            client_subprotocols: List of subprotocols offered by the client.
-            server_subprotocols: List of subprotocols available on the server.
-
-        Returns:
-            Selected subprotocol, if a common subprotocol was found.
-            :obj:`None` to continue without a subprotocol.
+            client_subprotocols: What the client offers.
+            server_subprotocols: What the server supports.
 
         """
         if self._select_subprotocol is not None:
             return self._select_subprotocol(client_subprotocols, server_subprotocols)
-
-        subprotocols = set(client_subprotocols) & set(server_subprotocols)
-        if not subprotocols:
+        common = [p for p in client_subprotocols if p in server_subprotocols]
+        if not common:
             return None
-        return sorted(
-            subprotocols,
+        return min(
+            common,
             key=lambda p: client_subprotocols.index(p) + server_subprotocols.index(p),
-        )[0]
+        )
 
     async def handshake(
         self,
-        origins: Sequence[Origin | None] | None = None,
+        origins: Origins | None = None,
         available_extensions: Sequence[ServerExtensionFactory] | None = None,
         available_subprotocols: Sequence[Subprotocol] | None = None,
         extra_headers: HeadersLikeOrCallable | None = None,
     ) -> str:
         """
-        Perform the server side of the opening handshake.
+        Run the server side of the opening handshake, then open the
+        connection.
 
         Args:
-            origins: List of acceptable values of the Origin HTTP header;
-                include :obj:`None` if the lack of an origin is acceptable.
-            extensions: List of supported extensions, in order in which they
-                should be tried.
-            subprotocols: List of supported subprotocols, in order of
-                decreasing preference.
-            extra_headers: Arbitrary HTTP headers to add to the response when
-                the handshake succeeds.
+            origins: Acceptable ``Origin`` headers; :obj:`None` in the list
+                accepts requests without one.
+            available_extensions: Extensions supported, in the order to try
+                them.
+            available_subprotocols: Subprotocols supported, by order of
+                preference.
+            extra_headers: Other headers for the 101 response, or a function
+                of the path and headers of the request returning them.
 
         Returns:
-            path of the URI of the request.
+            The path of the request.
 
         Raises:
             InvalidHandshake: If the handshake fails.
 
         """
         path, request_headers = await self.read_http_request()
-
-        # Hook for customizing request handling, for example checking
-        # authentication or treating some paths as plain HTTP endpoints.
-        early_response_awaitable = self.process_request(path, request_headers)
-        if isinstance(early_response_awaitable, Awaitable):
-            early_response = await early_response_awaitable
-        else:
-            # process_request used to be allowed to be a plain function.
-            warnings.warn(
-                "declare process_request as a coroutine",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            early_response = early_response_awaitable
-
-        # The connection may drop while process_request is running.
-        if self.state is State.CLOSED:
-            # This subclass of ConnectionError is silently ignored in handler().
+        answer = await _awaited(self.process_request(path, request_headers))
+        if self.closed:
+            # The client left during process_request(): handler() ignores
+            # this kind of ConnectionError.
             raise BrokenPipeError("connection closed during opening handshake")
-
-        # Change the response to a 503 error if the server is shutting down.
         if not self.ws_server.is_serving():
-            early_response = (
-                http.HTTPStatus.SERVICE_UNAVAILABLE,
-                [],
-                b"Server is shutting down.\n",
-            )
+            # Whatever process_request() said, the server is going away.
+            answer = (503, [], b"Server is shutting down.\n")
+        if answer is not None:
+            raise AbortHandshake(*answer)
 
-        if early_response is not None:
-            raise AbortHandshake(*early_response)
-
-        key = check_request(request_headers)
-
-        self.origin = self.process_origin(request_headers, origins)
-
-        extensions_header, self.extensions = self.process_extensions(
-            request_headers, available_extensions
+        offered = request_headers
+        key = check_request(offered)
+        self.origin = self.process_origin(offered, origins)
+        accepted, self.extensions = self.process_extensions(
+            offered, available_extensions
         )
+        self.subprotocol = self.process_subprotocol(offered, available_subprotocols)
 
-        protocol_header = self.subprotocol = self.process_subprotocol(
-            request_headers, available_subprotocols
-        )
-
-        response_headers = Headers()
-
-        build_response(response_headers, key)
-
-        if extensions_header is not None:
-            response_headers["Sec-WebSocket-Extensions"] = extensions_header
-
-        if protocol_header is not None:
-            response_headers["Sec-WebSocket-Protocol"] = protocol_header
-
+        headers = Headers()
+        build_response(headers, key)
+        negotiated = [
+            ("Sec-WebSocket-Extensions", accepted),
+            ("Sec-WebSocket-Protocol", self.subprotocol),
+        ]
         if callable(extra_headers):
-            extra_headers = extra_headers(path, self.request_headers)
-        if extra_headers is not None:
-            response_headers.update(extra_headers)
+            extra_headers = extra_headers(path, request_headers)
+        _fill(headers, negotiated)
+        headers.update(extra_headers or [])
+        _fill(headers, self._default_headers())
 
-        response_headers.setdefault("Date", email.utils.formatdate(usegmt=True))
-        if self.server_header is not None:
-            response_headers.setdefault("Server", self.server_header)
-
-        self.write_http_response(http.HTTPStatus.SWITCHING_PROTOCOLS, response_headers)
-
-        self.logger.info("connection open")
-
+        self.write_http_response(http.HTTPStatus.SWITCHING_PROTOCOLS, headers)
         self.connection_open()
-
+        self.logger.info("connection open")
         return path
+
+    def _default_headers(self) -> list[tuple[str, str | None]]:
+        return [
+            ("Date", email.utils.formatdate(usegmt=True)),
+            ("Server", self.server_header),
+        ]
+
+
+def _fill(headers: Headers, values: Iterable[tuple[str, str | None]]) -> None:
+    """Set the headers that ``headers`` lacks, leaving out empty values."""
+    for name, value in values:
+        if value:
+            headers.setdefault(name, value)
+
+
+async def _awaited(
+    answer: Awaitable[HTTPResponse | None] | HTTPResponse | None,
+) -> HTTPResponse | None:
+    """What ``process_request`` returned, awaited if it's a coroutine."""
+    if isinstance(answer, Awaitable):
+        return await answer
+    # process_request() used to be a plain function.
+    warnings.warn(
+        "declare process_request as a coroutine", DeprecationWarning, stacklevel=3
+    )
+    return answer
+
+
+async def _all_done(aws: Sequence[Awaitable[None]]) -> None:
+    """Wait until each of ``aws`` is done, without raising their errors."""
+    if aws:
+        await asyncio.wait([asyncio.ensure_future(aw) for aw in aws])
 
 
 class WebSocketServer:
     """
-    WebSocket server returned by :func:`serve`.
+    The server that :func:`serve` returns, with the methods of
+    :class:`asyncio.Server`.
 
-    This class mirrors the API of :class:`~asyncio.Server`.
-
-    It keeps track of WebSocket connections in order to close them properly
-    when shutting down.
+    It holds the :class:`asyncio.Server` rather than subclassing it, since
+    :meth:`~asyncio.loop.create_server` can't make another class; and it
+    knows its connections, to close them when it shuts down.
 
     Args:
-        logger: Logger for this server; defaults to
+        logger: Logger of the server; by default
             ``logging.getLogger("websockets.server")``.
 
     """
 
     def __init__(self, logger: LoggerLike | None = None) -> None:
-        if logger is None:
-            logger = logging.getLogger("websockets.server")
-        self.logger = logger
-
-        # Keep track of active connections.
+        self.logger: LoggerLike = (
+            logging.getLogger("websockets.server") if logger is None else logger
+        )
         self.websockets: set[WebSocketServerProtocol] = set()
-
-        # Task responsible for closing the server and terminating connections.
+        """The connections of the server."""
         self.close_task: asyncio.Task[None] | None = None
-
-        # Completed when the server is closed and connections are terminated.
+        self.server: asyncio.base_events.Server
         self.closed_waiter: asyncio.Future[None]
 
     def wrap(self, server: asyncio.base_events.Server) -> None:
         """
-        Attach to a given :class:`~asyncio.Server`.
+        Take the :class:`asyncio.Server` that accepts the connections.
 
-        Since :meth:`~asyncio.loop.create_server` doesn't support injecting a
-        custom ``Server`` class, the easiest solution that doesn't rely on
-        private :mod:`asyncio` APIs is to:
-
-        - instantiate a :class:`WebSocketServer`
-        - give the protocol factory a reference to that instance
-        - call :meth:`~asyncio.loop.create_server` with the factory
-        - attach the resulting :class:`~asyncio.Server` with this method
+        The protocol factory given to :meth:`~asyncio.loop.create_server`
+        knows this object already; :func:`serve` hands it the result.
 
         """
         self.server = server
         for sock in server.sockets:
-            if sock.family == socket.AF_INET:
-                host, port = sock.getsockname()
-                name = f"{host}:{port}"
-            elif sock.family == socket.AF_INET6:
-                host, port = sock.getsockname()[:2]
-                name = f"[{host}]:{port}"
-            elif sock.family == socket.AF_UNIX:
-                name = sock.getsockname()
-            # In the unlikely event that someone runs websockets over a
-            # protocol other than IP or Unix sockets, avoid crashing.
-            else:  # pragma: no cover
-                name = str(sock.getsockname())
-            self.logger.info("server listening on %s", name)
-
-        # Created here because it needs the server's event loop.
+            self.logger.info("server listening on %s", get_socket_name(sock))
         self.closed_waiter = server.get_loop().create_future()
 
     def register(self, protocol: WebSocketServerProtocol) -> None:
-        """
-        Register a connection with this server.
-
-        """
+        """Count a connection in."""
         self.websockets.add(protocol)
 
     def unregister(self, protocol: WebSocketServerProtocol) -> None:
-        """
-        Unregister a connection with this server.
-
-        """
+        """Count a connection out."""
         self.websockets.remove(protocol)
 
     def close(self, close_connections: bool = True) -> None:
         """
-        Close the server.
+        Shut the server down, in a task; calling it again does nothing.
 
-        * Close the underlying :class:`~asyncio.Server`.
-        * When ``close_connections`` is :obj:`True`, which is the default,
-          close existing connections. Specifically:
-
-          * Reject opening WebSocket connections with an HTTP 503 (service
-            unavailable) error. This happens when the server accepted the TCP
-            connection but didn't complete the opening handshake before closing.
-          * Close open WebSocket connections with close code 1001 (going away).
-
-        * Wait until all connection handlers terminate.
-
-        :meth:`close` is idempotent.
+        The :class:`asyncio.Server` stops accepting connections. With
+        ``close_connections``, the default, the connections close too: those
+        still in the opening handshake get a 503 response, and open ones
+        close with code 1001 (going away). Then the server waits for the
+        connection handlers to return.
 
         """
         if self.close_task is None:
             self.close_task = self.get_loop().create_task(
-                self._close(close_connections)
+                self._shut_down(close_connections)
             )
 
-    async def _close(self, close_connections: bool) -> None:
-        """
-        Implementation of :meth:`close`.
-
-        This calls :meth:`~asyncio.Server.close` on the underlying
-        :class:`~asyncio.Server` object to stop accepting new connections and
-        then closes open connections with close code 1001.
-
-        """
+    async def _shut_down(self, close_connections: bool) -> None:
         self.logger.info("server closing")
-
-        # Stop accepting new connections.
         self.server.close()
-
-        # Let connections accepted just before reach connection_made() and
-        # register(), so that they're closed below.
+        # Connections accepted just before reach connection_made() and
+        # register() in the next iteration of the loop.
         await asyncio.sleep(0)
 
         if close_connections:
-            # Close OPEN connections with close code 1001. After server.close(),
-            # handshake() rejects CONNECTING connections with an HTTP 503 error.
-            close_tasks = [
-                asyncio.create_task(websocket.close(1001))
-                for websocket in self.websockets
-                if websocket.state is not State.CONNECTING
-            ]
-            # asyncio.wait doesn't accept an empty first argument.
-            if close_tasks:
-                await asyncio.wait(close_tasks)
-
-        # Wait until all TCP connections are closed.
+            # handshake() answers 503 to those still opening, now that the
+            # server isn't serving anymore.
+            opened = [ws for ws in self.websockets if ws.state is not State.CONNECTING]
+            await _all_done([ws.close(1001) for ws in opened])
         await self.server.wait_closed()
+        await _all_done([ws.handler_task for ws in self.websockets])
 
-        # Wait until all connection handlers terminate.
-        # asyncio.wait doesn't accept an empty first argument.
-        if self.websockets:
-            await asyncio.wait(
-                [websocket.handler_task for websocket in self.websockets]
-            )
-
-        # Tell wait_closed() to return.
         self.closed_waiter.set_result(None)
-
         self.logger.info("server closed")
 
     async def wait_closed(self) -> None:
         """
-        Wait until the server is closed.
+        Wait until the server is shut down: the TCP connections are closed
+        and the connection handlers returned.
 
-        When :meth:`wait_closed` returns, all TCP connections are closed and
-        all connection handlers have returned.
-
-        To ensure a fast shutdown, a connection handler should always be
-        awaiting at least one of:
-
-        * :meth:`~WebSocketServerProtocol.recv`: when the connection is closed,
-          it raises :exc:`~ws_frames.exceptions.ConnectionClosedOK`;
-        * :meth:`~WebSocketServerProtocol.wait_closed`: when the connection is
-          closed, it returns.
-
-        Then the connection handler is immediately notified of the shutdown;
-        it can clean up and exit.
+        A handler awaiting :meth:`~WebSocketCommonProtocol.recv` or
+        :meth:`~WebSocketCommonProtocol.wait_closed` learns about the
+        shutdown at once; one that does neither may delay it.
 
         """
         await asyncio.shield(self.closed_waiter)
 
     def get_loop(self) -> asyncio.AbstractEventLoop:
-        """
-        See :meth:`asyncio.Server.get_loop`.
-
-        """
+        """See :meth:`asyncio.Server.get_loop`."""
         return self.server.get_loop()
 
     def is_serving(self) -> bool:
-        """
-        See :meth:`asyncio.Server.is_serving`.
-
-        """
+        """See :meth:`asyncio.Server.is_serving`."""
         return self.server.is_serving()
 
     async def start_serving(self) -> None:
         """
-        See :meth:`asyncio.Server.start_serving`.
-
-        Typical use::
-
-            server = await serve(..., start_serving=False)
-            # perform additional setup here...
-            # ... then start the server
-            await server.start_serving()
+        See :meth:`asyncio.Server.start_serving`; for a server created with
+        ``start_serving=False``.
 
         """
         await self.server.start_serving()
 
     async def serve_forever(self) -> None:
         """
-        See :meth:`asyncio.Server.serve_forever`.
-
-        Typical use::
-
-            server = await serve(...)
-            # this coroutine doesn't return
-            # canceling it stops the server
-            await server.serve_forever()
-
-        This is an alternative to using :func:`serve` as an asynchronous
-        context manager. Shutdown is triggered by canceling
-        :meth:`serve_forever` instead of exiting a :func:`serve` context.
+        See :meth:`asyncio.Server.serve_forever`: cancelling it shuts the
+        server down, like leaving the context of :func:`serve`.
 
         """
         await self.server.serve_forever()
 
     @property
     def sockets(self) -> Iterable[socket.socket]:
-        """
-        See :attr:`asyncio.Server.sockets`.
-
-        """
+        """See :attr:`asyncio.Server.sockets`."""
         return self.server.sockets
 
     async def __aenter__(self) -> WebSocketServer:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        # Whether the block raised or not, shut down.
         self.close()
         await self.wait_closed()
 
 
 class Serve:
     """
-    Start a WebSocket server listening on ``host`` and ``port``.
+    Run a WebSocket server on ``host`` and ``port``.
 
-    Whenever a client connects, the server creates a
-    :class:`WebSocketServerProtocol`, performs the opening handshake, and
-    delegates to the connection handler, ``ws_handler``.
+    For each connection, the server creates a :class:`WebSocketServerProtocol`
+    that runs the opening handshake and then calls ``ws_handler`` with
+    itself; when the handler returns, with or without an exception, the
+    connection closes.
 
-    The handler receives the :class:`WebSocketServerProtocol` and uses it to
-    send and receive messages. Once the handler completes, either normally or
-    with an exception, the server performs the closing handshake and closes
-    the connection.
+    Awaiting :func:`serve` gives a :class:`WebSocketServer`, running; its
+    :meth:`~WebSocketServer.close` and :meth:`~WebSocketServer.wait_closed`
+    shut it down::
 
-    Awaiting :func:`serve` yields a :class:`WebSocketServer`. This object
-    provides a :meth:`~WebSocketServer.close` method to shut down the server::
-
-        # set this future to exit the server
-        stop = asyncio.get_running_loop().create_future()
-
-        server = await serve(...)
-        await stop
+        server = await serve(handler, "localhost", 8765)
+        ...
         server.close()
         await server.wait_closed()
 
-    :func:`serve` can be used as an asynchronous context manager. Then, the
-    server is shut down automatically when exiting the context::
+    As an asynchronous context manager, :func:`serve` shuts the server down
+    on the way out::
 
-        # set this future to exit the server
-        stop = asyncio.get_running_loop().create_future()
-
-        async with serve(...):
+        async with serve(handler, "localhost", 8765):
             await stop
 
     Args:
-        ws_handler: Connection handler. It receives the WebSocket connection,
-            which is a :class:`WebSocketServerProtocol`, in argument.
-        host: Network interfaces the server binds to.
-            See :meth:`~asyncio.loop.create_server` for details.
-        port: TCP port the server listens on.
-            See :meth:`~asyncio.loop.create_server` for details.
-        create_protocol: Factory for the :class:`asyncio.Protocol` managing
-            the connection. It defaults to :class:`WebSocketServerProtocol`.
-            Set it to a wrapper or a subclass to customize connection handling.
-        logger: Logger for this server.
-            It defaults to ``logging.getLogger("websockets.server")``.
-        compression: The "permessage-deflate" extension is enabled by default.
-            Set ``compression`` to :obj:`None` to disable it.
-        origins: Acceptable values of the ``Origin`` header, for defending
-            against Cross-Site WebSocket Hijacking attacks. Include :obj:`None`
-            in the list if the lack of an origin is acceptable.
-        extensions: List of supported extensions, in order in which they
-            should be negotiated and run.
-        subprotocols: List of supported subprotocols, in order of decreasing
-            preference.
-        extra_headers: Arbitrary HTTP headers to add to the response. This
-            can be a :data:`~ws_http.datastructures.HeadersLike` or a callable
-            taking the request path and headers in arguments and returning
-            a :data:`~ws_http.datastructures.HeadersLike`.
-        server_header: Value of the ``Server`` response header.
-            It defaults to ``"Python/x.y.z websockets/X.Y"``.
-            Setting it to :obj:`None` removes the header.
-        process_request: Intercept HTTP request before the opening handshake.
-            See :meth:`~WebSocketServerProtocol.process_request` for details.
-        select_subprotocol: Select a subprotocol supported by the client.
-            See :meth:`~WebSocketServerProtocol.select_subprotocol` for details.
-        open_timeout: Timeout for opening connections in seconds.
-            :obj:`None` disables the timeout.
+        ws_handler: The connection handler, a coroutine function taking the
+            :class:`WebSocketServerProtocol`.
+        host: Interfaces to listen on, see :meth:`~asyncio.loop.create_server`.
+        port: TCP port to listen on, see :meth:`~asyncio.loop.create_server`.
+        create_protocol: Factory of the :class:`asyncio.Protocol` of each
+            connection; :class:`WebSocketServerProtocol` by default.
+        logger: Logger of the server and its connections; by default
+            ``logging.getLogger("websockets.server")``.
+        compression: ``"deflate"``, the default, accepts permessage-deflate;
+            :obj:`None` accepts no compression.
+        origins: Acceptable ``Origin`` headers, against Cross-Site WebSocket
+            Hijacking; :obj:`None` in the list accepts requests without one.
+        extensions: Extensions supported, in the order to try them.
+        subprotocols: Subprotocols supported, by order of preference.
+        extra_headers: Other headers for the 101 response, or a function of
+            the path and headers of the request returning them.
+        server_header: ``Server`` header; :obj:`None` sends none.
+        process_request: Coroutine function looking at each request first;
+            see :meth:`~WebSocketServerProtocol.process_request`.
+        select_subprotocol: Function picking the subprotocol; see
+            :meth:`~WebSocketServerProtocol.select_subprotocol`.
+        open_timeout: Seconds allowed for the opening handshake; :obj:`None`
+            for no limit.
 
-    See :class:`~ws_asyncio.legacy.protocol.WebSocketCommonProtocol` for the
-    documentation of ``ping_interval``, ``ping_timeout``, ``close_timeout``,
-    ``max_size``, ``max_queue``, ``read_limit``, and ``write_limit``.
-
-    Any other keyword arguments are passed the event loop's
-    :meth:`~asyncio.loop.create_server` method.
-
-    For example:
-
-    * You can set ``ssl`` to a :class:`~ssl.SSLContext` to enable TLS.
-
-    * You can set ``sock`` to a :obj:`~socket.socket` that you created
-      outside of websockets.
-
-    Returns:
-        WebSocket server.
+    ``ping_interval``, ``ping_timeout``, ``close_timeout``, ``max_size``,
+    ``max_queue``, ``read_limit`` and ``write_limit`` are described with
+    :class:`~ws_asyncio.legacy.protocol.WebSocketCommonProtocol`. Other
+    keyword arguments go to :meth:`~asyncio.loop.create_server`, such as
+    ``ssl`` for TLS or ``sock`` for a listening socket made elsewhere.
 
     """
 
     def __init__(
         self,
-        # The version that accepts the path in the second argument is deprecated.
-        ws_handler: (
-            Callable[[WebSocketServerProtocol], Awaitable[Any]]
-            | Callable[[WebSocketServerProtocol, str], Awaitable[Any]]
-        ),
+        ws_handler: Handler,
         host: str | Sequence[str] | None = None,
         port: int | None = None,
         *,
-        create_protocol: Callable[..., WebSocketServerProtocol] | None = None,
+        create_protocol: ProtocolFactory | None = None,
         logger: LoggerLike | None = None,
         compression: str | None = "deflate",
-        origins: Sequence[Origin | None] | None = None,
-        extensions: Sequence[ServerExtensionFactory] | None = None,
-        subprotocols: Sequence[Subprotocol] | None = None,
+        origins: Origins | None = None,
+        extensions: Extensions | None = None,
+        subprotocols: Subprotocols | None = None,
         extra_headers: HeadersLikeOrCallable | None = None,
         server_header: str | None = SERVER,
-        process_request: (
-            Callable[[str, Headers], Awaitable[HTTPResponse | None]] | None
-        ) = None,
-        select_subprotocol: (
-            Callable[[Sequence[Subprotocol], Sequence[Subprotocol]], Subprotocol] | None
-        ) = None,
-        open_timeout: float | None = 10,
-        ping_interval: float | None = 20,
-        ping_timeout: float | None = 20,
-        close_timeout: float | None = None,
-        max_size: int | None = 2**20,
-        max_queue: int | None = 2**5,
-        read_limit: int = 2**16,
-        write_limit: int = 2**16,
+        process_request: RequestHook | None = None,
+        select_subprotocol: SubprotocolHook | None = None,
+        open_timeout: Seconds = 10,
+        ping_interval: Seconds = 20,
+        ping_timeout: Seconds = 20,
+        close_timeout: Seconds = None,
+        max_size: Limit = 1 << 20,
+        max_queue: Limit = 32,
+        read_limit: int = 1 << 16,
+        write_limit: int = 1 << 16,
         **kwargs: Any,
     ) -> None:
-        close_timeout, create_protocol, legacy_recv, _loop = pop_deprecated_arguments(
-            kwargs, close_timeout, create_protocol, WebSocketServerProtocol
-        )
-        loop = _loop
-
-        ws_server = WebSocketServer(logger=logger)
-
-        secure = kwargs.get("ssl") is not None
-
-        if compression == "deflate":
-            extensions = enable_server_permessage_deflate(extensions)
-        elif compression is not None:
-            raise ValueError(f"unsupported compression: {compression}")
-
+        legacy = deprecated_arguments(kwargs, WebSocketServerProtocol)
         if subprotocols is not None:
             validate_subprotocols(subprotocols)
+        self.ws_server = WebSocketServer(logger=logger)
 
-        factory = functools.partial(
-            create_protocol,
-            # Done here as well as in WebSocketServerProtocol to warn once per
-            # serve() call rather than once per connection.
+        # The connections take most arguments of serve() as they are.
+        offer = dict(origins=origins, subprotocols=subprotocols)
+        headers = dict(extra_headers=extra_headers, server_header=server_header)
+        hooks = dict(
+            process_request=process_request, select_subprotocol=select_subprotocol
+        )
+        pings = dict(ping_interval=ping_interval, ping_timeout=ping_timeout)
+        sizes = dict(max_size=max_size, max_queue=max_queue)
+        buffers = dict(read_limit=read_limit, write_limit=write_limit)
+        self._factory = functools.partial(
+            create_protocol or legacy.create_protocol,
+            # Adapting the handler here warns once, not once per connection.
             remove_path_argument(ws_handler),
-            ws_server,
+            self.ws_server,
+            extensions=with_compression(
+                compression, extensions, enable_server_permessage_deflate
+            ),
+            close_timeout=legacy.close_timeout
+            if close_timeout is None
+            else close_timeout,
+            secure=kwargs.get("ssl") is not None,
+            legacy_recv=legacy.legacy_recv,
+            loop=legacy.loop,
+            logger=logger,
             host=host,
             port=port,
-            secure=secure,
             open_timeout=open_timeout,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-            close_timeout=close_timeout,
-            max_size=max_size,
-            max_queue=max_queue,
-            read_limit=read_limit,
-            write_limit=write_limit,
-            loop=_loop,
-            legacy_recv=legacy_recv,
-            origins=origins,
-            extensions=extensions,
-            subprotocols=subprotocols,
-            extra_headers=extra_headers,
-            server_header=server_header,
-            process_request=process_request,
-            select_subprotocol=select_subprotocol,
-            logger=logger,
+            **offer,
+            **headers,
+            **hooks,
+            **pings,
+            **sizes,
+            **buffers,
         )
-
+        self._loop = legacy.loop
         self._unix: bool = kwargs.pop("unix", False)
         self._path: str | None = kwargs.pop("path", None)
-        if self._unix:
-            # unix_serve(path) must not specify host and port parameters.
-            assert host is None and port is None
-        self._factory = factory
-        self._host = host
-        self._port = port
-        self._loop = loop
+        self._host, self._port = host, port
         self._kwargs = kwargs
 
-        self.ws_server = ws_server
-
-    async def _create_server(self) -> asyncio.base_events.Server:
-        loop = self._loop if self._loop is not None else asyncio.get_running_loop()
+    async def _start(self) -> WebSocketServer:
+        loop = self._loop or asyncio.get_running_loop()
         if self._unix:
-            return await loop.create_unix_server(
+            server = await loop.create_unix_server(
                 self._factory, self._path, **self._kwargs
             )
-        return await loop.create_server(
-            self._factory, self._host, self._port, **self._kwargs
-        )
-
-    # async with serve(...)
-
-    async def __aenter__(self) -> WebSocketServer:
-        return await self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.ws_server.close()
-        await self.ws_server.wait_closed()
-
-    # await serve(...)
-
-    def __await__(self) -> Generator[Any, None, WebSocketServer]:
-        # Create a suitable iterator by calling __await__ on a coroutine.
-        return self.__await_impl__().__await__()
-
-    async def __await_impl__(self) -> WebSocketServer:
-        server = await self._create_server()
+        else:
+            server = await loop.create_server(
+                self._factory, self._host, self._port, **self._kwargs
+            )
         self.ws_server.wrap(server)
         return self.ws_server
 
-    # yield from serve(...) - remove when dropping Python < 3.10
+    # server = await serve(...)
+    def __await__(self) -> Generator[Any, None, WebSocketServer]:
+        return self._start().__await__()
 
+    # yield from serve(...), from the days before async and await
     __iter__ = __await__
+
+    # async with serve(...) as server:
+    async def __aenter__(self) -> WebSocketServer:
+        return await self._start()
+
+    async def __aexit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        await self.ws_server.__aexit__(exc_type, exc_value, traceback)
 
 
 serve = Serve
 
 
-def unix_serve(
-    # The version that accepts the path in the second argument is deprecated.
-    ws_handler: (
-        Callable[[WebSocketServerProtocol], Awaitable[Any]]
-        | Callable[[WebSocketServerProtocol, str], Awaitable[Any]]
-    ),
-    path: str | None = None,
-    **kwargs: Any,
-) -> Serve:
+def unix_serve(ws_handler: Handler, path: str | None = None, **kwargs: Any) -> Serve:
     """
-    Start a WebSocket server listening on a Unix socket.
+    Like :func:`serve`, on the Unix socket at ``path`` instead of a host and
+    port; for example behind a reverse proxy. Only on Unix.
 
-    This function is identical to :func:`serve`, except the ``host`` and
-    ``port`` arguments are replaced by ``path``. It is only available on Unix.
-
-    Unrecognized keyword arguments are passed the event loop's
-    :meth:`~asyncio.loop.create_unix_server` method.
-
-    It's useful for deploying a server behind a reverse proxy such as nginx.
-
-    Args:
-        path: File system path to the Unix socket.
+    Other keyword arguments go to :meth:`~asyncio.loop.create_unix_server`.
 
     """
     return serve(ws_handler, path=path, unix=True, **kwargs)
 
 
 def remove_path_argument(
-    ws_handler: (
-        Callable[[WebSocketServerProtocol], Awaitable[Any]]
-        | Callable[[WebSocketServerProtocol, str], Awaitable[Any]]
-    ),
+    ws_handler: Handler,
 ) -> Callable[[WebSocketServerProtocol], Awaitable[Any]]:
     """
-    Adapt a handler that takes ``(websocket, path)`` to take ``(websocket)``.
+    Return a handler taking the connection alone.
 
-    The older form is deprecated; a :exc:`DeprecationWarning` says so.
+    A handler taking the path of the request as a second argument, the
+    older form, is wrapped, with a :exc:`DeprecationWarning`. A handler
+    taking neither one nor two arguments is returned as is; calling it will
+    fail, and the failure will be logged.
 
     """
+    signature = inspect.signature(ws_handler)
     try:
-        inspect.signature(ws_handler).bind(None)
+        signature.bind(None)
     except TypeError:
-        try:
-            inspect.signature(ws_handler).bind(None, "")
-        except TypeError:
-            # ws_handler accepts neither one nor two arguments; leave it alone.
-            pass
-        else:
-            # ws_handler accepts two arguments; activate backwards compatibility.
-            warnings.warn(
-                "remove second argument of ws_handler", DeprecationWarning, stacklevel=3
-            )
+        pass
+    else:
+        return cast(Callable[[WebSocketServerProtocol], Awaitable[Any]], ws_handler)
+    try:
+        signature.bind(None, "")
+    except TypeError:
+        return cast(Callable[[WebSocketServerProtocol], Awaitable[Any]], ws_handler)
 
-            two_arguments_handler = cast(
-                Callable[[WebSocketServerProtocol, str], Awaitable[Any]],
-                ws_handler,
-            )
-
-            async def _ws_handler(websocket: WebSocketServerProtocol) -> Any:
-                return await two_arguments_handler(websocket, websocket.path)
-
-            return _ws_handler
-
-    return cast(
-        Callable[[WebSocketServerProtocol], Awaitable[Any]],
-        ws_handler,
+    warnings.warn(
+        "remove second argument of ws_handler", DeprecationWarning, stacklevel=3
     )
+    with_path = cast(
+        Callable[[WebSocketServerProtocol, str], Awaitable[Any]], ws_handler
+    )
+
+    async def handler(websocket: WebSocketServerProtocol) -> Any:
+        return await with_path(websocket, websocket.path)
+
+    return handler
