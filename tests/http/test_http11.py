@@ -15,7 +15,7 @@ from ws_frames.exceptions import (
 from ws_frames.streams import StreamReader
 from ws_http import http11
 from ws_http.datastructures import Headers
-from ws_http.http11 import Request, Response, _shown
+from ws_http.http11 import Request, Response, d
 
 from .strategies import field_values, paths, reason_phrases, tokens
 from .utils import NeedMoreData, drive, split
@@ -244,8 +244,8 @@ def test_parse_headers_invalid(line: bytes, message: str) -> None:
     assert str(raised.value) == message
 
 
-def test_shown() -> None:
-    assert _shown(b"caf\xc3\xa9 \xff") == "café \\xff"
+def test_d() -> None:
+    assert d(b"caf\xc3\xa9 \xff") == "café \\xff"
 
 
 # Responses

@@ -259,11 +259,11 @@ async def test_client_protocol_process_extensions() -> None:
     assert WebSocketClientProtocol.process_extensions(Headers(), None) == []
     with pytest.raises(NegotiationError, match="no extensions supported"):
         WebSocketClientProtocol.process_extensions(headers, None)
-    with pytest.raises(NegotiationError, match="Unsupported extension"):
+    with pytest.raises(NegotiationError, match="unsupported extension"):
         WebSocketClientProtocol.process_extensions(
             Headers({"Sec-WebSocket-Extensions": "x-unknown"}), [factory]
         )
-    with pytest.raises(NegotiationError, match="Unsupported extension"):
+    with pytest.raises(NegotiationError, match="unsupported extension"):
         WebSocketClientProtocol.process_extensions(
             Headers({"Sec-WebSocket-Extensions": "permessage-deflate; bogus"}),
             [factory],

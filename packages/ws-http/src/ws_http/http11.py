@@ -83,7 +83,8 @@ ReadExact = Callable[[int], Generator[None, None, bytes | bytearray]]
 ReadToEOF = Callable[[int, type[Exception]], Generator[None, None, bytes | bytearray]]
 
 
-def _shown(value: bytes | bytearray) -> str:
+def d(value: bytes | bytearray) -> str:
+    """Show bytes from the peer in an error message, whatever they contain."""
     # Error messages quote what the peer sent, without choking on bad UTF-8.
     return value.decode(errors="backslashreplace")
 
@@ -139,12 +140,12 @@ class Request:
 
         """
         try:
-            line = yield from _read_line(read_line, RequestLineTooLong)
+            line = yield from parse_line(read_line, RequestLineTooLong)
         except EOFError as exc:
             raise EOFError("connection closed while reading HTTP request line") from exc
         parts = line.split(b" ", 2)
         if len(parts) != 3:
-            raise ValueError(f"invalid HTTP request line: {_shown(line)}")
+            raise ValueError(f"invalid HTTP request line: {d(line)}")
         method, target, version = parts
         for part, pattern, what in [
             (method, _TOKEN, "method"),
@@ -152,9 +153,9 @@ class Request:
             (version, _VERSION, "version"),
         ]:
             if pattern.fullmatch(part) is None:
-                raise ValueError(f"invalid HTTP {what}: {_shown(part)}")
+                raise ValueError(f"invalid HTTP {what}: {d(part)}")
 
-        headers = yield from _read_headers(read_line)
+        headers = yield from parse_headers(read_line)
 
         # RFC 7230 section 3.3.3 decides whether a request has a body.
         if "Transfer-Encoding" in headers:
@@ -234,25 +235,23 @@ class Response:
 
         """
         try:
-            line = yield from _read_line(read_line, StatusLineTooLong)
+            line = yield from parse_line(read_line, StatusLineTooLong)
         except EOFError as exc:
             raise EOFError("connection closed while reading HTTP status line") from exc
         parts = line.split(b" ", 2)
         if len(parts) != 3:
-            raise ValueError(f"invalid HTTP status line: {_shown(line)}")
+            raise ValueError(f"invalid HTTP status line: {d(line)}")
         version, status, reason = parts
         # Proxies may still speak HTTP/1.0; WebSocket servers may not.
         if not (version == b"HTTP/1.1" or proxy and version == b"HTTP/1.0"):
-            raise ValueError(f"unsupported protocol; expected HTTP/1.1: {_shown(line)}")
+            raise ValueError(f"unsupported protocol; expected HTTP/1.1: {d(line)}")
         if _STATUS.fullmatch(status) is None:
-            raise ValueError(
-                f"invalid status code; expected 100–599; got {_shown(status)}"
-            )
+            raise ValueError(f"invalid status code; expected 100–599; got {d(status)}")
         if _FIELD_VALUE.fullmatch(reason) is None:
-            raise ValueError(f"invalid HTTP reason phrase: {_shown(reason)}")
+            raise ValueError(f"invalid HTTP reason phrase: {d(reason)}")
         status_code = int(status)
 
-        headers = yield from _read_headers(read_line)
+        headers = yield from parse_headers(read_line)
 
         body: bytes | bytearray = b""
         if not proxy:
@@ -265,10 +264,19 @@ class Response:
         )
 
 
-def _read_line(
+def parse_line(
     read_line: ReadLine,
     too_long: type[Exception] = SecurityError,
 ) -> Generator[None, None, bytes | bytearray]:
+    """
+    Read one CRLF-terminated line, without its CRLF.
+
+    Raises:
+        EOFError: If the stream ends first.
+        SecurityError: ``too_long`` when the line exceeds ``MAX_LINE_LENGTH``.
+        ValueError: If the line ends with a bare LF.
+
+    """
     # RFC 7230 section 3.5 lets a recipient accept a bare LF as the end of a
     # line. Refusing it is safer: intermediaries that disagree on where a
     # line ends can be fooled into seeing different messages.
@@ -278,7 +286,16 @@ def _read_line(
     return line[:-2]
 
 
-def _read_headers(read_line: ReadLine) -> Generator[None, None, Headers]:
+def parse_headers(read_line: ReadLine) -> Generator[None, None, Headers]:
+    """
+    Read header lines up to the empty line that ends them.
+
+    Raises:
+        EOFError: If the stream ends first.
+        SecurityError: If a line is too long or there are too many headers.
+        ValueError: If a header line is malformed.
+
+    """
     # The usual case: the peer sent the whole header block at once. When it
     # is valid and within limits, one regular expression checks it all.
     reader = getattr(read_line, "__self__", None)
@@ -292,7 +309,7 @@ def _read_headers(read_line: ReadLine) -> Generator[None, None, Headers]:
     count = 0
     while True:
         try:
-            line = yield from _read_line(read_line, HeaderLineTooLong)
+            line = yield from parse_line(read_line, HeaderLineTooLong)
         except EOFError as exc:
             raise EOFError("connection closed while reading HTTP headers") from exc
         if not line:
@@ -306,13 +323,13 @@ def _read_headers(read_line: ReadLine) -> Generator[None, None, Headers]:
 def _header_field(line: bytes | bytearray) -> tuple[str, str]:
     name, colon, value = line.partition(b":")
     if not colon:
-        raise ValueError(f"invalid HTTP header line: {_shown(line)}")
+        raise ValueError(f"invalid HTTP header line: {d(line)}")
     if _TOKEN.fullmatch(name) is None:
-        raise ValueError(f"invalid HTTP header name: {_shown(name)}")
+        raise ValueError(f"invalid HTTP header name: {d(name)}")
     # RFC 7230 section 3.2.4: whitespace around the value isn't part of it.
     value = value.strip(b" \t")
     if _FIELD_VALUE.fullmatch(value) is None:
-        raise ValueError(f"invalid HTTP header value: {_shown(value)}")
+        raise ValueError(f"invalid HTTP header value: {d(value)}")
     return name.decode(), value.decode("ascii", "surrogateescape")
 
 
@@ -393,7 +410,7 @@ def _read_chunks(
     # RFC 7230 section 4.1; chunk extensions and trailers are ignored.
     body = bytearray()
     while True:
-        line = yield from _read_line(read_line)
+        line = yield from parse_line(read_line)
         size = _chunk_size(line, len(body))
         if size == 0:
             break
@@ -401,17 +418,17 @@ def _read_chunks(
         if chunk[-2:] != b"\r\n":
             raise ValueError("chunk without CRLF")
         body += chunk[:-2]
-    yield from _read_headers(read_line)  # the trailer
+    yield from parse_headers(read_line)  # the trailer
     return bytes(body)
 
 
 def _chunk_size(line: bytes | bytearray, received: int) -> int:
     digits = line.partition(b";")[0].rstrip(b" \t")
     if _HEX.fullmatch(digits) is None:
-        raise ValueError(f"invalid chunk size: {_shown(digits)}")
+        raise ValueError(f"invalid chunk size: {d(digits)}")
     # As for Content-Length: 16 hex digits would already be exabytes.
     if len(digits) > 15:
-        raise SecurityError(f"chunk too large: 0x{_shown(digits)} bytes")
+        raise SecurityError(f"chunk too large: 0x{d(digits)} bytes")
     size = int(digits, 16)
     if received + size > MAX_BODY_SIZE:
         raise SecurityError(f"chunk too large: {size} bytes after {received} bytes")

@@ -32,7 +32,11 @@ from ws_frames.exceptions import (
 from ws_frames.extensions import ClientExtensionFactory
 from ws_frames.protocol import CONNECTING, Event
 from ws_frames.typing import LoggerLike, Origin, Subprotocol
-from ws_http.client import ClientProtocol, backoff, process_exception
+from ws_http.client import (
+    ClientProtocol,
+    backoff,
+    process_exception as process_exception,
+)
 from ws_http.datastructures import HeadersLike
 from ws_http.headers import validate_subprotocols
 from ws_http.http11 import USER_AGENT, Response

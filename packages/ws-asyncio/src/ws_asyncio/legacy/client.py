@@ -7,7 +7,6 @@ The client of the legacy API: :func:`connect`, :func:`unix_connect` and
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import os
@@ -26,15 +25,14 @@ from ws_frames.exceptions import (
 )
 from ws_frames.extensions import ClientExtensionFactory, Extension
 from ws_frames.typing import (
-    ExtensionHeader,
-    ExtensionParameter,
     LoggerLike,
     Origin,
     Subprotocol,
 )
 from ws_http.client import ClientProtocol, backoff
 from ws_http.datastructures import Headers, HeadersLike
-from ws_http.headers import parse_extension, parse_subprotocol, validate_subprotocols
+from ws_http.handshake import negotiate_client_extensions
+from ws_http.headers import parse_subprotocol, validate_subprotocols
 from ws_http.http11 import USER_AGENT, Request
 from ws_http.redirects import same_origin
 from ws_http.uri import WebSocketURI, parse_uri
@@ -59,20 +57,6 @@ Subprotocols = Sequence[Subprotocol]
 
 # Status codes of the redirects that connect() follows.
 REDIRECTS = frozenset([301, 302, 303, 307, 308])
-
-
-def _first_to_accept(
-    factories: Sequence[ClientExtensionFactory],
-    name: str,
-    params: Sequence[ExtensionParameter],
-    accepted: Sequence[Extension],
-) -> Extension | None:
-    """The extension of the first factory that accepts what the server chose."""
-    for factory in factories:
-        if factory.name == name:
-            with contextlib.suppress(NegotiationError):
-                return factory.process_response_params(params, accepted)
-    return None
 
 
 class WebSocketClientProtocol(WebSocketCommonProtocol):
@@ -165,24 +149,9 @@ class WebSocketClientProtocol(WebSocketCommonProtocol):
             InvalidHandshake: To fail the handshake.
 
         """
-        values = headers.get_all("Sec-WebSocket-Extensions")
-        if not values:
-            return []
-        if available_extensions is None:
-            raise NegotiationError("no extensions supported")
-
-        chosen: list[ExtensionHeader] = [
-            item for value in values for item in parse_extension(value)
-        ]
-        accepted: list[Extension] = []
-        for name, params in chosen:
-            extension = _first_to_accept(available_extensions, name, params, accepted)
-            if extension is None:
-                raise NegotiationError(
-                    f"Unsupported extension: name = {name}, params = {params}"
-                )
-            accepted.append(extension)
-        return accepted
+        return negotiate_client_extensions(
+            headers.get_all("Sec-WebSocket-Extensions"), available_extensions
+        )
 
     @staticmethod
     def process_subprotocol(
