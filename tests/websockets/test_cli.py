@@ -1318,9 +1318,9 @@ class PseudoTerminal:
         self.output += data
         return bool(data)
 
-    def expect(self, text: str, timeout: float = 10) -> None:
+    def expect(self, text: str, timeout: float = 10, count: int = 1) -> None:
         deadline = time.monotonic() + timeout
-        while text.encode() not in self.output:
+        while self.output.count(text.encode()) < count:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not self.read(remaining):
                 raise AssertionError(f"{text!r} not in {self.output!r}")
@@ -1360,7 +1360,10 @@ def test_terminal_messages_dont_garble_typing(
     terminal.expect("> ")
     terminal.type("hello\r")
     terminal.expect("< hello")
+    # The prompt of the next line: typing before it shows would race with it.
+    terminal.expect("> ", count=2)
     terminal.type("push\r")
+    terminal.expect("> ", count=3)
     terminal.type("abc")
     terminal.expect("abc")
     server.push("pushed\x1b[31m")
