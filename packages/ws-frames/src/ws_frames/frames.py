@@ -51,16 +51,18 @@ __all__ = [
 class Opcode(enum.IntEnum):
     """The four low bits of the first byte of a frame: its type."""
 
-    CONT, TEXT, BINARY = 0x00, 0x01, 0x02
-    CLOSE, PING, PONG = 0x08, 0x09, 0x0A
+    CONT = 0
+    TEXT = 1
+    BINARY = 2
+    # 3 to 7 are reserved for data frames to come.
+    CLOSE = 8
+    PING = 9
+    PONG = 10
+    # 11 to 15 are reserved for control frames to come.
 
 
-CONT = OP_CONT = Opcode.CONT
-TEXT = OP_TEXT = Opcode.TEXT
-BINARY = OP_BINARY = Opcode.BINARY
-CLOSE = OP_CLOSE = Opcode.CLOSE
-PING = OP_PING = Opcode.PING
-PONG = OP_PONG = Opcode.PONG
+CONT, TEXT, BINARY, CLOSE, PING, PONG = Opcode
+OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = Opcode
 
 DATA_OPCODES = OP_CONT, OP_TEXT, OP_BINARY
 """Frames that carry a message or a part of it."""
@@ -169,6 +171,9 @@ def is_utf8_fragment(
     return not starts_surrogate(data[decoded:])
 
 
+# StreamReader.read_exact() and the like.
+_ReadExact = Callable[[int], Generator[None, None, "bytes | bytearray"]]
+
 # Frame.__str__ shows text as long as it's printable, but for these.
 _BLANKS_TO_SPACES = str.maketrans("\t\n\r", "   ")
 
@@ -187,22 +192,21 @@ class Frame:
     The masking key and the encoding of the payload length exist only on the
     wire: :meth:`parse` and :meth:`serialize` handle them.
 
-    Attributes:
-        opcode: Type of the frame.
-        data: Payload.
-        fin: Whether the frame ends its message.
-        rsv1: First reserved bit, for extensions.
-        rsv2: Second reserved bit, for extensions.
-        rsv3: Third reserved bit, for extensions.
-
     """
 
     opcode: Opcode
+    """Type of the frame."""
     data: BytesLike
+    """Payload."""
     fin: bool = True
-    rsv1: bool = False
-    rsv2: bool = False
-    rsv3: bool = False
+    """Whether the frame ends its message."""
+    # The reserved bits belong to extensions.
+    rsv1: bool = dataclasses.field(default=False)
+    """First reserved bit."""
+    rsv2: bool = dataclasses.field(default=False)
+    """Second reserved bit."""
+    rsv3: bool = dataclasses.field(default=False)
+    """Third reserved bit."""
 
     DEFAULT_IS_TEXT: ClassVar[dict[Opcode, bool]] = {
         Opcode.TEXT: True,
@@ -254,56 +258,6 @@ class Frame:
                 return repr(text), True
         return _as_hex(data), False
 
-    @classmethod
-    def parse(
-        cls,
-        read_exact: Callable[[int], Generator[None, None, bytes | bytearray]],
-        *,
-        mask: bool,
-        max_size: int | None = None,
-        extensions: Sequence[Extension] | None = None,
-    ) -> Generator[None, None, Frame]:
-        """
-        Read a frame with ``read_exact`` and decode it.
-
-        This is a generator-based coroutine: it yields while ``read_exact``
-        waits for bytes. It reads no further than the end of the frame and
-        checks the header, :func:`decode_frame` does, before it reads the
-        payload.
-
-        Args:
-            read_exact: Generator-based coroutine that returns the number of
-                bytes it's asked for, or raises :exc:`EOFError`.
-            mask: Whether the frame must be masked, i.e. comes from a client.
-            max_size: Limit on the payload of any frame, in bytes.
-            extensions: Extensions negotiated for the connection; their
-                :meth:`~ws_frames.extensions.Extension.decode` methods run in
-                reverse order.
-
-        Raises:
-            EOFError: If the stream ends inside the frame.
-            ProtocolError: If the frame breaks a rule of RFC 6455.
-            PayloadTooBig: If the payload is longer than ``max_size``.
-
-        """
-        data: bytes = b""
-        while True:
-            frame, end = decode_frame(
-                data, 0, mask, bool(extensions), max_size, max_size
-            )
-            if frame is not None:
-                break
-            data += yield from read_exact(end - len(data))
-        if cls is not Frame:
-            frame = cls(
-                frame.opcode, frame.data, frame.fin, frame.rsv1, frame.rsv2, frame.rsv3
-            )
-        if extensions:
-            for extension in reversed(extensions):
-                frame = extension.decode(frame, max_size=max_size)
-            frame.check()
-        return frame
-
     def serialize(
         self,
         *,
@@ -348,13 +302,65 @@ class Frame:
             ProtocolError: If a rule is broken.
 
         """
-        if self.rsv1 or self.rsv2 or self.rsv3:
+        if any([self.rsv1, self.rsv2, self.rsv3]):
             raise ProtocolError("reserved bits must be 0")
-        if self.opcode in CTRL_OPCODES:
-            if len(self.data) > 125:
-                raise ProtocolError("control frame too long")
-            if not self.fin:
-                raise ProtocolError("fragmented control frame")
+        control = self.opcode in CTRL_OPCODES
+        if control and len(self.data) > 125:
+            raise ProtocolError("control frame too long")
+        if control and not self.fin:
+            raise ProtocolError("fragmented control frame")
+
+    @classmethod
+    def parse(
+        cls,
+        read_exact: _ReadExact,
+        *,
+        mask: bool,
+        max_size: int | None = None,
+        extensions: Sequence[Extension] | None = None,
+    ) -> Generator[None, None, Frame]:
+        """
+        Read a frame with ``read_exact`` and decode it.
+
+        This is a generator-based coroutine: it yields while ``read_exact``
+        waits for bytes. It reads no further than the end of the frame and
+        checks the header, :func:`decode_frame` does, before it reads the
+        payload.
+
+        Args:
+            read_exact: Generator-based coroutine that returns the number of
+                bytes it's asked for, or raises :exc:`EOFError`.
+            mask: Whether the frame must be masked, i.e. comes from a client.
+            max_size: Limit on the payload of any frame, in bytes.
+            extensions: Extensions negotiated for the connection; their
+                :meth:`~ws_frames.extensions.Extension.decode` methods run in
+                reverse order.
+
+        Raises:
+            EOFError: If the stream ends inside the frame.
+            ProtocolError: If the frame breaks a rule of RFC 6455.
+            PayloadTooBig: If the payload is longer than ``max_size``.
+
+        """
+        data: bytes = b""
+        while True:
+            frame, end = decode_frame(
+                data, 0, mask, bool(extensions), max_size, max_size
+            )
+            if frame is not None:
+                break
+            data += yield from read_exact(end - len(data))
+        if cls is not Frame:
+            frame = cls(
+                frame.opcode, frame.data, frame.fin, frame.rsv1, frame.rsv2, frame.rsv3
+            )
+        if not extensions:
+            return frame
+        for extension in reversed(extensions):
+            frame = extension.decode(frame, max_size=max_size)
+        # Extensions must clear the reserved bits that they use.
+        frame.check()
+        return frame
 
 
 @dataclasses.dataclass
@@ -604,23 +610,17 @@ class PyFrameDecoder:
         /,
     ) -> None:
         self._data = data
+        self._rules = mask, extensions, max_control_size
         self.position = position
-        self._mask = mask
-        self._extensions = extensions
         self.max_size = max_size
-        self._max_control_size = max_control_size
 
     def __iter__(self) -> PyFrameDecoder:
         return self
 
     def __next__(self) -> Frame:
+        mask, extensions, max_control_size = self._rules
         frame, end = py_decode_frame(
-            self._data,
-            self.position,
-            self._mask,
-            self._extensions,
-            self.max_size,
-            self._max_control_size,
+            self._data, self.position, mask, extensions, self.max_size, max_control_size
         )
         if frame is None:
             raise StopIteration

@@ -204,59 +204,53 @@ class Protocol:
         self,
         side: Side,
         *,
-        state: State = OPEN,
-        max_size: tuple[int | None, int | None] | int | None = 2**20,
+        state: State = State.OPEN,
+        max_size: tuple[int | None, int | None] | int | None = 1 << 20,
         logger: LoggerLike | None = None,
     ) -> None:
+        self.side = side
+        self.logger: LoggerLike = logger or logging.getLogger(
+            "websockets.server" if side is SERVER else "websockets.client"
+        )
+        """Logger of the connection."""
+        # Asking the logger about every frame would cost more than decoding
+        # a small frame; the level is read once.
+        self.debug = self.logger.isEnabledFor(logging.DEBUG)
         self.id: uuid.UUID = uuid.uuid4()
         """Identifier of the connection, for logs."""
 
-        if logger is None:
-            logger = logging.getLogger(f"websockets.{side.name.lower()}")
-        self.logger: LoggerLike = logger
-        """Logger of the connection."""
-
-        # Asking the logger about every frame would cost more than decoding
-        # a small frame; the level is read once.
-        self.debug = logger.isEnabledFor(logging.DEBUG)
-
-        self.side = side
         self._state = state
         if self.debug:
-            logger.debug("= connection is %s", state.name)
+            self.logger.debug("= connection is %s", state.name)
 
-        self.max_message_size: int | None
-        self.max_fragment_size: int | None
-        if max_size is None or isinstance(max_size, int):
-            self.max_message_size, self.max_fragment_size = max_size, None
-        else:
-            self.max_message_size, self.max_fragment_size = max_size
-
+        # Limits, and state of the messages received and sent.
+        limits = max_size if isinstance(max_size, tuple) else (max_size, None)
+        self.max_message_size: int | None = limits[0]
+        self.max_fragment_size: int | None = limits[1]
         # Bytes received so far in a fragmented message; None between
         # messages.
         self.current_size: int | None = None
-        # Whether a fragmented message is being sent.
         self.expect_continuation_frame = False
+        """Whether a fragmented message is being sent."""
         # Checks of fragmented text messages received and sent.
         self._text_in: _TextChecker | None = None
         self._text_out: _TextChecker | None = None
 
-        # Parameters that the opening handshake negotiates.
-        self.origin: Origin | None = None
-        self.extensions: list[Extension] = []
-        self.subprotocol: Subprotocol | None = None
-
-        # The closing handshake: close frames received and sent, and which
-        # came first, once both did.
-        self.close_rcvd: Close | None = None
+        # The closing handshake: close frames sent and received, and, once
+        # both went, whether the one received came first.
         self.close_sent: Close | None = None
+        self.close_rcvd: Close | None = None
         self.close_rcvd_then_sent: bool | None = None
-
-        self.handshake_exc: Exception | None = None
-        """Why the opening handshake failed; :obj:`None` if it didn't."""
-
         self.eof_sent = False
 
+        # What the opening handshake settles.
+        self.handshake_exc: Exception | None = None
+        """Why the opening handshake failed; :obj:`None` if it didn't."""
+        self.origin: Origin | None = None
+        self.subprotocol: Subprotocol | None = None
+        self.extensions: list[Extension] = []
+
+        # Results for the caller, and parsing.
         self.events: list[Event] = []
         self.writes: list[bytes] = []
         self.parser_exc: BaseException | None = None
@@ -277,10 +271,10 @@ class Protocol:
         return self._state
 
     @state.setter
-    def state(self, state: State) -> None:
+    def state(self, new: State) -> None:
+        self._state = new
         if self.debug:
-            self.logger.debug("= connection is %s", state.name)
-        self._state = state
+            self.logger.debug("= connection is %s", new.name)
 
     @property
     def close_code(self) -> int | None:
@@ -544,16 +538,13 @@ class Protocol:
         if self._state is OPEN and code != CloseCode.ABNORMAL_CLOSURE:
             close = Close(code, reason)
             self.send_frame(Frame(OP_CLOSE, close.serialize()))
-            self.close_sent = close
             # A close frame that arrived inside a fragmented message wasn't
             # answered: this one answers it.
             if self.close_rcvd is not None:
                 self.close_rcvd_then_sent = True
+            self.close_sent = close
             self.state = CLOSING
-        if self.side is SERVER and not self.eof_sent:
-            self.send_eof()
-        self.parser = self.discard()
-        next(self.parser)  # run it to its first yield
+        self._stop_receiving()
 
     # Collecting the results.
 
@@ -817,13 +808,20 @@ class Protocol:
         if self._state is OPEN:
             # Echo the payload as it came (RFC 6455, section 5.5.1): an empty
             # one stands for code 1005, which Close.serialize() refuses.
+            self.close_sent, self.close_rcvd_then_sent = self.close_rcvd, True
             self.send_frame(Frame(OP_CLOSE, frame.data))
-            self.close_sent = self.close_rcvd
-            self.close_rcvd_then_sent = True
             self.state = CLOSING
-        # Both close frames went: a server closes TCP (section 7.1.1), a
-        # client waits for it.
-        if self.side is SERVER:
+        # Both close frames went (section 7.1.1).
+        self._stop_receiving()
+
+    def _stop_receiving(self) -> None:
+        """
+        Ignore what arrives from now on, when a close frame came or when the
+        connection fails: a server closes TCP at once, a client waits for
+        the server to do it.
+
+        """
+        if self.side is SERVER and not self.eof_sent:
             self.send_eof()
         self.parser = self.discard()
         next(self.parser)  # run it to its first yield
@@ -866,8 +864,8 @@ class Protocol:
 
     def send_eof(self) -> None:
         """Queue :data:`SEND_EOF`, to half-close the TCP connection."""
-        assert not self.eof_sent
-        self.eof_sent = True
+        assert not self.eof_sent, "EOF was sent already"
         if self.debug:
             self.logger.debug("> EOF")
         self.writes.append(SEND_EOF)
+        self.eof_sent = True

@@ -118,6 +118,10 @@ class StreamReader:
             yield
         return False
 
+    def _before_eof(self) -> None:
+        if self.eof:
+            raise EOFError("stream ended")
+
     def feed_data(self, data: bytes | bytearray) -> None:
         """
         Add bytes received to the buffer.
@@ -126,8 +130,7 @@ class StreamReader:
             EOFError: After :meth:`feed_eof`.
 
         """
-        if self.eof:
-            raise EOFError("stream ended")
+        self._before_eof()
         self.buffer += data
 
     def feed_eof(self) -> None:
@@ -138,8 +141,7 @@ class StreamReader:
             EOFError: If it was already recorded.
 
         """
-        if self.eof:
-            raise EOFError("stream ended")
+        self._before_eof()
         self.eof = True
 
     def discard(self) -> None:
