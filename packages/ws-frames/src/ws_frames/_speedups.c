@@ -403,7 +403,7 @@ decode_at(speedups_state *state, PyObject *object, Py_ssize_t position,
           int mask, int extensions, const limit_t *max_size,
           const limit_t *max_control_size, PyObject **frame, uint64_t *end)
 {
-    Py_buffer buffer;
+    Py_buffer buffer = {.obj = NULL};
     const unsigned char *data;
     const limit_t *limit;
     Py_ssize_t size, start;
@@ -416,13 +416,25 @@ decode_at(speedups_state *state, PyObject *object, Py_ssize_t position,
     if (state->frame_type == NULL && load_frame_types(state) < 0) {
         return -1;
     }
-    /* The buffer is held during the call only: the caller may resize a
-       bytearray between calls. */
-    if (PyObject_GetBuffer(object, &buffer, PyBUF_SIMPLE) < 0) {
-        return -1;
+    /* bytes and bytearray, which Protocol passes, are read in place, which
+       is cheaper than the buffer protocol. Either way, nothing here runs
+       Python code until the payload is copied, so a bytearray can't change
+       under our feet, and the caller may resize it between calls. */
+    if (PyBytes_CheckExact(object)) {
+        data = (const unsigned char *)PyBytes_AS_STRING(object);
+        size = PyBytes_GET_SIZE(object);
     }
-    data = (const unsigned char *)buffer.buf;
-    size = buffer.len;
+    else if (PyByteArray_CheckExact(object)) {
+        data = (const unsigned char *)PyByteArray_AS_STRING(object);
+        size = PyByteArray_GET_SIZE(object);
+    }
+    else {
+        if (PyObject_GetBuffer(object, &buffer, PyBUF_SIMPLE) < 0) {
+            return -1;
+        }
+        data = (const unsigned char *)buffer.buf;
+        size = buffer.len;
+    }
     if (position < 0 || position > size) {
         PyErr_SetString(PyExc_ValueError, "position must be within data");
         goto exit;
@@ -530,7 +542,9 @@ decode_at(speedups_state *state, PyObject *object, Py_ssize_t position,
     }
 
 exit:
-    PyBuffer_Release(&buffer);
+    if (buffer.obj != NULL) {
+        PyBuffer_Release(&buffer);
+    }
     return result;
 }
 

@@ -155,6 +155,12 @@ class _TextChecker:
                 )
 
 
+def _wrong_state(state: State) -> InvalidState:
+    # The checks of the state are inline in the send_*() methods: sending
+    # small messages is a hot path, where a call per check would show.
+    return InvalidState(f"connection is {state.name.lower()}")
+
+
 def _bad_text_to_send(exc: UnicodeDecodeError) -> ProtocolError:
     return ProtocolError(
         f"text isn't valid UTF-8: {exc.reason} at position {exc.start}"
@@ -379,10 +385,6 @@ class Protocol:
 
     # Sending.
 
-    def _check_open(self) -> None:
-        if self._state is not OPEN:
-            raise InvalidState(f"connection is {self._state.name.lower()}")
-
     def send_continuation(self, data: BytesLike, fin: bool) -> None:
         """
         Queue the next frame of a fragmented message (RFC 6455, section 5.4).
@@ -399,7 +401,8 @@ class Protocol:
         """
         if not self.expect_continuation_frame:
             raise ProtocolError("unexpected continuation frame")
-        self._check_open()
+        if self._state is not OPEN:
+            raise _wrong_state(self._state)
         if self._text_out is not None:
             try:
                 self._text_out.feed(data, fin)
@@ -428,7 +431,8 @@ class Protocol:
         """
         if self.expect_continuation_frame:
             raise ProtocolError("expected a continuation frame")
-        self._check_open()
+        if self._state is not OPEN:
+            raise _wrong_state(self._state)
         try:
             if fin:
                 _check_text(data)
@@ -457,7 +461,8 @@ class Protocol:
         """
         if self.expect_continuation_frame:
             raise ProtocolError("expected a continuation frame")
-        self._check_open()
+        if self._state is not OPEN:
+            raise _wrong_state(self._state)
         self._text_out = None
         self.expect_continuation_frame = not fin
         self._send_data(OP_BINARY, data, fin)
@@ -480,7 +485,8 @@ class Protocol:
             InvalidState: If the connection isn't open.
 
         """
-        self._check_open()
+        if self._state is not OPEN:
+            raise _wrong_state(self._state)
         if code is None:
             if reason:
                 raise ProtocolError("cannot send a reason without a code")
@@ -492,11 +498,6 @@ class Protocol:
         self.close_sent = close
         self.state = CLOSING
 
-    def _check_open_or_closing(self) -> None:
-        # RFC 6455 lets control frames go out after the close frame.
-        if self._state is not OPEN and self._state is not CLOSING:
-            raise InvalidState(f"connection is {self._state.name.lower()}")
-
     def send_ping(self, data: BytesLike) -> None:
         """
         Queue a ping frame (RFC 6455, section 5.5.2).
@@ -506,7 +507,9 @@ class Protocol:
             InvalidState: If the connection is neither open nor closing.
 
         """
-        self._check_open_or_closing()
+        # RFC 6455 lets control frames go out after the close frame.
+        if self._state is not OPEN and self._state is not CLOSING:
+            raise _wrong_state(self._state)
         self.send_frame(Frame(OP_PING, data))
 
     def send_pong(self, data: BytesLike) -> None:
@@ -518,7 +521,9 @@ class Protocol:
             InvalidState: If the connection is neither open nor closing.
 
         """
-        self._check_open_or_closing()
+        # RFC 6455 lets control frames go out after the close frame.
+        if self._state is not OPEN and self._state is not CLOSING:
+            raise _wrong_state(self._state)
         self.send_frame(Frame(OP_PONG, data))
 
     def fail(self, code: CloseCode | int, reason: str = "") -> None:
