@@ -2,9 +2,13 @@
 The wire format of WebSocket frames (RFC 6455, section 5) and the payload of
 close frames (section 7.4).
 
-:func:`py_decode_frame` states every rule that a frame header must follow;
-:class:`Frame` parses and :class:`~ws_frames.protocol.Protocol` receives
-through it, or through its compiled twin, :func:`decode_frame`.
+:func:`py_decode_frame` states every rule that a frame header must follow.
+:meth:`Frame.parse` reads frames through it, and
+:class:`~ws_frames.protocol.Protocol` receives them with
+:class:`PyFrameDecoder`, which runs it from one frame to the next. With the
+compiled speed-up, :func:`decode_frame` and :class:`FrameDecoder` are their
+twins, which give the same frames and raise the same errors; otherwise, they
+are the pure-Python ones.
 
 """
 
@@ -323,9 +327,8 @@ class Frame:
         Read a frame with ``read_exact`` and decode it.
 
         This is a generator-based coroutine: it yields while ``read_exact``
-        waits for bytes. It reads no further than the end of the frame and
-        checks the header, :func:`decode_frame` does, before it reads the
-        payload.
+        waits for bytes. It reads no further than the end of the frame, and
+        :func:`decode_frame` checks the header before the payload is read.
 
         Args:
             read_exact: Generator-based coroutine that returns the number of
