@@ -3,6 +3,8 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import functools
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -625,6 +627,42 @@ def test_c_decode_frame_argument_errors() -> None:
         _speedups.decode_frame(b"", 0, Unbooleanable(), False, None, None)  # type: ignore[arg-type]
     with pytest.raises(ZeroDivisionError):
         _speedups.FrameDecoder(b"", 0, False, Unbooleanable(), None, None)  # type: ignore[arg-type]
+
+
+@requires_speedups
+def test_c_decoders_need_the_frame_class() -> None:
+    # ws_frames.frames hands its Frame class over to the compiled module as
+    # soon as it defines it; until then, the decoders can't build frames.
+    script = (
+        "from ws_frames import _speedups\n"
+        "for call in [\n"
+        "    lambda: _speedups.decode_frame(b'', 0, False, False, None, None),\n"
+        "    lambda: next(_speedups.FrameDecoder(b'', 0, False, False, None, None)),\n"
+        "]:\n"
+        "    try:\n"
+        "        call()\n"
+        "    except RuntimeError as exc:\n"
+        "        print(exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout == "import ws_frames.frames first\n" * 2
+
+
+@requires_speedups
+def test_c_set_frame_types_argument_errors() -> None:
+    with pytest.raises(TypeError, match="exactly 2 arguments"):
+        _speedups.set_frame_types(Frame)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="a tuple of 16 items"):
+        _speedups.set_frame_types(Frame, frames._OPCODES[:8])
+    with pytest.raises(TypeError, match="a tuple of 16 items"):
+        _speedups.set_frame_types(Frame, list(frames._OPCODES))  # type: ignore[arg-type]
+    _speedups.set_frame_types(Frame, frames._OPCODES)
+    assert _speedups.decode_frame(b"\x82\x00", 0, False, False, None, None) == (
+        Frame(OP_BINARY, b""),
+        2,
+    )
 
 
 def outcome(call: Callable[[], object]) -> object:

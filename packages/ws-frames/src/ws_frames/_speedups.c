@@ -261,9 +261,10 @@ exit:
 }
 
 /* What the functions of this module need from ws_frames: the classes that
-   decode_at() raises, from ws_frames.exceptions, and those that it builds,
-   from ws_frames.frames, which imports this module, hence loaded at the
-   first call; and the type of FrameDecoder. */
+   decode_at() raises, from ws_frames.exceptions, loaded with this module;
+   those that it builds, which ws_frames.frames hands over with
+   set_frame_types() as soon as it defines them, since it imports this
+   module first; and the type of FrameDecoder. */
 typedef struct {
     PyObject *protocol_error;
     PyObject *payload_too_big;
@@ -271,30 +272,6 @@ typedef struct {
     PyObject *opcodes;
     PyObject *decoder_type;
 } speedups_state;
-
-static int
-load_frame_types(speedups_state *state)
-{
-    PyObject *frames = PyImport_ImportModule("ws_frames.frames");
-
-    if (frames == NULL) {
-        return -1;
-    }
-    state->frame_type = PyObject_GetAttrString(frames, "Frame");
-    state->opcodes = PyObject_GetAttrString(frames, "_OPCODES");
-    Py_DECREF(frames);
-    if (state->opcodes != NULL &&
-        !(PyTuple_Check(state->opcodes) && PyTuple_GET_SIZE(state->opcodes) == 16)) {
-        PyErr_SetString(PyExc_TypeError, "_OPCODES must be a tuple of 16 items");
-        Py_CLEAR(state->opcodes);
-    }
-    if (state->frame_type == NULL || state->opcodes == NULL) {
-        Py_CLEAR(state->frame_type);
-        Py_CLEAR(state->opcodes);
-        return -1;
-    }
-    return 0;
-}
 
 /* An optional size limit. */
 typedef struct {
@@ -413,7 +390,8 @@ decode_at(speedups_state *state, PyObject *object, Py_ssize_t position,
     int result = -1;
 
     *frame = NULL;
-    if (state->frame_type == NULL && load_frame_types(state) < 0) {
+    if (state->frame_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "import ws_frames.frames first");
         return -1;
     }
     /* bytes and bytearray, which Protocol passes, are read in place, which
@@ -552,6 +530,32 @@ static inline speedups_state *
 get_state(PyObject *module)
 {
     return (speedups_state *)PyModule_GetState(module);
+}
+
+PyDoc_STRVAR(set_frame_types_doc,
+"set_frame_types(frame_type, opcodes, /)\n"
+"--\n"
+"\n"
+"Set the class of the frames that the decoders build, and the opcode of each\n"
+"value of the four low bits of the first byte, None where it's reserved.\n");
+
+static PyObject *
+set_frame_types(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    speedups_state *state = get_state(module);
+
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError,
+                     "set_frame_types() takes exactly 2 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    if (!PyTuple_CheckExact(args[1]) || PyTuple_GET_SIZE(args[1]) != 16) {
+        PyErr_SetString(PyExc_TypeError, "opcodes must be a tuple of 16 items");
+        return NULL;
+    }
+    Py_XSETREF(state->frame_type, Py_NewRef(args[0]));
+    Py_XSETREF(state->opcodes, Py_NewRef(args[1]));
+    Py_RETURN_NONE;
 }
 
 PyDoc_STRVAR(decode_frame_doc,
@@ -736,6 +740,8 @@ static PyMethodDef speedups_methods[] = {
      METH_FASTCALL, serialize_frame_doc},
     {"decode_frame", (PyCFunction)(void (*)(void))decode_frame,
      METH_FASTCALL, decode_frame_doc},
+    {"set_frame_types", (PyCFunction)(void (*)(void))set_frame_types,
+     METH_FASTCALL, set_frame_types_doc},
     {NULL, NULL, 0, NULL},
 };
 

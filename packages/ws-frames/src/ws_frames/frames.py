@@ -646,6 +646,9 @@ serialize_frame: Callable[[int, BytesLike, bytes | bytearray | None], bytes]
 if utils.SPEEDUPS:  # pragma: no branch - depends on how the package was built
     from . import _speedups
 
+    # The compiled decoders build frames of this module's Frame class. This
+    # runs under the import lock: before any thread can decode.
+    _speedups.set_frame_types(Frame, _OPCODES)
     decode_frame = _speedups.decode_frame
     FrameDecoder = _speedups.FrameDecoder
     serialize_frame = _speedups.serialize_frame
