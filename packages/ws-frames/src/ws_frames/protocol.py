@@ -215,9 +215,11 @@ class Protocol:
         logger: LoggerLike | None = None,
     ) -> None:
         self.side = side
-        self.logger: LoggerLike = logger or logging.getLogger(
-            "websockets.server" if side is SERVER else "websockets.client"
-        )
+        if logger is None:
+            logger = logging.getLogger(
+                "websockets.server" if side is SERVER else "websockets.client"
+            )
+        self.logger: LoggerLike = logger
         """Logger of the connection."""
         # Asking the logger about every frame would cost more than decoding
         # a small frame; the level is read once.
