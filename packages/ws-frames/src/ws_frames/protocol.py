@@ -250,6 +250,8 @@ class Protocol:
         self.close_rcvd: Close | None = None
         self.close_rcvd_then_sent: bool | None = None
         self.eof_sent = False
+        # Whether data frames must go through send_frame(); see _send_data().
+        self._send_frame_overridden = type(self).send_frame is not Protocol.send_frame
 
         # What the opening handshake settles.
         self.handshake_exc: Exception | None = None
@@ -854,11 +856,7 @@ class Protocol:
         # The hot path of sending: without extensions, debug logs, or a
         # subclass that watches send_frame(), encode the frame directly,
         # without a Frame object or the checks that data frames pass anyway.
-        if (
-            self.extensions
-            or self.debug
-            or type(self).send_frame is not Protocol.send_frame
-        ):
+        if self.extensions or self.debug or self._send_frame_overridden:
             self.send_frame(Frame(opcode, data, fin))
         else:
             self.writes.append(
