@@ -665,6 +665,47 @@ def test_c_set_frame_types_argument_errors() -> None:
     )
 
 
+@requires_speedups
+def test_c_decoders_build_frames_like_python() -> None:
+    for data in [b"\x81\x02hi", b"\x71\x00"]:
+        compiled, _ = _speedups.decode_frame(data, 0, False, True, None, None)
+        python, _ = frames.py_decode_frame(data, 0, False, True, None, None)
+        assert type(compiled) is Frame
+        assert vars(compiled) == vars(python)
+
+
+class Tagged(Frame):
+    """A frame class with its own __new__."""
+
+    tag: str
+
+    def __new__(cls, *args: object) -> Tagged:
+        frame = super().__new__(cls)
+        frame.tag = "new"
+        return frame
+
+
+class Refused(Frame):
+    """A frame class whose __init__ fails."""
+
+    def __init__(self, *args: object) -> None:
+        raise ValueError("refused")
+
+
+@requires_speedups
+def test_c_decoders_build_frames_of_other_classes() -> None:
+    try:
+        _speedups.set_frame_types(Tagged, frames._OPCODES)
+        frame, _ = _speedups.decode_frame(b"\x81\x02hi", 0, False, False, None, None)
+        assert isinstance(frame, Tagged)
+        assert frame.tag == "new" and frame == Tagged(OP_TEXT, b"hi")
+        _speedups.set_frame_types(Refused, frames._OPCODES)
+        with pytest.raises(ValueError, match="refused"):
+            _speedups.decode_frame(b"\x81\x02hi", 0, False, False, None, None)
+    finally:
+        _speedups.set_frame_types(Frame, frames._OPCODES)
+
+
 def outcome(call: Callable[[], object]) -> object:
     """What a call returns, or the type and message of what it raises."""
     try:
