@@ -63,6 +63,32 @@ def ensure_peer(name: str) -> Path:
     return python
 
 
+def ensure_previous(tree: Path) -> Path:
+    """
+    Create a virtual environment with the ws-frames of another checkout of
+    this repository, e.g. a previous commit, to measure it against ours.
+
+    ws-frames is installed from ``tree`` without ``-e``, so that its C
+    speed-up is compiled as for users. The environment is named after the
+    commit of ``tree`` and made again when that changes.
+
+    Returns:
+        Path of its interpreter.
+
+    """
+    tree = tree.resolve()
+    commit = subprocess.run(
+        ["git", "-C", str(tree), "rev-parse", "--short=12", "HEAD"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    name = f"previous-{commit}"
+    if name not in PEERS:
+        PEERS[name] = [str(tree / "packages" / "ws-frames")]
+    return ensure_peer(name)
+
+
 def run_json(python: Path | str, script: Path, *args: str) -> Any:
     """Run a script with an interpreter and decode the JSON it prints."""
     result = subprocess.run(

@@ -11,13 +11,17 @@ same run of this script:
   ``data_to_send``;
 * mask 1 MiB payloads with ``apply_mask`` (not in wsproto's API).
 
-Each figure is the best of several runs, in frames per second; runs of each
-workload alternate between implementations.
+Each figure is the best of several runs, in frames per second of CPU time;
+runs of each workload alternate between implementations.
 
-    python benchmarks/frames.py [--runs N] [--quick]
+    python benchmarks/frames.py [--runs N] [--quick] [--previous PATH]
 
 websockets 17.x and wsproto run in virtual environments under ``.bench/``
-(see ``benchmarks/_peers.py``), created on first use.
+(see ``benchmarks/_peers.py``), created on first use. ``--previous PATH``
+adds the ws-frames of another checkout of this repository, e.g. ``git
+worktree add ../previous HEAD~1``, installed in its own environment with its
+C speed-up compiled, to tell whether a change made ws_frames faster. The
+last columns divide our rate by each other one: above 1.00x, we're faster.
 
 """
 
@@ -199,9 +203,11 @@ WORKERS: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
 
 
 def rate(run: Callable[[], int], expected: int) -> float:
-    start = time.perf_counter()
+    # CPU time of the worker: the workloads do no I/O, and on a shared
+    # machine, wall time would count the other processes too.
+    start = time.process_time()
     done = run()
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert done == expected, f"processed {done} frames, expected {expected}"
     return expected / elapsed
 
@@ -249,6 +255,12 @@ def main() -> None:
         "--runs", type=int, default=5, help="runs of each workload per implementation"
     )
     parser.add_argument("--quick", action="store_true", help="10x fewer frames")
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        metavar="PATH",
+        help="also measure the ws-frames of this checkout, e.g. a previous commit",
+    )
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     count_small, count_large = (10_000, 100) if args.quick else (100_000, 1_000)
@@ -264,49 +276,51 @@ def main() -> None:
 
     script = Path(__file__).resolve()
     options = ["--quick"] if args.quick else []
-    interpreters = {
-        "ws_frames": Path(sys.executable),
-        "websockets": peers.ensure_peer("ws17"),
-        "wsproto": peers.ensure_peer("wsproto"),
+    # Column: (interpreter, worker); the previous ws_frames runs the workers
+    # of ws_frames in its own environment.
+    columns: dict[str, tuple[Path, str]] = {
+        "ws_frames": (Path(sys.executable), "ws_frames")
     }
+    if args.previous is not None:
+        columns["previous"] = (peers.ensure_previous(args.previous), "ws_frames")
+    columns["websockets"] = (peers.ensure_peer("ws17"), "websockets")
+    columns["wsproto"] = (peers.ensure_peer("wsproto"), "wsproto")
     workers = {
-        name: peers.Worker(python, script, "--worker", name, *options)
-        for name, python in interpreters.items()
+        column: peers.Worker(python, script, "--worker", name, *options)
+        for column, (python, name) in columns.items()
     }
     try:
         # Runs alternate between implementations, one workload at a time, so
         # that a slow spell of a shared machine doesn't penalize only one of
         # them; the best run counts.
-        results: dict[str, dict[str, float]] = {name: {} for name in workers}
+        results: dict[str, dict[str, float]] = {column: {} for column in workers}
         for _ in range(args.runs):
             for label in workers["ws_frames"].labels:
-                for name, peer in workers.items():
+                for column, peer in workers.items():
                     if label in peer.labels:
                         result = peer.run(label)
-                        best = results[name].get(label, 0.0)
-                        results[name][label] = max(result, best)
+                        best = results[column].get(label, 0.0)
+                        results[column][label] = max(result, best)
     finally:
         for peer in workers.values():
             peer.close()
 
-    ours = results["ws_frames"]
+    ratios = [column for column in workers if column != "ws_frames"]
     print(
-        f"{'frames/s':<28}{'ws_frames':>12}{'websockets':>12}{'wsproto':>12}"
-        f"{'vs websockets':>15}{'vs wsproto':>12}"
+        f"{'frames/s':<28}"
+        + "".join(f"{column:>12}" for column in workers)
+        + "".join(f"{'/' + column:>13}" for column in ratios)
     )
-    for label, ours_rate in ours.items():
-        ws = results["websockets"][label]
-        wp = results["wsproto"].get(label)
-        if wp is None:
-            print(
-                f"{label:<28}{ours_rate:>12,.0f}{ws:>12,.0f}{'n/a':>12}"
-                f"{ours_rate / ws:>14.2f}x"
-            )
-            continue
-        print(
-            f"{label:<28}{ours_rate:>12,.0f}{ws:>12,.0f}{wp:>12,.0f}"
-            f"{ours_rate / ws:>14.2f}x{ours_rate / wp:>11.2f}x"
+    ours = results["ws_frames"]
+    for label, rate in ours.items():
+        cells = [results[column].get(label) for column in workers]
+        line = f"{label:<28}" + "".join(
+            f"{'n/a':>12}" if cell is None else f"{cell:>12,.0f}" for cell in cells
         )
+        for column in ratios:
+            other = results[column].get(label)
+            line += f"{'n/a':>13}" if other is None else f"{rate / other:>12.2f}x"
+        print(line)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import codecs
 import functools
-from unittest import mock
 
 from hypothesis import given, settings, strategies as st
 
-from ws_frames import utils
 from ws_frames.exceptions import (
     ConnectionClosed,
     PayloadTooBig,
@@ -37,10 +35,10 @@ from ws_frames.protocol import (
     SERVER,
     Protocol,
     Side,
-    Utf8Validator,
+    _TextChecker,
 )
 
-from .utils import ZERO_MASK, enforce_mask
+from .utils import ZERO_MASK, enforce_mask, python_codec
 
 
 def split(data: bytes, cuts: list[int]) -> list[bytes]:
@@ -105,7 +103,7 @@ def test_any_chunking_gives_the_same_events(
         chunks = [bytearray(chunk) for chunk in chunks]  # type: ignore[misc]
     with enforce_mask(ZERO_MASK):
         events, writes, protocol = receive_all(side, chunks)
-        with mock.patch.object(utils, "scan_frames", None):
+        with python_codec():
             reference_events, reference_writes, _ = receive_all(side, [data])
     assert events == frames
     assert events == reference_events
@@ -231,7 +229,7 @@ def is_utf8(data: bytes) -> bool:
     side=st.sampled_from([SERVER, CLIENT]),
     max_size=st.none() | st.integers(min_value=0, max_value=200),
     masked=st.booleans(),
-    scan=st.booleans(),
+    compiled=st.booleans(),
 )
 def test_garbage_fails_cleanly(
     data: bytes,
@@ -239,10 +237,13 @@ def test_garbage_fails_cleanly(
     side: Side,
     max_size: int | None,
     masked: bool,
-    scan: bool,
+    compiled: bool,
 ) -> None:
-    with mock.patch.object(utils, "scan_frames", utils.scan_frames if scan else None):
+    if compiled:
         check_garbage(data, cuts, side, max_size, masked)
+    else:
+        with python_codec():
+            check_garbage(data, cuts, side, max_size, masked)
 
 
 def check_garbage(
@@ -275,12 +276,8 @@ def check_garbage(
 @settings(deadline=None)
 @given(frames=messages(), side=st.sampled_from([SERVER, CLIENT]))
 def test_python_implementation(frames: list[Frame], side: Side) -> None:
-    # The same frames through the pure-Python masking and serialization.
-    with (
-        mock.patch.object(utils, "apply_mask", utils.py_apply_mask),
-        mock.patch.object(utils, "serialize_frame", utils.py_serialize_frame),
-        mock.patch.object(utils, "scan_frames", None),
-    ):
+    # The same frames through the pure-Python codec.
+    with python_codec():
         data = b"".join(frame.serialize(mask=side is SERVER) for frame in frames)
         events, _, _ = receive_all(side, [data])
     assert events == frames
@@ -293,77 +290,16 @@ def test_incremental_decoder_is_strict_on_complete_characters() -> None:
     assert decoder.decode(b"\xac", True) == "€"
 
 
-frame_stream = st.lists(
-    st.tuples(
-        st.sampled_from([0x00, 0x01, 0x02, 0x08, 0x09, 0x0A, 0x03, 0x0B]),
-        st.sampled_from([0x80, 0x00, 0xC0, 0x90]),
-        st.binary(max_size=130) | st.sampled_from([b"\x00" * 300, b"\x01" * 70_000]),
-    ),
-    max_size=8,
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    frames=frame_stream,
-    masked=st.booleans(),
-    extensions=st.booleans(),
-    limit=st.none() | st.integers(min_value=0, max_value=400),
-    cut=st.integers(min_value=0),
-)
-def test_scan_frames_agrees_with_python_decoder(
-    frames: list[tuple[int, int, bytes]],
-    masked: bool,
-    extensions: bool,
-    limit: int | None,
-    cut: int,
-) -> None:
-    if utils.scan_frames is None:  # pragma: no cover
-        return
-    data = b"".join(
-        utils.py_serialize_frame(
-            flags | opcode, payload, b"\x01\x02\x03\x04" if masked else None
-        )
-        for opcode, flags, payload in frames
-    )
-    data = data[: cut % (len(data) + 1)]
-    scanned, position = utils.scan_frames(
-        data, 0, masked, 0x70 if extensions else 0, -1 if limit is None else limit
-    )
-    protocol = Protocol(SERVER if masked else CLIENT, max_size=limit)
-    if extensions:
-        protocol.extensions = [mock.Mock()]
-    # The Python decoder returns the same frames, in the same places.
-    offset = 0
-    for head1, payload in scanned:
-        decoded = protocol.decode_frame(data, offset)
-        assert decoded is not None
-        assert decoded[:2] == (head1, payload)
-        offset = decoded[2]
-    assert offset == position
-    # The C decoder stops at a frame that the Python decoder rejects, at an
-    # incomplete frame, or at a frame that isn't a whole message or a control
-    # frame.
-    if position < len(data) - 1:
-        try:
-            decoded = protocol.decode_frame(data, position)
-        except (ProtocolError, PayloadTooBig):
-            return
-        if decoded is not None:
-            head1 = decoded[0]
-            assert head1 & 0x0F in (0, 1, 2) and not (head1 & 0x80 and head1 & 0x0F)
-
-
 @settings(max_examples=300, deadline=None)
 @given(data=utf8_ish, cuts=st.lists(st.integers(min_value=0), max_size=6))
 def test_utf8_validator_errors_match_the_decoder(data: bytes, cuts: list[int]) -> None:
     # The validator reports the error that decoding the whole text reports,
     # at the same place and with the same reason.
     fragments = split(data, cuts) or [b""]
-    validator = Utf8Validator()
+    validator = _TextChecker()
     offset = 0
     for index, fragment in enumerate(fragments):
-        pending = len(validator.decoder.getstate()[0])
+        pending = len(validator._decoder.getstate()[0])
         try:
             validator.feed(fragment, index == len(fragments) - 1)
         except UnicodeDecodeError as exc:

@@ -6,11 +6,22 @@ import contextlib
 from collections.abc import Iterator
 from unittest import mock
 
-from ws_frames import utils
+from ws_frames import frames, utils
 from ws_frames.protocol import CLIENT, SERVER, Side
 
 
 ZERO_MASK = b"\x00\x00\x00\x00"
+
+
+@contextlib.contextmanager
+def python_codec() -> Iterator[None]:
+    """Use the pure-Python implementations instead of the compiled ones."""
+    with (
+        mock.patch.object(frames, "decode_frame", frames.py_decode_frame),
+        mock.patch.object(frames, "serialize_frame", frames.py_serialize_frame),
+        mock.patch.object(utils, "apply_mask", utils.py_apply_mask),
+    ):
+        yield
 
 
 @contextlib.contextmanager

@@ -1,4 +1,12 @@
-/* Compiled speed-up of ws_frames: masking of frame payloads (RFC 6455, 5.3). */
+/*
+ * Compiled speed-up of ws_frames.
+ *
+ * Each function here has a pure-Python twin, which is the reference: the
+ * tests feed both the same arguments and expect the same results and the
+ * same exceptions. decode_at() mirrors ws_frames.frames.py_decode_frame()
+ * check for check, in the same order; decode_frame() and FrameDecoder, the
+ * twins of py_decode_frame() and PyFrameDecoder, run it.
+ */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -252,170 +260,589 @@ exit:
     return result;
 }
 
-PyDoc_STRVAR(scan_frames_doc,
-"scan_frames(data, position, masked, rsv_allowed, max_length, /)\n"
-"--\n"
-"\n"
-"Decode consecutive frames from ``data``, starting at ``position``.\n"
-"\n"
-"Only the simplest frames are decoded: control frames and final data frames\n"
-"that start a message. Scanning stops at the first frame that is incomplete,\n"
-"invalid, fragmented, longer than ``max_length`` (unless it's negative), or\n"
-"has reserved bits outside of ``rsv_allowed``; the caller handles it.\n"
-"\n"
-"Returns:\n"
-"    A list of ``(head1, payload)`` pairs, with payloads unmasked, and the\n"
-"    position of the first frame that wasn't decoded.\n");
+/* What the functions of this module need from ws_frames: the classes that
+   decode_at() raises, from ws_frames.exceptions, loaded with this module;
+   those that it builds, which ws_frames.frames hands over with
+   set_frame_types() as soon as it defines them, since it imports this
+   module first; and the type of FrameDecoder. */
+typedef struct {
+    PyObject *protocol_error;
+    PyObject *payload_too_big;
+    PyObject *frame_type;
+    PyObject *frame_init;
+    PyObject *opcodes;
+    PyObject *empty_tuple;
+    PyObject *decoder_type;
+} speedups_state;
+
+/* An optional size limit. */
+typedef struct {
+    int on;
+    int64_t value;
+} limit_t;
+
+/* Read a limit: None means none. Like Python integers, a limit beyond the
+   range of int64_t compares as larger or smaller than any length. */
+static int
+read_limit(PyObject *object, limit_t *limit)
+{
+    int overflow;
+    long long value;
+
+    if (object == Py_None) {
+        limit->on = 0;
+        return 0;
+    }
+    value = PyLong_AsLongLongAndOverflow(object, &overflow);
+    if (value == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    /* Lengths are below 2**63: a larger limit is none. */
+    limit->on = overflow <= 0;
+    limit->value = overflow < 0 ? INT64_MIN : (int64_t)value;
+    return 0;
+}
 
 static PyObject *
-scan_frames(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+limit_to_object(const limit_t *limit)
 {
-    Py_buffer buffer;
-    Py_ssize_t position, max_length;
-    int masked;
-    long rsv_allowed;
-    PyObject *frames = NULL, *result = NULL;
+    if (!limit->on) {
+        Py_RETURN_NONE;
+    }
+    return PyLong_FromLongLong(limit->value);
+}
 
-    if (nargs != 5) {
-        PyErr_Format(PyExc_TypeError,
-                     "scan_frames() takes exactly 5 arguments (%zd given)", nargs);
-        return NULL;
+/* Read a position; one out of the range of Py_ssize_t becomes -1, which
+   decode_at() rejects like any position outside of the data. */
+static int
+read_position(PyObject *object, Py_ssize_t *position)
+{
+    int overflow;
+    long long value = PyLong_AsLongLongAndOverflow(object, &overflow);
+
+    if (value == -1 && PyErr_Occurred()) {
+        return -1;
     }
-    position = PyLong_AsSsize_t(args[1]);
-    if (position == -1 && PyErr_Occurred()) {
-        return NULL;
+    *position = overflow || value > PY_SSIZE_T_MAX ? -1 : (Py_ssize_t)value;
+    return 0;
+}
+
+/* Build the Frame from the first byte of the header and the payload, and
+   steal the reference to the payload. */
+static PyObject *
+build_frame(speedups_state *state, unsigned char head1, PyObject *payload)
+{
+    /* args[0] is for the instance, when __init__ is called directly. */
+    PyObject *args[7], *frame, *result;
+    size_t count = 2;
+
+    args[1] = PyTuple_GET_ITEM(state->opcodes, head1 & 0x0F);
+    args[2] = payload;
+    /* Like py_decode_frame(): a final frame without reserved bits takes
+       Frame's defaults. */
+    if (head1 >> 4 != 8) {
+        args[3] = head1 & 0x80 ? Py_True : Py_False;
+        args[4] = head1 & 0x40 ? Py_True : Py_False;
+        args[5] = head1 & 0x20 ? Py_True : Py_False;
+        args[6] = head1 & 0x10 ? Py_True : Py_False;
+        count = 6;
     }
-    masked = PyObject_IsTrue(args[2]);
-    if (masked == -1) {
-        return NULL;
+    if (state->frame_init == NULL) {
+        frame = PyObject_Vectorcall(state->frame_type, args + 1, count, NULL);
+        Py_DECREF(payload);
+        return frame;
     }
-    rsv_allowed = PyLong_AsLong(args[3]);
-    if (rsv_allowed == -1 && PyErr_Occurred()) {
-        return NULL;
+    /* What calling the class does, minus looking up __new__ and __init__
+       and packing the arguments in a tuple for them: a sizable share of
+       the cost of decoding a small frame. */
+    frame = ((PyTypeObject *)state->frame_type)->tp_new(
+        (PyTypeObject *)state->frame_type, state->empty_tuple, NULL);
+    if (frame != NULL) {
+        args[0] = frame;
+        result = PyObject_Vectorcall(state->frame_init, args, count + 1, NULL);
+        if (result == NULL) {
+            Py_CLEAR(frame);
+        }
+        Py_XDECREF(result);
     }
-    max_length = PyLong_AsSsize_t(args[4]);
-    if (max_length == -1 && PyErr_Occurred()) {
-        return NULL;
+    Py_DECREF(payload);
+    return frame;
+}
+
+static int
+protocol_error(speedups_state *state, const char *message)
+{
+    PyErr_SetString(state->protocol_error, message);
+    return -1;
+}
+
+static int
+too_big(speedups_state *state, uint64_t length, int64_t limit)
+{
+    PyObject *exc = PyObject_CallFunction(
+        state->payload_too_big, "KL", (unsigned long long)length, (long long)limit);
+
+    if (exc != NULL) {
+        PyErr_SetObject(state->payload_too_big, exc);
+        Py_DECREF(exc);
     }
-    if (PyObject_GetBuffer(args[0], &buffer, PyBUF_SIMPLE) == -1) {
-        return NULL;
+    return -1;
+}
+
+#define NOT_MINIMAL "payload length not encoded on the minimal number of bytes"
+
+/* Decode the frame at position in object. On success, return 0 and set
+   *frame to it, or to NULL if the data ends before the frame does, and *end
+   to where the frame ends, or must end for decoding to go on. On error,
+   return -1 with an exception set. */
+static int
+decode_at(speedups_state *state, PyObject *object, Py_ssize_t position,
+          int mask, int extensions, const limit_t *max_size,
+          const limit_t *max_control_size, PyObject **frame, uint64_t *end)
+{
+    Py_buffer buffer = {.obj = NULL};
+    const unsigned char *data;
+    const limit_t *limit;
+    Py_ssize_t size, start;
+    unsigned char head1, head2, opcode;
+    uint64_t length;
+    PyObject *payload;
+    int result = -1;
+
+    *frame = NULL;
+    if (state->frame_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "import ws_frames.frames first");
+        return -1;
     }
-    if (position < 0 || position > buffer.len) {
+    /* bytes and bytearray, which Protocol passes, are read in place, which
+       is cheaper than the buffer protocol. Either way, nothing here runs
+       Python code until the payload is copied, so a bytearray can't change
+       under our feet, and the caller may resize it between calls. */
+    if (PyBytes_CheckExact(object)) {
+        data = (const unsigned char *)PyBytes_AS_STRING(object);
+        size = PyBytes_GET_SIZE(object);
+    }
+    else if (PyByteArray_CheckExact(object)) {
+        data = (const unsigned char *)PyByteArray_AS_STRING(object);
+        size = PyByteArray_GET_SIZE(object);
+    }
+    else {
+        if (PyObject_GetBuffer(object, &buffer, PyBUF_SIMPLE) < 0) {
+            return -1;
+        }
+        data = (const unsigned char *)buffer.buf;
+        size = buffer.len;
+    }
+    if (position < 0 || position > size) {
         PyErr_SetString(PyExc_ValueError, "position must be within data");
         goto exit;
     }
-    frames = PyList_New(0);
-    if (frames == NULL) {
+    if (size - position < 2) {
+        *end = (uint64_t)position + 2;
+        result = 0;
+        goto exit;
+    }
+    head1 = data[position];
+    head2 = data[position + 1];
+    opcode = head1 & 0x0F;
+    if (PyTuple_GET_ITEM(state->opcodes, opcode) == Py_None) {
+        PyErr_Format(state->protocol_error, "invalid opcode: %d", (int)opcode);
+        goto exit;
+    }
+    if (((head2 & 0x80) != 0) != mask) {
+        protocol_error(state, "incorrect masking");
+        goto exit;
+    }
+    if ((head1 & 0x70) && !extensions) {
+        protocol_error(state, "reserved bits must be 0");
+        goto exit;
+    }
+    length = head2 & 0x7F;
+    start = position + 2;
+    if (length == 126) {
+        if (size - start < 2) {
+            *end = (uint64_t)start + 2;
+            result = 0;
+            goto exit;
+        }
+        length = (uint64_t)data[start] << 8 | data[start + 1];
+        start += 2;
+        if (length < 126) {
+            protocol_error(state, NOT_MINIMAL);
+            goto exit;
+        }
+    }
+    else if (length == 127) {
+        if (size - start < 8) {
+            *end = (uint64_t)start + 8;
+            result = 0;
+            goto exit;
+        }
+        length = 0;
+        for (int i = 0; i < 8; i++) {
+            length = length << 8 | data[start + i];
+        }
+        start += 8;
+        if (length >> 63) {
+            protocol_error(state, "most significant bit of payload length must be 0");
+            goto exit;
+        }
+        if (length < 65536) {
+            protocol_error(state, NOT_MINIMAL);
+            goto exit;
+        }
+    }
+    if (head1 & 0x08) {
+        if (length > 125) {
+            protocol_error(state, "control frame too long");
+            goto exit;
+        }
+        if (!(head1 & 0x80)) {
+            protocol_error(state, "fragmented control frame");
+            goto exit;
+        }
+        limit = max_control_size;
+    }
+    else {
+        limit = max_size;
+    }
+    /* length < 2**63, so it converts to int64_t without loss. */
+    if (limit->on && (int64_t)length > limit->value) {
+        too_big(state, length, limit->value);
+        goto exit;
+    }
+    if (mask) {
+        start += 4;
+    }
+    /* start and length are below 2**63: their sum doesn't overflow. */
+    *end = (uint64_t)start + length;
+    if (*end > (uint64_t)size) {
+        result = 0;
         goto exit;
     }
 
-    {
-        const unsigned char *data = (const unsigned char *)buffer.buf;
-        const Py_ssize_t end = buffer.len;
-        const unsigned char mask_bit = masked ? 0x80 : 0;
-
-        while (end - position >= 2) {
-            unsigned char head1 = data[position], head2 = data[position + 1];
-            unsigned char opcode = head1 & 0x0F;
-            Py_ssize_t start = position + 2;
-            uint64_t length = head2 & 0x7F;
-            PyObject *payload, *item;
-
-            if ((head2 & 0x80) != mask_bit || (head1 & 0x70 & ~rsv_allowed)) {
-                break;
-            }
-            if (opcode >= 8) {
-                /* Control frame: final, at most 125 bytes, known opcode. */
-                if (opcode > 10 || !(head1 & 0x80) || length > 125) {
-                    break;
-                }
-            }
-            else {
-                /* Data frame starting and ending a message. */
-                if ((opcode != 1 && opcode != 2) || !(head1 & 0x80)) {
-                    break;
-                }
-                if (length == 126) {
-                    if (end - start < 2) {
-                        break;
-                    }
-                    length = ((uint64_t)data[start] << 8) | data[start + 1];
-                    start += 2;
-                    if (length < 126) {
-                        break;
-                    }
-                }
-                else if (length == 127) {
-                    if (end - start < 8) {
-                        break;
-                    }
-                    length = 0;
-                    for (int i = 0; i < 8; i++) {
-                        length = (length << 8) | data[start + i];
-                    }
-                    start += 8;
-                    /* Also rules out lengths with the most significant bit. */
-                    if (length < 65536 || length > (uint64_t)PY_SSIZE_T_MAX) {
-                        break;
-                    }
-                }
-                if (max_length >= 0 && length > (uint64_t)max_length) {
-                    break;
-                }
-            }
-            if (masked) {
-                start += 4;
-            }
-            if (start > end || (uint64_t)(end - start) < length) {
-                break;
-            }
-
-            payload = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)length);
-            if (payload == NULL) {
-                goto error;
-            }
-            if (masked) {
-                xor_mask(data + start, (unsigned char *)PyBytes_AS_STRING(payload),
-                         (Py_ssize_t)length, data + start - 4);
-            }
-            else {
-                memcpy(PyBytes_AS_STRING(payload), data + start, (size_t)length);
-            }
-            item = Py_BuildValue("(iN)", (int)head1, payload);
-            if (item == NULL) {
-                goto error;
-            }
-            if (PyList_Append(frames, item) == -1) {
-                Py_DECREF(item);
-                goto error;
-            }
-            Py_DECREF(item);
-            position = start + (Py_ssize_t)length;
+    payload = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)length);
+    if (payload == NULL) {
+        goto exit;
+    }
+    if (length > 0) {
+        if (mask) {
+            xor_mask(data + start, (unsigned char *)PyBytes_AS_STRING(payload),
+                     (Py_ssize_t)length, data + start - 4);
+        }
+        else {
+            memcpy(PyBytes_AS_STRING(payload), data + start, (size_t)length);
         }
     }
+    *frame = build_frame(state, head1, payload);
+    if (*frame != NULL) {
+        result = 0;
+    }
 
-    result = Py_BuildValue("(Nn)", frames, position);
-    frames = NULL;
-    goto exit;
-
-error:
-    Py_XDECREF(frames);
 exit:
-    PyBuffer_Release(&buffer);
+    if (buffer.obj != NULL) {
+        PyBuffer_Release(&buffer);
+    }
     return result;
 }
 
+static inline speedups_state *
+get_state(PyObject *module)
+{
+    return (speedups_state *)PyModule_GetState(module);
+}
+
+PyDoc_STRVAR(set_frame_types_doc,
+"set_frame_types(frame_type, opcodes, /)\n"
+"--\n"
+"\n"
+"Set the class of the frames that the decoders build, and the opcode of each\n"
+"value of the four low bits of the first byte, None where it's reserved.\n");
+
+static PyObject *
+set_frame_types(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    speedups_state *state = get_state(module);
+    PyObject *init;
+
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError,
+                     "set_frame_types() takes exactly 2 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    if (!PyTuple_CheckExact(args[1]) || PyTuple_GET_SIZE(args[1]) != 16) {
+        PyErr_SetString(PyExc_TypeError, "opcodes must be a tuple of 16 items");
+        return NULL;
+    }
+    /* build_frame() calls __init__ directly when the class creates its
+       instances with object.__new__ and initializes them with a function
+       written in Python, such as the __init__ of a dataclass. */
+    init = NULL;
+    if (PyType_Check(args[0]) &&
+        ((PyTypeObject *)args[0])->tp_new == PyBaseObject_Type.tp_new) {
+        init = PyObject_GetAttrString(args[0], "__init__");
+        if (init == NULL) {
+            return NULL;
+        }
+        if (!PyFunction_Check(init)) {
+            Py_CLEAR(init);
+        }
+    }
+    Py_XSETREF(state->frame_type, Py_NewRef(args[0]));
+    Py_XSETREF(state->frame_init, init);
+    Py_XSETREF(state->opcodes, Py_NewRef(args[1]));
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(decode_frame_doc,
+"decode_frame(data, position, mask, extensions, max_size, max_control_size, /)\n"
+"--\n"
+"\n"
+"Compiled twin of :func:`ws_frames.frames.py_decode_frame`.\n");
+
+static PyObject *
+decode_frame(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    speedups_state *state = get_state(module);
+    Py_ssize_t position;
+    int mask, extensions;
+    limit_t max_size, max_control_size;
+    PyObject *frame, *last, *result;
+    uint64_t end;
+
+    if (nargs != 6) {
+        PyErr_Format(PyExc_TypeError,
+                     "decode_frame() takes exactly 6 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    if (read_position(args[1], &position) < 0 ||
+        (mask = PyObject_IsTrue(args[2])) < 0 ||
+        (extensions = PyObject_IsTrue(args[3])) < 0 ||
+        read_limit(args[4], &max_size) < 0 ||
+        read_limit(args[5], &max_control_size) < 0) {
+        return NULL;
+    }
+    if (decode_at(state, args[0], position, mask, extensions, &max_size,
+                  &max_control_size, &frame, &end) < 0) {
+        return NULL;
+    }
+    last = PyLong_FromUnsignedLongLong((unsigned long long)end);
+    if (last == NULL) {
+        Py_XDECREF(frame);
+        return NULL;
+    }
+    result = PyTuple_Pack(2, frame == NULL ? Py_None : frame, last);
+    Py_XDECREF(frame);
+    Py_DECREF(last);
+    return result;
+}
+
+/* FrameDecoder: an iterator over the frames in data, from position on. */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *data;
+    Py_ssize_t position;
+    int mask;
+    int extensions;
+    limit_t max_size;
+    limit_t max_control_size;
+} FrameDecoder;
+
+static PyObject *
+decoder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    PyObject *data, *position, *mask, *extensions, *max_size, *max_control_size;
+    FrameDecoder *self;
+
+    if (kwargs != NULL && PyDict_GET_SIZE(kwargs) > 0) {
+        PyErr_SetString(PyExc_TypeError, "FrameDecoder() takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_UnpackTuple(args, "FrameDecoder", 6, 6, &data, &position, &mask,
+                           &extensions, &max_size, &max_control_size)) {
+        return NULL;
+    }
+    self = (FrameDecoder *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->data = Py_NewRef(data);
+    if (read_position(position, &self->position) < 0 ||
+        (self->mask = PyObject_IsTrue(mask)) < 0 ||
+        (self->extensions = PyObject_IsTrue(extensions)) < 0 ||
+        read_limit(max_size, &self->max_size) < 0 ||
+        read_limit(max_control_size, &self->max_control_size) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static int
+decoder_traverse(FrameDecoder *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->data);
+    Py_VISIT(Py_TYPE(self));
+    return 0;
+}
+
+static void
+decoder_dealloc(FrameDecoder *self)
+{
+    PyTypeObject *type = Py_TYPE(self);
+
+    PyObject_GC_UnTrack(self);
+    Py_CLEAR(self->data);
+    type->tp_free(self);
+    Py_DECREF(type);
+}
+
+static PyObject *
+decoder_next(FrameDecoder *self)
+{
+    speedups_state *state = PyType_GetModuleState(Py_TYPE(self));
+    PyObject *frame;
+    uint64_t end;
+
+    if (decode_at(state, self->data, self->position, self->mask, self->extensions,
+                  &self->max_size, &self->max_control_size, &frame, &end) < 0) {
+        return NULL;
+    }
+    if (frame != NULL) {
+        self->position = (Py_ssize_t)end;
+    }
+    return frame;  /* NULL without an exception stops the iteration */
+}
+
+static PyObject *
+decoder_get_position(FrameDecoder *self, void *closure)
+{
+    return PyLong_FromSsize_t(self->position);
+}
+
+static PyObject *
+decoder_get_max_size(FrameDecoder *self, void *closure)
+{
+    return limit_to_object(&self->max_size);
+}
+
+static int
+decoder_set_max_size(FrameDecoder *self, PyObject *value, void *closure)
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete max_size");
+        return -1;
+    }
+    return read_limit(value, &self->max_size);
+}
+
+static PyGetSetDef decoder_getset[] = {
+    {"position", (getter)decoder_get_position, NULL,
+     "Where the next frame starts in the data.", NULL},
+    {"max_size", (getter)decoder_get_max_size, (setter)decoder_set_max_size,
+     "Limit on the payload of the next data frames.", NULL},
+    {NULL},
+};
+
+PyDoc_STRVAR(decoder_doc,
+"FrameDecoder(data, position, mask, extensions, max_size, max_control_size, /)\n"
+"--\n"
+"\n"
+"Compiled twin of :class:`ws_frames.frames.PyFrameDecoder`.\n");
+
+static PyType_Slot decoder_slots[] = {
+    {Py_tp_doc, (void *)decoder_doc},
+    {Py_tp_new, decoder_new},
+    {Py_tp_dealloc, decoder_dealloc},
+    {Py_tp_traverse, decoder_traverse},
+    {Py_tp_iter, PyObject_SelfIter},
+    {Py_tp_iternext, decoder_next},
+    {Py_tp_getset, decoder_getset},
+    {0, NULL},
+};
+
+static PyType_Spec decoder_spec = {
+    .name = "ws_frames._speedups.FrameDecoder",
+    .basicsize = sizeof(FrameDecoder),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = decoder_slots,
+};
+
 static PyMethodDef speedups_methods[] = {
-    {"scan_frames", (PyCFunction)(void (*)(void))scan_frames, METH_FASTCALL,
-     scan_frames_doc},
     {"apply_mask", (PyCFunction)(void (*)(void))apply_mask,
      METH_FASTCALL | METH_KEYWORDS, apply_mask_doc},
     {"serialize_frame", (PyCFunction)(void (*)(void))serialize_frame,
      METH_FASTCALL, serialize_frame_doc},
+    {"decode_frame", (PyCFunction)(void (*)(void))decode_frame,
+     METH_FASTCALL, decode_frame_doc},
+    {"set_frame_types", (PyCFunction)(void (*)(void))set_frame_types,
+     METH_FASTCALL, set_frame_types_doc},
     {NULL, NULL, 0, NULL},
 };
 
+static int
+speedups_exec(PyObject *module)
+{
+    speedups_state *state = get_state(module);
+    PyObject *exceptions = PyImport_ImportModule("ws_frames.exceptions");
+
+    if (exceptions == NULL) {
+        return -1;
+    }
+    state->protocol_error = PyObject_GetAttrString(exceptions, "ProtocolError");
+    state->payload_too_big = PyObject_GetAttrString(exceptions, "PayloadTooBig");
+    Py_DECREF(exceptions);
+    if (state->protocol_error == NULL || state->payload_too_big == NULL) {
+        return -1;
+    }
+    state->empty_tuple = PyTuple_New(0);
+    if (state->empty_tuple == NULL) {
+        return -1;
+    }
+    state->decoder_type = PyType_FromModuleAndSpec(module, &decoder_spec, NULL);
+    if (state->decoder_type == NULL) {
+        return -1;
+    }
+    return PyModule_AddObjectRef(module, "FrameDecoder", state->decoder_type);
+}
+
+static int
+speedups_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    speedups_state *state = get_state(module);
+    Py_VISIT(state->protocol_error);
+    Py_VISIT(state->payload_too_big);
+    Py_VISIT(state->frame_type);
+    Py_VISIT(state->frame_init);
+    Py_VISIT(state->opcodes);
+    Py_VISIT(state->empty_tuple);
+    Py_VISIT(state->decoder_type);
+    return 0;
+}
+
+static int
+speedups_clear(PyObject *module)
+{
+    speedups_state *state = get_state(module);
+    Py_CLEAR(state->protocol_error);
+    Py_CLEAR(state->payload_too_big);
+    Py_CLEAR(state->frame_type);
+    Py_CLEAR(state->frame_init);
+    Py_CLEAR(state->opcodes);
+    Py_CLEAR(state->empty_tuple);
+    Py_CLEAR(state->decoder_type);
+    return 0;
+}
+
+static void
+speedups_free(void *module)
+{
+    speedups_clear((PyObject *)module);
+}
+
 static struct PyModuleDef_Slot speedups_slots[] = {
+    {Py_mod_exec, speedups_exec},
 #if PY_VERSION_HEX >= 0x030C0000
     {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
 #endif
@@ -429,9 +856,12 @@ static struct PyModuleDef speedups_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "ws_frames._speedups",
     .m_doc = "Compiled speed-up of ws_frames.",
-    .m_size = 0,
+    .m_size = sizeof(speedups_state),
     .m_methods = speedups_methods,
     .m_slots = speedups_slots,
+    .m_traverse = speedups_traverse,
+    .m_clear = speedups_clear,
+    .m_free = speedups_free,
 };
 
 PyMODINIT_FUNC

@@ -1,5 +1,14 @@
 """
-WebSocket frames (RFC 6455, section 5) and close frame payloads (section 7).
+The wire format of WebSocket frames (RFC 6455, section 5) and the payload of
+close frames (section 7.4).
+
+:func:`py_decode_frame` states every rule that a frame header must follow.
+:meth:`Frame.parse` reads frames through it, and
+:class:`~ws_frames.protocol.Protocol` receives them with
+:class:`PyFrameDecoder`, which runs it from one frame to the next. With the
+compiled speed-up, :func:`decode_frame` and :class:`FrameDecoder` are their
+twins, which give the same frames and raise the same errors; otherwise, they
+are the pure-Python ones.
 
 """
 
@@ -9,7 +18,6 @@ import codecs
 import dataclasses
 import enum
 import os
-import struct
 from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -45,98 +53,97 @@ __all__ = [
 
 
 class Opcode(enum.IntEnum):
-    """Opcode values for WebSocket frames (RFC 6455, section 5.2)."""
+    """The four low bits of the first byte of a frame: its type."""
 
-    CONT, TEXT, BINARY = 0x00, 0x01, 0x02
-    CLOSE, PING, PONG = 0x08, 0x09, 0x0A
+    CONT = 0
+    TEXT = 1
+    BINARY = 2
+    # 3 to 7 are reserved for data frames to come.
+    CLOSE = 8
+    PING = 9
+    PONG = 10
+    # 11 to 15 are reserved for control frames to come.
 
 
-CONT = OP_CONT = Opcode.CONT
-TEXT = OP_TEXT = Opcode.TEXT
-BINARY = OP_BINARY = Opcode.BINARY
-CLOSE = OP_CLOSE = Opcode.CLOSE
-PING = OP_PING = Opcode.PING
-PONG = OP_PONG = Opcode.PONG
+CONT, TEXT, BINARY, CLOSE, PING, PONG = Opcode
+OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = Opcode
 
-DATA_OPCODES = CONT, TEXT, BINARY
-"""Opcodes of data frames (RFC 6455, section 5.6)."""
+DATA_OPCODES = OP_CONT, OP_TEXT, OP_BINARY
+"""Frames that carry a message or a part of it."""
 
-CTRL_OPCODES = CLOSE, PING, PONG
-"""Opcodes of control frames (RFC 6455, section 5.5)."""
+CTRL_OPCODES = OP_CLOSE, OP_PING, OP_PONG
+"""Frames that control the connection; bit 3 of their opcode is set."""
 
-OPCODES: tuple[Opcode | None, ...] = tuple(
-    Opcode(value) if value in Opcode._value2member_map_ else None for value in range(16)
+# Indexed by the four low bits of the first byte; None where reserved.
+_OPCODES: tuple[Opcode | None, ...] = tuple(
+    Opcode(value) if value in {*DATA_OPCODES, *CTRL_OPCODES} else None
+    for value in range(16)
 )
-"""Opcode for each value of the low nibble of the first byte; :obj:`None` if reserved."""
 
 
 class CloseCode(enum.IntEnum):
-    """Close code values for WebSocket close frames (RFC 6455, section 7.4.1)."""
+    """Status codes of close frames registered by RFC 6455, section 7.4.1."""
 
-    NORMAL_CLOSURE = 1000
-    GOING_AWAY = 1001
-    PROTOCOL_ERROR = 1002
-    UNSUPPORTED_DATA = 1003
-    # 1004 is reserved
-    NO_STATUS_RCVD = 1005
-    ABNORMAL_CLOSURE = 1006
-    INVALID_DATA = 1007
-    POLICY_VIOLATION = 1008
-    MESSAGE_TOO_BIG = 1009
-    MANDATORY_EXTENSION = 1010
-    INTERNAL_ERROR = 1011
-    SERVICE_RESTART = 1012
-    TRY_AGAIN_LATER = 1013
-    BAD_GATEWAY = 1014
-    TLS_HANDSHAKE = 1015
+    NORMAL_CLOSURE, GOING_AWAY, PROTOCOL_ERROR, UNSUPPORTED_DATA = range(1000, 1004)
+    # 1004 is reserved with no meaning.
+    NO_STATUS_RCVD, ABNORMAL_CLOSURE, INVALID_DATA = range(1005, 1008)
+    POLICY_VIOLATION, MESSAGE_TOO_BIG, MANDATORY_EXTENSION = range(1008, 1011)
+    INTERNAL_ERROR, SERVICE_RESTART, TRY_AGAIN_LATER = range(1011, 1014)
+    BAD_GATEWAY, TLS_HANDSHAKE = range(1014, 1016)
 
 
-CLOSE_CODE_EXPLANATIONS: dict[int, str] = {
-    CloseCode.NORMAL_CLOSURE: "OK",
-    CloseCode.GOING_AWAY: "going away",
-    CloseCode.PROTOCOL_ERROR: "protocol error",
-    CloseCode.UNSUPPORTED_DATA: "unsupported data",
-    CloseCode.NO_STATUS_RCVD: "no status received [internal]",
-    CloseCode.ABNORMAL_CLOSURE: "abnormal closure [internal]",
-    CloseCode.INVALID_DATA: "invalid frame payload data",
-    CloseCode.POLICY_VIOLATION: "policy violation",
-    CloseCode.MESSAGE_TOO_BIG: "message too big",
-    CloseCode.MANDATORY_EXTENSION: "mandatory extension",
-    CloseCode.INTERNAL_ERROR: "internal error",
-    CloseCode.SERVICE_RESTART: "service restart",
-    CloseCode.TRY_AGAIN_LATER: "try again later",
-    CloseCode.BAD_GATEWAY: "bad gateway",
-    CloseCode.TLS_HANDSHAKE: "TLS handshake failure [internal]",
+# In the order of CloseCode.
+CLOSE_CODE_EXPLANATIONS: dict[int, str] = dict(
+    zip(
+        CloseCode,
+        [
+            "OK",
+            "going away",
+            "protocol error",
+            "unsupported data",
+            "no status received [internal]",
+            "abnormal closure [internal]",
+            "invalid frame payload data",
+            "policy violation",
+            "message too big",
+            "mandatory extension",
+            "internal error",
+            "service restart",
+            "try again later",
+            "bad gateway",
+            "TLS handshake failure [internal]",
+        ],
+        strict=True,
+    )
+)
+"""What each registered close code means, as logs show it."""
+
+# 1005, 1006 and 1015 only report what happened locally; they never travel
+# in a close frame.
+EXTERNAL_CLOSE_CODES = set(CloseCode) - {
+    CloseCode.NO_STATUS_RCVD,
+    CloseCode.ABNORMAL_CLOSURE,
+    CloseCode.TLS_HANDSHAKE,
 }
-"""Short explanation of each registered close code, for logs."""
-
-
-# Codes that may appear in a close frame (RFC 6455, section 7.4.1 and the IANA
-# registry). 1005, 1006 and 1015 are reserved for reporting a condition locally
-# and must never be sent.
-EXTERNAL_CLOSE_CODES = {
-    CloseCode.NORMAL_CLOSURE,
-    CloseCode.GOING_AWAY,
-    CloseCode.PROTOCOL_ERROR,
-    CloseCode.UNSUPPORTED_DATA,
-    CloseCode.INVALID_DATA,
-    CloseCode.POLICY_VIOLATION,
-    CloseCode.MESSAGE_TOO_BIG,
-    CloseCode.MANDATORY_EXTENSION,
-    CloseCode.INTERNAL_ERROR,
-    CloseCode.SERVICE_RESTART,
-    CloseCode.TRY_AGAIN_LATER,
-    CloseCode.BAD_GATEWAY,
-}
-"""Registered close codes that an endpoint may send and receive."""
-
+"""Registered close codes allowed on the wire."""
 
 OK_CLOSE_CODES = {
     CloseCode.NORMAL_CLOSURE,
     CloseCode.GOING_AWAY,
     CloseCode.NO_STATUS_RCVD,
 }
-"""Close codes of a connection that terminated properly."""
+"""Close codes that end a connection without an error."""
+
+
+def starts_surrogate(data: BytesLike) -> bool:
+    """
+    Tell whether ``data`` begins with the first two bytes of a UTF-16
+    surrogate (ED A0 to ED BF), which UTF-8 forbids.
+
+    Python's decoder waits for the third byte before it rejects them.
+
+    """
+    return len(data) >= 2 and data[0] == 0xED and data[1] >= 0xA0
 
 
 def is_utf8_fragment(
@@ -145,203 +152,115 @@ def is_utf8_fragment(
     must_end_clean: bool = False,
 ) -> bool:
     """
-    Guess if data is a fragment of UTF-8 text.
-
-    Without ``must_start_clean``, up to three leading continuation bytes are
-    accepted, as the end of a character that began in a previous fragment.
-    Without ``must_end_clean``, a trailing incomplete character is accepted,
-    provided it is a valid beginning of a character.
+    Tell whether ``data`` may be a piece cut out of valid UTF-8 text.
 
     Args:
-        data: Bytes to examine.
-        must_start_clean: Whether ``data`` must start on a character boundary.
-        must_end_clean: Whether ``data`` must end on a character boundary.
+        data: The piece.
+        must_start_clean: Reject a piece that begins inside a character;
+            otherwise, up to three continuation bytes may end a character
+            begun before ``data``.
+        must_end_clean: Reject a piece that ends inside a character;
+            otherwise, ``data`` may end with the beginning of a character.
 
     """
-    start = 0
     if not must_start_clean:
-        limit = min(3, len(data))
-        while start < limit and data[start] & 0xC0 == 0x80:
-            start += 1
+        skipped = 0
+        while skipped < min(3, len(data)) and 0x80 <= data[skipped] < 0xC0:
+            skipped += 1
+        data = data[skipped:]
     try:
-        _, consumed = codecs.utf_8_decode(data[start:], "strict", must_end_clean)
+        _, decoded = codecs.utf_8_decode(data, "strict", must_end_clean)
     except UnicodeDecodeError:
         return False
-    # Python's decoder accepts the beginning of a UTF-16 surrogate at the end.
-    tail = data[start + consumed :]
-    return not (len(tail) >= 2 and tail[0] == 0xED and tail[1] >= 0xA0)
+    return not starts_surrogate(data[decoded:])
 
 
-def _is_printable(text: str) -> bool:
-    return text.isprintable() or all(c.isprintable() or c in "\t\n\r" for c in text)
+# StreamReader.read_exact() and the like.
+_ReadExact = Callable[[int], Generator[None, None, "bytes | bytearray"]]
+
+# Frame.__str__ shows text as long as it's printable, but for these.
+_BLANKS_TO_SPACES = str.maketrans("\t\n\r", "   ")
 
 
-def _hex(data: BytesLike) -> str:
-    # Show at most the first 16 bytes and the last 8 bytes.
-    if len(data) > 25:
-        return " ".join([bytes(data[:16]).hex(" "), "...", bytes(data[-8:]).hex(" ")])
-    return bytes(data).hex(" ")
-
-
-# Extended payload lengths (RFC 6455, section 5.2).
-_unpack_medium = struct.Struct("!H").unpack
-_unpack_large = struct.Struct("!Q").unpack
+def _as_hex(data: bytes) -> str:
+    if len(data) > 25:  # the first 16 bytes and the last 8 bytes
+        return f"{data[:16].hex(' ')} ... {data[-8:].hex(' ')}"
+    return data.hex(" ")
 
 
 @dataclasses.dataclass
 class Frame:
     """
-    WebSocket frame.
+    A WebSocket frame, as applications and extensions see it.
 
-    Attributes:
-        opcode: Opcode.
-        data: Payload data.
-        fin: FIN bit.
-        rsv1: RSV1 bit.
-        rsv2: RSV2 bit.
-        rsv3: RSV3 bit.
-
-    Only these fields are needed. The MASK bit, payload length and masking-key
-    are handled on the fly when parsing and serializing frames.
+    The masking key and the encoding of the payload length exist only on the
+    wire: :meth:`parse` and :meth:`serialize` handle them.
 
     """
 
     opcode: Opcode
+    """Type of the frame."""
     data: BytesLike
+    """Payload."""
     fin: bool = True
-    rsv1: bool = False
-    rsv2: bool = False
-    rsv3: bool = False
+    """Whether the frame ends its message."""
+    # The reserved bits belong to extensions.
+    rsv1: bool = dataclasses.field(default=False)
+    """First reserved bit."""
+    rsv2: bool = dataclasses.field(default=False)
+    """Second reserved bit."""
+    rsv3: bool = dataclasses.field(default=False)
+    """Third reserved bit."""
 
     DEFAULT_IS_TEXT: ClassVar[dict[Opcode, bool]] = {
         Opcode.TEXT: True,
         Opcode.BINARY: False,
         Opcode.CLOSE: True,
     }
-    """Whether the payload of frames with each opcode is usually text, for logs."""
+    """
+    Whether logs expect text in the payload of each opcode; :meth:`__str__`
+    notes when a payload doesn't match, and always for other opcodes.
+
+    """
 
     MAX_LOG_SIZE: ClassVar[int] = int(os.environ.get("WEBSOCKETS_MAX_LOG_SIZE", "75"))
-    """Maximum length of the payload representation in :meth:`__str__`."""
+    """Longest payload that :meth:`__str__` shows in full, in characters."""
 
     def __str__(self) -> str:
         """
-        Return a human-readable representation of a frame.
-
-        The payload appears as text when it looks like text and as hex
-        otherwise; the encoding is mentioned when it isn't the usual one for
-        the opcode.
+        Describe the frame for logs: its opcode, its payload, as text when it
+        reads as text and as hex otherwise, and notes about it.
 
         """
-        size = len(self.data)
-        data, is_text = self._data_repr()
-        if len(data) > self.MAX_LOG_SIZE:
-            cut = self.MAX_LOG_SIZE // 3 - 1  # by default, cut = 24
-            data = data[: 2 * cut] + "..." + data[-cut:]
-        coding = None
-        if size and is_text is not self.DEFAULT_IS_TEXT.get(self.opcode):
-            coding = "text" if is_text else "binary"
-        length = f"{size} byte{'' if size == 1 else 's'}"
-        continued = None if self.fin else "continued"
-        metadata = ", ".join(filter(None, [coding, length, continued]))
-        return f"{self.opcode.name} {data} [{metadata}]"
+        data = bytes(self.data)
+        shown, as_text = self._show(data)
+        if len(shown) > self.MAX_LOG_SIZE:
+            tail = self.MAX_LOG_SIZE // 3 - 1
+            shown = f"{shown[: 2 * tail]}...{shown[-tail:]}"
+        notes = []
+        if data and as_text is not self.DEFAULT_IS_TEXT.get(self.opcode):
+            notes.append("text" if as_text else "binary")
+        notes.append("1 byte" if len(data) == 1 else f"{len(data)} bytes")
+        if not self.fin:
+            notes.append("continued")
+        return f"{self.opcode.name} {shown} [{', '.join(notes)}]"
 
-    def _data_repr(self) -> tuple[str, bool]:
-        data = self.data
+    def _show(self, data: bytes) -> tuple[str, bool]:
+        """The payload for :meth:`__str__`, and whether it's shown as text."""
         if not data:
-            return "''", self.DEFAULT_IS_TEXT.get(self.opcode, False)
+            return "''", True
         if self.opcode is OP_CLOSE:
             try:
                 return str(Close.parse(data)), True
             except (ProtocolError, UnicodeDecodeError):
-                return _hex(data), False
-        if is_utf8_fragment(
-            bytes(data),
-            must_start_clean=self.opcode is not OP_CONT,
-            must_end_clean=self.fin,
-        ):
-            text = bytes(data).decode(errors="replace")
-            if _is_printable(text):
+                return _as_hex(data), False
+        # A continuation frame may start inside a character, and any frame
+        # but the last of a message may end inside one.
+        if is_utf8_fragment(data, self.opcode is not OP_CONT, self.fin):
+            text = data.decode(errors="replace")
+            if text.translate(_BLANKS_TO_SPACES).isprintable():
                 return repr(text), True
-        return _hex(data), False
-
-    @classmethod
-    def parse(
-        cls,
-        read_exact: Callable[[int], Generator[None, None, bytes | bytearray]],
-        *,
-        mask: bool,
-        max_size: int | None = None,
-        extensions: Sequence[Extension] | None = None,
-    ) -> Generator[None, None, Frame]:
-        """
-        Parse a WebSocket frame.
-
-        This is a generator-based coroutine.
-
-        Args:
-            read_exact: Generator-based coroutine that reads the requested
-                bytes or raises an exception if there isn't enough data.
-            mask: Whether the frame should be masked i.e. whether the read
-                happens on the server side.
-            max_size: Maximum payload size in bytes.
-            extensions: List of extensions, applied in reverse order.
-
-        Raises:
-            EOFError: If the connection is closed without a full WebSocket frame.
-            PayloadTooBig: If the frame's payload size exceeds ``max_size``.
-            ProtocolError: If the frame contains incorrect values.
-
-        """
-        head = yield from read_exact(2)
-        head1, head2 = head[0], head[1]
-        opcode = OPCODES[head1 & 0x0F]
-        if opcode is None:
-            raise ProtocolError(f"invalid opcode: {head1 & 0x0F}")
-        if bool(head2 & 0x80) is not mask:
-            raise ProtocolError("incorrect masking")
-        if head1 & 0x70 and not extensions:
-            raise ProtocolError("reserved bits must be 0")
-        length = head2 & 0x7F
-        if length == 126:
-            (length,) = _unpack_medium((yield from read_exact(2)))
-            if length < 126:
-                raise ProtocolError(
-                    "payload length not encoded on the minimal number of bytes"
-                )
-        elif length == 127:
-            (length,) = _unpack_large((yield from read_exact(8)))
-            if length >= 1 << 63:
-                raise ProtocolError("most significant bit of payload length must be 0")
-            if length < 65536:
-                raise ProtocolError(
-                    "payload length not encoded on the minimal number of bytes"
-                )
-        if opcode >= 8:
-            if length > 125:
-                raise ProtocolError("control frame too long")
-            if not head1 & 0x80:
-                raise ProtocolError("fragmented control frame")
-        if max_size is not None and length > max_size:
-            raise PayloadTooBig(length, max_size)
-        if mask:
-            mask_bytes = yield from read_exact(4)
-        data: BytesLike = yield from read_exact(length)
-        if mask:
-            data = utils.apply_mask(data, mask_bytes)
-
-        frame = cls(
-            opcode,
-            bytes(data),
-            bool(head1 & 0x80),
-            bool(head1 & 0x40),
-            bool(head1 & 0x20),
-            bool(head1 & 0x10),
-        )
-        if extensions:
-            for extension in reversed(extensions):
-                frame = extension.decode(frame, max_size=max_size)
-        frame.check()
-        return frame
+        return _as_hex(data), False
 
     def serialize(
         self,
@@ -350,61 +269,111 @@ class Frame:
         extensions: Sequence[Extension] | None = None,
     ) -> bytes:
         """
-        Serialize a WebSocket frame.
+        Encode the frame for the wire.
 
         Args:
-            mask: Whether the frame should be masked i.e. whether the write
-                happens on the client side.
-            extensions: List of extensions, applied in order.
+            mask: Whether to mask the payload, i.e. whether a client sends it;
+                each frame gets a fresh masking key.
+            extensions: Extensions negotiated for the connection; their
+                :meth:`~ws_frames.extensions.Extension.encode` methods run in
+                order.
 
         Raises:
-            ProtocolError: If the frame contains incorrect values.
+            ProtocolError: If :meth:`check` rejects the frame.
 
         """
         self.check()
         frame = self
-        if extensions:
-            for extension in extensions:
-                frame = extension.encode(frame)
-        head1: int = frame.opcode
-        if frame.fin:
-            head1 |= 0x80
-        if frame.rsv1 or frame.rsv2 or frame.rsv3:
-            head1 |= (
-                (0x40 if frame.rsv1 else 0)
-                | (0x20 if frame.rsv2 else 0)
-                | (0x10 if frame.rsv3 else 0)
-            )
-        # RFC 6455, section 5.3: a fresh, unpredictable key for each frame.
-        return utils.serialize_frame(
-            head1, frame.data, utils.generate_mask() if mask else None
+        for extension in extensions or ():
+            frame = extension.encode(frame)
+        head1 = (
+            frame.opcode
+            | (0x80 if frame.fin else 0)
+            | (0x40 if frame.rsv1 else 0)
+            | (0x20 if frame.rsv2 else 0)
+            | (0x10 if frame.rsv3 else 0)
         )
+        key = utils.generate_mask() if mask else None
+        return serialize_frame(head1, frame.data, key)
 
     def check(self) -> None:
         """
-        Check that reserved bits and opcode have acceptable values.
+        Check the rules that don't depend on the connection: reserved bits
+        are clear, and a control frame is final and fits in 125 bytes
+        (RFC 6455, section 5.5).
 
         Raises:
-            ProtocolError: If a reserved bit or the opcode is invalid.
+            ProtocolError: If a rule is broken.
 
         """
-        if self.rsv1 or self.rsv2 or self.rsv3:
+        if any([self.rsv1, self.rsv2, self.rsv3]):
             raise ProtocolError("reserved bits must be 0")
-        if self.opcode >= 8:  # control frame
-            if len(self.data) > 125:
-                raise ProtocolError("control frame too long")
-            if not self.fin:
-                raise ProtocolError("fragmented control frame")
+        control = self.opcode in CTRL_OPCODES
+        if control and len(self.data) > 125:
+            raise ProtocolError("control frame too long")
+        if control and not self.fin:
+            raise ProtocolError("fragmented control frame")
+
+    @classmethod
+    def parse(
+        cls,
+        read_exact: _ReadExact,
+        *,
+        mask: bool,
+        max_size: int | None = None,
+        extensions: Sequence[Extension] | None = None,
+    ) -> Generator[None, None, Frame]:
+        """
+        Read a frame with ``read_exact`` and decode it.
+
+        This is a generator-based coroutine: it yields while ``read_exact``
+        waits for bytes. It reads no further than the end of the frame, and
+        :func:`decode_frame` checks the header before the payload is read.
+
+        Args:
+            read_exact: Generator-based coroutine that returns the number of
+                bytes it's asked for, or raises :exc:`EOFError`.
+            mask: Whether the frame must be masked, i.e. comes from a client.
+            max_size: Limit on the payload of any frame, in bytes.
+            extensions: Extensions negotiated for the connection; their
+                :meth:`~ws_frames.extensions.Extension.decode` methods run in
+                reverse order.
+
+        Raises:
+            EOFError: If the stream ends inside the frame.
+            ProtocolError: If the frame breaks a rule of RFC 6455.
+            PayloadTooBig: If the payload is longer than ``max_size``.
+
+        """
+        data: bytes = b""
+        while True:
+            frame, end = decode_frame(
+                data, 0, mask, bool(extensions), max_size, max_size
+            )
+            if frame is not None:
+                break
+            data += yield from read_exact(end - len(data))
+        if cls is not Frame:
+            frame = cls(
+                frame.opcode, frame.data, frame.fin, frame.rsv1, frame.rsv2, frame.rsv3
+            )
+        if not extensions:
+            return frame
+        for extension in reversed(extensions):
+            frame = extension.decode(frame, max_size=max_size)
+        # Extensions must clear the reserved bits that they use.
+        frame.check()
+        return frame
 
 
 @dataclasses.dataclass
 class Close:
     """
-    Code and reason for WebSocket close frames.
+    The status code and the reason in the payload of a close frame.
 
     Attributes:
-        code: Close code.
-        reason: Close reason.
+        code: Status code.
+        reason: Reason, possibly empty.
 
     """
 
@@ -412,65 +381,278 @@ class Close:
     reason: str
 
     def __str__(self) -> str:
-        """
-        Return a human-readable representation of a close code and reason.
-
-        """
-        if 3000 <= self.code < 4000:
-            explanation = "registered"
-        elif 4000 <= self.code < 5000:
-            explanation = "private use"
+        """Describe the code and the reason for logs and error messages."""
+        code = self.code
+        if 3000 <= code < 4000:
+            meaning = "registered"
+        elif 4000 <= code < 5000:
+            meaning = "private use"
         else:
-            explanation = CLOSE_CODE_EXPLANATIONS.get(self.code, "unknown")
-        result = f"{self.code} ({explanation})"
-        if self.reason:
-            result = f"{result} {self.reason}"
-        return result
+            meaning = CLOSE_CODE_EXPLANATIONS.get(code, "unknown")
+        return " ".join(filter(None, [f"{code} ({meaning})", self.reason]))
 
     @classmethod
     def parse(cls, data: BytesLike) -> Self:
         """
-        Parse the payload of a close frame (RFC 6455, section 5.5.1).
+        Decode the payload of a close frame.
 
-        Args:
-            data: Payload of the close frame.
+        An empty payload stands for :attr:`CloseCode.NO_STATUS_RCVD`.
 
         Raises:
-            ProtocolError: If data is ill-formed.
-            UnicodeDecodeError: If the reason isn't valid UTF-8.
+            ProtocolError: If the payload has one byte or an invalid code.
+            UnicodeDecodeError: If the reason isn't UTF-8.
 
         """
-        if len(data) >= 2:
-            code = data[0] << 8 | data[1]
-            reason = bytes(data[2:]).decode()
-            close = cls(code, reason)
-            close.check()
-            return close
-        if len(data) == 0:
+        if not data:
             return cls(CloseCode.NO_STATUS_RCVD, "")
-        raise ProtocolError("close frame too short")
+        if len(data) < 2:
+            raise ProtocolError("close frame too short")
+        close = cls(int.from_bytes(data[:2], "big"), bytes(data[2:]).decode())
+        close.check()
+        return close
 
     def serialize(self) -> bytes:
         """
-        Serialize the payload of a close frame.
+        Encode the payload of a close frame.
 
         Raises:
-            ProtocolError: If the close code isn't allowed in a close frame.
+            ProtocolError: If the code can't be sent.
 
         """
         self.check()
-        return struct.pack("!H", self.code) + self.reason.encode()
+        return self.code.to_bytes(2, "big") + self.reason.encode()
 
     def check(self) -> None:
         """
-        Check that the close code has a valid value for a close frame.
-
-        RFC 6455, section 7.4: registered codes that may be sent, 3000-3999
-        (registered with IANA) and 4000-4999 (private use).
+        Check that the code may travel in a close frame: a registered one that
+        isn't local-only, or one of 3000-4999, left to libraries, frameworks
+        and applications (RFC 6455, section 7.4.2).
 
         Raises:
-            ProtocolError: If the close code is invalid.
+            ProtocolError: If it may not.
 
         """
-        if not (self.code in EXTERNAL_CLOSE_CODES or 3000 <= self.code < 5000):
+        if self.code not in EXTERNAL_CLOSE_CODES and not 3000 <= self.code < 5000:
             raise ProtocolError(f"invalid status code: {self.code}")
+
+
+def py_decode_frame(
+    data: BytesLike,
+    position: int,
+    mask: bool,
+    extensions: bool,
+    max_size: int | None,
+    max_control_size: int | None,
+) -> tuple[Frame | None, int]:
+    """
+    Decode the frame that starts at ``position`` in ``data``.
+
+    This function is the one statement of the rules of a frame header
+    (RFC 6455, section 5.2), checked in this order as soon as the bytes that
+    they depend on are there, before the payload is awaited: the opcode is
+    known, the payload is masked if and only if ``mask``, reserved bits are
+    clear unless ``extensions``, an extended length is encoded on the fewest
+    bytes and its most significant bit is clear, a control frame is final
+    and fits in 125 bytes, and the payload fits in the limit for its kind of
+    frame. :func:`decode_frame` is its compiled twin when the speed-up is
+    available; they agree on every input.
+
+    Args:
+        data: Bytes received.
+        position: Where the frame starts in ``data``.
+        mask: Whether the frame must be masked, i.e. comes from a client.
+        extensions: Whether extensions may use the reserved bits.
+        max_size: Limit on the payload of a data frame, :obj:`None` if
+            unlimited.
+        max_control_size: Limit on the payload of a control frame,
+            :obj:`None` if there's no limit but the 125 bytes of RFC 6455.
+
+    Returns:
+        ``(frame, end)``: the frame, with its payload unmasked, and the
+        position right after it in ``data``. When ``data`` ends before the
+        frame does, ``(None, end)``, where ``end`` is how far ``data`` must
+        extend for decoding to go further.
+
+    Raises:
+        ProtocolError: If the frame breaks a rule.
+        PayloadTooBig: If the payload is over its limit.
+        ValueError: If ``position`` is outside of ``data``.
+
+    """
+    size = len(data)
+    if not 0 <= position <= size:
+        raise ValueError("position must be within data")
+    if size - position < 2:
+        return None, position + 2
+    head1 = data[position]
+    head2 = data[position + 1]
+    if _OPCODES[head1 & 0x0F] is None:
+        raise ProtocolError(f"invalid opcode: {head1 & 0x0F}")
+    if (head2 & 0x80 != 0) is not bool(mask):
+        raise ProtocolError("incorrect masking")
+    if head1 & 0x70 and not extensions:
+        raise ProtocolError("reserved bits must be 0")
+    length = head2 & 0x7F
+    start = position + 2
+    if length == 126:
+        if size - start < 2:
+            return None, start + 2
+        length = data[start] << 8 | data[start + 1]
+        start += 2
+        if length < 126:
+            raise ProtocolError(
+                "payload length not encoded on the minimal number of bytes"
+            )
+    elif length == 127:
+        if size - start < 8:
+            return None, start + 8
+        length = int.from_bytes(data[start : start + 8], "big")
+        start += 8
+        if length >> 63:
+            raise ProtocolError("most significant bit of payload length must be 0")
+        if length < 65536:
+            raise ProtocolError(
+                "payload length not encoded on the minimal number of bytes"
+            )
+    if head1 & 0x08:
+        if length > 125:
+            raise ProtocolError("control frame too long")
+        if not head1 & 0x80:
+            raise ProtocolError("fragmented control frame")
+        limit = max_control_size
+    else:
+        limit = max_size
+    if limit is not None and length > limit:
+        raise PayloadTooBig(length, limit)
+    if mask:
+        start += 4
+    end = start + length
+    if end > size:
+        return None, end
+    # A view avoids a copy of the payload before unmasking it, and is
+    # released at once: the caller may resize data next.
+    with memoryview(data) as view:
+        if mask:
+            payload = utils.py_apply_mask(
+                view[start:end], bytes(view[start - 4 : start])
+            )
+        else:
+            payload = view[start:end].tobytes()
+    opcode: Opcode = _OPCODES[head1 & 0x0F]  # type: ignore[assignment]
+    if head1 >> 4 == 8:
+        # Final, without reserved bits: Frame's defaults fit, and fewer
+        # arguments make a faster call.
+        return Frame(opcode, payload), end
+    frame = Frame(
+        opcode,
+        payload,
+        head1 & 0x80 != 0,
+        head1 & 0x40 != 0,
+        head1 & 0x20 != 0,
+        head1 & 0x10 != 0,
+    )
+    return frame, end
+
+
+def py_serialize_frame(
+    head1: int, data: BytesLike, mask: bytes | bytearray | None
+) -> bytes:
+    """
+    Encode a frame: header, masking key if any, then the payload.
+
+    The length takes the fewest bytes that hold it (RFC 6455, section 5.2).
+
+    Args:
+        head1: First byte of the header: FIN, RSV1-3 and the opcode.
+        data: Payload.
+        mask: Masking key of 4 bytes, or :obj:`None` to send the payload as is.
+
+    Raises:
+        ValueError: If ``head1`` isn't a byte or the key doesn't have 4 bytes.
+
+    """
+    if not 0 <= head1 <= 0xFF:
+        raise ValueError("head1 must be in range(256)")
+    size = len(data)
+    mask_bit = 0 if mask is None else 0x80
+    if size <= 125:
+        header = bytes([head1, mask_bit | size])
+    elif size <= 0xFFFF:
+        header = bytes([head1, mask_bit | 126]) + size.to_bytes(2, "big")
+    else:
+        header = bytes([head1, mask_bit | 127]) + size.to_bytes(8, "big")
+    if mask is None:
+        return header + data
+    return b"".join([header, mask, utils.py_apply_mask(data, mask)])
+
+
+class PyFrameDecoder:
+    """
+    Iterator over the frames in ``data``, from ``position`` on, with
+    :func:`py_decode_frame`, whose arguments it takes.
+
+    It stops at a frame that ``data`` doesn't hold entirely, and raises
+    where :func:`py_decode_frame` does. Between frames, the limit on data
+    frames may change. :class:`FrameDecoder` is its compiled twin when the
+    speed-up is available.
+
+    Attributes:
+        position: Where the next frame starts in ``data``.
+        max_size: Limit on the payload of the next data frames.
+
+    """
+
+    def __init__(
+        self,
+        data: BytesLike,
+        position: int,
+        mask: bool,
+        extensions: bool,
+        max_size: int | None,
+        max_control_size: int | None,
+        /,
+    ) -> None:
+        self._data = data
+        self._rules = mask, extensions, max_control_size
+        self.position = position
+        self.max_size = max_size
+
+    def __iter__(self) -> PyFrameDecoder:
+        return self
+
+    def __next__(self) -> Frame:
+        mask, extensions, max_control_size = self._rules
+        frame, end = py_decode_frame(
+            self._data, self.position, mask, extensions, self.max_size, max_control_size
+        )
+        if frame is None:
+            raise StopIteration
+        self.position = end
+        return frame
+
+
+decode_frame: Callable[
+    [BytesLike, int, bool, bool, int | None, int | None],
+    tuple[Frame | None, int],
+]
+"""The compiled :func:`py_decode_frame` when available, else itself."""
+
+FrameDecoder: type[PyFrameDecoder]
+"""The compiled :class:`PyFrameDecoder` when available, else itself."""
+
+serialize_frame: Callable[[int, BytesLike, bytes | bytearray | None], bytes]
+"""The compiled :func:`py_serialize_frame` when available, else itself."""
+
+if utils.SPEEDUPS:  # pragma: no branch - depends on how the package was built
+    from . import _speedups
+
+    # The compiled decoders build frames of this module's Frame class. This
+    # runs under the import lock: before any thread can decode.
+    _speedups.set_frame_types(Frame, _OPCODES)
+    decode_frame = _speedups.decode_frame
+    FrameDecoder = _speedups.FrameDecoder
+    serialize_frame = _speedups.serialize_frame
+else:  # pragma: no cover
+    decode_frame = py_decode_frame
+    FrameDecoder = PyFrameDecoder
+    serialize_frame = py_serialize_frame

@@ -1,4 +1,4 @@
-"""Buffer for the generator-based parsers of the opening handshake and frames."""
+"""Bytes received, waiting for a generator-based parser to read them."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ __all__ = ["StreamReader"]
 
 class StreamReader:
     """
-    Generator-based stream reader.
+    Buffer between the network and the parsers of the sans-I/O protocols.
 
-    This class doesn't support concurrent calls to :meth:`read_line`,
-    :meth:`read_exact`, or :meth:`read_to_eof`. Make sure calls are
-    serialized.
+    The ``read_*`` methods are generator-based coroutines: a parser reads
+    with ``yield from``, and they yield until :meth:`feed_data` or
+    :meth:`feed_eof` brings what they wait for. One read at a time: a second
+    parser reading concurrently would get interleaved bytes.
 
     Attributes:
-        buffer: Bytes received and not read yet. The data-transfer parser of
-            :class:`~ws_frames.protocol.Protocol` reads frames straight from
-            it.
-        eof: Whether the end of the stream was received.
+        buffer: Bytes fed and not read yet. The data-transfer parser of
+            :class:`~ws_frames.protocol.Protocol` decodes frames in place.
+        eof: Whether :meth:`feed_eof` was called.
 
     """
 
@@ -28,73 +28,60 @@ class StreamReader:
         self.buffer = bytearray()
         self.eof = False
 
+    def _take(self, size: int) -> bytearray:
+        taken = self.buffer[:size]
+        del self.buffer[:size]
+        return taken
+
+    @staticmethod
+    def _limit(size: int, limit: int, exc_type: type[Exception]) -> None:
+        if size > limit:
+            raise exc_type(f"read {size} bytes, expected no more than {limit} bytes")
+
     def read_line(
         self,
         m: int,
         too_long_exc_type: type[Exception] = RuntimeError,
     ) -> Generator[None, None, bytearray]:
         """
-        Read a LF-terminated line from the stream.
-
-        This is a generator-based coroutine. The return value includes the LF
-        character.
+        Read up to and including the next LF.
 
         Args:
-            m: Maximum number bytes to read; this is a security limit.
-            too_long_exc_type: Exception to raise if the line ends in more
-                than ``m`` bytes; defaults to :exc:`RuntimeError`.
+            m: Most bytes that the line may take, LF included: a limit on
+                what a peer may make us buffer.
+            too_long_exc_type: Exception raised when the line goes beyond
+                ``m``, as soon as that's known.
 
         Raises:
-            EOFError: If the stream ends without a LF.
-            RuntimeError: If the line ends in more than ``m`` bytes (or
-                ``too_long_exc_type`` when given).
+            EOFError: If the stream ends before a LF.
 
         """
-        searched = 0  # bytes already known not to contain a LF
-        while True:
-            end = self.buffer.find(b"\n", searched) + 1
-            if end > 0:
-                break
+        # Bytes before this one are known to hold no LF: don't search again.
+        searched = 0
+        while (newline := self.buffer.find(b"\n", searched)) < 0:
             searched = len(self.buffer)
-            if searched > m:
-                raise too_long_exc_type(
-                    f"read {searched} bytes, expected no more than {m} bytes"
-                )
+            self._limit(searched, m, too_long_exc_type)
             if self.eof:
                 raise EOFError(
                     f"stream ends after {searched} bytes, before end of line"
                 )
             yield
-        if end > m:
-            raise too_long_exc_type(
-                f"read {end} bytes, expected no more than {m} bytes"
-            )
-        line = self.buffer[:end]
-        del self.buffer[:end]
-        return line
+        self._limit(newline + 1, m, too_long_exc_type)
+        return self._take(newline + 1)
 
     def read_exact(self, n: int) -> Generator[None, None, bytearray]:
         """
-        Read a given number of bytes from the stream.
-
-        This is a generator-based coroutine.
-
-        Args:
-            n: How many bytes to read.
+        Read ``n`` bytes.
 
         Raises:
-            EOFError: If the stream ends in less than ``n`` bytes.
+            EOFError: If the stream ends before ``n`` bytes.
 
         """
-        assert n >= 0
-        while len(self.buffer) < n:
+        while (size := len(self.buffer)) < n:
             if self.eof:
-                size = len(self.buffer)
                 raise EOFError(f"stream ends after {size} bytes, expected {n} bytes")
             yield
-        data = self.buffer[:n]
-        del self.buffer[:n]
-        return data
+        return self._take(n)
 
     def read_to_eof(
         self,
@@ -102,83 +89,61 @@ class StreamReader:
         too_long_exc_type: type[Exception] = RuntimeError,
     ) -> Generator[None, None, bytearray]:
         """
-        Read all bytes from the stream.
-
-        This is a generator-based coroutine.
+        Read everything until the end of the stream.
 
         Args:
-            m: Maximum number bytes to read; this is a security limit.
-            too_long_exc_type: Exception to raise if the stream ends in more
-                than ``m`` bytes; defaults to :exc:`RuntimeError`.
-
-        Raises:
-            RuntimeError: If the stream ends in more than ``m`` bytes (or
-                ``too_long_exc_type`` when given).
-
-        """
-        while not self.eof:
-            size = len(self.buffer)
-            if size > m:
-                raise too_long_exc_type(
-                    f"read {size} bytes, expected no more than {m} bytes"
-                )
-            yield
-        size = len(self.buffer)
-        if size > m:
-            raise too_long_exc_type(
-                f"read {size} bytes, expected no more than {m} bytes"
-            )
-        data = self.buffer[:]
-        del self.buffer[:]
-        return data
-
-    def at_eof(self) -> Generator[None, None, bool]:
-        """
-        Tell whether the stream has ended and all data was read.
-
-        This is a generator-based coroutine: it waits until there is either
-        data to read or the end of the stream.
+            m: Most bytes that the stream may hold: a limit on what a peer
+                may make us buffer.
+            too_long_exc_type: Exception raised when the stream goes beyond
+                ``m``, as soon as that's known.
 
         """
         while True:
-            if self.buffer:
-                return False
+            self._limit(len(self.buffer), m, too_long_exc_type)
+            if self.eof:
+                return self._take(len(self.buffer))
+            yield
+
+    def at_eof(self) -> Generator[None, None, bool]:
+        """
+        Wait for bytes or for the end of the stream, and tell which came.
+
+        Returns:
+            :obj:`True` if the stream ended and every byte was read.
+
+        """
+        while not self.buffer:
             if self.eof:
                 return True
-            # All data was read but the stream hasn't ended: wait for either.
             yield
+        return False
+
+    def _before_eof(self) -> None:
+        if self.eof:
+            raise EOFError("stream ended")
 
     def feed_data(self, data: bytes | bytearray) -> None:
         """
-        Write data to the stream.
-
-        :meth:`feed_data` cannot be called after :meth:`feed_eof`.
-
-        Args:
-            data: Data to write.
+        Add bytes received to the buffer.
 
         Raises:
-            EOFError: If the stream has ended.
+            EOFError: After :meth:`feed_eof`.
 
         """
-        if self.eof:
-            raise EOFError("stream ended")
+        self._before_eof()
         self.buffer += data
 
     def feed_eof(self) -> None:
         """
-        End the stream.
-
-        :meth:`feed_eof` cannot be called more than once.
+        Record the end of the stream.
 
         Raises:
-            EOFError: If the stream has ended.
+            EOFError: If it was already recorded.
 
         """
-        if self.eof:
-            raise EOFError("stream ended")
+        self._before_eof()
         self.eof = True
 
     def discard(self) -> None:
-        """Discard all buffered data, but don't end the stream."""
+        """Drop the bytes in the buffer; the stream goes on."""
         del self.buffer[:]

@@ -1,9 +1,8 @@
 """
-Helpers for the opening handshake and for masking.
+Keys of the opening handshake, masking, and socket names for logs.
 
-:func:`apply_mask` runs the compiled implementation from
-:mod:`ws_frames._speedups` when it is importable and falls back to pure Python
-otherwise; :data:`SPEEDUPS` tells which one is in use.
+:func:`apply_mask` is compiled when :mod:`ws_frames._speedups` is available
+and falls back to :func:`py_apply_mask` otherwise; :data:`SPEEDUPS` tells.
 
 """
 
@@ -14,7 +13,6 @@ import collections
 import hashlib
 import os
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 
@@ -88,14 +86,11 @@ if hasattr(os, "register_at_fork"):  # pragma: no branch
 
 def py_apply_mask(data: BytesLike, mask: bytes | bytearray) -> bytes:
     """
-    Apply masking to the data of a WebSocket frame, in pure Python.
-
-    Args:
-        data: Data to mask.
-        mask: 4-bytes mask.
+    XOR ``data`` with ``mask`` repeated (RFC 6455, section 5.3); masking
+    twice with the same key restores the data. Pure Python.
 
     Raises:
-        ValueError: If ``mask`` doesn't contain 4 bytes.
+        ValueError: If ``mask`` isn't 4 bytes long.
 
     """
     if len(mask) != 4:
@@ -112,70 +107,21 @@ def py_apply_mask(data: BytesLike, mask: bytes | bytearray) -> bytes:
     return masked.to_bytes(size, sys.byteorder)
 
 
-def py_serialize_frame(
-    head1: int, data: BytesLike, mask: bytes | bytearray | None
-) -> bytes:
-    """
-    Serialize a frame, in pure Python.
-
-    RFC 6455, section 5.2: the length is encoded on the minimal number of
-    bytes.
-
-    Args:
-        head1: First byte of the frame: FIN, RSV1-3 and opcode.
-        data: Payload.
-        mask: 4-bytes masking key, or :obj:`None` to send the payload unmasked.
-
-    Raises:
-        ValueError: If ``head1`` isn't a byte or ``mask`` doesn't contain 4 bytes.
-
-    """
-    if not 0 <= head1 < 256:
-        raise ValueError("head1 must be in range(256)")
-    length = len(data)
-    head2 = 0 if mask is None else 0x80
-    if length < 126:
-        header = bytes((head1, head2 | length))
-    elif length < 65536:
-        header = bytes((head1, head2 | 126)) + length.to_bytes(2, "big")
-    else:
-        header = bytes((head1, head2 | 127)) + length.to_bytes(8, "big")
-    if mask is None:
-        return b"".join((header, data))
-    return b"".join((header, mask, py_apply_mask(data, mask)))
-
-
 SPEEDUPS: bool
-"""Whether :func:`apply_mask` and :func:`serialize_frame` run compiled code."""
-
-scan_frames: (
-    Callable[[BytesLike, int, bool, int, int], tuple[list[tuple[int, bytes]], int]]
-    | None
-)
 """
-Compiled decoder of runs of simple frames, :obj:`None` without the speed-up.
-
-:class:`~ws_frames.protocol.Protocol` decodes every frame in Python when it's
-:obj:`None`.
+Whether :mod:`ws_frames._speedups` is compiled and in use: then
+:func:`apply_mask`, :func:`~ws_frames.frames.decode_frame` and
+:func:`~ws_frames.frames.serialize_frame` run C code.
 
 """
 
 try:
-    from ._speedups import (
-        apply_mask as c_apply_mask,
-        scan_frames as c_scan_frames,
-        serialize_frame as c_serialize_frame,
-    )
+    from ._speedups import apply_mask
 except ImportError:  # pragma: no cover - depends on how the package was built
     SPEEDUPS = False
     apply_mask = py_apply_mask
-    serialize_frame = py_serialize_frame
-    scan_frames = None
-else:  # pragma: no cover - depends on how the package was built
+else:
     SPEEDUPS = True
-    apply_mask = c_apply_mask
-    serialize_frame = c_serialize_frame
-    scan_frames = c_scan_frames
 
 
 def get_socket_name(sock: socket.socket) -> str:
