@@ -30,7 +30,11 @@ from ws_frames.exceptions import (
 from ws_frames.extensions import ClientExtensionFactory
 from ws_frames.protocol import CONNECTING, Event
 from ws_frames.typing import LoggerLike, Origin, Subprotocol
-from ws_http.client import ClientProtocol, backoff, process_exception
+from ws_http.client import (
+    ClientProtocol,
+    backoff,
+    process_exception as process_exception,
+)
 from ws_http.datastructures import HeadersLike
 from ws_http.headers import validate_subprotocols
 from ws_http.http11 import USER_AGENT, Response
@@ -203,8 +207,8 @@ class connect:
         user_agent_header: ``User-Agent`` header; :obj:`None` for none.
         proxy: Proxy URI, ``http://``, ``https://`` or ``socks5h://`` for
             instance; :obj:`True` (the default) reads it from the
-            environment; :obj:`None` connects directly. SOCKS requires
-            python-socks.
+            environment with :func:`~ws_http.proxy.get_proxy`; :obj:`None`
+            connects directly. SOCKS requires python-socks.
         process_exception: Returns :obj:`None` for failures worth another
             try, and the exception to raise for the others; see
             :func:`process_exception`.

@@ -32,7 +32,11 @@ from ws_frames.exceptions import (
 from ws_frames.extensions import ClientExtensionFactory
 from ws_frames.protocol import CONNECTING, Event
 from ws_frames.typing import LoggerLike, Origin, Subprotocol
-from ws_http.client import ClientProtocol, backoff, process_exception
+from ws_http.client import (
+    ClientProtocol,
+    backoff,
+    process_exception as process_exception,
+)
 from ws_http.datastructures import HeadersLike
 from ws_http.headers import validate_subprotocols
 from ws_http.http11 import USER_AGENT, Response
@@ -227,8 +231,8 @@ def connect(
         user_agent_header: ``User-Agent`` header; :obj:`None` for none.
         proxy: Proxy URI, ``http://``, ``https://`` or ``socks5h://`` for
             instance; :obj:`True` (the default) reads it from the
-            environment; :obj:`None` connects directly. SOCKS requires
-            python-socks.
+            environment with :func:`~ws_http.proxy.get_proxy`; :obj:`None`
+            connects directly. SOCKS requires python-socks.
         proxy_ssl: TLS configuration for an ``https://`` proxy.
         proxy_server_hostname: Name of an ``https://`` proxy for TLS;
             defaults to its host.
