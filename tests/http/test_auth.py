@@ -5,6 +5,7 @@ import base64
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from ws_frames.exceptions import InvalidHeaderValue
 from ws_http.auth import (
     INVALID_CREDENTIALS,
     MISSING_CREDENTIALS,
@@ -92,7 +93,7 @@ def test_read_basic_credentials_garbage(authorization: str) -> None:
     headers = Headers()
     try:
         headers["Authorization"] = authorization
-    except ValueError:
+    except InvalidHeaderValue:
         return
     result = read_basic_credentials(headers)
     assert isinstance(result, (str, tuple))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ws_frames.exceptions import (
-    InvalidHandshake,
+    HeaderLineTooLong,
     InvalidHeader,
     InvalidHeaderFormat,
     InvalidHeaderValue,
@@ -16,6 +16,9 @@ from ws_frames.exceptions import (
     InvalidStatus,
     InvalidUpgrade,
     NegotiationError,
+    SecurityError,
+    StatusLineTooLong,
+    TooManyHeaders,
 )
 from ws_frames.frames import OP_TEXT, Frame
 from ws_frames.protocol import CLOSED, CONNECTING, OPEN
@@ -232,12 +235,22 @@ def test_receive_rejection_body_until_eof() -> None:
     assert client.state is CLOSED
 
 
+def test_response_is_iso_8859_1() -> None:
+    client = make_client()
+    client.receive_data(response(b"X-Name: caf\xe9", status=b"101 Bascul\xe9"))
+    [event] = client.events_received()
+    assert isinstance(event, Response)
+    assert event.reason_phrase == "Basculé"
+    assert event.headers["X-Name"] == "café"
+    assert client.state is OPEN
+
+
 @pytest.mark.parametrize(
     "data, cause_type",
     [
         (b"HTTP/1.0 101 Switching Protocols\r\n\r\n", ValueError),
         (b"SSH-2.0-OpenSSH\r\n", ValueError),
-        (b"HTTP/1.1 101 OK\r\n" + b"X: y\r\n" * 200 + b"\r\n", InvalidHandshake),
+        (b"HTTP/1.1 1O1 OK\r\n\r\n", ValueError),
     ],
 )
 def test_receive_invalid_response(data: bytes, cause_type: type[Exception]) -> None:
@@ -249,6 +262,43 @@ def test_receive_invalid_response(data: bytes, cause_type: type[Exception]) -> N
     assert_handshake_fails(
         client, InvalidMessage, "did not receive a valid HTTP response"
     )
+
+
+@pytest.mark.parametrize(
+    "data, exc_type, message",
+    [
+        (
+            b"HTTP/1.1 101 " + b"a" * 9000 + b"\r\n",
+            StatusLineTooLong,
+            "read 9015 bytes, expected no more than 8192 bytes",
+        ),
+        (
+            b"HTTP/1.1 101 OK\r\nX: " + b"a" * 9000 + b"\r\n",
+            HeaderLineTooLong,
+            "read 9005 bytes, expected no more than 8192 bytes",
+        ),
+        (
+            b"HTTP/1.1 101 OK\r\n" + b"X: y\r\n" * 200 + b"\r\n",
+            TooManyHeaders,
+            "expected no more than 128 headers",
+        ),
+        (
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 2000000\r\n\r\n",
+            SecurityError,
+            "body too large: 2000000 bytes",
+        ),
+    ],
+)
+def test_receive_response_over_limit(
+    data: bytes, exc_type: type[Exception], message: str
+) -> None:
+    client = make_client()
+    client.receive_data(data)
+    assert client.events_received() == []
+    # The broken limit is the reason, not the cause of an InvalidMessage.
+    assert type(client.handshake_exc) is exc_type
+    assert str(client.handshake_exc) == message
+    assert client.data_to_send() == [b""]
 
 
 def test_receive_eof_before_response() -> None:

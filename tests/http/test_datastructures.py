@@ -7,14 +7,23 @@ from copy import deepcopy
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from ws_frames.exceptions import InvalidHeaderValue
 from ws_http.datastructures import (
     Headers,
     MultipleValuesError,
     SupportsKeysAndGetItem,
     is_valid_header_value,
 )
+from ws_http.http11 import Request
 
-from .strategies import raw_field_values, tokens
+from .strategies import (
+    control_characters,
+    field_values,
+    not_iso_8859_1,
+    raw_field_values,
+    tokens,
+)
+from .utils import drive
 
 
 def make_headers() -> Headers:
@@ -62,10 +71,9 @@ def test_serialize_empty() -> None:
     assert Headers().serialize() == b"\r\n"
 
 
-def test_serialize_restores_escaped_bytes() -> None:
-    headers = Headers()
-    headers.set_insecure("X", b"caf\xe9".decode("ascii", "surrogateescape"))
-    assert headers.serialize() == b"X: caf\xe9\r\n\r\n"
+def test_serialize_iso_8859_1() -> None:
+    headers = Headers(X="café", Y="\xff\x80")
+    assert headers.serialize() == b"X: caf\xe9\r\nY: \xff\x80\r\n\r\n"
 
 
 def test_contains_is_case_insensitive() -> None:
@@ -140,25 +148,45 @@ def test_setitem_rejects_invalid_name(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["a\r\nX-Injected: 1", "a\rb", "a\nb", "a\x00b", "a\x7fb", "a\x1bb"]
+    "value",
+    [
+        "a\r\nX-Injected: 1",
+        "a\rb",
+        "a\nb",
+        "a\x00b",
+        "a\x7fb",
+        "a\x1bb",
+        "\u2192",
+        "\u2603",
+        "caf\udce9",
+    ],
 )
 def test_setitem_rejects_invalid_value(value: str) -> None:
     headers = Headers()
-    with pytest.raises(ValueError, match="invalid value for header X"):
+    with pytest.raises(InvalidHeaderValue) as raised:
         headers["X"] = value
+    assert str(raised.value) == f"invalid X header: {value}"
+    assert (raised.value.name, raised.value.value) == ("X", value)
     assert headers == Headers()
+
+
+def test_constructor_rejects_invalid_value() -> None:
+    with pytest.raises(InvalidHeaderValue, match="invalid X header: a\nb"):
+        Headers([("X", "a\nb")])
+    with pytest.raises(InvalidHeaderValue, match="invalid X header: \u2192"):
+        Headers(X="\u2192")
 
 
 def test_setitem_rejects_non_str() -> None:
     headers = Headers()
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError, match="must be str, not str, int"):
         headers["X"] = 42  # type: ignore[assignment]
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError, match="must be str, not int, str"):
         headers[42] = "value"  # type: ignore[index]
 
 
 @pytest.mark.parametrize(
-    "value", ["", "a b", "\ttab", "caf\u00e9", "\u2603", "x" * 100]
+    "value", ["", "a b", "\ttab", "caf\u00e9", "\xa0\xff", "x" * 100]
 )
 def test_setitem_accepts_valid_value(value: str) -> None:
     headers = Headers()
@@ -238,8 +266,12 @@ def test_update_from_keys_and_getitem() -> None:
     assert headers["Connection"] == "Upgrade"
 
 
-def test_update_from_several_arguments() -> None:
-    headers = Headers({"Connection": "Upgrade"}, [("Server", "websockets")])
+def test_several_positional_arguments() -> None:
+    with pytest.raises(TypeError, match="at most 1 positional argument, got 2"):
+        Headers({"Connection": "Upgrade"}, [("Server", "websockets")])
+    headers = make_headers()
+    with pytest.raises(TypeError, match="at most 1 positional argument, got 3"):
+        headers.update({}, {}, {})
     assert headers == make_headers()
 
 
@@ -281,3 +313,40 @@ def test_raw_items_preserve_order_and_case(items: list[tuple[str, str]]) -> None
             v for n, v in items if n.lower() == name.lower()
         ]
     assert headers == Headers(headers.copy())
+
+
+@given(st.lists(st.tuples(names, values), max_size=8))
+@settings(max_examples=100)
+def test_serialize_writes_one_byte_per_character(items: list[tuple[str, str]]) -> None:
+    expected = b"".join(
+        name.encode() + b": " + value.encode("iso-8859-1") + b"\r\n"
+        for name, value in items
+    )
+    assert Headers(items).serialize() == expected + b"\r\n"
+
+
+@given(st.lists(st.tuples(names, field_values), max_size=8))
+@settings(max_examples=100)
+def test_iso_8859_1_round_trip(items: list[tuple[str, str]]) -> None:
+    # Parsing strips whitespace around values: field_values have none.
+    headers = Headers(
+        (name, value)
+        for name, value in items
+        if name.lower() not in ("content-length", "transfer-encoding")
+    )
+    data = b"GET / HTTP/1.1\r\n" + headers.serialize()
+    request = drive(lambda reader: Request.parse(reader.read_line), [data])
+    assert list(request.headers.raw_items()) == list(headers.raw_items())
+
+
+@given(values, st.one_of(control_characters, not_iso_8859_1), values)
+@settings(max_examples=200)
+def test_setitem_rejects_what_cannot_be_sent(
+    before: str, character: str, after: str
+) -> None:
+    headers = Headers()
+    value = before + character + after
+    assert not is_valid_header_value(value)
+    with pytest.raises(InvalidHeaderValue):
+        headers["X"] = value
+    assert headers == Headers()

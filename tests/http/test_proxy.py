@@ -95,25 +95,100 @@ def test_get_proxy_none(no_proxy_env: pytest.MonkeyPatch) -> None:
     assert get_proxy(parse_uri("wss://example.com/")) is None
 
 
-def test_get_proxy_by_scheme(no_proxy_env: pytest.MonkeyPatch) -> None:
-    no_proxy_env.setenv("http_proxy", "http://plain:8080")
-    no_proxy_env.setenv("https_proxy", "http://secure:8080")
-    assert get_proxy(parse_uri("ws://example.com/")) == "http://plain:8080"
-    assert get_proxy(parse_uri("wss://example.com/")) == "http://secure:8080"
+WS = "ws://example.com/"
+WSS = "wss://example.com/"
 
 
-def test_get_proxy_upper_case(no_proxy_env: pytest.MonkeyPatch) -> None:
-    no_proxy_env.setenv("HTTPS_PROXY", "socks5h://secure:1080")
-    assert get_proxy(parse_uri("wss://example.com/")) == "socks5h://secure:1080"
+@pytest.mark.parametrize(
+    "environment, ws_proxy, wss_proxy",
+    [
+        ({"ws_proxy": "http://ws"}, "http://ws", None),
+        ({"wss_proxy": "http://wss"}, None, "http://wss"),
+        ({"socks_proxy": "socks5://socks"}, "socks5://socks", "socks5://socks"),
+        ({"https_proxy": "http://https"}, "http://https", "http://https"),
+        ({"http_proxy": "http://http"}, "http://http", None),
+        ({"all_proxy": "http://all"}, None, None),
+        # The first setting that applies wins.
+        (
+            {
+                "ws_proxy": "http://ws",
+                "wss_proxy": "http://wss",
+                "socks_proxy": "socks5://socks",
+                "https_proxy": "http://https",
+                "http_proxy": "http://http",
+            },
+            "http://ws",
+            "http://wss",
+        ),
+        (
+            {
+                "socks_proxy": "socks5://socks",
+                "https_proxy": "http://https",
+                "http_proxy": "http://http",
+            },
+            "socks5://socks",
+            "socks5://socks",
+        ),
+        (
+            {"https_proxy": "http://https", "http_proxy": "http://http"},
+            "http://https",
+            "http://https",
+        ),
+        # http:// in socks_proxy means a SOCKS proxy that resolves names.
+        (
+            {"socks_proxy": "http://socks:1080"},
+            "socks5h://socks:1080",
+            "socks5h://socks:1080",
+        ),
+        ({"socks_proxy": "socks4://socks"}, "socks4://socks", "socks4://socks"),
+        # Upper case works too; lower case wins.
+        ({"WS_PROXY": "http://upper"}, "http://upper", None),
+        ({"SOCKS_PROXY": "http://upper"}, "socks5h://upper", "socks5h://upper"),
+        (
+            {"ws_proxy": "http://lower", "WS_PROXY": "http://upper"},
+            "http://lower",
+            None,
+        ),
+        # An empty setting is no setting.
+        ({"ws_proxy": "", "http_proxy": "http://http"}, "http://http", None),
+    ],
+)
+def test_get_proxy_from_environment(
+    no_proxy_env: pytest.MonkeyPatch,
+    environment: dict[str, str],
+    ws_proxy: str | None,
+    wss_proxy: str | None,
+) -> None:
+    for name, value in environment.items():
+        no_proxy_env.setenv(name, value)
+    assert get_proxy(parse_uri(WS)) == ws_proxy
+    assert get_proxy(parse_uri(WSS)) == wss_proxy
 
 
 def test_get_proxy_no_proxy(no_proxy_env: pytest.MonkeyPatch) -> None:
-    no_proxy_env.setenv("https_proxy", "http://secure:8080")
+    for name in ["ws_proxy", "wss_proxy", "socks_proxy", "https_proxy"]:
+        no_proxy_env.setenv(name, "http://proxy:8080")
     no_proxy_env.setenv("no_proxy", "example.com,localhost")
     assert get_proxy(parse_uri("wss://example.com/")) is None
-    assert get_proxy(parse_uri("wss://www.example.com/")) is None
+    assert get_proxy(parse_uri("ws://www.example.com/")) is None
     assert get_proxy(parse_uri("wss://localhost:8443/")) is None
-    assert get_proxy(parse_uri("wss://example.org/")) == "http://secure:8080"
+    assert get_proxy(parse_uri("wss://example.org/")) == "http://proxy:8080"
+
+
+def test_get_proxy_no_proxy_upper_case_and_port(
+    no_proxy_env: pytest.MonkeyPatch,
+) -> None:
+    no_proxy_env.setenv("socks_proxy", "http://proxy:1080")
+    no_proxy_env.setenv("NO_PROXY", "example.com:80")
+    assert get_proxy(parse_uri("ws://example.com/")) is None
+    assert get_proxy(parse_uri("wss://example.com/")) == "socks5h://proxy:1080"
+
+
+def test_get_proxy_no_proxy_ipv6(no_proxy_env: pytest.MonkeyPatch) -> None:
+    no_proxy_env.setenv("ws_proxy", "http://proxy:8080")
+    no_proxy_env.setenv("no_proxy", "::1")
+    assert get_proxy(parse_uri("ws://[::1]:8000/")) is None
+    assert get_proxy(parse_uri("ws://[::2]:8000/")) == "http://proxy:8080"
 
 
 def test_prepare_connect_request() -> None:

@@ -207,8 +207,8 @@ class connect:
         user_agent_header: ``User-Agent`` header; :obj:`None` for none.
         proxy: Proxy URI, ``http://``, ``https://`` or ``socks5h://`` for
             instance; :obj:`True` (the default) reads it from the
-            environment; :obj:`None` connects directly. SOCKS requires
-            python-socks.
+            environment with :func:`~ws_http.proxy.get_proxy`; :obj:`None`
+            connects directly. SOCKS requires python-socks.
         process_exception: Returns :obj:`None` for failures worth another
             try, and the exception to raise for the others; see
             :func:`process_exception`.

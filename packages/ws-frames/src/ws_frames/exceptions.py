@@ -326,7 +326,7 @@ class InvalidMethod(InvalidHandshake):
         self.method = method
 
     def __str__(self) -> str:
-        return f"invalid HTTP method; expected GET; got {self.method}"
+        return f"unsupported HTTP method: {self.method}"
 
 
 class InvalidProtocol(InvalidHandshake):
@@ -336,7 +336,7 @@ class InvalidProtocol(InvalidHandshake):
         self.protocol = protocol
 
     def __str__(self) -> str:
-        return f"invalid HTTP protocol; expected HTTP/1.1; got {self.protocol}"
+        return f"unsupported HTTP version: {self.protocol}"
 
 
 class InvalidHeader(InvalidHandshake):

@@ -28,6 +28,7 @@ from .handshake import (
     check_upgrade,
     log_message,
     negotiate_client_extensions,
+    parsing_failure,
     single_value,
 )
 from .headers import (
@@ -233,8 +234,7 @@ class ClientProtocol(Protocol):
                 self.reader.read_line, self.reader.read_exact, self.reader.read_to_eof
             )
         except Exception as exc:
-            self.handshake_exc = InvalidMessage("did not receive a valid HTTP response")
-            self.handshake_exc.__cause__ = exc
+            self.handshake_exc = parsing_failure(exc, "response")
             return False
 
         if self.debug:

@@ -9,6 +9,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any, Protocol, Union
 
+from ws_frames.exceptions import InvalidHeaderValue
+
 
 __all__ = [
     "Headers",
@@ -36,10 +38,10 @@ class MultipleValuesError(LookupError):
 _NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 # RFC 7230 section 3.2: a field value holds HTAB, SP, VCHAR and obs-text.
-# Code points above U+00FF pass because they go out as UTF-8, whose bytes all
-# fall in obs-text. Control characters, CR and LF first among them, don't:
-# they would let a value smuggle in another header.
-_VALUE = re.compile(r"[\t\x20-\x7e\x80-\U0010ffff]*")
+# Values are text in ISO-8859-1, one character per byte on the wire, so
+# obs-text is U+0080 to U+00FF. Control characters, CR and LF first among
+# them, are refused: they would let a value smuggle in another header.
+_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 
 def is_valid_header_value(value: str) -> bool:
@@ -64,9 +66,18 @@ class Headers(MutableMapping[str, str]):
     :meth:`get_all` returns every value of a header and :meth:`raw_items`
     every ``(name, value)`` pair as given.
 
-    Adding a header checks that the name is a token and that the value holds
-    no control character, so that nothing can be injected in the serialized
-    message; :meth:`set_insecure` skips these checks.
+    Values are ISO-8859-1 text, as HTTP/1.1 carries them: each byte of a
+    value read from the network is one character, from U+0000 to U+00FF, and
+    :meth:`serialize` writes each character back as one byte. A value that a
+    peer sent in UTF-8 is recovered with
+    ``value.encode("iso-8859-1").decode("utf-8")``.
+
+    Adding a header checks that the name is a token and that the value is
+    ISO-8859-1 without control characters, so that nothing can be injected
+    in the serialized message; :meth:`set_insecure` skips these checks.
+
+    Raises:
+        TypeError: If more than one positional argument is given.
 
     """
 
@@ -112,10 +123,13 @@ class Headers(MutableMapping[str, str]):
     # Writing.
 
     def __setitem__(self, key: str, value: str) -> None:
-        if not (isinstance(key, str) and _NAME.fullmatch(key)):
+        if not (isinstance(key, str) and isinstance(value, str)):
+            kinds = f"{type(key).__name__}, {type(value).__name__}"
+            raise TypeError(f"header name and value must be str, not {kinds}")
+        if _NAME.fullmatch(key) is None:
             raise ValueError(f"invalid header name: {key!r}")
-        if not (isinstance(value, str) and _VALUE.fullmatch(value)):
-            raise ValueError(f"invalid value for header {key}: {value!r}")
+        if _VALUE.fullmatch(value) is None:
+            raise InvalidHeaderValue(key, value)
         self.set_insecure(key, value)
 
     def set_insecure(self, key: str, value: str) -> None:
@@ -142,13 +156,21 @@ class Headers(MutableMapping[str, str]):
 
     def update(self, *args: HeadersLike, **kwargs: str) -> None:
         """
-        Add the headers of each argument, then the keyword arguments.
+        Add the headers of the positional argument, then the keyword arguments.
 
-        An argument is a :class:`Headers`, whose every occurrence is added, a
+        The argument is a :class:`Headers`, whose every occurrence is added, a
         mapping or an object with ``keys()`` and ``__getitem__``, or an
         iterable of ``(name, value)`` pairs. Values are added, never replaced.
 
+        Raises:
+            TypeError: If more than one positional argument is given, as
+                :meth:`dict.update` does.
+            InvalidHeaderValue: If a value isn't ISO-8859-1 text without
+                control characters.
+
         """
+        if len(args) > 1:
+            raise TypeError(f"expected at most 1 positional argument, got {len(args)}")
         for arg in args:
             pairs: Iterable[tuple[str, str]]
             if isinstance(arg, Headers):
@@ -186,9 +208,7 @@ class Headers(MutableMapping[str, str]):
 
     def serialize(self) -> bytes:
         """Return the header block of an HTTP message, blank line included."""
-        # Values parsed from the network keep their non-ASCII bytes as
-        # surrogate escapes: surrogateescape sends the same bytes back.
-        return str(self).encode("utf-8", "surrogateescape")
+        return str(self).encode("iso-8859-1")
 
 
 class SupportsKeysAndGetItem(Protocol):

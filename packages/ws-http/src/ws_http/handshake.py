@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from ws_frames.exceptions import InvalidHeader, InvalidUpgrade, NegotiationError
+from ws_frames.exceptions import (
+    InvalidHandshake,
+    InvalidHeader,
+    InvalidMessage,
+    InvalidUpgrade,
+    NegotiationError,
+    SecurityError,
+)
 from ws_frames.extensions import (
     ClientExtensionFactory,
     Extension,
@@ -27,6 +34,7 @@ __all__ = [
     "check_upgrade",
     "negotiate_client_extensions",
     "negotiate_server_extensions",
+    "parsing_failure",
     "single_value",
 ]
 
@@ -62,6 +70,27 @@ def log_message(
         logger.debug("%s %s: %s", direction, name, value)
     if body:
         logger.debug("%s [body] (%d bytes)", direction, len(body))
+
+
+def parsing_failure(exc: Exception, message: str) -> InvalidHandshake:
+    """
+    Tell why the handshake failed when the peer's message couldn't be parsed.
+
+    A limit that the message broke, such as
+    :exc:`~ws_frames.exceptions.TooManyHeaders`, is the reason itself. Any
+    other error becomes the cause of an
+    :exc:`~ws_frames.exceptions.InvalidMessage`.
+
+    Args:
+        exc: What the parser raised.
+        message: ``"request"`` or ``"response"``.
+
+    """
+    if isinstance(exc, SecurityError):
+        return exc
+    failure = InvalidMessage(f"did not receive a valid HTTP {message}")
+    failure.__cause__ = exc
+    return failure
 
 
 def check_upgrade(headers: Headers) -> None:

@@ -365,10 +365,16 @@ def parse_authorization_basic(header: str) -> tuple[str, str]:
     if not scanner.at_end():
         raise scanner.fail("trailing data")
     try:
-        decoded = base64.b64decode(encoded, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+        credentials = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
         raise InvalidHeaderValue(
-            "Authorization", "expected base64-encoded UTF-8 credentials"
+            "Authorization", "expected base64-encoded credentials"
+        ) from None
+    try:
+        decoded = credentials.decode()
+    except UnicodeDecodeError:
+        raise InvalidHeaderValue(
+            "Authorization", "expected UTF-8 credentials"
         ) from None
     username, colon, password = decoded.partition(":")
     if not colon:

@@ -71,8 +71,11 @@ _TOKEN = re.compile(rb"[%s]+" % _TCHARS)
 # supported: a line that starts with whitespace has an invalid name.
 _FIELD_CONTENT = rb"[\t\x20-\x7e\x80-\xff]*"
 _FIELD_VALUE = re.compile(_FIELD_CONTENT)
-_TARGET = re.compile(rb"[\x21-\x7e\x80-\xff]+")  # anything but whitespace
+# RFC 7230 section 5.3 and RFC 3986 section 2: a request target is ASCII,
+# other characters being percent-encoded. Its syntax is left to the server.
+_TARGET = re.compile(rb"[\x21-\x7e]+")
 _VERSION = re.compile(rb"HTTP/[0-9]\.[0-9]")
+_DIGITS = re.compile(rb"[0-9]+")
 _STATUS = re.compile(rb"[1-5][0-9]{2}")
 _HEADER_BLOCK = re.compile(rb"(?:[%s]+:%s\r\n)*" % (_TCHARS, _FIELD_CONTENT))
 _DECIMAL = re.compile(r"[0-9]+")
@@ -87,6 +90,11 @@ def d(value: bytes | bytearray) -> str:
     """Show bytes from the peer in an error message, whatever they contain."""
     # Error messages quote what the peer sent, without choking on bad UTF-8.
     return value.decode(errors="backslashreplace")
+
+
+def _text(value: bytes | bytearray) -> str:
+    # RFC 7230 section 3.2.4: header fields are ISO-8859-1, byte for character.
+    return value.decode("iso-8859-1")
 
 
 @dataclasses.dataclass
@@ -110,9 +118,15 @@ class Request:
     _exception: Exception | None = None
 
     def serialize(self) -> bytes:
-        """Return the request as bytes to send."""
+        """
+        Return the request as bytes to send.
+
+        Raises:
+            UnicodeEncodeError: If the request line isn't ASCII.
+
+        """
         head = f"{self.method} {self.path} {self.protocol}\r\n"
-        return head.encode("utf-8", "surrogateescape") + self.headers.serialize()
+        return head.encode("ascii") + self.headers.serialize()
 
     @classmethod
     def parse(
@@ -124,8 +138,8 @@ class Request:
 
         Any method and any ``HTTP/x.y`` version is accepted, so that the
         server can answer with the right status. A request with a body isn't:
-        a handshake request has none. Bytes other than ASCII in the path and
-        the headers come out as surrogate escapes.
+        a handshake request has none, and neither is a request line with
+        bytes other than ASCII. Header values are decoded from ISO-8859-1.
 
         This is a generator-based coroutine.
 
@@ -164,12 +178,7 @@ class Request:
         if headers.get_all("Content-Length") not in ([], ["0"]):
             raise ValueError("unsupported request body")
 
-        return cls(
-            target.decode("ascii", "surrogateescape"),
-            headers,
-            method.decode(),
-            version.decode(),
-        )
+        return cls(target.decode(), headers, method.decode(), version.decode())
 
 
 @dataclasses.dataclass
@@ -193,13 +202,15 @@ class Response:
     _exception: Exception | None = None
 
     def serialize(self) -> bytes:
-        """Return the response as bytes to send, body included."""
+        """
+        Return the response as bytes to send, body included.
+
+        Raises:
+            UnicodeEncodeError: If the reason phrase isn't ISO-8859-1.
+
+        """
         head = f"HTTP/1.1 {self.status_code} {self.reason_phrase}\r\n"
-        return (
-            head.encode("utf-8", "surrogateescape")
-            + self.headers.serialize()
-            + self.body
-        )
+        return head.encode("iso-8859-1") + self.headers.serialize() + self.body
 
     @classmethod
     def parse(
@@ -212,8 +223,7 @@ class Response:
         """
         Parse a response to a ``GET`` request, body included, then stop.
 
-        Bytes other than ASCII in the reason phrase and the headers come out
-        as surrogate escapes.
+        The reason phrase and the header values are decoded from ISO-8859-1.
 
         This is a generator-based coroutine.
 
@@ -246,7 +256,10 @@ class Response:
         if not (version == b"HTTP/1.1" or proxy and version == b"HTTP/1.0"):
             raise ValueError(f"unsupported protocol; expected HTTP/1.1: {d(line)}")
         if _STATUS.fullmatch(status) is None:
-            raise ValueError(f"invalid status code; expected 100–599; got {d(status)}")
+            expected = "integer" if _DIGITS.fullmatch(status) is None else "100–599"
+            raise ValueError(
+                f"invalid status code; expected {expected}; got {d(status)}"
+            )
         if _FIELD_VALUE.fullmatch(reason) is None:
             raise ValueError(f"invalid HTTP reason phrase: {d(reason)}")
         status_code = int(status)
@@ -259,9 +272,7 @@ class Response:
                 status_code, headers, read_line, read_exact, read_to_eof
             )
 
-        return cls(
-            status_code, reason.decode("ascii", "surrogateescape"), headers, body
-        )
+        return cls(status_code, _text(reason), headers, body)
 
 
 def parse_line(
@@ -317,7 +328,7 @@ def parse_headers(read_line: ReadLine) -> Generator[None, None, Headers]:
         headers.set_insecure(*_header_field(line))
         count += 1
         if count > MAX_NUM_HEADERS:
-            raise TooManyHeaders("too many HTTP headers")
+            raise TooManyHeaders(f"expected no more than {MAX_NUM_HEADERS} headers")
 
 
 def _header_field(line: bytes | bytearray) -> tuple[str, str]:
@@ -330,7 +341,7 @@ def _header_field(line: bytes | bytearray) -> tuple[str, str]:
     value = value.strip(b" \t")
     if _FIELD_VALUE.fullmatch(value) is None:
         raise ValueError(f"invalid HTTP header value: {d(value)}")
-    return name.decode(), value.decode("ascii", "surrogateescape")
+    return name.decode(), _text(value)
 
 
 def _take_header_block(buffer: bytearray) -> Headers | None:
@@ -361,9 +372,7 @@ def _take_header_block(buffer: bytearray) -> Headers | None:
     headers = Headers()
     for line in lines:
         name, _, value = line.partition(b":")
-        headers.set_insecure(
-            name.decode(), value.strip(b" \t").decode("ascii", "surrogateescape")
-        )
+        headers.set_insecure(name.decode(), _text(value.strip(b" \t")))
     return headers
 
 
@@ -414,10 +423,9 @@ def _read_chunks(
         size = _chunk_size(line, len(body))
         if size == 0:
             break
-        chunk = yield from read_exact(size + 2)
-        if chunk[-2:] != b"\r\n":
+        body += yield from read_exact(size)
+        if (yield from read_exact(2)) != b"\r\n":
             raise ValueError("chunk without CRLF")
-        body += chunk[:-2]
     yield from parse_headers(read_line)  # the trailer
     return bytes(body)
 

@@ -6,6 +6,7 @@ Reaching a WebSocket server through a proxy: SOCKS, or HTTP with ``CONNECT``.
 from __future__ import annotations
 
 import dataclasses
+import re
 import urllib.parse
 import urllib.request
 
@@ -88,18 +89,43 @@ def parse_proxy(proxy: str) -> Proxy:
     return Proxy(parts.scheme, host, port, username, password)
 
 
+# Where to look for a proxy, in order: the prefixes of the *_proxy settings.
+# A secure connection never goes through a proxy meant for plain HTTP only.
+_PROXY_SETTINGS = {
+    False: ["ws", "socks", "https", "http"],
+    True: ["wss", "socks", "https"],
+}
+
+_SOCKS_AS_HTTP = re.compile(r"^http://")
+
+
 def get_proxy(uri: WebSocketURI) -> str | None:
     """
     Find the proxy, if any, for connecting to ``uri``.
 
-    As :mod:`urllib.request` does: ``https_proxy`` for ``wss`` and
-    ``http_proxy`` for ``ws``, unless ``no_proxy`` names the host, from the
-    environment or, on macOS and Windows, from the system settings.
+    The settings are read as :mod:`urllib.request` reads them: environment
+    variables in lower case or, failing that, in upper case, and on macOS and
+    Windows the system settings. For ``ws://``, the first of ``ws_proxy``,
+    ``socks_proxy``, ``https_proxy`` and ``http_proxy`` that is set wins;
+    for ``wss://``, the first of ``wss_proxy``, ``socks_proxy`` and
+    ``https_proxy``. ``no_proxy`` lists hosts reached directly.
+
+    ``socks_proxy`` names a SOCKS proxy even when its URL starts with
+    ``http://``, as many tools write it; it stands for ``socks5h://``.
+
+    Returns:
+        The URL of the proxy, or :obj:`None` to connect directly.
 
     """
     if urllib.request.proxy_bypass(f"{uri.host}:{uri.port}"):
         return None
-    return urllib.request.getproxies().get("https" if uri.secure else "http")
+    configured = urllib.request.getproxies()
+    chosen = next(
+        (name for name in _PROXY_SETTINGS[uri.secure] if name in configured), None
+    )
+    if chosen == "socks":
+        return _SOCKS_AS_HTTP.sub("socks5h://", configured[chosen])
+    return None if chosen is None else configured[chosen]
 
 
 def prepare_connect_request(

@@ -20,11 +20,12 @@ from ws_frames.protocol import CONNECTING, OPEN, SERVER, Protocol, State
 from ws_frames.typing import LoggerLike, Origin, StatusLike, Subprotocol
 from ws_frames.utils import accept_key
 
-from .datastructures import Headers, MultipleValuesError
+from .datastructures import Headers, MultipleValuesError, is_valid_header_value
 from .handshake import (
     check_upgrade,
     log_message,
     negotiate_server_extensions,
+    parsing_failure,
     single_value,
 )
 from .headers import parse_subprotocol, validate_subprotocols
@@ -149,18 +150,13 @@ class ServerProtocol(Protocol):
             accept_header, extensions_header, protocol_header = self.process_request(
                 request
             )
-            response = Response(101, "Switching Protocols", Headers())
-            headers = response.headers
-            # These values were built or checked here; not the extension
-            # parameters, which come from factories.
-            headers.set_insecure("Date", email.utils.formatdate(usegmt=True))
-            headers.set_insecure("Upgrade", "websocket")
-            headers.set_insecure("Connection", "Upgrade")
-            headers.set_insecure("Sec-WebSocket-Accept", accept_header)
-            if extensions_header is not None:
-                headers["Sec-WebSocket-Extensions"] = extensions_header
-            if protocol_header is not None:
-                headers.set_insecure("Sec-WebSocket-Protocol", protocol_header)
+            # The extension parameters come from factories, which may be wrong.
+            if extensions_header is not None and not is_valid_header_value(
+                extensions_header
+            ):
+                raise ValueError(
+                    f"invalid Sec-WebSocket-Extensions header: {extensions_header!r}"
+                )
         except errors.InvalidHandshake as exc:
             self.handshake_exc = request._exception = exc
             if self.debug:
@@ -171,6 +167,18 @@ class ServerProtocol(Protocol):
             request._exception = exc
             self.logger.error("opening handshake failed", exc_info=True)
             return self.reject_internal_error(exc)
+
+        # Every value was built or checked here.
+        response = Response(101, "Switching Protocols", Headers())
+        headers = response.headers
+        headers.set_insecure("Date", email.utils.formatdate(usegmt=True))
+        headers.set_insecure("Upgrade", "websocket")
+        headers.set_insecure("Connection", "Upgrade")
+        headers.set_insecure("Sec-WebSocket-Accept", accept_header)
+        if extensions_header is not None:
+            headers.set_insecure("Sec-WebSocket-Extensions", extensions_header)
+        if protocol_header is not None:
+            headers.set_insecure("Sec-WebSocket-Protocol", protocol_header)
         return response
 
     def _refusal(self, exc: errors.InvalidHandshake) -> Response:
@@ -221,8 +229,7 @@ class ServerProtocol(Protocol):
 
         """
         status = http.HTTPStatus(status)
-        # Messages may quote bytes of the request that weren't UTF-8, which
-        # parsing turned into surrogate escapes.
+        # Text from the caller may hold lone surrogates, which UTF-8 lacks.
         body = text.encode("utf-8", "backslashreplace")
         headers = Headers()
         headers["Date"] = email.utils.formatdate(usegmt=True)
@@ -467,10 +474,7 @@ class ServerProtocol(Protocol):
         yield from super().parse()
 
     def _refuse_invalid_request(self, exc: Exception) -> None:
-        self.handshake_exc = errors.InvalidMessage(
-            "did not receive a valid HTTP request"
-        )
-        self.handshake_exc.__cause__ = exc
+        self.handshake_exc = parsing_failure(exc, "request")
         if self.debug:
             self.logger.debug("! invalid HTTP request", exc_info=True)
         # Explain what was wrong, unless the client is gone already.

@@ -231,8 +231,8 @@ def connect(
         user_agent_header: ``User-Agent`` header; :obj:`None` for none.
         proxy: Proxy URI, ``http://``, ``https://`` or ``socks5h://`` for
             instance; :obj:`True` (the default) reads it from the
-            environment; :obj:`None` connects directly. SOCKS requires
-            python-socks.
+            environment with :func:`~ws_http.proxy.get_proxy`; :obj:`None`
+            connects directly. SOCKS requires python-socks.
         proxy_ssl: TLS configuration for an ``https://`` proxy.
         proxy_server_hostname: Name of an ``https://`` proxy for TLS;
             defaults to its host.

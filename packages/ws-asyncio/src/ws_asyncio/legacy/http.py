@@ -19,7 +19,11 @@ import re
 from collections.abc import Generator
 from typing import TypeVar
 
-from ws_frames.exceptions import RequestLineTooLong, StatusLineTooLong
+from ws_frames.exceptions import (
+    InvalidHeaderValue,
+    RequestLineTooLong,
+    StatusLineTooLong,
+)
 from ws_http.datastructures import Headers
 from ws_http.http11 import (
     # The limits of the shared parsers, importable from here too.
@@ -66,6 +70,7 @@ def request_parser(read_line: ReadLine) -> Generator[None, None, tuple[str, Head
     if version != b"HTTP/1.1":
         raise ValueError(f"unsupported HTTP version: {d(version)}")
     headers = yield from parse_headers(read_line)
+    _refuse_non_ascii(headers)
     return target.decode("ascii", "surrogateescape"), headers
 
 
@@ -103,7 +108,16 @@ def response_parser(
     if _reason_phrase.fullmatch(reason) is None:
         raise ValueError(f"invalid HTTP reason phrase: {d(reason)}")
     headers = yield from parse_headers(read_line)
+    _refuse_non_ascii(headers)
     return status_code, reason.decode("ascii", "surrogateescape"), headers
+
+
+def _refuse_non_ascii(headers: Headers) -> None:
+    # The legacy API has always handed header values over as ASCII text;
+    # rather than change what handlers see, it refuses other values.
+    for name, value in headers.raw_items():
+        if not value.isascii():
+            raise InvalidHeaderValue(name, value)
 
 
 class _Lines:
