@@ -280,7 +280,7 @@ def test_get_iter_decodes_split_characters() -> None:
         assembler = Assembler()
         for frame in text_frames("€", [1, 1]):
             assembler.put(frame)
-        assert "".join([f async for f in assembler.get_iter(decode=True)]) == "€"
+        assert [f async for f in assembler.get_iter(decode=True)] == ["", "", "€"]
         assembler.put(Frame(OP_TEXT, b"abc"))
         assert [f async for f in assembler.get_iter(decode=False)] == [b"abc"]
         assembler.put(Frame(OP_BINARY, b"abc", fin=False))
@@ -434,9 +434,13 @@ def test_reassembly_roundtrip(
         got: list[str] = []
         for _ in messages:
             if streaming:
-                got.append("".join([f async for f in assembler.get_iter(decode=True)]))
+                parts = [f async for f in assembler.get_iter(decode=True)]
+                assert all(isinstance(part, str) for part in parts)
+                got.append("".join(part for part in parts if isinstance(part, str)))
             else:
-                got.append(await assembler.get(decode=True))
+                message = await assembler.get(decode=True)
+                assert isinstance(message, str)
+                got.append(message)
         assert got == [text for text, _ in messages]
         assert not state["paused"]
 

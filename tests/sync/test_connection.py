@@ -3,6 +3,8 @@ from __future__ import annotations
 import logging
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +22,7 @@ from ws_frames.exceptions import (
 )
 from ws_frames.frames import Close, CloseCode, Frame, Opcode
 from ws_frames.protocol import Protocol, Side, State
-from ws_sync.connection import Connection
+from ws_sync.connection import Connection, broadcast
 
 from .helpers import SHORT, connection_pair, raw_pair, run_in_thread, wait_for
 
@@ -104,14 +106,14 @@ def test_send_unsupported_type_raises_type_error() -> None:
 
 def test_send_iterable_of_unsupported_type_raises_type_error() -> None:
     with connection_pair() as (client, server):
-        with pytest.raises(TypeError, match="iterable must contain bytes or str"):
+        with pytest.raises(TypeError, match="str or bytes fragments, not int"):
             client.send([1, 2])  # type: ignore[list-item]
         assert client.state is State.OPEN
 
 
 def test_send_mixed_iterable_closes_connection() -> None:
     with connection_pair() as (client, server):
-        with pytest.raises(TypeError, match="uniform types"):
+        with pytest.raises(TypeError, match="same type"):
             client.send(["text", b"bytes"])
         with pytest.raises(ConnectionClosedError):
             server.recv()
@@ -145,7 +147,7 @@ def test_send_during_fragmented_message_raises_concurrency_error() -> None:
     with connection_pair() as (client, server):
         thread, outcome = run_in_thread(lambda: client.send(chunks()))
         sending.wait()
-        with pytest.raises(ConcurrencyError, match="already running send"):
+        with pytest.raises(ConcurrencyError, match="sending a fragmented message"):
             client.send("c")
         with pytest.raises(ConcurrencyError):
             client.send(b"c")
@@ -678,7 +680,7 @@ def test_debug_logging(caplog: pytest.LogCaptureFixture) -> None:
 
 def test_send_iterable_bytes_then_str_closes_connection() -> None:
     with connection_pair() as (client, server):
-        with pytest.raises(TypeError, match="uniform types"):
+        with pytest.raises(TypeError, match="same type"):
             client.send([b"bytes", "text"])
         with pytest.raises(ConnectionClosedError):
             server.recv()
@@ -751,12 +753,155 @@ def test_debug_logging_of_io_errors(caplog: pytest.LogCaptureFixture) -> None:
     assert "! error while receiving data" in caplog.text
 
 
-def test_broadcast_is_available_from_connection_module() -> None:
-    from ws_sync import connection as connection_module, server as server_module
+# broadcast()
 
-    assert connection_module.broadcast is server_module.broadcast
-    with pytest.raises(AttributeError):
-        connection_module.no_such_name  # noqa: B018
+
+class RecordingSocket:
+    """Wrap a socket to record what is written to it."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.written: list[bytes] = []
+
+    def sendall(self, data: bytes) -> None:
+        self.written.append(data)
+        self.sock.sendall(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sock, name)
+
+
+class BrokenSocket(RecordingSocket):
+    def sendall(self, data: bytes) -> None:
+        raise BrokenPipeError("write failed")
+
+
+def test_broadcast_to_servers_and_clients() -> None:
+    with (
+        connection_pair() as (client1, server1),
+        connection_pair() as (
+            client2,
+            server2,
+        ),
+    ):
+        broadcast([server1, server2], "to clients")
+        broadcast([server1, server2], b"bytes", text=True)
+        broadcast([server1, server2], "string", text=False)
+        broadcast([client1, client2], memoryview(b"to servers"))
+        for client in (client1, client2):
+            assert client.recv(timeout=2) == "to clients"
+            assert client.recv(timeout=2) == "bytes"
+            assert client.recv(timeout=2) == b"string"
+        for server in (server1, server2):
+            assert server.recv(timeout=2) == b"to servers"
+        # Closed connections are skipped.
+        client1.close()
+        broadcast([server1, server2], "to the other")
+        assert client2.recv(timeout=2) == "to the other"
+
+
+def test_broadcast_frames_once_for_servers_without_extensions() -> None:
+    with (
+        connection_pair() as (client1, server1),
+        connection_pair() as (
+            client2,
+            server2,
+        ),
+    ):
+        recordings = [RecordingSocket(server.socket) for server in (server1, server2)]
+        server1.socket, server2.socket = recordings  # type: ignore[assignment]
+        broadcast([server1, server2], "once")
+        first, second = (recording.written for recording in recordings)
+        assert first == [Frame(Opcode.TEXT, b"once").serialize(mask=False)]
+        assert first[0] is second[0]
+        # Clients mask each frame with its own key.
+        recordings = [RecordingSocket(client.socket) for client in (client1, client2)]
+        client1.socket, client2.socket = recordings  # type: ignore[assignment]
+        broadcast([client1, client2], "masked")
+        first, second = (recording.written for recording in recordings)
+        assert first[0] is not second[0]
+        for client, server in [(client1, server1), (client2, server2)]:
+            assert client.recv(timeout=2) == "once"
+            assert server.recv(timeout=2) == "masked"
+            client.socket = client.socket.sock  # type: ignore[attr-defined]
+            server.socket = server.socket.sock  # type: ignore[attr-defined]
+
+
+def test_broadcast_rejects_bad_arguments() -> None:
+    with connection_pair() as (client, server):
+        with pytest.raises(TypeError, match="str or bytes-like"):
+            broadcast([server], 42)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="unexpected keyword argument 'other'"):
+            broadcast([server], "x", other=True)
+        with pytest.raises(ProtocolError, match="isn't valid UTF-8"):
+            broadcast([server], b"\xff", text=True)
+        # Nothing was sent.
+        broadcast([server], "valid")
+        assert client.recv(timeout=2) == "valid"
+
+
+def test_broadcast_skips_fragmented_messages(caplog: pytest.LogCaptureFixture) -> None:
+    sending = threading.Event()
+    proceed = threading.Event()
+
+    def chunks() -> Iterator[str]:
+        yield "frag"
+        sending.set()
+        proceed.wait()
+        yield "ment"
+
+    with connection_pair() as (client, server):
+        thread, outcome = run_in_thread(lambda: server.send(chunks()))
+        sending.wait()
+        with caplog.at_level(logging.WARNING):
+            broadcast([server], "skipped")
+        assert "skipped broadcast: sending a fragmented message" in caplog.text
+        if sys.version_info >= (3, 11):
+            with pytest.raises(ExceptionGroup) as raised:  # noqa: F821
+                broadcast([server], "skipped", raise_exceptions=True)
+            (exc,) = raised.value.exceptions
+            assert isinstance(exc, ConcurrencyError)
+        proceed.set()
+        thread.join()
+        assert client.recv(timeout=2) == "fragment"
+
+
+def test_broadcast_write_errors(caplog: pytest.LogCaptureFixture) -> None:
+    with (
+        connection_pair() as (client1, server1),
+        connection_pair() as (
+            client2,
+            server2,
+        ),
+    ):
+        for connection in (server1, client2):
+            connection.socket = BrokenSocket(connection.socket)  # type: ignore[assignment]
+        with caplog.at_level(logging.WARNING):
+            broadcast([server1, client2], "fails")
+        assert caplog.text.count("skipped broadcast: failed to write message") == 2
+        assert "BrokenPipeError: write failed" in caplog.text
+        # The connections are closed.
+        with pytest.raises(ConnectionClosedError) as closed:
+            server1.recv(timeout=2)
+        assert isinstance(closed.value.__cause__, BrokenPipeError)
+        with pytest.raises(ConnectionClosedError):
+            client2.recv(timeout=2)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="needs ExceptionGroup")
+def test_broadcast_write_errors_raised() -> None:
+    with connection_pair() as (client, server):
+        server.socket = BrokenSocket(server.socket)  # type: ignore[assignment]
+        with pytest.raises(ExceptionGroup) as raised:  # noqa: F821
+            broadcast([server], "fails", raise_exceptions=True)
+        (exc,) = raised.value.exceptions
+        assert isinstance(exc, RuntimeError)
+        assert isinstance(exc.__cause__, BrokenPipeError)
+
+
+def test_connection_module_doesnt_import_server_module() -> None:
+    code = "import sys, ws_sync.connection; assert 'ws_sync.server' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 message_strategy = st.one_of(

@@ -191,7 +191,9 @@ class Assembler:
 
         try:
             deadline = Deadline(timeout)
-            first = frame = self.get_next_frame(deadline.timeout(raise_if_elapsed=False))
+            first = frame = self.get_next_frame(
+                deadline.timeout(raise_if_elapsed=False)
+            )
             if frame.fin:
                 data = frame.data
             else:
