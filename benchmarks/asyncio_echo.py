@@ -57,6 +57,7 @@ sys.path.append(str(ROOT / "benchmarks"))
 
 from _baseline import ensure_baseline  # noqa: E402
 
+
 BENCH = ROOT / ".bench"
 PACKAGES = ["ws-frames", "ws-http", "ws-deflate", "ws-asyncio"]
 

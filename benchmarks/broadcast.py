@@ -216,8 +216,8 @@ def main() -> None:
         "websockets 17": (str(ensure_peer("ws17")), "ws17"),
     }
     if args.baseline:
-        commit, python = ensure_baseline(args.baseline)
-        runs["before"] = (str(python), "ours")
+        commit, baseline_python = ensure_baseline(args.baseline)
+        runs["before"] = (str(baseline_python), "ours")
         print(f"before: {args.baseline} ({commit})", file=sys.stderr)
 
     layers = args.layers.split(",")
@@ -249,7 +249,9 @@ def main() -> None:
         print(header)
         for case in MESSAGES:
             figures = {label: best[(label, layer)][case] for label in labels}
-            row = f"{case:<16}" + "".join(f"{figures[label]:>15,.0f}" for label in labels)
+            row = f"{case:<16}" + "".join(
+                f"{figures[label]:>15,.0f}" for label in labels
+            )
             theirs = figures["websockets 17"]
             row += "".join(
                 f"{figures[label] / theirs:>17.2f}x"

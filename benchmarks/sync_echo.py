@@ -162,8 +162,8 @@ def main() -> None:
         "websockets": (str(ensure_peer("ws17")), "websockets"),
     }
     if options.baseline:
-        commit, python = ensure_baseline(options.baseline)
-        runs["before"] = (str(python), "ws_sync")
+        commit, baseline_python = ensure_baseline(options.baseline)
+        runs["before"] = (str(baseline_python), "ws_sync")
         print(f"before: {options.baseline} ({commit})", file=sys.stderr)
     sizes = [int(size) for size in options.sizes.split(",")]
     best: dict[tuple[str, int], dict[str, float]] = {}

@@ -491,6 +491,9 @@ def test_decoding_invalid_binary_fails_with_1007() -> None:
         with pytest.raises(ConnectionClosedError):
             async for _ in server.recv_streaming(decode=True):
                 pass  # pragma: no cover
+        # Receiving again tells that the connection is closed.
+        with pytest.raises(ConnectionClosedError):
+            await server.recv()
 
     run(main())
 
@@ -792,9 +795,13 @@ def test_unexpected_error_in_send_context_closes(
     assert "unexpected internal error" in caplog.text
 
 
-def test_send_data_error_while_receiving_is_chained() -> None:
+@pytest.mark.parametrize("debug", [False, True])
+def test_send_data_error_while_receiving_is_chained(
+    caplog: pytest.LogCaptureFixture, debug: bool
+) -> None:
     async def main() -> None:
         client, peer = await connection_and_raw_peer(CLIENT, close_timeout=SHORT)
+        client.debug = debug
         error = OSError("write failed")
         break_writes(client, error)
         # A ping makes the client queue a pong, which fails to be written.
@@ -803,9 +810,71 @@ def test_send_data_error_while_receiving_is_chained() -> None:
         await asyncio.sleep(SHORT)
         assert client.recv_exc is error
         client.transport.abort()
+        with pytest.raises(ConnectionClosedError) as raised:
+            await client.recv()
+        assert raised.value.__cause__ is error
         peer.close()
 
+    with caplog.at_level(logging.DEBUG):
+        run(main())
+    assert ("error while sending data" in caplog.text) is debug
+
+
+def test_unexpected_error_in_other_calls_closes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> None:
+        client, server = await connection_pair(client_kwargs={"close_timeout": SHORT})
+
+        def broken(data: object) -> None:
+            raise RuntimeError("bug")
+
+        client.protocol.send_ping = broken  # type: ignore[method-assign]
+        with pytest.raises(ConnectionClosedError) as raised:
+            await client.ping()
+        assert isinstance(raised.value.__cause__, RuntimeError)
+        server.transport.abort()
+
+    with caplog.at_level(logging.ERROR):
+        run(main())
+    assert "unexpected internal error" in caplog.text
+
+
+def test_fragments_after_close() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        await client.close()
+        with pytest.raises(ConnectionClosedOK):
+            await client.send(["never", "sent"])
+        # Nothing is in progress.
+        assert client.send_in_progress is None
+
     run(main())
+
+
+def test_drain_without_backpressure_returns_at_once() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        assert not client.paused
+        await client.drain()
+        await client.close()
+
+    run(main())
+
+
+def test_keepalive_on_closed_connection_ends_quietly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> None:
+        client, server = await connection_pair(client_kwargs={"ping_interval": 0})
+        await client.close()
+        client.start_keepalive()
+        assert client.keepalive_task is not None
+        await client.keepalive_task
+
+    with caplog.at_level(logging.ERROR):
+        run(main())
+    assert caplog.text == ""
 
 
 def test_direct_use_of_connection_class() -> None:
@@ -1110,6 +1179,25 @@ def test_broadcast_frames_once_for_servers_without_extensions() -> None:
             assert await client.recv() == "once"
             assert await server.recv() == "masked"
             await client.close()
+
+    run(main())
+
+
+def test_broadcast_doesnt_break_a_fragmented_frame_sequence(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        # A fragmented message started on the protocol directly.
+        server.protocol.send_text(b"frag", fin=False)
+        server.send_data()
+        with caplog.at_level(logging.WARNING):
+            broadcast([server], "not now")
+        assert "failed to write message: ProtocolError" in caplog.text
+        server.protocol.send_continuation(b"ment", fin=True)
+        server.send_data()
+        assert await client.recv() == "fragment"
+        await client.close()
 
     run(main())
 

@@ -457,3 +457,57 @@ def test_compatibility_timeouts() -> None:
             await asyncio.sleep(0)
 
     run(main())
+
+
+def test_get_iter_abandoned_mid_message_blocks_reads() -> None:
+    async def main() -> None:
+        assembler = Assembler()
+        assembler.put(Frame(OP_TEXT, b"a", fin=False))
+        assembler.put(Frame(OP_CONT, b"b"))
+        fragments = assembler.get_iter()
+        assert await anext(fragments) == "a"
+        await fragments.aclose()  # type: ignore[attr-defined]
+        # The rest of the message isn't returned as if it were a message.
+        with pytest.raises(ConcurrencyError):
+            await assembler.get()
+
+    run(main())
+
+
+def test_maybe_pause_below_high_does_nothing() -> None:
+    async def main() -> None:
+        recorder = Recorder()
+        assembler = Assembler(2, pause=recorder.pause, resume=recorder.resume)
+        assembler.put(Frame(OP_TEXT, b"a"))
+        assembler.maybe_pause()
+        assert recorder.events == []
+
+    run(main())
+
+
+def test_get_iter_releases_after_close() -> None:
+    async def main() -> None:
+        assembler = Assembler()
+        assembler.put(Frame(OP_BINARY, b"a", fin=False))
+        fragments = assembler.get_iter()
+        assert await anext(fragments) == b"a"
+        assembler.close()
+        with pytest.raises(EOFError):
+            await anext(fragments)
+        assert not assembler.get_in_progress
+
+    run(main())
+
+
+def test_get_iter_invalid_utf8_skips_the_message() -> None:
+    async def main() -> None:
+        assembler = Assembler()
+        assembler.put(Frame(OP_BINARY, b"\xff", fin=False))
+        assembler.put(Frame(OP_CONT, b"rest"))
+        assembler.put(Frame(OP_TEXT, b"next"))
+        with pytest.raises(UnicodeDecodeError):
+            async for _ in assembler.get_iter(decode=True):
+                pass  # pragma: no cover
+        assert await assembler.get() == "next"
+
+    run(main())

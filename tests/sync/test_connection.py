@@ -258,6 +258,9 @@ def test_recv_streaming_invalid_utf8_with_decode_fails_connection() -> None:
             list(server.recv_streaming(decode=True))
         assert server.protocol.close_sent is not None
         assert server.protocol.close_sent.code == CloseCode.INVALID_DATA
+        # Receiving again tells that the connection is closed.
+        with pytest.raises(ConnectionClosedError):
+            server.recv()
 
 
 # Iteration
@@ -655,6 +658,120 @@ def test_write_error_raises_connection_closed() -> None:
                 time.sleep(0.001)
 
 
+def test_keepalive_logs_pongs(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.ws_sync.keepalive")
+    logger.setLevel(logging.DEBUG)
+    client_sock, server_sock = socket.socketpair()
+    client = Connection(
+        client_sock,
+        Protocol(Side.CLIENT, logger=logger),
+        ping_interval=0.01,
+        ping_timeout=2,
+    )
+    server = Connection(server_sock, Protocol(Side.SERVER), ping_interval=None)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="test.ws_sync.keepalive"):
+            client.start_keepalive()
+            wait_for(lambda: "% received keepalive pong" in caplog.text)
+            client.close()
+    finally:
+        client.close_socket()
+        server.close_socket()
+
+
+def test_keepalive_ends_with_the_connection(caplog: pytest.LogCaptureFixture) -> None:
+    with connection_pair(ping_interval=0.01) as (client, server):
+
+        def closed(*args: Any, **kwargs: Any) -> Any:
+            client.close()
+            return Connection.ping(client, *args, **kwargs)
+
+        client.ping = closed  # type: ignore[method-assign]
+        with caplog.at_level(logging.ERROR):
+            client.start_keepalive()
+            assert client.keepalive_thread is not None
+            client.keepalive_thread.join(2)
+        assert not client.keepalive_thread.is_alive()
+        assert caplog.text == ""
+
+
+def test_keepalive_logs_unexpected_errors(caplog: pytest.LogCaptureFixture) -> None:
+    with connection_pair(ping_interval=0.01) as (client, server):
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("broken")
+
+        client.ping = broken  # type: ignore[method-assign]
+        with caplog.at_level(logging.ERROR):
+            client.start_keepalive()
+            assert client.keepalive_thread is not None
+            client.keepalive_thread.join(2)
+        assert "keepalive ping failed" in caplog.text
+
+
+def test_close_without_close_timeout() -> None:
+    with connection_pair(close_timeout=None) as (client, server):
+        client.close()
+        assert client.close_code == CloseCode.NORMAL_CLOSURE
+
+
+def test_fragments_after_close() -> None:
+    with connection_pair() as (client, server):
+        client.close()
+        with pytest.raises(ConnectionClosedOK):
+            client.send(["never", "sent"])
+        assert not client.send_in_progress
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_write_errors_in_reading_thread(
+    caplog: pytest.LogCaptureFixture, debug: bool
+) -> None:
+    logger = logging.getLogger("test.ws_sync.debug_write")
+    logger.setLevel(logging.DEBUG if debug else logging.INFO)
+    client_sock, peer_sock = socket.socketpair()
+    client = Connection(
+        client_sock, Protocol(Side.CLIENT, logger=logger), ping_interval=None
+    )
+    real_socket = client.socket
+    client.socket = BrokenSocket(real_socket)  # type: ignore[assignment]
+    peer = Protocol(Side.SERVER)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="test.ws_sync.debug_write"):
+            # The answer to a ping fails to be written in the reading thread.
+            peer.send_ping(b"ping")
+            peer_sock.sendall(b"".join(peer.data_to_send()))
+            with pytest.raises(ConnectionClosedError) as raised:
+                client.recv(timeout=5)
+            assert isinstance(raised.value.__cause__, BrokenPipeError)
+            # Then sending fails at once.
+            with pytest.raises(ConnectionClosed):
+                client.send("fails")
+        assert caplog.text.count("! error while sending data") == debug
+    finally:
+        client.close_socket()
+        peer_sock.close()
+
+
+def test_debug_logging_of_send_errors(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.ws_sync.debug_send")
+    logger.setLevel(logging.DEBUG)
+    client_sock, peer_sock = socket.socketpair()
+    client = Connection(
+        client_sock, Protocol(Side.CLIENT, logger=logger), ping_interval=None
+    )
+    client.socket = BrokenSocket(client.socket)  # type: ignore[assignment]
+    try:
+        with caplog.at_level(logging.DEBUG, logger="test.ws_sync.debug_send"):
+            with pytest.raises(ConnectionClosedError) as raised:
+                client.send("fails")
+            assert isinstance(raised.value.__cause__, BrokenPipeError)
+        assert "! error while sending data" in caplog.text
+    finally:
+        client.close_socket()
+        peer_sock.close()
+
+
 def test_debug_logging(caplog: pytest.LogCaptureFixture) -> None:
     logger = logging.getLogger("test.ws_sync.debug")
     logger.setLevel(logging.DEBUG)
@@ -825,6 +942,27 @@ def test_broadcast_frames_once_for_servers_without_extensions() -> None:
             assert server.recv(timeout=2) == "masked"
             client.socket = client.socket.sock  # type: ignore[attr-defined]
             server.socket = server.socket.sock  # type: ignore[attr-defined]
+
+
+def test_broadcast_doesnt_break_a_fragmented_frame_sequence(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with connection_pair() as (client, server):
+        # A fragmented message started on the protocol directly.
+        with server.protocol_mutex:
+            server.protocol.send_text(b"frag", fin=False)
+            server.send_data()
+        server.flush()
+        with caplog.at_level(logging.WARNING):
+            broadcast([server], "not now")
+        assert "failed to write message: ws_frames.exceptions.ProtocolError" in (
+            caplog.text
+        )
+        with server.protocol_mutex:
+            server.protocol.send_continuation(b"ment", fin=True)
+            server.send_data()
+        server.flush()
+        assert client.recv(timeout=2) == "fragment"
 
 
 def test_broadcast_rejects_bad_arguments() -> None:

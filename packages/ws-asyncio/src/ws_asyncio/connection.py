@@ -283,7 +283,7 @@ class Connection(asyncio.Protocol):
         """
         try:
             return await self.recv_messages.get(decode)
-        except Exception as exc:
+        except (EOFError, ConcurrencyError, UnicodeDecodeError) as exc:
             await self.recv_failed(exc, "recv")
 
     @overload
@@ -318,7 +318,7 @@ class Connection(asyncio.Protocol):
         try:
             async for fragment in self.recv_messages.get_iter(decode):
                 yield fragment
-        except Exception as exc:
+        except (EOFError, ConcurrencyError, UnicodeDecodeError) as exc:
             await self.recv_failed(exc, "recv_streaming")
 
     async def send(
@@ -459,7 +459,7 @@ class Connection(asyncio.Protocol):
         """
         payload = None if data is None else control_payload(data)
         async with self.send_context():
-            if payload in self.pending_pings:
+            if payload is not None and payload in self.pending_pings:
                 raise ConcurrencyError("already waiting for a pong with the same data")
             while payload is None or payload in self.pending_pings:
                 payload = random.getrandbits(32).to_bytes(4, "big")
@@ -551,37 +551,37 @@ class Connection(asyncio.Protocol):
         interval = self.ping_interval
         assert interval is not None
         try:
+            # Once the connection is closed, this ends with ConnectionClosed,
+            # or with the task cancelled.
             while True:
                 # Pings leave every interval, whatever the round trip.
                 await asyncio.sleep(interval - self.latency)
-                if not await self.keepalive_ping():
-                    await self.fail_connection(
-                        CloseCode.INTERNAL_ERROR, "keepalive ping timeout"
-                    )
-                    return
+                await self.keepalive_ping()
         except Exception as exc:
             # The end of the connection ends keepalive; anything else is a bug.
             if not isinstance(exc, ConnectionClosed):
                 self.logger.error("keepalive ping failed", exc_info=True)
 
-    async def keepalive_ping(self) -> bool:
-        """Send a keepalive ping; tell whether its pong came within ``ping_timeout``."""
+    async def keepalive_ping(self) -> None:
+        """Send a ping; fail the connection if the pong is late."""
         pong_waiter = await self.ping()
         debug = self.debug
         if debug:
             self.logger.debug("% sent keepalive ping")
         if self.ping_timeout is None:
-            return True
+            return
         try:
             async with asyncio_timeout(self.ping_timeout):
                 await pong_waiter
         except TimeoutError:
             if debug:
                 self.logger.debug("- timed out waiting for keepalive pong")
-            return False
-        if debug:
-            self.logger.debug("% received keepalive pong")
-        return True
+            await self.fail_connection(
+                CloseCode.INTERNAL_ERROR, "keepalive ping timeout"
+            )
+        else:
+            if debug:
+                self.logger.debug("% received keepalive pong")
 
     @contextlib.asynccontextmanager
     async def send_context(
@@ -644,7 +644,7 @@ class Connection(asyncio.Protocol):
                 self.logger.debug("! error while sending data", exc_info=True)
             await self.abort_and_raise(exc)
         if closing:
-            await asyncio.shield(self.connection_lost_waiter)
+            await self.wait_for_close()
 
     async def send_fragments(
         self, chunks: AsyncIterator[DataLike], text: bool | None
@@ -661,12 +661,10 @@ class Connection(asyncio.Protocol):
         if text is None:
             text = strings
         start = self.protocol.send_text if text else self.protocol.send_binary
-        started = False
+        self.send_in_progress = self.loop.create_future()
         try:
             async with self.send_context():
                 start(fragment_payload(chunk, strings), fin=False)
-                self.send_in_progress = self.loop.create_future()
-                started = True
             try:
                 async for chunk in chunks:
                     payload = fragment_payload(chunk, strings)
@@ -682,10 +680,8 @@ class Connection(asyncio.Protocol):
                 )
                 raise
         finally:
-            if started:
-                assert self.send_in_progress is not None
-                self.send_in_progress.set_result(None)
-                self.send_in_progress = None
+            self.send_in_progress.set_result(None)
+            self.send_in_progress = None
 
     async def fail_connection(self, code: int, reason: str) -> None:
         """
@@ -711,8 +707,6 @@ class Connection(asyncio.Protocol):
             await self.fail_connection(
                 CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}"
             )
-        elif not isinstance(exc, EOFError):
-            raise exc
         await self.raise_close_exc()
 
     async def reject_call(self) -> NoReturn:
@@ -723,9 +717,16 @@ class Connection(asyncio.Protocol):
         """
         if self.protocol.state is CLOSING:
             self.set_close_deadline()
-            await asyncio.shield(self.connection_lost_waiter)
+            await self.wait_for_close()
         self.transport.abort()
         await self.raise_close_exc()
+
+    async def wait_for_close(self) -> None:
+        """
+        Wait until the TCP connection is closed; the close timer aborts it at
+        the close deadline.
+        """
+        await asyncio.shield(self.connection_lost_waiter)
 
     async def abort_and_raise(self, cause: BaseException) -> NoReturn:
         """

@@ -67,6 +67,13 @@ def to_message(data: BytesLike, text: bool) -> Data:
     return data if type(data) is bytes else bytes(data)
 
 
+def to_fragment(frame: Frame, decoder: codecs.IncrementalDecoder | None) -> Data:
+    """Return the payload of a fragment, decoded if there's a ``decoder``."""
+    if decoder is None:
+        return to_message(frame.data, False)
+    return decoder.decode(frame.data, frame.fin)
+
+
 def nothing() -> None:
     """Default flow control callback."""
 
@@ -192,6 +199,13 @@ class Assembler:
         """Put frames taken by a reader back at the front of the queue."""
         self.frames.reset(frames)
 
+    def skip_message(self, frame: Frame) -> None:
+        """Drop the frames of the message of ``frame`` that are in the queue."""
+        queue = self.frames.queue
+        while not frame.fin and queue:
+            frame = queue.popleft()
+        self.maybe_resume()
+
     async def get(self, decode: bool | None = None) -> Data:
         """
         Return the next message, once all its fragments are here.
@@ -271,29 +285,35 @@ class Assembler:
         if self.get_in_progress:
             raise ConcurrencyError("get() or get_iter() is already running")
         self.get_in_progress = True
-        handed_out = False
         try:
             frame = await self.get_next_frame()
-            if decode is None:
-                decode = frame.opcode is OP_TEXT
-            decoder = UTF8Decoder() if decode else None
-            handed_out = True
-            while True:
-                if decoder is None:
-                    yield to_message(frame.data, False)
-                else:
-                    yield decoder.decode(frame.data, frame.fin)
-                if frame.fin:
-                    break
-                frame = await self.get_next_frame()
-            handed_out = False
-        except EOFError:
-            # The connection is over: nothing is left to protect.
-            handed_out = False
+        except BaseException:
+            self.get_in_progress = False
             raise
-        finally:
-            if not handed_out:
+        if decode is None:
+            decode = frame.opcode is OP_TEXT
+        decoder = UTF8Decoder() if decode else None
+        while True:
+            try:
+                fragment = to_fragment(frame, decoder)
+            except UnicodeDecodeError:
+                # The next read must start with the next message.
+                self.skip_message(frame)
                 self.get_in_progress = False
+                raise
+            if frame.fin:
+                self.get_in_progress = False
+                yield fragment
+                return
+            yield fragment
+            # A reader that stops at the yield above keeps the assembler
+            # busy: the rest of the message mustn't come out as a message.
+            try:
+                frame = await self.get_next_frame()
+            except EOFError:
+                # The connection is over: nothing is left to protect.
+                self.get_in_progress = False
+                raise
 
     def put(self, frame: Frame) -> None:
         """

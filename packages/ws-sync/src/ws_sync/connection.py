@@ -301,7 +301,7 @@ class Connection:
         """
         try:
             return self.recv_messages.get(timeout, decode)
-        except Exception as exc:
+        except (EOFError, ConcurrencyError, UnicodeDecodeError) as exc:
             self.recv_failed(exc, "recv")
 
     def recv_streaming(self, decode: bool | None = None) -> Iterator[Data]:
@@ -322,7 +322,7 @@ class Connection:
         """
         try:
             yield from self.recv_messages.get_iter(decode)
-        except Exception as exc:
+        except (EOFError, ConcurrencyError, UnicodeDecodeError) as exc:
             self.recv_failed(exc, "recv_streaming")
 
     def send(
@@ -546,31 +546,27 @@ class Connection:
                 reading.join(interval - self.latency)
                 if not reading.is_alive():
                     return
-                if not self.keepalive_ping():
-                    self.fail_connection(
-                        CloseCode.INTERNAL_ERROR, "keepalive ping timeout"
-                    )
-                    return
+                self.keepalive_ping()
         except Exception as exc:
             # The end of the connection ends keepalive; anything else is a bug.
             if not isinstance(exc, ConnectionClosed):
                 self.logger.error("keepalive ping failed", exc_info=True)
 
-    def keepalive_ping(self) -> bool:
-        """Send a keepalive ping; tell whether its pong came within ``ping_timeout``."""
+    def keepalive_ping(self) -> None:
+        """Send a ping; fail the connection if the pong is late."""
         pong_received = self.ping(ack_on_close=True)
         debug = self.debug
         if debug:
             self.logger.debug("% sent keepalive ping")
         if self.ping_timeout is None:
-            return True
+            return
         if not pong_received.wait(self.ping_timeout):
             if debug:
                 self.logger.debug("- timed out waiting for keepalive pong")
-            return False
-        if debug:
-            self.logger.debug("% received keepalive pong")
-        return True
+            self.fail_connection(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+        else:
+            if debug:
+                self.logger.debug("% received keepalive pong")
 
     @contextlib.contextmanager
     def send_context(
@@ -657,12 +653,7 @@ class Connection:
             if self.chunks_written < mark:
                 self.abort_and_raise(exc)
         if closing:
-            assert self.close_deadline is not None
-            self.recv_events_thread.join(
-                self.close_deadline.timeout(raise_if_elapsed=False)
-            )
-            if self.recv_events_thread.is_alive():
-                self.abort_and_raise(TimeoutError("timed out while closing connection"))
+            self.wait_for_close()
 
     def send_fragments(self, chunks: Iterator[DataLike], text: bool | None) -> None:
         """Send the items of ``chunks`` as the fragments of one message."""
@@ -677,17 +668,16 @@ class Connection:
         if text is None:
             text = strings
         start = self.protocol.send_text if text else self.protocol.send_binary
-        started = False
+        with self.protocol_mutex:
+            if self.send_in_progress:
+                raise ConcurrencyError(
+                    "cannot call send while another thread "
+                    "is sending a fragmented message"
+                )
+            self.send_in_progress = True
         try:
             with self.send_context():
-                if self.send_in_progress:
-                    raise ConcurrencyError(
-                        "cannot call send while another thread "
-                        "is sending a fragmented message"
-                    )
                 start(fragment_payload(chunk, strings), fin=False)
-                self.send_in_progress = True
-                started = True
             try:
                 for chunk in chunks:
                     payload = fragment_payload(chunk, strings)
@@ -703,8 +693,7 @@ class Connection:
                 )
                 raise
         finally:
-            if started:
-                self.send_in_progress = False
+            self.send_in_progress = False
 
     def fail_connection(self, code: int, reason: str) -> None:
         """
@@ -730,8 +719,6 @@ class Connection:
             self.fail_connection(
                 CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}"
             )
-        elif not isinstance(exc, EOFError):
-            raise exc
         self.raise_close_exc()
 
     def reject_call(self) -> NoReturn:
@@ -745,14 +732,25 @@ class Connection:
             if closing:
                 self.set_close_deadline()
         if closing:
-            assert self.close_deadline is not None
-            self.recv_events_thread.join(
-                self.close_deadline.timeout(raise_if_elapsed=False)
-            )
-            if self.recv_events_thread.is_alive():
-                self.abort_and_raise(TimeoutError("timed out while closing connection"))
+            self.wait_for_close()
         self.close_socket()
         self.raise_close_exc()
+
+    def wait_for_close(self) -> None:
+        """
+        Wait until the reading thread sees the end of the TCP connection, at
+        most until the close deadline.
+
+        Raises:
+            ConnectionClosed: If the deadline passes first.
+
+        """
+        assert self.close_deadline is not None
+        self.recv_events_thread.join(
+            self.close_deadline.timeout(raise_if_elapsed=False)
+        )
+        if self.recv_events_thread.is_alive():
+            self.abort_and_raise(TimeoutError("timed out while closing connection"))
 
     def abort_and_raise(self, cause: BaseException) -> NoReturn:
         """
@@ -767,8 +765,7 @@ class Connection:
     def raise_close_exc(self, cause: BaseException | None = None) -> NoReturn:
         """Wait until the connection is closed and raise :meth:`close_exc`."""
         # The reading thread leaves the state CLOSED when it ends.
-        if threading.current_thread() is not self.recv_events_thread:
-            self.recv_events_thread.join()
+        self.recv_events_thread.join()
         raise self.close_exc(cause)
 
     def close_exc(self, cause: BaseException | None = None) -> ConnectionClosed:
