@@ -374,6 +374,7 @@ class Connection(asyncio.Protocol):
 
         # This is send_context() written out: on the path of every message, a
         # context manager costs more than the rest of the work on a small one.
+        # A data frame doesn't start the closing handshake: closing is False.
         protocol = self.protocol
         if protocol.state is not OPEN:
             await self.reject_call()
@@ -387,7 +388,7 @@ class Connection(asyncio.Protocol):
         except Exception as exc:
             self.logger.error("unexpected internal error", exc_info=exc)
             await self.abort_and_raise(exc)
-        await self.complete_send()
+        await self.complete_send(False)
 
     async def close(
         self,
@@ -619,20 +620,19 @@ class Connection(asyncio.Protocol):
         except Exception as exc:
             self.logger.error("unexpected internal error", exc_info=exc)
             await self.abort_and_raise(exc)
-        await self.complete_send()
+        await self.complete_send(self.protocol.close_expected())
 
-    async def complete_send(self) -> None:
+    async def complete_send(self, closing: bool) -> None:
         """
         Write what the protocol queued and wait for the write buffer to drain.
 
-        If the protocol expects the TCP connection to close, arm the close
-        timer and wait until it's closed.
+        If ``closing``, that is, if the protocol expects the TCP connection to
+        close, arm the close timer and wait until it's closed.
 
         Raises:
             ConnectionClosed: If writing fails.
 
         """
-        closing = self.protocol.close_expected()
         if closing:
             self.set_close_deadline()
         try:

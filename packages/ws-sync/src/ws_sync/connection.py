@@ -368,16 +368,37 @@ class Connection:
         else:
             raise TypeError("data must be str, bytes, or iterable")
 
-        with self.send_context():
-            if self.send_in_progress:
-                raise ConcurrencyError(
-                    "cannot call send while another thread "
-                    "is sending a fragmented message"
-                )
-            if as_text:
-                self.protocol.send_text(payload)
-            else:
-                self.protocol.send_binary(payload)
+        # This is send_context() written out: on the path of every message, a
+        # context manager costs more than the rest of the work on a small one.
+        # A data frame doesn't start the closing handshake: closing is False.
+        protocol = self.protocol
+        failure: Exception | None = None
+        mark = 0
+        with self.protocol_mutex:
+            allowed = protocol.state is OPEN
+            if allowed:
+                if self.send_in_progress:
+                    raise ConcurrencyError(
+                        "cannot call send while another thread "
+                        "is sending a fragmented message"
+                    )
+                try:
+                    if as_text:
+                        protocol.send_text(payload)
+                    else:
+                        protocol.send_binary(payload)
+                except CALLER_ERRORS:
+                    raise
+                except Exception as exc:
+                    failure = exc
+                self.send_data()
+                mark = self.chunks_queued
+        if not allowed:
+            self.reject_call()
+        if failure is not None:
+            self.logger.error("unexpected internal error", exc_info=failure)
+            self.abort_and_raise(failure)
+        self.complete_send(mark, False)
 
     def close(
         self,
@@ -626,8 +647,8 @@ class Connection:
         """
         Write what the protocol queued, up to chunk number ``mark`` at least.
 
-        If the protocol expects the TCP connection to close, wait until it's
-        closed, within ``close_timeout``.
+        If ``closing``, that is, if the protocol expects the TCP connection to
+        close, wait until it's closed, within ``close_timeout``.
 
         Raises:
             ConnectionClosed: If writing fails or the closing handshake

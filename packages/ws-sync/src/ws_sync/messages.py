@@ -140,7 +140,12 @@ class Assembler:
         """
         with self.mutex:
             frames = self.frames
-            if not frames and not self.closed and (timeout is None or timeout > 0):
+            if timeout is None:
+                # recv() waits like this for most messages: a loop costs less
+                # than wait_for().
+                while not frames and not self.closed:
+                    self.frames_changed.wait()
+            elif timeout > 0:
                 self.frames_changed.wait_for(lambda: frames or self.closed, timeout)
             if frames:
                 frame = frames.popleft()
