@@ -152,12 +152,15 @@ def test_call_refused_by_protocol_reaches_caller(flavor: Flavor) -> None:
                 def refuse(data: object, fin: bool = True) -> None:
                     raise InvalidState("refused by the protocol")
 
-                protocol.send_binary = refuse
+                protocol.send_binary = protocol.send_ping = refuse
                 with pytest.raises(InvalidState, match="refused by the protocol"):
                     await conn.send(b"refused")
-                del protocol.send_binary
+                with pytest.raises(InvalidState, match="refused by the protocol"):
+                    await conn.ping(b"refused")
+                del protocol.send_binary, protocol.send_ping
                 await conn.send(b"accepted")
                 assert await conn.recv() == b"accepted"
+                assert await conn.ping(b"refused") >= 0
                 await conn.close()
                 assert conn.close_code == 1000
 

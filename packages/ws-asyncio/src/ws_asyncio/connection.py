@@ -464,11 +464,13 @@ class Connection(asyncio.Protocol):
                 raise ConcurrencyError("already waiting for a pong with the same data")
             while payload is None or payload in self.pending_pings:
                 payload = random.getrandbits(32).to_bytes(4, "big")
+            self.protocol.send_ping(payload)
+            # The pong can't be processed before this returns: register the
+            # ping only once the protocol has accepted it.
             pong_waiter: asyncio.Future[float] = self.loop.create_future()
             # perf_counter() rather than loop.time(), whose resolution is a
             # millisecond with uvloop: too coarse for a local network.
             self.pending_pings[payload] = (pong_waiter, time.perf_counter())
-            self.protocol.send_ping(payload)
         return pong_waiter
 
     async def pong(self, data: DataLike = b"") -> None:

@@ -469,13 +469,15 @@ class Connection:
                 raise ConcurrencyError("already waiting for a pong with the same data")
             while payload is None or payload in self.pending_pings:
                 payload = random.getrandbits(32).to_bytes(4, "big")
+            self.protocol.send_ping(payload)
+            # The pong can't be processed before this returns: register the
+            # ping only once the protocol has accepted it.
             pong_received = threading.Event()
             self.pending_pings[payload] = (
                 pong_received,
                 time.perf_counter(),
                 ack_on_close,
             )
-            self.protocol.send_ping(payload)
         return pong_received
 
     def pong(self, data: DataLike = b"") -> None:
