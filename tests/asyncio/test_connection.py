@@ -136,6 +136,21 @@ def test_send_rejects_wrong_types() -> None:
     run(main())
 
 
+def test_send_invalid_first_fragment_keeps_connection() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        with pytest.raises(ProtocolError):
+            await client.send([b"\xff", b"\xfe"], text=True)
+        # Nothing was sent: the connection goes on.
+        assert client.state is OPEN
+        assert client.send_in_progress is None
+        await client.send(["fine"])
+        assert await server.recv() == "fine"
+        await client.close()
+
+    run(main())
+
+
 @pytest.mark.parametrize("asynchronous", [False, True])
 def test_send_mixed_fragments_fails_connection(asynchronous: bool) -> None:
     async def mixed() -> AsyncIterator[str | bytes]:

@@ -121,6 +121,17 @@ def test_send_mixed_iterable_closes_connection() -> None:
         assert server.close_reason == "error in fragmented message"
 
 
+def test_send_invalid_first_fragment_keeps_connection() -> None:
+    with connection_pair() as (client, server):
+        with pytest.raises(ProtocolError):
+            client.send([b"\xff", b"\xfe"], text=True)
+        # Nothing was sent: the connection goes on.
+        assert client.state is State.OPEN
+        assert not client.send_in_progress
+        client.send(["fine"])
+        assert server.recv() == "fine"
+
+
 def test_send_failing_iterator_closes_connection() -> None:
     def chunks() -> Iterator[str]:
         yield "a"
@@ -637,6 +648,32 @@ def test_unexpected_error_in_reading_thread(caplog: pytest.LogCaptureFixture) ->
     finally:
         client.close_socket()
         server.close_socket()
+
+
+def test_unexpected_error_in_send_closes(caplog: pytest.LogCaptureFixture) -> None:
+    with connection_pair() as (client, server):
+
+        def broken(data: object, fin: bool = True) -> None:
+            raise RuntimeError("bug")
+
+        client.protocol.send_binary = broken  # type: ignore[method-assign]
+        with caplog.at_level(logging.ERROR):
+            with pytest.raises(ConnectionClosedError) as raised:
+                client.send(b"x")
+        assert isinstance(raised.value.__cause__, RuntimeError)
+        assert "unexpected internal error" in caplog.text
+        assert client.state is State.CLOSED
+
+
+def test_frame_received_after_close_socket_is_dropped() -> None:
+    with connection_pair() as (client, server):
+        client.close_socket()
+        # The reading thread may still process a frame when another thread
+        # has just closed the socket.
+        with client.protocol_mutex:
+            client.process_event(Frame(Opcode.TEXT, b"late"))
+        with pytest.raises(ConnectionClosedError):
+            client.recv()
 
 
 def test_unexpected_error_in_send_context(caplog: pytest.LogCaptureFixture) -> None:
