@@ -19,11 +19,15 @@ does, system calls included. Each figure is the best of ``--repeat`` runs;
 implementations alternate for ``--rounds`` rounds.
 
     python benchmarks/asyncio_echo.py [--quick] [--deflate] [--repeat N] [--rounds N]
+                                      [--baseline REVISION]
 
 Both implementations run in virtual environments under ``.bench/``, created on
 first use with ``uv``: ``ws17`` for websockets 17.x and ``ws-asyncio`` for this
 project's packages (installed editable); uvloop is added to both when it
-installs, and the uvloop runs are skipped otherwise.
+installs, and the uvloop runs are skipped otherwise. ``--baseline`` adds this
+project as it was at a git revision (``main``, ``HEAD~3``, a commit), installed
+from ``git archive`` by ``benchmarks/_baseline.py``, to compare before and after
+in the same run.
 
 """
 
@@ -49,6 +53,11 @@ from typing import Any  # noqa: E402
 
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.append(str(ROOT / "benchmarks"))
+
+from _baseline import ensure_baseline  # noqa: E402
+
+
 BENCH = ROOT / ".bench"
 PACKAGES = ["ws-frames", "ws-http", "ws-deflate", "ws-asyncio"]
 
@@ -62,12 +71,12 @@ CONCURRENT_SIZE = 2**10
 
 def implementation(name: str) -> tuple[Any, Any]:
     """Return ``(serve, connect)`` of an implementation."""
-    if name == "ws-asyncio":
-        from ws_asyncio.client import connect
-        from ws_asyncio.server import serve
-    else:
+    if name == "ws17":
         from websockets.asyncio.client import connect
         from websockets.asyncio.server import serve
+    else:
+        from ws_asyncio.client import connect
+        from ws_asyncio.server import serve
     return serve, connect
 
 
@@ -210,6 +219,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--baseline", metavar="REVISION")
     args = parser.parse_args()
 
     if args.child:
@@ -226,6 +236,9 @@ def main() -> None:
         ),
         "ws17": ensure_venv("ws17", ["websockets==17.*"]),
     }
+    if args.baseline:
+        commit, pythons["before"] = ensure_baseline(args.baseline)
+        print(f"before: {args.baseline} ({commit})", file=sys.stderr)
     loops = ["asyncio"]
     if all(has_uvloop(python) for python in pythons.values()):
         loops.append("uvloop")
@@ -252,11 +265,23 @@ def main() -> None:
     print(f"round trips per CPU second, {compression} (higher is better)")
     for loop in loops:
         print(f"\n{loop} event loop")
-        print(f"{'case':<24}{'ws-asyncio':>14}{'websockets 17':>16}{'ratio':>9}")
+        header = f"{'case':<24}{'ws-asyncio':>12}{'websockets 17':>15}{'ratio':>8}"
+        if "before" in pythons:
+            header += f"{'before':>12}{'ratio':>8}{'after/before':>14}"
+        print(header)
         ours, theirs = best[("ws-asyncio", loop)], best[("ws17", loop)]
         for case in ours:
-            ratio = ours[case] / theirs[case]
-            print(f"{case:<24}{ours[case]:>14,.0f}{theirs[case]:>16,.0f}{ratio:>8.2f}x")
+            row = (
+                f"{case:<24}{ours[case]:>12,.0f}{theirs[case]:>15,.0f}"
+                f"{ours[case] / theirs[case]:>7.2f}x"
+            )
+            if "before" in pythons:
+                before = best[("before", loop)][case]
+                row += (
+                    f"{before:>12,.0f}{before / theirs[case]:>7.2f}x"
+                    f"{ours[case] / before:>13.2f}x"
+                )
+            print(row)
 
 
 if __name__ == "__main__":

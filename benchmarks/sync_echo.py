@@ -15,10 +15,14 @@ included. Each figure is the best of ``--repeat`` runs; implementations
 alternate for ``--rounds`` rounds.
 
     python benchmarks/sync_echo.py [--quick] [--deflate] [--sizes 32,65536]
+                                   [--baseline REVISION]
 
 websockets 17.x runs in the virtual environment ``.bench/ws17``, created on
 first use with ``uv``; this project runs in the interpreter running this
-script, which must have ws-sync installed.
+script, which must have ws-sync installed. ``--baseline`` adds this project as
+it was at a git revision (``main``, ``HEAD~3``, a commit), installed from
+``git archive`` by ``benchmarks/_baseline.py``, to compare before and after in
+the same run.
 
 """
 
@@ -44,6 +48,7 @@ from typing import Any  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from _baseline import ensure_baseline  # noqa: E402
 from _peers import ensure_peer  # noqa: E402
 
 
@@ -143,6 +148,7 @@ def main() -> None:
     parser.add_argument(
         "--sizes", default=",".join(str(size) for size in DEFAULT_SIZES)
     )
+    parser.add_argument("--baseline", metavar="REVISION")
     options = parser.parse_args()
 
     if options.child:
@@ -150,21 +156,26 @@ def main() -> None:
         child(implementation, int(size), int(count), options.deflate)
         return
 
-    pythons = {
-        "ws_sync": sys.executable,
-        "websockets": str(ensure_peer("ws17")),
+    # Label -> (interpreter, implementation that it runs).
+    runs = {
+        "ws_sync": (sys.executable, "ws_sync"),
+        "websockets": (str(ensure_peer("ws17")), "websockets"),
     }
+    if options.baseline:
+        commit, baseline_python = ensure_baseline(options.baseline)
+        runs["before"] = (str(baseline_python), "ws_sync")
+        print(f"before: {options.baseline} ({commit})", file=sys.stderr)
     sizes = [int(size) for size in options.sizes.split(",")]
     best: dict[tuple[str, int], dict[str, float]] = {}
     for _ in range(options.rounds):
         for size in sizes:
             count = count_for(size, options.quick)
             for _ in range(options.repeat):
-                for implementation, python in pythons.items():
+                for label, (python, implementation) in runs.items():
                     figures = measure(
                         python, implementation, size, count, options.deflate
                     )
-                    key = (implementation, size)
+                    key = (label, size)
                     previous = best.setdefault(key, figures)
                     for metric in ["cpu", "wall"]:
                         previous[metric] = max(previous[metric], figures[metric])
@@ -174,15 +185,24 @@ def main() -> None:
     header = (
         f"{'size':>8}  {'metric':>6}  {'ws_sync':>10}  {'websockets':>10}  {'ratio':>6}"
     )
+    if "before" in runs:
+        header += f"  {'before':>10}  {'ratio':>6}  {'after/before':>12}"
     print(header)
     for size in sizes:
         for metric in ["cpu", "wall"]:
             ours = best[("ws_sync", size)][metric]
             theirs = best[("websockets", size)][metric]
-            print(
+            row = (
                 f"{size:>8}  {metric:>6}  {ours:>10.0f}  {theirs:>10.0f}"
                 f"  {ours / theirs:>6.2f}"
             )
+            if "before" in runs:
+                before = best[("before", size)][metric]
+                row += (
+                    f"  {before:>10.0f}  {before / theirs:>6.2f}"
+                    f"  {ours / before:>12.2f}"
+                )
+            print(row)
 
 
 if __name__ == "__main__":

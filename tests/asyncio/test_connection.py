@@ -3,12 +3,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ws_asyncio.connection import Connection
+from ws_asyncio.connection import Connection, broadcast
 from ws_frames.exceptions import (
     ConcurrencyError,
     ConnectionClosed,
@@ -122,11 +125,26 @@ def test_send_rejects_wrong_types() -> None:
             await client.send({"a": 1})
         with pytest.raises(TypeError, match="data must be"):
             await client.send(42)  # type: ignore[arg-type]
-        with pytest.raises(TypeError, match="bytes or str"):
+        with pytest.raises(TypeError, match="str or bytes fragments"):
             await client.send([1, 2])  # type: ignore[list-item]
         # Nothing was sent: the connection is still usable.
         assert client.state is OPEN
         await client.send("fine")
+        assert await server.recv() == "fine"
+        await client.close()
+
+    run(main())
+
+
+def test_send_invalid_first_fragment_keeps_connection() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        with pytest.raises(ProtocolError):
+            await client.send([b"\xff", b"\xfe"], text=True)
+        # Nothing was sent: the connection goes on.
+        assert client.state is OPEN
+        assert client.send_in_progress is None
+        await client.send(["fine"])
         assert await server.recv() == "fine"
         await client.close()
 
@@ -488,6 +506,9 @@ def test_decoding_invalid_binary_fails_with_1007() -> None:
         with pytest.raises(ConnectionClosedError):
             async for _ in server.recv_streaming(decode=True):
                 pass  # pragma: no cover
+        # Receiving again tells that the connection is closed.
+        with pytest.raises(ConnectionClosedError):
+            await server.recv()
 
     run(main())
 
@@ -789,9 +810,13 @@ def test_unexpected_error_in_send_context_closes(
     assert "unexpected internal error" in caplog.text
 
 
-def test_send_data_error_while_receiving_is_chained() -> None:
+@pytest.mark.parametrize("debug", [False, True])
+def test_send_data_error_while_receiving_is_chained(
+    caplog: pytest.LogCaptureFixture, debug: bool
+) -> None:
     async def main() -> None:
         client, peer = await connection_and_raw_peer(CLIENT, close_timeout=SHORT)
+        client.debug = debug
         error = OSError("write failed")
         break_writes(client, error)
         # A ping makes the client queue a pong, which fails to be written.
@@ -800,9 +825,71 @@ def test_send_data_error_while_receiving_is_chained() -> None:
         await asyncio.sleep(SHORT)
         assert client.recv_exc is error
         client.transport.abort()
+        with pytest.raises(ConnectionClosedError) as raised:
+            await client.recv()
+        assert raised.value.__cause__ is error
         peer.close()
 
+    with caplog.at_level(logging.DEBUG):
+        run(main())
+    assert ("error while sending data" in caplog.text) is debug
+
+
+def test_unexpected_error_in_other_calls_closes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> None:
+        client, server = await connection_pair(client_kwargs={"close_timeout": SHORT})
+
+        def broken(data: object) -> None:
+            raise RuntimeError("bug")
+
+        client.protocol.send_ping = broken  # type: ignore[method-assign]
+        with pytest.raises(ConnectionClosedError) as raised:
+            await client.ping()
+        assert isinstance(raised.value.__cause__, RuntimeError)
+        server.transport.abort()
+
+    with caplog.at_level(logging.ERROR):
+        run(main())
+    assert "unexpected internal error" in caplog.text
+
+
+def test_fragments_after_close() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        await client.close()
+        with pytest.raises(ConnectionClosedOK):
+            await client.send(["never", "sent"])
+        # Nothing is in progress.
+        assert client.send_in_progress is None
+
     run(main())
+
+
+def test_drain_without_backpressure_returns_at_once() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        assert not client.paused
+        await client.drain()
+        await client.close()
+
+    run(main())
+
+
+def test_keepalive_on_closed_connection_ends_quietly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> None:
+        client, server = await connection_pair(client_kwargs={"ping_interval": 0})
+        await client.close()
+        client.start_keepalive()
+        assert client.keepalive_task is not None
+        await client.keepalive_task
+
+    with caplog.at_level(logging.ERROR):
+        run(main())
+    assert caplog.text == ""
 
 
 def test_direct_use_of_connection_class() -> None:
@@ -1041,10 +1128,162 @@ def test_arbitrary_chunking_of_incoming_bytes(
     run(main())
 
 
-def test_broadcast_is_available_from_connection_module() -> None:
-    import ws_asyncio.connection as connection_module
-    import ws_asyncio.server as server_module
+# broadcast.
 
-    assert connection_module.broadcast is server_module.broadcast
-    with pytest.raises(AttributeError, match="has no attribute 'spam'"):
-        connection_module.spam  # noqa: B018
+
+class RecordingTransport:
+    """Wrap a transport to record what is written to it."""
+
+    def __init__(self, transport: Any) -> None:
+        self.transport = transport
+        self.written: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+        self.transport.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
+
+
+def record_writes(connection: Connection) -> RecordingTransport:
+    recording = RecordingTransport(connection.transport)
+    connection.transport = recording  # type: ignore[assignment]
+    return recording
+
+
+def test_broadcast_to_servers_and_clients() -> None:
+    async def main() -> None:
+        pairs = [await connection_pair() for _ in range(3)]
+        servers = [server for _, server in pairs]
+        clients = [client for client, _ in pairs]
+        broadcast(servers, "to clients")
+        broadcast(servers, b"bytes", text=True)
+        broadcast(servers, "string", text=False)
+        broadcast(clients, memoryview(b"to servers"))
+        for client in clients:
+            assert await client.recv() == "to clients"
+            assert await client.recv() == "bytes"
+            assert await client.recv() == b"string"
+        for server in servers:
+            assert await server.recv() == b"to servers"
+        # Closed connections are skipped.
+        await clients[0].close()
+        broadcast(servers, "to the others")
+        for client in clients[1:]:
+            assert await client.recv() == "to the others"
+            await client.close()
+
+    run(main())
+
+
+def test_broadcast_frames_once_for_servers_without_extensions() -> None:
+    async def main() -> None:
+        pairs = [await connection_pair() for _ in range(3)]
+        recordings = [record_writes(server) for _, server in pairs]
+        broadcast([server for _, server in pairs], "once")
+        first, second, third = (recording.written for recording in recordings)
+        assert first == [Frame(OP_TEXT, b"once").serialize(mask=False)]
+        assert first[0] is second[0] is third[0]
+        # Clients mask each frame with its own key.
+        recordings = [record_writes(client) for client, _ in pairs]
+        broadcast([client for client, _ in pairs], "masked")
+        first, second, third = (recording.written for recording in recordings)
+        assert first[0] is not second[0] is not third[0]
+        for client, server in pairs:
+            assert await client.recv() == "once"
+            assert await server.recv() == "masked"
+            await client.close()
+
+    run(main())
+
+
+def test_broadcast_doesnt_break_a_fragmented_frame_sequence(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        # A fragmented message started on the protocol directly.
+        server.protocol.send_text(b"frag", fin=False)
+        server.send_data()
+        with caplog.at_level(logging.WARNING):
+            broadcast([server], "not now")
+        assert "failed to write message: ProtocolError" in caplog.text
+        server.protocol.send_continuation(b"ment", fin=True)
+        server.send_data()
+        assert await client.recv() == "fragment"
+        await client.close()
+
+    run(main())
+
+
+def test_broadcast_rejects_bad_messages() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        with pytest.raises(TypeError, match="str or bytes-like"):
+            broadcast([server], 42)  # type: ignore[arg-type]
+        with pytest.raises(ProtocolError, match="isn't valid UTF-8"):
+            broadcast([server], b"\xff", text=True)
+        # Nothing was sent.
+        broadcast([server], "valid")
+        assert await client.recv() == "valid"
+        await client.close()
+
+    run(main())
+
+
+def test_broadcast_skips_fragmented_messages(caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        release = asyncio.Event()
+
+        async def fragments() -> AsyncIterator[str]:
+            yield "frag"
+            await release.wait()
+            yield "ment"
+
+        sending = asyncio.create_task(server.send(fragments()))
+        await asyncio.sleep(SHORT)
+        with caplog.at_level(logging.WARNING):
+            broadcast([server], "skipped")
+        assert "skipped broadcast: sending a fragmented message" in caplog.text
+        if sys.version_info >= (3, 11):
+            with pytest.raises(ExceptionGroup) as raised:  # noqa: F821
+                broadcast([server], "skipped", raise_exceptions=True)
+            (exc,) = raised.value.exceptions
+            assert isinstance(exc, ConcurrencyError)
+        release.set()
+        await sending
+        assert await client.recv() == "fragment"
+        await client.close()
+
+    run(main())
+
+
+def test_broadcast_write_errors(caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        break_writes(server, OSError("write failed"))
+        break_writes(client, OSError("write failed"))
+        with caplog.at_level(logging.WARNING):
+            broadcast([server, client], "fails")
+        assert caplog.text.count("skipped broadcast: failed to write message") == 2
+        assert "OSError: write failed" in caplog.text
+        if sys.version_info >= (3, 11):
+            with pytest.raises(ExceptionGroup) as raised:  # noqa: F821
+                broadcast([server, client], "fails", raise_exceptions=True)
+            for exc in raised.value.exceptions:
+                assert isinstance(exc, RuntimeError)
+                assert isinstance(exc.__cause__, OSError)
+        client.transport.abort()
+        server.transport.abort()
+
+    run(main())
+
+
+def test_connection_module_doesnt_import_server_module() -> None:
+    code = (
+        "import sys, ws_asyncio.connection; "
+        "assert 'ws_asyncio.server' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -280,7 +280,7 @@ def test_get_iter_decodes_split_characters() -> None:
         assembler = Assembler()
         for frame in text_frames("€", [1, 1]):
             assembler.put(frame)
-        assert "".join([f async for f in assembler.get_iter(decode=True)]) == "€"
+        assert [f async for f in assembler.get_iter(decode=True)] == ["", "", "€"]
         assembler.put(Frame(OP_TEXT, b"abc"))
         assert [f async for f in assembler.get_iter(decode=False)] == [b"abc"]
         assembler.put(Frame(OP_BINARY, b"abc", fin=False))
@@ -434,9 +434,13 @@ def test_reassembly_roundtrip(
         got: list[str] = []
         for _ in messages:
             if streaming:
-                got.append("".join([f async for f in assembler.get_iter(decode=True)]))
+                parts = [f async for f in assembler.get_iter(decode=True)]
+                assert all(isinstance(part, str) for part in parts)
+                got.append("".join(part for part in parts if isinstance(part, str)))
             else:
-                got.append(await assembler.get(decode=True))
+                message = await assembler.get(decode=True)
+                assert isinstance(message, str)
+                got.append(message)
         assert got == [text for text, _ in messages]
         assert not state["paused"]
 
@@ -451,5 +455,59 @@ def test_compatibility_timeouts() -> None:
                 await asyncio.sleep(1)
         async with asyncio_timeout(None):
             await asyncio.sleep(0)
+
+    run(main())
+
+
+def test_get_iter_abandoned_mid_message_blocks_reads() -> None:
+    async def main() -> None:
+        assembler = Assembler()
+        assembler.put(Frame(OP_TEXT, b"a", fin=False))
+        assembler.put(Frame(OP_CONT, b"b"))
+        fragments = assembler.get_iter()
+        assert await anext(fragments) == "a"
+        await fragments.aclose()  # type: ignore[attr-defined]
+        # The rest of the message isn't returned as if it were a message.
+        with pytest.raises(ConcurrencyError):
+            await assembler.get()
+
+    run(main())
+
+
+def test_maybe_pause_below_high_does_nothing() -> None:
+    async def main() -> None:
+        recorder = Recorder()
+        assembler = Assembler(2, pause=recorder.pause, resume=recorder.resume)
+        assembler.put(Frame(OP_TEXT, b"a"))
+        assembler.maybe_pause()
+        assert recorder.events == []
+
+    run(main())
+
+
+def test_get_iter_releases_after_close() -> None:
+    async def main() -> None:
+        assembler = Assembler()
+        assembler.put(Frame(OP_BINARY, b"a", fin=False))
+        fragments = assembler.get_iter()
+        assert await anext(fragments) == b"a"
+        assembler.close()
+        with pytest.raises(EOFError):
+            await anext(fragments)
+        assert not assembler.get_in_progress
+
+    run(main())
+
+
+def test_get_iter_invalid_utf8_skips_the_message() -> None:
+    async def main() -> None:
+        assembler = Assembler()
+        assembler.put(Frame(OP_BINARY, b"\xff", fin=False))
+        assembler.put(Frame(OP_CONT, b"rest"))
+        assembler.put(Frame(OP_TEXT, b"next"))
+        with pytest.raises(UnicodeDecodeError):
+            async for _ in assembler.get_iter(decode=True):
+                pass  # pragma: no cover
+        assert await assembler.get() == "next"
 
     run(main())

@@ -842,3 +842,10 @@ def test_early_close_from_client_that_keeps_tcp_open() -> None:
             writer.close()
 
     run(main())
+
+
+def test_broadcast_is_the_connection_modules() -> None:
+    import ws_asyncio.connection
+    import ws_asyncio.server
+
+    assert ws_asyncio.server.broadcast is ws_asyncio.connection.broadcast

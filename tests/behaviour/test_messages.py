@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from ws_frames.exceptions import ConnectionClosedError, ConnectionClosedOK
+from ws_frames.exceptions import ConnectionClosedError, ConnectionClosedOK, InvalidState
 
 from .flavor import Conn, Flavor, run
 
@@ -137,5 +137,31 @@ def test_many_messages_in_order(flavor: Flavor) -> None:
                     await conn.send(str(i))
                 received = [await conn.recv() for _ in range(200)]
                 assert received == [str(i) for i in range(200)]
+
+    run(body())
+
+
+def test_call_refused_by_protocol_reaches_caller(flavor: Flavor) -> None:
+    # The protocol refuses a call with InvalidState without changing its
+    # state: the caller gets the exception and the connection goes on.
+    async def body() -> None:
+        async with flavor.serve(echo) as server:
+            async with flavor.connect(server.uri) as conn:
+                protocol = conn.raw.protocol
+
+                def refuse(data: object, fin: bool = True) -> None:
+                    raise InvalidState("refused by the protocol")
+
+                protocol.send_binary = protocol.send_ping = refuse
+                with pytest.raises(InvalidState, match="refused by the protocol"):
+                    await conn.send(b"refused")
+                with pytest.raises(InvalidState, match="refused by the protocol"):
+                    await conn.ping(b"refused")
+                del protocol.send_binary, protocol.send_ping
+                await conn.send(b"accepted")
+                assert await conn.recv() == b"accepted"
+                assert await conn.ping(b"refused") >= 0
+                await conn.close()
+                assert conn.close_code == 1000
 
     run(body())

@@ -3,6 +3,8 @@ from __future__ import annotations
 import logging
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +22,7 @@ from ws_frames.exceptions import (
 )
 from ws_frames.frames import Close, CloseCode, Frame, Opcode
 from ws_frames.protocol import Protocol, Side, State
-from ws_sync.connection import Connection
+from ws_sync.connection import Connection, broadcast
 
 from .helpers import SHORT, connection_pair, raw_pair, run_in_thread, wait_for
 
@@ -104,19 +106,30 @@ def test_send_unsupported_type_raises_type_error() -> None:
 
 def test_send_iterable_of_unsupported_type_raises_type_error() -> None:
     with connection_pair() as (client, server):
-        with pytest.raises(TypeError, match="iterable must contain bytes or str"):
+        with pytest.raises(TypeError, match="str or bytes fragments, not int"):
             client.send([1, 2])  # type: ignore[list-item]
         assert client.state is State.OPEN
 
 
 def test_send_mixed_iterable_closes_connection() -> None:
     with connection_pair() as (client, server):
-        with pytest.raises(TypeError, match="uniform types"):
+        with pytest.raises(TypeError, match="same type"):
             client.send(["text", b"bytes"])
         with pytest.raises(ConnectionClosedError):
             server.recv()
         assert server.close_code == CloseCode.INTERNAL_ERROR
         assert server.close_reason == "error in fragmented message"
+
+
+def test_send_invalid_first_fragment_keeps_connection() -> None:
+    with connection_pair() as (client, server):
+        with pytest.raises(ProtocolError):
+            client.send([b"\xff", b"\xfe"], text=True)
+        # Nothing was sent: the connection goes on.
+        assert client.state is State.OPEN
+        assert not client.send_in_progress
+        client.send(["fine"])
+        assert server.recv() == "fine"
 
 
 def test_send_failing_iterator_closes_connection() -> None:
@@ -145,7 +158,7 @@ def test_send_during_fragmented_message_raises_concurrency_error() -> None:
     with connection_pair() as (client, server):
         thread, outcome = run_in_thread(lambda: client.send(chunks()))
         sending.wait()
-        with pytest.raises(ConcurrencyError, match="already running send"):
+        with pytest.raises(ConcurrencyError, match="sending a fragmented message"):
             client.send("c")
         with pytest.raises(ConcurrencyError):
             client.send(b"c")
@@ -256,6 +269,9 @@ def test_recv_streaming_invalid_utf8_with_decode_fails_connection() -> None:
             list(server.recv_streaming(decode=True))
         assert server.protocol.close_sent is not None
         assert server.protocol.close_sent.code == CloseCode.INVALID_DATA
+        # Receiving again tells that the connection is closed.
+        with pytest.raises(ConnectionClosedError):
+            server.recv()
 
 
 # Iteration
@@ -634,6 +650,32 @@ def test_unexpected_error_in_reading_thread(caplog: pytest.LogCaptureFixture) ->
         server.close_socket()
 
 
+def test_unexpected_error_in_send_closes(caplog: pytest.LogCaptureFixture) -> None:
+    with connection_pair() as (client, server):
+
+        def broken(data: object, fin: bool = True) -> None:
+            raise RuntimeError("bug")
+
+        client.protocol.send_binary = broken  # type: ignore[method-assign]
+        with caplog.at_level(logging.ERROR):
+            with pytest.raises(ConnectionClosedError) as raised:
+                client.send(b"x")
+        assert isinstance(raised.value.__cause__, RuntimeError)
+        assert "unexpected internal error" in caplog.text
+        assert client.state is State.CLOSED
+
+
+def test_frame_received_after_close_socket_is_dropped() -> None:
+    with connection_pair() as (client, server):
+        client.close_socket()
+        # The reading thread may still process a frame when another thread
+        # has just closed the socket.
+        with client.protocol_mutex:
+            client.process_event(Frame(Opcode.TEXT, b"late"))
+        with pytest.raises(ConnectionClosedError):
+            client.recv()
+
+
 def test_unexpected_error_in_send_context(caplog: pytest.LogCaptureFixture) -> None:
     with connection_pair() as (client, server):
         with caplog.at_level(logging.ERROR):
@@ -651,6 +693,120 @@ def test_write_error_raises_connection_closed() -> None:
             for _ in range(100):
                 connection.send(b"\x00" * 65536)
                 time.sleep(0.001)
+
+
+def test_keepalive_logs_pongs(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.ws_sync.keepalive")
+    logger.setLevel(logging.DEBUG)
+    client_sock, server_sock = socket.socketpair()
+    client = Connection(
+        client_sock,
+        Protocol(Side.CLIENT, logger=logger),
+        ping_interval=0.01,
+        ping_timeout=2,
+    )
+    server = Connection(server_sock, Protocol(Side.SERVER), ping_interval=None)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="test.ws_sync.keepalive"):
+            client.start_keepalive()
+            wait_for(lambda: "% received keepalive pong" in caplog.text)
+            client.close()
+    finally:
+        client.close_socket()
+        server.close_socket()
+
+
+def test_keepalive_ends_with_the_connection(caplog: pytest.LogCaptureFixture) -> None:
+    with connection_pair(ping_interval=0.01) as (client, server):
+
+        def closed(*args: Any, **kwargs: Any) -> Any:
+            client.close()
+            return Connection.ping(client, *args, **kwargs)
+
+        client.ping = closed  # type: ignore[method-assign]
+        with caplog.at_level(logging.ERROR):
+            client.start_keepalive()
+            assert client.keepalive_thread is not None
+            client.keepalive_thread.join(2)
+        assert not client.keepalive_thread.is_alive()
+        assert caplog.text == ""
+
+
+def test_keepalive_logs_unexpected_errors(caplog: pytest.LogCaptureFixture) -> None:
+    with connection_pair(ping_interval=0.01) as (client, server):
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("broken")
+
+        client.ping = broken  # type: ignore[method-assign]
+        with caplog.at_level(logging.ERROR):
+            client.start_keepalive()
+            assert client.keepalive_thread is not None
+            client.keepalive_thread.join(2)
+        assert "keepalive ping failed" in caplog.text
+
+
+def test_close_without_close_timeout() -> None:
+    with connection_pair(close_timeout=None) as (client, server):
+        client.close()
+        assert client.close_code == CloseCode.NORMAL_CLOSURE
+
+
+def test_fragments_after_close() -> None:
+    with connection_pair() as (client, server):
+        client.close()
+        with pytest.raises(ConnectionClosedOK):
+            client.send(["never", "sent"])
+        assert not client.send_in_progress
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_write_errors_in_reading_thread(
+    caplog: pytest.LogCaptureFixture, debug: bool
+) -> None:
+    logger = logging.getLogger("test.ws_sync.debug_write")
+    logger.setLevel(logging.DEBUG if debug else logging.INFO)
+    client_sock, peer_sock = socket.socketpair()
+    client = Connection(
+        client_sock, Protocol(Side.CLIENT, logger=logger), ping_interval=None
+    )
+    real_socket = client.socket
+    client.socket = BrokenSocket(real_socket)  # type: ignore[assignment]
+    peer = Protocol(Side.SERVER)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="test.ws_sync.debug_write"):
+            # The answer to a ping fails to be written in the reading thread.
+            peer.send_ping(b"ping")
+            peer_sock.sendall(b"".join(peer.data_to_send()))
+            with pytest.raises(ConnectionClosedError) as raised:
+                client.recv(timeout=5)
+            assert isinstance(raised.value.__cause__, BrokenPipeError)
+            # Then sending fails at once.
+            with pytest.raises(ConnectionClosed):
+                client.send("fails")
+        assert caplog.text.count("! error while sending data") == debug
+    finally:
+        client.close_socket()
+        peer_sock.close()
+
+
+def test_debug_logging_of_send_errors(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.ws_sync.debug_send")
+    logger.setLevel(logging.DEBUG)
+    client_sock, peer_sock = socket.socketpair()
+    client = Connection(
+        client_sock, Protocol(Side.CLIENT, logger=logger), ping_interval=None
+    )
+    client.socket = BrokenSocket(client.socket)  # type: ignore[assignment]
+    try:
+        with caplog.at_level(logging.DEBUG, logger="test.ws_sync.debug_send"):
+            with pytest.raises(ConnectionClosedError) as raised:
+                client.send("fails")
+            assert isinstance(raised.value.__cause__, BrokenPipeError)
+        assert "! error while sending data" in caplog.text
+    finally:
+        client.close_socket()
+        peer_sock.close()
 
 
 def test_debug_logging(caplog: pytest.LogCaptureFixture) -> None:
@@ -678,7 +834,7 @@ def test_debug_logging(caplog: pytest.LogCaptureFixture) -> None:
 
 def test_send_iterable_bytes_then_str_closes_connection() -> None:
     with connection_pair() as (client, server):
-        with pytest.raises(TypeError, match="uniform types"):
+        with pytest.raises(TypeError, match="same type"):
             client.send([b"bytes", "text"])
         with pytest.raises(ConnectionClosedError):
             server.recv()
@@ -751,12 +907,176 @@ def test_debug_logging_of_io_errors(caplog: pytest.LogCaptureFixture) -> None:
     assert "! error while receiving data" in caplog.text
 
 
-def test_broadcast_is_available_from_connection_module() -> None:
-    from ws_sync import connection as connection_module, server as server_module
+# broadcast()
 
-    assert connection_module.broadcast is server_module.broadcast
-    with pytest.raises(AttributeError):
-        connection_module.no_such_name  # noqa: B018
+
+class RecordingSocket:
+    """Wrap a socket to record what is written to it."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.written: list[bytes] = []
+
+    def sendall(self, data: bytes) -> None:
+        self.written.append(data)
+        self.sock.sendall(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sock, name)
+
+
+class BrokenSocket(RecordingSocket):
+    def sendall(self, data: bytes) -> None:
+        raise BrokenPipeError("write failed")
+
+
+def test_broadcast_to_servers_and_clients() -> None:
+    with (
+        connection_pair() as (client1, server1),
+        connection_pair() as (
+            client2,
+            server2,
+        ),
+    ):
+        broadcast([server1, server2], "to clients")
+        broadcast([server1, server2], b"bytes", text=True)
+        broadcast([server1, server2], "string", text=False)
+        broadcast([client1, client2], memoryview(b"to servers"))
+        for client in (client1, client2):
+            assert client.recv(timeout=2) == "to clients"
+            assert client.recv(timeout=2) == "bytes"
+            assert client.recv(timeout=2) == b"string"
+        for server in (server1, server2):
+            assert server.recv(timeout=2) == b"to servers"
+        # Closed connections are skipped.
+        client1.close()
+        broadcast([server1, server2], "to the other")
+        assert client2.recv(timeout=2) == "to the other"
+
+
+def test_broadcast_frames_once_for_servers_without_extensions() -> None:
+    with (
+        connection_pair() as (client1, server1),
+        connection_pair() as (
+            client2,
+            server2,
+        ),
+    ):
+        recordings = [RecordingSocket(server.socket) for server in (server1, server2)]
+        server1.socket, server2.socket = recordings  # type: ignore[assignment]
+        broadcast([server1, server2], "once")
+        first, second = (recording.written for recording in recordings)
+        assert first == [Frame(Opcode.TEXT, b"once").serialize(mask=False)]
+        assert first[0] is second[0]
+        # Clients mask each frame with its own key.
+        recordings = [RecordingSocket(client.socket) for client in (client1, client2)]
+        client1.socket, client2.socket = recordings  # type: ignore[assignment]
+        broadcast([client1, client2], "masked")
+        first, second = (recording.written for recording in recordings)
+        assert first[0] is not second[0]
+        for client, server in [(client1, server1), (client2, server2)]:
+            assert client.recv(timeout=2) == "once"
+            assert server.recv(timeout=2) == "masked"
+            client.socket = client.socket.sock  # type: ignore[attr-defined]
+            server.socket = server.socket.sock  # type: ignore[attr-defined]
+
+
+def test_broadcast_doesnt_break_a_fragmented_frame_sequence(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with connection_pair() as (client, server):
+        # A fragmented message started on the protocol directly.
+        with server.protocol_mutex:
+            server.protocol.send_text(b"frag", fin=False)
+            server.send_data()
+        server.flush()
+        with caplog.at_level(logging.WARNING):
+            broadcast([server], "not now")
+        assert "failed to write message: ws_frames.exceptions.ProtocolError" in (
+            caplog.text
+        )
+        with server.protocol_mutex:
+            server.protocol.send_continuation(b"ment", fin=True)
+            server.send_data()
+        server.flush()
+        assert client.recv(timeout=2) == "fragment"
+
+
+def test_broadcast_rejects_bad_arguments() -> None:
+    with connection_pair() as (client, server):
+        with pytest.raises(TypeError, match="str or bytes-like"):
+            broadcast([server], 42)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="unexpected keyword argument 'other'"):
+            broadcast([server], "x", other=True)
+        with pytest.raises(ProtocolError, match="isn't valid UTF-8"):
+            broadcast([server], b"\xff", text=True)
+        # Nothing was sent.
+        broadcast([server], "valid")
+        assert client.recv(timeout=2) == "valid"
+
+
+def test_broadcast_skips_fragmented_messages(caplog: pytest.LogCaptureFixture) -> None:
+    sending = threading.Event()
+    proceed = threading.Event()
+
+    def chunks() -> Iterator[str]:
+        yield "frag"
+        sending.set()
+        proceed.wait()
+        yield "ment"
+
+    with connection_pair() as (client, server):
+        thread, outcome = run_in_thread(lambda: server.send(chunks()))
+        sending.wait()
+        with caplog.at_level(logging.WARNING):
+            broadcast([server], "skipped")
+        assert "skipped broadcast: sending a fragmented message" in caplog.text
+        if sys.version_info >= (3, 11):
+            with pytest.raises(ExceptionGroup) as raised:  # noqa: F821
+                broadcast([server], "skipped", raise_exceptions=True)
+            (exc,) = raised.value.exceptions
+            assert isinstance(exc, ConcurrencyError)
+        proceed.set()
+        thread.join()
+        assert client.recv(timeout=2) == "fragment"
+
+
+def test_broadcast_write_errors(caplog: pytest.LogCaptureFixture) -> None:
+    with (
+        connection_pair() as (client1, server1),
+        connection_pair() as (
+            client2,
+            server2,
+        ),
+    ):
+        for connection in (server1, client2):
+            connection.socket = BrokenSocket(connection.socket)  # type: ignore[assignment]
+        with caplog.at_level(logging.WARNING):
+            broadcast([server1, client2], "fails")
+        assert caplog.text.count("skipped broadcast: failed to write message") == 2
+        assert "BrokenPipeError: write failed" in caplog.text
+        # The connections are closed.
+        with pytest.raises(ConnectionClosedError) as closed:
+            server1.recv(timeout=2)
+        assert isinstance(closed.value.__cause__, BrokenPipeError)
+        with pytest.raises(ConnectionClosedError):
+            client2.recv(timeout=2)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="needs ExceptionGroup")
+def test_broadcast_write_errors_raised() -> None:
+    with connection_pair() as (client, server):
+        server.socket = BrokenSocket(server.socket)  # type: ignore[assignment]
+        with pytest.raises(ExceptionGroup) as raised:  # noqa: F821
+            broadcast([server], "fails", raise_exceptions=True)
+        (exc,) = raised.value.exceptions
+        assert isinstance(exc, RuntimeError)
+        assert isinstance(exc.__cause__, BrokenPipeError)
+
+
+def test_connection_module_doesnt_import_server_module() -> None:
+    code = "import sys, ws_sync.connection; assert 'ws_sync.server' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 message_strategy = st.one_of(

@@ -400,3 +400,33 @@ def test_flow_control_default_callbacks() -> None:
     assembler.get()
     assembler.get()
     assert not assembler.paused
+
+
+def test_get_iter_abandoned_mid_message_blocks_reads() -> None:
+    assembler = Assembler()
+    assembler.put(text("a", fin=False))
+    assembler.put(cont(b"b"))
+    fragments = assembler.get_iter()
+    assert next(fragments) == "a"
+    fragments.close()  # type: ignore[attr-defined]
+    # The rest of the message isn't returned as if it were a message.
+    with pytest.raises(ConcurrencyError):
+        assembler.get()
+
+
+def test_maybe_pause_below_high_does_nothing() -> None:
+    recorder = Recorder()
+    assembler = Assembler(2, pause=recorder.pause, resume=recorder.resume)
+    assembler.put(text("a"))
+    assembler.maybe_pause()
+    assert recorder.calls == []
+
+
+def test_get_iter_invalid_utf8_skips_the_message() -> None:
+    assembler = Assembler()
+    assembler.put(binary(b"\xff", fin=False))
+    assembler.put(cont(b"rest"))
+    assembler.put(text("next"))
+    with pytest.raises(UnicodeDecodeError):
+        list(assembler.get_iter(decode=True))
+    assert assembler.get() == "next"

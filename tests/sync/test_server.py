@@ -613,3 +613,10 @@ def test_early_close_from_client_that_keeps_tcp_open() -> None:
                 data += chunk
             assert data.startswith(b"HTTP/1.1 101 ")
             wait_for(lambda: received == ["hi"])
+
+
+def test_broadcast_is_the_connection_modules() -> None:
+    import ws_sync.connection
+    import ws_sync.server
+
+    assert ws_sync.server.broadcast is ws_sync.connection.broadcast

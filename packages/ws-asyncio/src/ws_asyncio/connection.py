@@ -1,12 +1,16 @@
 """
-The asyncio WebSocket connection, shared by clients and servers.
+The asyncio connection, shared by clients and servers.
 
-:class:`Connection` is an :class:`asyncio.Protocol`: the event loop hands it
-the bytes read from the socket in :meth:`~Connection.data_received`, it feeds
-them straight to the sans-I/O :class:`~ws_frames.protocol.Protocol`, writes
-whatever the protocol wants to send, and routes the events: data frames to the
-message :class:`~ws_asyncio.messages.Assembler`, pongs to the pending pings.
-No task runs per connection apart from the optional keepalive.
+:class:`Connection` is the :class:`asyncio.Protocol` of a WebSocket
+connection. The event loop hands it the bytes read from the socket; it feeds
+them to the sans-I/O :class:`~ws_frames.protocol.Protocol`, writes whatever
+the protocol answers, and routes what the protocol decodes: data frames to the
+:class:`~ws_asyncio.messages.Assembler` that ``recv()`` reads, pongs to the
+pings that wait for them. Apart from the optional keepalive, no task runs for
+a connection.
+
+``ws_sync.connection`` is the threading twin of this module: the same methods
+in the same order, with a lock or a thread where this one awaits.
 
 """
 
@@ -17,14 +21,12 @@ import collections
 import contextlib
 import logging
 import random
-import struct
 import sys
 import threading
 import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeAlias, cast, overload
 
 from ws_frames.exceptions import (
     ConcurrencyError,
@@ -33,8 +35,8 @@ from ws_frames.exceptions import (
     InvalidState,
     ProtocolError,
 )
-from ws_frames.frames import DATA_OPCODES, OP_PONG, CloseCode, Frame
-from ws_frames.protocol import CLOSED, OPEN, Event, Protocol, State
+from ws_frames.frames import OP_BINARY, OP_CONT, OP_PONG, OP_TEXT, CloseCode, Frame
+from ws_frames.protocol import CLOSING, OPEN, SERVER, Event, Protocol, State
 from ws_frames.typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol
 
 from .compatibility import asyncio_timeout
@@ -42,43 +44,54 @@ from .messages import Assembler
 
 
 if TYPE_CHECKING:
-    # Only for annotations, which aren't evaluated at run time.
+    from ws_http.http11 import Request, Response
+
     if sys.version_info >= (3, 11):
         from typing import Self
     else:
         from typing_extensions import Self
 
-from ws_http.http11 import Request, Response
 
+__all__ = ["Connection", "broadcast"]
 
-__all__ = ["Connection"]
+BYTES_LIKE = (bytes, bytearray, memoryview)
+
+# The protocol refuses a call that the caller got wrong with one of these,
+# without changing its state: they go to the caller and the connection goes on.
+# Anything else coming out of the protocol is a bug, after which the
+# connection can't be trusted.
+CALLER_ERRORS = (ProtocolError, ConcurrencyError, InvalidState, TypeError, ValueError)
+
+# Types of the options that clients and servers hand over to connections.
+Seconds: TypeAlias = float | None  # None turns the feature off, or waits forever
+QueueLimits: TypeAlias = int | tuple[int | None, int | None] | None
+BufferLimits: TypeAlias = int | tuple[int, int | None]
 
 
 class Connection(asyncio.Protocol):
     """
     :mod:`asyncio` implementation of a WebSocket connection.
 
-    :class:`Connection` provides the APIs shared by WebSocket servers and
-    clients. Don't use it directly: use
-    :class:`~ws_asyncio.client.ClientConnection` or
-    :class:`~ws_asyncio.server.ServerConnection`.
+    This class holds what clients and servers share. Applications get a
+    :class:`~ws_asyncio.client.ClientConnection` or a
+    :class:`~ws_asyncio.server.ServerConnection`, never this class itself.
 
     Args:
-        protocol: Sans-I/O protocol driven by this connection.
-        ping_interval: Delay between keepalive pings in seconds; :obj:`None`
-            disables keepalive.
-        ping_timeout: Time-out for keepalive pings in seconds; when it
-            elapses, the connection fails with close code 1011. :obj:`None`
-            disables the time-out.
-        close_timeout: Time-out for the closing handshake and the end of the
-            TCP connection in seconds; :obj:`None` waits forever.
-        max_queue: High-water mark of the buffer of incoming frames, or a
+        protocol: The sans-I/O protocol that this connection drives.
+        ping_interval: Seconds between keepalive pings; :obj:`None` turns
+            keepalive off.
+        ping_timeout: Seconds to wait for the pong of a keepalive ping before
+            failing the connection with code 1011; :obj:`None` waits forever.
+        close_timeout: Seconds that the closing handshake and the end of the
+            TCP connection may take before the connection is aborted;
+            :obj:`None` waits forever.
+        max_queue: High-water mark of the queue of received frames, or a
             ``(high, low)`` pair. Above it, the connection stops reading from
-            the network until the application catches up. :obj:`None`
-            disables flow control.
+            the network until the application catches up. :obj:`None` turns
+            this off.
         write_limit: High-water mark of the write buffer in bytes, or a
-            ``(high, low)`` pair. Above it, :meth:`send` waits until the
-            buffer drains.
+            ``(high, low)`` pair. Above it, sending waits for the buffer to
+            drain.
 
     """
 
@@ -86,277 +99,227 @@ class Connection(asyncio.Protocol):
         self,
         protocol: Protocol,
         *,
-        ping_interval: float | None = 20,
-        ping_timeout: float | None = 20,
-        close_timeout: float | None = 10,
-        max_queue: int | None | tuple[int | None, int | None] = 16,
-        write_limit: int | tuple[int, int | None] = 2**15,
+        ping_interval: Seconds = 20,
+        ping_timeout: Seconds = 20,
+        close_timeout: Seconds = 10,
+        max_queue: QueueLimits = 16,
+        write_limit: BufferLimits = 2**15,
     ) -> None:
         self.protocol = protocol
-        self.ping_interval = ping_interval
-        self.ping_timeout = ping_timeout
+        self.ping_interval, self.ping_timeout = ping_interval, ping_timeout
         self.close_timeout = close_timeout
-        if isinstance(max_queue, int) or max_queue is None:
-            self.max_queue_high, self.max_queue_low = max_queue, None
-        else:
-            self.max_queue_high, self.max_queue_low = max_queue
-        if isinstance(write_limit, int):
-            self.write_limit_high, self.write_limit_low = write_limit, None
-        else:
-            self.write_limit_high, self.write_limit_low = write_limit
-
-        # Log records carry the connection, so handlers can tell them apart.
-        self.protocol.logger = logging.LoggerAdapter(
-            self.protocol.logger, {"websocket": self}
+        self.max_queue_high, self.max_queue_low = (
+            max_queue if isinstance(max_queue, tuple) else (max_queue, None)
+        )
+        self.write_limit_high, self.write_limit_low = (
+            write_limit if isinstance(write_limit, tuple) else (write_limit, None)
         )
 
-        self.id: uuid.UUID = self.protocol.id
-        """Unique identifier of the connection. Useful in logs."""
-        self.logger: LoggerLike = self.protocol.logger
-        """Logger for this connection."""
-        self.debug = self.protocol.debug
+        # Log records name their connection, for handlers and filters.
+        protocol.logger = logging.LoggerAdapter(protocol.logger, {"websocket": self})
+        self.id: uuid.UUID = protocol.id
+        """Unique identifier of the connection, for logs."""
+        self.logger: LoggerLike = protocol.logger
+        """Logger of the connection."""
+        self.debug = protocol.debug
 
-        # HTTP handshake request and response.
         self.request: Request | None = None
-        """Opening handshake request."""
+        """Request of the opening handshake."""
         self.response: Response | None = None
-        """Opening handshake response."""
+        """Response of the opening handshake."""
 
         self.loop = asyncio.get_running_loop()
+        self.transport: asyncio.Transport  # see connection_made()
 
-        # Incoming data frames wait here until recv() takes them.
+        # Receiving.
         self.recv_messages = Assembler(
             self.max_queue_high,
             self.max_queue_low,
             pause=self.pause_reading,
             resume=self.resume_reading,
         )
-
-        # Deadline for the closing handshake.
-        self.close_deadline: float | None = None
-        self.close_timer: asyncio.TimerHandle | None = None
-
-        # Set while the fragments of a message are being sent, so that other
-        # messages wait instead of interleaving with them.
-        self.send_in_progress: asyncio.Future[None] | None = None
-
-        # Ping payload -> (pong waiter, time sent), oldest first.
-        self.pending_pings: dict[bytes, tuple[asyncio.Future[float], float]] = {}
-
-        self.latency: float = 0
-        """
-        Round-trip time of the last ping answered, in seconds; ``0`` until
-        then. Keepalive pings update it, and so do calls to :meth:`ping`.
-        """
-
-        # Task that sends keepalive pings. None when ping_interval is None.
-        self.keepalive_task: asyncio.Task[None] | None = None
-
-        # Why the transport went away, chained to ConnectionClosed so that
-        # users see the network error behind it.
+        # First network error; chained to ConnectionClosed.
         self.recv_exc: BaseException | None = None
 
-        # Done once the transport is gone and the protocol state is CLOSED.
-        self.connection_lost_waiter: asyncio.Future[None] = self.loop.create_future()
-
-        # Write flow control: the transport calls pause_writing() and
-        # resume_writing() around its high- and low-water marks.
-        self.paused: bool = False
+        # Sending. While a message goes out in fragments, other messages wait
+        # for this future, so that their frames don't interleave.
+        self.send_in_progress: asyncio.Future[None] | None = None
+        # The transport sets paused above the high-water mark of its buffer;
+        # drain() waits on the future at the end of drain_waiters until it
+        # clears it.
+        self.paused = False
         self.drain_waiters: collections.deque[asyncio.Future[None]] = (
             collections.deque()
         )
 
-        # Tells whether the protocol has already been told about the EOF.
-        self.eof_fed = False
+        # Pings waiting for their pong, oldest first: payload -> (future of
+        # the latency, time sent).
+        self.pending_pings: dict[bytes, tuple[asyncio.Future[float], float]] = {}
+        self.latency: float = 0
+        """
+        Round-trip time of the last ping that got its pong, in seconds; ``0``
+        before that. Keepalive pings update it, and so do calls to :meth:`ping`.
+        """
+        self.keepalive_task: asyncio.Task[None] | None = None
 
-        self.transport: asyncio.Transport
+        # Closing. close_deadline is set once, when the closing handshake
+        # starts; close_timer aborts the TCP connection then.
+        self.close_deadline: float | None = None
+        self.close_timer: asyncio.TimerHandle | None = None
+        # Done once the TCP connection is closed; the state is CLOSED then.
+        self.connection_lost_waiter: asyncio.Future[None] = self.loop.create_future()
 
-    # Public attributes
+    # Attributes
 
     @property
     def local_address(self) -> Any:
         """
-        Local address of the connection, as returned by
-        :meth:`~socket.socket.getsockname`: ``(host, port)`` for IPv4.
+        Local address of the socket: ``(host, port)`` for IPv4, as
+        :meth:`~socket.socket.getsockname` returns it for other families.
         """
         return self.transport.get_extra_info("sockname")
 
     @property
     def remote_address(self) -> Any:
         """
-        Remote address of the connection, as returned by
-        :meth:`~socket.socket.getpeername`: ``(host, port)`` for IPv4.
+        Address of the peer: ``(host, port)`` for IPv4, as
+        :meth:`~socket.socket.getpeername` returns it for other families.
         """
         return self.transport.get_extra_info("peername")
 
     @property
     def state(self) -> State:
         """
-        State of the connection: ``CONNECTING``, ``OPEN``, ``CLOSING`` or
-        ``CLOSED`` (:rfc:`6455#section-4`).
+        ``CONNECTING``, ``OPEN``, ``CLOSING`` or ``CLOSED``
+        (:rfc:`6455#section-4.1`).
 
-        Applications rarely need it: :exc:`~ws_frames.exceptions.ConnectionClosed`
-        tells them when the connection is over.
+        Few applications need it: :exc:`~ws_frames.exceptions.ConnectionClosed`
+        tells them that the connection is over.
         """
         return self.protocol.state
 
     @property
     def subprotocol(self) -> Subprotocol | None:
-        """
-        Subprotocol agreed on during the opening handshake, if any.
-        """
+        """Subprotocol chosen in the opening handshake; :obj:`None` if none."""
         return self.protocol.subprotocol
 
     @property
     def close_code(self) -> int | None:
         """
-        Close code received from the peer (:rfc:`6455#section-7.1.5`).
-
-        :obj:`None` until the connection is closed; 1006 when it ended without a
-        close frame.
+        Close code of the connection (:rfc:`6455#section-7.1.5`): :obj:`None`
+        while it's open, 1006 if it ended without a closing handshake.
         """
         return self.protocol.close_code
 
     @property
     def close_reason(self) -> str | None:
         """
-        Close reason received from the peer (:rfc:`6455#section-7.1.6`).
-
-        :obj:`None` until the connection is closed.
+        Close reason of the connection (:rfc:`6455#section-7.1.6`):
+        :obj:`None` while it's open.
         """
         return self.protocol.close_reason
 
-    # Public methods
+    # Receiving and sending
 
     async def __aenter__(self) -> Self:
+        """Leaving the ``async with`` block closes the connection."""
         return self
 
     async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
+        self, exc_type: object, exc_value: object, traceback: object
     ) -> None:
-        if exc_type is None:
-            await self.close()
-        else:
-            await self.close(CloseCode.INTERNAL_ERROR)
+        # An exception in the block is an error on this side: 1011.
+        await self.close(
+            CloseCode.NORMAL_CLOSURE if exc_type is None else CloseCode.INTERNAL_ERROR
+        )
 
     async def __aiter__(self) -> AsyncIterator[Data]:
         """
-        Iterate over incoming messages until the connection closes.
+        Yield incoming messages until the connection closes.
 
-        The iteration ends quietly after a normal closure (codes 1000 and 1001)
-        and raises :exc:`~ws_frames.exceptions.ConnectionClosedError` otherwise.
+        The loop ends quietly after a normal closure (1000 or 1001) and raises
+        :exc:`~ws_frames.exceptions.ConnectionClosedError` after an error.
         """
-        try:
-            while True:
-                yield await self.recv()
-        except ConnectionClosedOK:
-            return
+        while True:
+            try:
+                message = await self.recv()
+            except ConnectionClosedOK:
+                return
+            yield message
 
     @overload
-    async def recv(self, decode: Literal[True]) -> str: ...
+    async def recv(self, decode: Literal[True]) -> str:
+        """Text, whatever the type of the message."""
 
     @overload
-    async def recv(self, decode: Literal[False]) -> bytes: ...
+    async def recv(self, decode: Literal[False]) -> bytes:
+        """Bytes, whatever the type of the message."""
 
     @overload
-    async def recv(self, decode: bool | None = None) -> Data: ...
+    async def recv(self, decode: bool | None = None) -> Data:
+        """Text or bytes, as the message was sent."""
 
     async def recv(self, decode: bool | None = None) -> Data:
         """
-        Return the next message.
+        Return the next message, once all its fragments arrived.
 
-        Text messages come out as :class:`str` and binary messages as
-        :class:`bytes`; fragmented messages are reassembled first. ``decode``
-        overrides this: :obj:`False` returns the raw UTF-8 of a text message as
-        :class:`bytes`, which spares a decoding step when the application parses
-        bytes anyway; :obj:`True` decodes a binary message as UTF-8.
+        A text message comes out as :class:`str`, a binary message as
+        :class:`bytes`. ``decode=False`` returns a text message as its UTF-8
+        bytes, which spares decoding it when the application parses bytes
+        anyway; ``decode=True`` decodes a binary message as UTF-8.
 
-        Messages received before the closing handshake are all returned before
-        :meth:`recv` raises :exc:`~ws_frames.exceptions.ConnectionClosed`.
-
-        Cancellation is safe: no message or fragment is lost, so a time-out can
-        wrap :meth:`recv`, for example with :func:`asyncio.wait_for`.
-
-        Args:
-            decode: Force :class:`str` (:obj:`True`) or :class:`bytes`
-                (:obj:`False`) instead of following the frame type.
+        Every message that arrived before the connection closed comes out
+        before :meth:`recv` raises
+        :exc:`~ws_frames.exceptions.ConnectionClosed`. Cancelling :meth:`recv`
+        loses nothing, so a time-out may wrap it.
 
         Raises:
             ConnectionClosedOK: After a normal closure, once every message
-                received before it was returned.
+                that arrived before it was returned.
             ConnectionClosedError: After a protocol error or a network failure.
-            ConcurrencyError: If another coroutine is already in :meth:`recv` or
+            ConcurrencyError: If another coroutine is in :meth:`recv` or
                 :meth:`recv_streaming`.
+
         """
         try:
             return await self.recv_messages.get(decode)
-        except EOFError:
-            pass
-        except ConcurrencyError:
-            raise ConcurrencyError(
-                "cannot call recv while another coroutine "
-                "is already running recv or recv_streaming"
-            ) from None
-        except UnicodeDecodeError as exc:
-            async with self.send_context():
-                self.protocol.fail(
-                    CloseCode.INVALID_DATA,
-                    f"{exc.reason} at position {exc.start}",
-                )
-
-        # Wait for the protocol state to be CLOSED before accessing close_exc.
-        await asyncio.shield(self.connection_lost_waiter)
-        raise self.close_exc()
+        except (EOFError, ConcurrencyError, UnicodeDecodeError) as exc:
+            await self.recv_failed(exc, "recv")
 
     @overload
-    def recv_streaming(self, decode: Literal[True]) -> AsyncIterator[str]: ...
+    def recv_streaming(self, decode: Literal[True]) -> AsyncIterator[str]:
+        """Text fragments, whatever the type of the message."""
 
     @overload
-    def recv_streaming(self, decode: Literal[False]) -> AsyncIterator[bytes]: ...
+    def recv_streaming(self, decode: Literal[False]) -> AsyncIterator[bytes]:
+        """Bytes fragments, whatever the type of the message."""
 
     @overload
-    def recv_streaming(self, decode: bool | None = None) -> AsyncIterator[Data]: ...
+    def recv_streaming(self, decode: bool | None = None) -> AsyncIterator[Data]:
+        """Text or bytes fragments, as the message was sent."""
 
     async def recv_streaming(self, decode: bool | None = None) -> AsyncIterator[Data]:
         """
-        Return the next message fragment by fragment, as frames arrive.
+        Yield the fragments of the next message as they arrive.
 
-        Text fragments are decoded incrementally, so that a character split
-        between two frames comes out whole; ``decode`` works as in :meth:`recv`.
+        Text is decoded incrementally: a character split between two frames
+        comes out whole. ``decode`` works as in :meth:`recv`.
 
-        Consume the iterator to the end. Cancelling before the first fragment is
-        safe; cancelling later leaves the rest of the message unreadable, and the
-        connection should then be closed.
+        Read the iterator to the end: after a reader that stops half-way, the
+        rest of the message can't be read. Cancelling before the first fragment
+        is safe.
 
         Raises:
             ConnectionClosed: As :meth:`recv` does.
-            ConcurrencyError: If another coroutine is already in :meth:`recv` or
+            ConcurrencyError: If another coroutine is in :meth:`recv` or
                 :meth:`recv_streaming`.
+
         """
         try:
-            async for frame in self.recv_messages.get_iter(decode):
-                yield frame
-            return
-        except EOFError:
-            pass
-        except ConcurrencyError:
-            raise ConcurrencyError(
-                "cannot call recv_streaming while another coroutine "
-                "is already running recv or recv_streaming"
-            ) from None
-        except UnicodeDecodeError as exc:
-            async with self.send_context():
-                self.protocol.fail(
-                    CloseCode.INVALID_DATA,
-                    f"{exc.reason} at position {exc.start}",
-                )
-
-        # Wait for the protocol state to be CLOSED before accessing close_exc.
-        await asyncio.shield(self.connection_lost_waiter)
-        raise self.close_exc()
+            async for fragment in self.recv_messages.get_iter(decode):
+                yield fragment
+        except (EOFError, ConcurrencyError, UnicodeDecodeError) as exc:
+            await self.recv_failed(exc, "recv_streaming")
 
     async def send(
         self,
@@ -365,152 +328,67 @@ class Connection(asyncio.Protocol):
         text: bool | None = None,
     ) -> None:
         """
-        Send a message.
+        Send a message, whole or in fragments.
 
-        A :class:`str` goes out in a text frame; :class:`bytes`,
-        :class:`bytearray` and :class:`memoryview` go out in a binary frame
-        (:rfc:`6455#section-5.6`). ``text`` overrides the frame type: ``True``
-        sends bytes that are already UTF-8 as text, ``False`` sends a string as
-        binary.
+        A :class:`str` goes out as a text frame; :class:`bytes`,
+        :class:`bytearray` and :class:`memoryview` go out as a binary frame.
+        ``text=True`` sends bytes that are already UTF-8 as text;
+        ``text=False`` sends a string as binary.
 
-        An iterable or an async iterable of strings or of bytes-like objects is
-        sent as a fragmented message, one frame per item (:rfc:`6455#section-5.4`).
-        Items must all have the type of the first one; otherwise :meth:`send`
-        raises :exc:`TypeError` and, if fragments were already sent, fails the
-        connection with code 1011. Mappings are refused, since iterating one
-        sends its keys, which is almost never intended.
+        An iterable or an async iterable of strings or of bytes-like objects
+        goes out as a fragmented message, a frame per item
+        (:rfc:`6455#section-5.4`). The first item sets the type of the
+        message; a later item of the other type raises :exc:`TypeError` and,
+        since the message can't be completed, fails the connection with code
+        1011. Dict-like objects are refused: iterating one would send its keys.
 
-        When the write buffer is above its high-water mark, :meth:`send` waits
-        until it drains. Other messages wait while a fragmented message is being
-        sent. Rather than cancelling a :meth:`send` that waits, close the
-        connection: a message interrupted half-way can't be completed.
-
-        Args:
-            message: What to send.
-            text: Force a text (:obj:`True`) or binary (:obj:`False`) frame.
+        :meth:`send` waits while the write buffer is above its high-water
+        mark, and while another coroutine sends a fragmented message. Don't
+        cancel a :meth:`send` that waits; close the connection instead.
 
         Raises:
-            ConnectionClosed: If the connection is closed or closing.
-            TypeError: If ``message`` has an unsupported type.
+            ConnectionClosed: If the connection is closing or closed.
+            TypeError: If ``message`` doesn't have a supported type.
+
         """
-        # A message must not start between the fragments of another one.
         while self.send_in_progress is not None:
             await asyncio.shield(self.send_in_progress)
 
-        # Strings and bytes-like objects are iterable: test them first.
+        # Strings and bytes are iterable: test them first.
         if isinstance(message, str):
-            async with self.send_context():
-                if text is False:
-                    self.protocol.send_binary(message.encode())
-                else:
-                    self.protocol.send_text(message.encode())
-
-        elif isinstance(message, (bytes, bytearray, memoryview)):
-            async with self.send_context():
-                if text is True:
-                    self.protocol.send_text(message)
-                else:
-                    self.protocol.send_binary(message)
-
-        # Iterating a mapping would send its keys, which is rarely meant.
+            payload: BytesLike = message.encode()
+            as_text = text is not False
+        elif isinstance(message, BYTES_LIKE):
+            payload = message
+            as_text = text is True
         elif isinstance(message, Mapping):
             raise TypeError("data is a dict-like object")
-
         elif isinstance(message, Iterable):
-            await self.send_fragments(iter(message), text)
-
+            await self.send_fragments(aiter_over(message), text)
+            return
         elif isinstance(message, AsyncIterable):
-            await self.send_async_fragments(aiter(message), text)
-
+            await self.send_fragments(aiter(message), text)
+            return
         else:
             raise TypeError("data must be str, bytes, iterable, or async iterable")
 
-    async def send_fragments(
-        self, chunks: Iterable[DataLike], text: bool | None
-    ) -> None:
-        """Send the items of an iterable as the fragments of one message."""
-        iterator = iter(chunks)
+        # This is send_context() written out: on the path of every message, a
+        # context manager costs more than the rest of the work on a small one.
+        # A data frame doesn't start the closing handshake: closing is False.
+        protocol = self.protocol
+        if protocol.state is not OPEN:
+            await self.reject_call()
         try:
-            chunk = next(iterator)
-        except StopIteration:
-            return
-
-        # The first fragment decides the type of the message; checking it
-        # before anything is sent keeps the connection usable on a mistake.
-        encode = check_fragment_type(chunk)
-        if text is None:
-            text = encode
-
-        assert self.send_in_progress is None
-        self.send_in_progress = self.loop.create_future()
-        try:
-            async with self.send_context():
-                self.send_first_fragment(chunk, encode, text)
-            for chunk in iterator:
-                async with self.send_context():
-                    self.protocol.send_continuation(
-                        encode_fragment(chunk, encode), fin=False
-                    )
-            async with self.send_context():
-                self.protocol.send_continuation(b"", fin=True)
-        except Exception:
-            # The peer has seen the start of the message and can't be told
-            # to forget it: the connection can't go on.
-            await self.fail_fragmented_message()
+            if as_text:
+                protocol.send_text(payload)
+            else:
+                protocol.send_binary(payload)
+        except CALLER_ERRORS:
             raise
-        finally:
-            self.send_in_progress.set_result(None)
-            self.send_in_progress = None
-
-    async def send_async_fragments(
-        self, chunks: AsyncIterator[DataLike], text: bool | None
-    ) -> None:
-        """Send the items of an async iterable as the fragments of one message."""
-        try:
-            chunk = await anext(chunks)
-        except StopAsyncIteration:
-            return
-
-        encode = check_fragment_type(chunk)
-        if text is None:
-            text = encode
-
-        assert self.send_in_progress is None
-        self.send_in_progress = self.loop.create_future()
-        try:
-            async with self.send_context():
-                self.send_first_fragment(chunk, encode, text)
-            async for chunk in chunks:
-                async with self.send_context():
-                    self.protocol.send_continuation(
-                        encode_fragment(chunk, encode), fin=False
-                    )
-            async with self.send_context():
-                self.protocol.send_continuation(b"", fin=True)
-        except BaseException:
-            # Cancellation included: the message can't be completed.
-            await self.fail_fragmented_message()
-            raise
-        finally:
-            self.send_in_progress.set_result(None)
-            self.send_in_progress = None
-
-    def send_first_fragment(self, chunk: DataLike, encode: bool, text: bool) -> None:
-        data = encode_fragment(chunk, encode)
-        if text:
-            self.protocol.send_text(data, fin=False)
-        else:
-            self.protocol.send_binary(data, fin=False)
-
-    async def fail_fragmented_message(self) -> None:
-        """Fail the connection after an error in the middle of a message."""
-        if self.protocol.state is OPEN:
-            self.protocol.fail(CloseCode.INTERNAL_ERROR, "error in fragmented message")
-            self.set_close_deadline()
-            try:
-                self.send_data()
-            except Exception:  # pragma: no cover
-                self.transport.abort()
+        except Exception as exc:
+            self.logger.error("unexpected internal error", exc_info=exc)
+            await self.abort_and_raise(exc)
+        await self.complete_send(False)
 
     async def close(
         self,
@@ -518,538 +396,716 @@ class Connection(asyncio.Protocol):
         reason: str = "",
     ) -> None:
         """
-        Run the closing handshake (:rfc:`6455#section-7.1.2`) and wait until the
-        TCP connection is closed.
+        Run the closing handshake (:rfc:`6455#section-7.1.2`) and wait until
+        the TCP connection is closed.
 
-        If the peer doesn't answer within ``close_timeout``, the TCP connection
-        is aborted. Closing an already closed connection does nothing. Closing in
-        the middle of a fragmented message fails the connection with code 1011.
+        When the peer doesn't answer within ``close_timeout``, the TCP
+        connection is aborted. Closing a connection that is closed already does
+        nothing. Closing while a fragmented message is being sent fails the
+        connection with code 1011.
 
         Args:
             code: Close code.
-            reason: Close reason, at most 123 bytes of UTF-8.
+            reason: Close reason, up to 123 bytes once encoded to UTF-8.
 
         Raises:
             ProtocolError: If ``code`` isn't a valid close code or ``reason``
                 is too long.
+
         """
         try:
             async with self.send_context():
                 if self.send_in_progress is not None:
                     self.protocol.fail(
-                        CloseCode.INTERNAL_ERROR,
-                        "close during fragmented message",
+                        CloseCode.INTERNAL_ERROR, "close during fragmented message"
                     )
                 else:
                     self.protocol.send_close(code, reason)
         except ConnectionClosed:
-            # Already closed, or closed while waiting: either way, done.
+            # Closed already, or meanwhile: the caller gets what it wanted.
             pass
 
     async def wait_closed(self) -> None:
         """
-        Wait until the closing handshake is over and the TCP connection closed,
-        whoever started it.
+        Wait until the connection is closed, whichever side closed it.
+
+        That's once the closing handshake is over and the TCP connection is
+        closed.
         """
         await asyncio.shield(self.connection_lost_waiter)
 
     async def ping(self, data: DataLike | None = None) -> Awaitable[float]:
         """
-        Send a Ping frame (:rfc:`6455#section-5.5.2`).
+        Send a ping (:rfc:`6455#section-5.5.2`).
 
-        A ping checks that the peer is alive and has processed everything sent
-        before it, and measures the round-trip time.
+        A ping tells whether the peer is alive and has read everything sent
+        before it, and how long a round trip takes.
 
         Args:
-            data: Payload; a :class:`str` is encoded to UTF-8. :obj:`None` picks
-                four random bytes that no pending ping uses.
+            data: Payload; a :class:`str` is encoded to UTF-8. :obj:`None`
+                picks four random bytes that no waiting ping uses.
 
         Returns:
-            An awaitable that completes with the latency in seconds when the
-            matching pong arrives; ignoring it is fine::
+            An awaitable that returns the latency in seconds once the pong
+            arrives; there's no need to await it::
 
                 pong_waiter = await websocket.ping()
                 latency = await pong_waiter
 
         Raises:
-            ConnectionClosed: If the connection is closed or closing.
-            ConcurrencyError: If a ping with the same payload still waits for
-                its pong.
+            ConnectionClosed: If the connection is closing or closed.
+            ConcurrencyError: If a ping with the same payload waits for its
+                pong.
+
         """
-        if isinstance(data, (bytes, bytearray, memoryview)):
-            data = bytes(data)
-        elif isinstance(data, str):
-            data = data.encode()
-        elif data is not None:
-            raise TypeError("data must be str or bytes-like")
-
+        payload = None if data is None else control_payload(data)
         async with self.send_context():
-            # Two pings with the same payload couldn't be told apart.
-            if data in self.pending_pings:
+            if payload is not None and payload in self.pending_pings:
                 raise ConcurrencyError("already waiting for a pong with the same data")
-
-            while data is None or data in self.pending_pings:
-                data = struct.pack("!I", random.getrandbits(32))
-
-            pong_waiter = self.loop.create_future()
-            # perf_counter(), not loop.time(), whose resolution is a
-            # millisecond with uvloop: too coarse for latency on a LAN.
-            self.pending_pings[data] = (pong_waiter, time.perf_counter())
-            self.protocol.send_ping(data)
-            return pong_waiter
+            while payload is None or payload in self.pending_pings:
+                payload = random.getrandbits(32).to_bytes(4, "big")
+            self.protocol.send_ping(payload)
+            # The pong can't be processed before this returns: register the
+            # ping only once the protocol has accepted it.
+            pong_waiter: asyncio.Future[float] = self.loop.create_future()
+            # perf_counter() rather than loop.time(), whose resolution is a
+            # millisecond with uvloop: too coarse for a local network.
+            self.pending_pings[payload] = (pong_waiter, time.perf_counter())
+        return pong_waiter
 
     async def pong(self, data: DataLike = b"") -> None:
         """
-        Send an unsolicited Pong frame (:rfc:`6455#section-5.5.3`), for example as
-        a one-way heartbeat. Pings from the peer are answered automatically.
+        Send a pong (:rfc:`6455#section-5.5.3`).
+
+        The connection answers pings by itself; an unsolicited pong serves as a
+        one-way heartbeat.
 
         Args:
             data: Payload; a :class:`str` is encoded to UTF-8.
 
         Raises:
-            ConnectionClosed: If the connection is closed or closing.
+            ConnectionClosed: If the connection is closing or closed.
+
         """
-        if isinstance(data, (bytes, bytearray, memoryview)):
-            data = bytes(data)
-        elif isinstance(data, str):
-            data = data.encode()
-        else:
-            raise TypeError("data must be str or bytes-like")
-
+        payload = control_payload(data)
         async with self.send_context():
-            self.protocol.send_pong(data)
+            self.protocol.send_pong(payload)
 
-    # Private methods
-
-    def close_exc(self) -> ConnectionClosed:
-        """Exception to raise once the connection is closed, with its cause."""
-        exc = self.protocol.close_exc
-        # A network error explains more than the EOF the protocol saw.
-        if self.recv_exc is not None:
-            exc.__cause__ = self.recv_exc
-        return exc
+    # Internals, in the same order as in ws_sync.connection.
 
     def process_event(self, event: Event) -> None:
         """
-        Process one incoming event.
+        Route an event of the protocol: data frames to :meth:`recv`, pongs to
+        the pings they answer.
 
-        This method is overridden in subclasses to handle the handshake.
+        Subclasses override it to take the opening handshake first.
 
         """
         assert isinstance(event, Frame)
-        if event.opcode in DATA_OPCODES:
+        opcode = event.opcode
+        # Identity tests in order of frequency: this runs for every frame.
+        if opcode is OP_TEXT or opcode is OP_BINARY or opcode is OP_CONT:
             self.recv_messages.put(event)
-
-        if event.opcode is OP_PONG:
+        elif opcode is OP_PONG:
             self.acknowledge_pings(bytes(event.data))
 
     def acknowledge_pings(self, data: bytes) -> None:
         """
-        Acknowledge pings when receiving a pong.
+        Resolve the ping whose payload is ``data`` and every older one.
 
-        A pong acknowledges its ping and every ping sent before it, since the
-        peer answers pings in order (:rfc:`6455#section-5.5.3`).
+        A peer answers pings in order and may answer only the last of several
+        (:rfc:`6455#section-5.5.3`). A pong that matches no ping is a
+        heartbeat: nothing to do.
 
         """
-        # An unsolicited pong is a heartbeat (RFC 6455, 5.5.3): nothing to do.
-        if data not in self.pending_pings:
+        pending = self.pending_pings
+        if data not in pending:
             return
-
-        pong_timestamp = time.perf_counter()
-
-        ping_id = None
-        ping_ids = []
-        for ping_id, (pong_waiter, ping_timestamp) in self.pending_pings.items():
-            ping_ids.append(ping_id)
-            latency = pong_timestamp - ping_timestamp
+        now = time.perf_counter()
+        while True:
+            payload = next(iter(pending))
+            pong_waiter, sent_at = pending.pop(payload)
             if not pong_waiter.done():
-                pong_waiter.set_result(latency)
-            if ping_id == data:
-                self.latency = latency
-                break
-        else:  # pragma: no cover
-            raise AssertionError("solicited pong not found in pings")
-
-        for ping_id in ping_ids:
-            del self.pending_pings[ping_id]
+                pong_waiter.set_result(now - sent_at)
+            if payload == data:
+                self.latency = now - sent_at
+                return
 
     def terminate_pending_pings(self) -> None:
-        """Raise ConnectionClosed in pending pings when the connection is closed."""
-        assert self.protocol.state is CLOSED
-        exc = self.close_exc()
-
-        for pong_waiter, _ping_timestamp in self.pending_pings.values():
-            if not pong_waiter.done():
-                pong_waiter.set_exception(exc)
-                # Mark the exception as retrieved: callers often drop the
-                # waiter, and asyncio would log it at garbage collection.
-                pong_waiter.exception()
-
+        """Fail the pings still waiting for a pong once the connection is closed."""
+        waiting = [waiter for waiter, _ in self.pending_pings.values()]
         self.pending_pings.clear()
-
-    async def keepalive(self) -> None:
-        """Send a Ping frame and wait for a Pong frame at regular intervals."""
-        assert self.ping_interval is not None
-        latency = 0.0
-        try:
-            while True:
-                # Keep one ping per interval, measured from ping to ping.
-                await asyncio.sleep(self.ping_interval - latency)
-
-                try:
-                    pong_waiter = await self.ping()
-                except ConnectionClosed:
-                    return
-                if self.debug:
-                    self.logger.debug("% sent keepalive ping")
-
-                if self.ping_timeout is not None:
-                    try:
-                        async with asyncio_timeout(self.ping_timeout):
-                            latency = await pong_waiter
-                        if self.debug:
-                            self.logger.debug("% received keepalive pong")
-                    except TimeoutError:
-                        if self.debug:
-                            self.logger.debug("- timed out waiting for keepalive pong")
-                        async with self.send_context():
-                            self.protocol.fail(
-                                CloseCode.INTERNAL_ERROR,
-                                "keepalive ping timeout",
-                            )
-                        return
-        except ConnectionClosed:
-            pass
-        except Exception:
-            self.logger.error("keepalive ping failed", exc_info=True)
+        exc = self.close_exc()
+        for pong_waiter in waiting:
+            if pong_waiter.done():
+                continue  # cancelled by the caller
+            pong_waiter.set_exception(exc)
+            # Callers often ignore the waiter; unless the exception is marked
+            # as retrieved, asyncio logs it when the waiter is collected.
+            pong_waiter.exception()
 
     def start_keepalive(self) -> None:
-        """Run :meth:`keepalive` in a task, unless it's disabled."""
+        """Start :meth:`keepalive` in a task, if ``ping_interval`` is set."""
         if self.ping_interval is not None:
             self.keepalive_task = self.loop.create_task(self.keepalive())
+
+    async def keepalive(self) -> None:
+        """Ping every ``ping_interval``; fail the connection if a pong is late."""
+        interval = self.ping_interval
+        assert interval is not None
+        try:
+            # Once the connection is closed, this ends with ConnectionClosed,
+            # or with the task cancelled.
+            while True:
+                # Pings leave every interval, whatever the round trip.
+                await asyncio.sleep(interval - self.latency)
+                await self.keepalive_ping()
+        except Exception as exc:
+            # The end of the connection ends keepalive; anything else is a bug.
+            if not isinstance(exc, ConnectionClosed):
+                self.logger.error("keepalive ping failed", exc_info=True)
+
+    async def keepalive_ping(self) -> None:
+        """Send a ping; fail the connection if the pong is late."""
+        pong_waiter = await self.ping()
+        debug = self.debug
+        if debug:
+            self.logger.debug("% sent keepalive ping")
+        if self.ping_timeout is None:
+            return
+        try:
+            async with asyncio_timeout(self.ping_timeout):
+                await pong_waiter
+        except TimeoutError:
+            if debug:
+                self.logger.debug("- timed out waiting for keepalive pong")
+            await self.fail_connection(
+                CloseCode.INTERNAL_ERROR, "keepalive ping timeout"
+            )
+        else:
+            if debug:
+                self.logger.debug("% received keepalive pong")
 
     @contextlib.asynccontextmanager
     async def send_context(
         self,
         *,
-        expected_state: State = OPEN,  # CONNECTING during the opening handshake
+        expected_state: State = OPEN,  # CONNECTING for the opening handshake
     ) -> AsyncIterator[None]:
         """
-        Wrap a call into the protocol that produces data to send.
-
-        The body runs only if the state is ``expected_state``; afterwards,
-        the data that the protocol queued is written to the transport and
-        flow control is applied::
+        Run a call that makes the protocol send something, then send it::
 
             async with self.send_context():
-                self.protocol.send_text(message.encode())
+                self.protocol.send_ping(data)
 
-        If the state isn't the expected one, if the call started the closing
-        handshake, or if writing failed, the context waits until the TCP
-        connection is closed (at most ``close_timeout``), so that it can raise
-        :exc:`~ws_frames.exceptions.ConnectionClosed` with the final codes.
+        The body runs only if the state is ``expected_state``. Then what the
+        protocol queued goes to the transport, and the context waits for the
+        write buffer to drain, and, if the call started the closing handshake,
+        for the end of the TCP connection.
+
+        An error with which the protocol refuses a wrong call (see
+        ``CALLER_ERRORS``) goes to the caller, and the connection goes on.
+
+        Raises:
+            ConnectionClosed: If the state isn't ``expected_state``, if the
+                protocol fails unexpectedly or if writing fails; once the
+                connection is closed, so that the exception has the close
+                frames.
 
         """
-        wait_for_close = False
-        raise_close_exc = False
-        original_exc: BaseException | None = None
+        if self.protocol.state is not expected_state:
+            await self.reject_call()
+        try:
+            yield
+        except CALLER_ERRORS:
+            raise
+        except Exception as exc:
+            self.logger.error("unexpected internal error", exc_info=exc)
+            await self.abort_and_raise(exc)
+        await self.complete_send(self.protocol.close_expected())
 
-        if self.protocol.state is expected_state:
-            try:
-                yield
-            except (
-                ProtocolError,
-                ConcurrencyError,
-                InvalidState,
-                ValueError,
-                TypeError,
-            ):
-                # Misuse by the caller: the protocol refused the call and
-                # its state is unchanged, so the connection goes on.
-                raise
-            except Exception as exc:
-                self.logger.error("unexpected internal error", exc_info=True)
-                # Nothing else is expected from the protocol; if it happens,
-                # the state is unknown and the connection can't be trusted.
-                raise_close_exc = True
-                original_exc = exc
-            else:
-                if self.protocol.close_expected():
-                    wait_for_close = True
-                    self.set_close_deadline()
+    async def complete_send(self, closing: bool) -> None:
+        """
+        Write what the protocol queued and wait for the write buffer to drain.
 
-                try:
-                    self.send_data()
-                    await self.drain()
-                except Exception as exc:
-                    if self.debug:
-                        self.logger.debug("! error while sending data", exc_info=True)
-                    raise_close_exc = True
-                    original_exc = exc
+        If ``closing``, that is, if the protocol expects the TCP connection to
+        close, arm the close timer and wait until it's closed.
 
-        else:
-            # Closing or closed: ConnectionClosed can only be raised with the
-            # right code once the closing handshake is over.
-            wait_for_close = True
+        Raises:
+            ConnectionClosed: If writing fails.
+
+        """
+        if closing:
             self.set_close_deadline()
-            raise_close_exc = True
+        try:
+            self.send_data()
+            if self.paused:
+                await self.drain()
+        except Exception as exc:
+            if self.debug:
+                self.logger.debug("! error while sending data", exc_info=True)
+            await self.abort_and_raise(exc)
+        if closing:
+            await self.wait_for_close()
 
-        # The close timer aborts the transport if the peer takes too long.
-        if wait_for_close:
-            await asyncio.shield(self.connection_lost_waiter)
+    async def send_fragments(
+        self, chunks: AsyncIterator[DataLike], text: bool | None
+    ) -> None:
+        """Send the items of ``chunks`` as the fragments of one message."""
+        try:
+            chunk = await anext(chunks)
+        except StopAsyncIteration:
+            return  # no item: not even an empty message
 
-        if raise_close_exc:
-            self.transport.abort()
-            await asyncio.shield(self.connection_lost_waiter)
-            close_exc = self.close_exc()
-            if original_exc is not None:
-                raise close_exc from original_exc
-            raise close_exc
+        # The first item sets the type of the message. A mistake in it is
+        # caught before anything goes out: the connection stays usable.
+        strings = fragments_are_strings(chunk)
+        if text is None:
+            text = strings
+        start = self.protocol.send_text if text else self.protocol.send_binary
+        self.send_in_progress = self.loop.create_future()
+        try:
+            async with self.send_context():
+                start(fragment_payload(chunk, strings), fin=False)
+            try:
+                async for chunk in chunks:
+                    payload = fragment_payload(chunk, strings)
+                    async with self.send_context():
+                        self.protocol.send_continuation(payload, fin=False)
+                async with self.send_context():
+                    self.protocol.send_continuation(b"", fin=True)
+            except BaseException:
+                # Cancellation included. The peer has seen the start of the
+                # message; nothing can take it back: the connection is over.
+                await self.fail_connection(
+                    CloseCode.INTERNAL_ERROR, "error in fragmented message"
+                )
+                raise
+        finally:
+            self.send_in_progress.set_result(None)
+            self.send_in_progress = None
+
+    async def fail_connection(self, code: int, reason: str) -> None:
+        """
+        Fail the connection (:rfc:`6455#section-7.1.7`) and wait until it's
+        closed; do nothing if it's closed or closing already.
+        """
+        try:
+            async with self.send_context():
+                self.protocol.fail(code, reason)
+        except ConnectionClosed:
+            pass
+
+    async def recv_failed(self, exc: Exception, method: str) -> NoReturn:
+        """Turn an error of the assembler into the error of :meth:`recv`."""
+        if isinstance(exc, ConcurrencyError):
+            raise ConcurrencyError(
+                f"cannot call {method} while another coroutine "
+                "is in recv or recv_streaming"
+            ) from None
+        if isinstance(exc, UnicodeDecodeError):
+            # decode=True on a binary message that isn't UTF-8: the peer sent
+            # data that isn't consistent with the type of the message (1007).
+            await self.fail_connection(
+                CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}"
+            )
+        await self.raise_close_exc()
+
+    async def reject_call(self) -> NoReturn:
+        """
+        Raise :exc:`~ws_frames.exceptions.ConnectionClosed` for a call that
+        the state doesn't allow, once the connection is closed: if the closing
+        handshake is under way, within ``close_timeout``; otherwise, at once.
+        """
+        if self.protocol.state is CLOSING:
+            self.set_close_deadline()
+            await self.wait_for_close()
+        self.transport.abort()
+        await self.raise_close_exc()
+
+    async def wait_for_close(self) -> None:
+        """
+        Wait until the TCP connection is closed; the close timer aborts it at
+        the close deadline.
+        """
+        await asyncio.shield(self.connection_lost_waiter)
+
+    async def abort_and_raise(self, cause: BaseException) -> NoReturn:
+        """
+        Abort the TCP connection after an error that breaks it, and raise
+        :exc:`~ws_frames.exceptions.ConnectionClosed` from that error.
+        """
+        self.set_recv_exc(cause)
+        self.transport.abort()
+        await self.raise_close_exc(cause)
+
+    async def raise_close_exc(self, cause: BaseException | None = None) -> NoReturn:
+        """Wait until the connection is closed and raise :meth:`close_exc`."""
+        await asyncio.shield(self.connection_lost_waiter)
+        raise self.close_exc(cause)
+
+    def close_exc(self, cause: BaseException | None = None) -> ConnectionClosed:
+        """
+        Exception telling how the connection closed, once it's closed.
+
+        The protocol chains to it the error it found in the data received, if
+        any. Otherwise, ``cause`` or the network error recorded earlier explain
+        more than the end of the stream that followed.
+
+        """
+        exc = self.protocol.close_exc
+        if cause is None:
+            cause = self.recv_exc
+        if cause is not None and (
+            exc.__cause__ is None or isinstance(exc.__cause__, EOFError)
+        ):
+            exc.__cause__ = cause
+        return exc
 
     def set_close_deadline(self) -> None:
         """
-        Arm the close timer, unless it's armed already.
-
-        When ``close_timeout`` elapses and the TCP connection is still up, the
-        transport is aborted: the peer had its chance to complete the closing
-        handshake (:rfc:`6455#section-7.1.1`).
-
+        Give the closing handshake ``close_timeout`` seconds, then abort the
+        TCP connection (:rfc:`6455#section-7.1.1`); later calls change nothing.
         """
         if self.close_deadline is None and self.close_timeout is not None:
             self.close_deadline = self.loop.time() + self.close_timeout
             self.close_timer = self.loop.call_at(
-                self.close_deadline, self.abort_transport
+                self.close_deadline, self.close_timed_out
             )
-        # The closing handshake needs the peer's close frame, which may sit
-        # behind data frames that flow control stopped reading: read them.
-        # They're kept for recv(), since nothing received is dropped.
-        if self.recv_messages.paused and not self.transport.is_closing():
-            self.transport.resume_reading()
+        # The peer's close frame may be behind frames that flow control left
+        # unread; they're kept for recv(), since nothing received is dropped.
+        self.recv_messages.lift_flow_control()
 
-    def abort_transport(self) -> None:
+    def close_timed_out(self) -> None:
         if self.debug:
             self.logger.debug("! timed out waiting for TCP close")
         self.transport.abort()
 
     def send_data(self) -> None:
         """
-        Send outgoing data.
+        Write to the transport what the protocol has to send.
 
-        Raises:
-            OSError: When a socket operations fails.
+        The empty chunk that stands for the end of the stream half-closes TCP,
+        or, when the transport can't do that, as with TLS, closes it.
 
         """
+        transport = self.transport
         for data in self.protocol.data_to_send():
             if data:
-                self.transport.write(data)
-            else:
-                # SEND_EOF: half-close TCP; TLS can't, so close it instead.
-                if self.transport.can_write_eof():
-                    if self.debug:
-                        self.logger.debug("x half-closing TCP connection")
-                    # uvloop raises RuntimeError on a closing transport.
-                    try:
-                        self.transport.write_eof()
-                    except (OSError, RuntimeError):  # pragma: no cover
-                        pass
-                else:  # pragma: no cover
-                    if self.debug:
-                        self.logger.debug("x closing TCP connection")
-                    self.transport.close()
+                transport.write(data)
+            elif transport.can_write_eof():
+                if self.debug:
+                    self.logger.debug("x half-closing TCP connection")
+                # uvloop raises RuntimeError when the transport is closing.
+                with contextlib.suppress(OSError, RuntimeError):
+                    transport.write_eof()
+            else:  # pragma: no cover
+                if self.debug:
+                    self.logger.debug("x closing TCP connection")
+                transport.close()
 
     def set_recv_exc(self, exc: BaseException | None) -> None:
-        """
-        Set recv_exc, if not set yet.
-
-        This method must be called only from connection callbacks.
-
-        """
+        """Record the first error that broke the connection."""
         if self.recv_exc is None:
             self.recv_exc = exc
 
-    # asyncio.Protocol methods
+    def handle_received(self) -> None:
+        """
+        Send what the protocol answers to the data it received, and route the
+        events that it decoded.
+        """
+        protocol = self.protocol
+        events = protocol.events_received()
+        if protocol.close_expected():
+            self.set_close_deadline()
+        # Answers such as pongs or a close frame.
+        try:
+            self.send_data()
+        except Exception as exc:
+            self.set_recv_exc(exc)
+            if self.debug:
+                self.logger.debug("! error while sending data", exc_info=True)
+        for event in events:
+            self.process_event(event)
 
-    # Connection callbacks
+    async def drain(self) -> None:
+        """Wait while the write buffer is above its high-water mark."""
+        if self.paused:
+            # Shielded: a sender that is cancelled mustn't cancel the wait of
+            # the others.
+            await asyncio.shield(self.drain_waiters[-1])
+
+    def pause_reading(self) -> None:
+        """Stop reading from the network; called by :attr:`recv_messages`."""
+        self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        """Read from the network again; called by :attr:`recv_messages`."""
+        # Once the transport is closing, it reads nothing anymore.
+        if not self.transport.is_closing():
+            self.transport.resume_reading()
+
+    # asyncio.Protocol
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        transport = cast(asyncio.Transport, transport)
-        transport.set_write_buffer_limits(
-            self.write_limit_high,
-            self.write_limit_low,
+        self.transport = cast(asyncio.Transport, transport)
+        self.transport.set_write_buffer_limits(
+            self.write_limit_high, self.write_limit_low
         )
-        self.transport = transport
 
     def connection_lost(self, exc: Exception | None) -> None:
-        # Feed the end of the stream to the protocol unless eof_received did,
-        # so that its state becomes CLOSED.
-        if not self.eof_fed:
-            self.eof_fed = True
-            self.protocol.receive_eof()
-        if self.protocol.state is not CLOSED:  # pragma: no cover
-            self.protocol.state = CLOSED
-
+        # The state becomes CLOSED; receive_eof() does nothing if
+        # eof_received() called it already.
+        self.protocol.receive_eof()
+        self.set_recv_exc(exc)
         self.connection_lost_waiter.set_result(None)
 
-        # Python 3.10's TLS transport doesn't notice that it's closed when
-        # the connection is lost, and warns about it when collected.
+        # Python 3.10's TLS transport doesn't see that it's closed when the
+        # connection is lost, and warns when it's collected.
         if not self.transport.is_closing():  # pragma: no cover
             self.transport.close()
 
-        self.set_recv_exc(exc)
         self.recv_messages.close()
         self.terminate_pending_pings()
-
         if self.keepalive_task is not None:
             self.keepalive_task.cancel()
         if self.close_timer is not None:
             self.close_timer.cancel()
 
-        # Data still buffered when the transport went away was never sent:
-        # senders blocked on a full buffer must not believe otherwise.
+        # What the write buffer held was never sent: senders that wait for it
+        # to drain must fail rather than believe it went out.
         self.paused = False
-        for waiter in self.drain_waiters:
-            if not waiter.done():
-                waiter.set_exception(
-                    ConnectionError("connection lost") if exc is None else exc
-                )
+        error = ConnectionError("connection lost") if exc is None else exc
+        while self.drain_waiters:
+            drain_waiter = self.drain_waiters.popleft()
+            drain_waiter.set_exception(error)
+            drain_waiter.exception()  # retrieved, even if nobody waits
 
-    # Flow control callbacks
+    def eof_received(self) -> None:
+        self.protocol.receive_eof()
+        # A handshake response without Content-Length ends with the stream.
+        self.handle_received()
+        # Returning None closes the transport: after the peer's EOF, nothing
+        # is left to say (RFC 6455, 7.1.1), and TLS can't stay half-open.
 
     def pause_writing(self) -> None:
-        assert not self.paused
         self.paused = True
+        self.drain_waiters.append(self.loop.create_future())
 
     def resume_writing(self) -> None:
-        assert self.paused
         self.paused = False
-        for waiter in self.drain_waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-
-    async def drain(self) -> None:
-        """Wait until the write buffer is below the low-water mark."""
-        if self.paused:
-            waiter = self.loop.create_future()
-            self.drain_waiters.append(waiter)
-            try:
-                await waiter
-            finally:
-                self.drain_waiters.remove(waiter)
-
-    def pause_reading(self) -> None:
-        """Stop reading from the network; called by the assembler."""
-        # Once closing, reading must go on until the peer's close frame.
-        if self.protocol.state is OPEN:
-            self.transport.pause_reading()
-
-    def resume_reading(self) -> None:
-        """Resume reading from the network; called by the assembler."""
-        # Reading can't resume once the transport is closing.
-        if not self.transport.is_closing():
-            self.transport.resume_reading()
-
-    # Streaming protocol callbacks
+        while self.drain_waiters:
+            self.drain_waiters.popleft().set_result(None)
 
     def data_received(self, data: bytes) -> None:
         self.protocol.receive_data(data)
-
-        events = self.protocol.events_received()
-
-        # Replies queued by the protocol: pongs, close frames.
-        try:
-            self.send_data()
-        except Exception as exc:
-            if self.debug:
-                self.logger.debug("! error while sending data", exc_info=True)
-            self.set_recv_exc(exc)
-
-        if self.protocol.close_expected():
-            self.set_close_deadline()
-
-        for event in events:
-            self.process_event(event)
-
-    def eof_received(self) -> None:
-        self.eof_fed = True
-        self.protocol.receive_eof()
-
-        events = self.protocol.events_received()
-        self.send_data()
-
-        # A handshake response without Content-Length ends at EOF.
-        for event in events:
-            self.process_event(event)
-
-        # Returning None lets the transport close: after the peer's EOF
-        # there is nothing left to say (RFC 6455, 7.1.1), and TLS
-        # transports can't stay half-open anyway.
+        self.handle_received()
 
 
-def check_fragment_type(chunk: Any) -> bool:
+async def aiter_over(items: Iterable[DataLike]) -> AsyncIterator[DataLike]:
+    """Iterate asynchronously over the items of an iterable."""
+    for item in items:
+        yield item
+
+
+def fragments_are_strings(chunk: object) -> bool:
     """
-    Tell whether a fragment must be encoded, that is, whether it's a string.
+    Tell whether the first fragment of a message is a string or bytes.
 
     Raises:
-        TypeError: If ``chunk`` is neither a string nor bytes-like.
+        TypeError: If it's neither.
 
     """
     if isinstance(chunk, str):
         return True
-    if isinstance(chunk, (bytes, bytearray, memoryview)):
+    if isinstance(chunk, BYTES_LIKE):
         return False
-    raise TypeError("data iterable must contain bytes or str")
+    raise TypeError(
+        f"a fragmented message takes str or bytes fragments, not {type(chunk).__name__}"
+    )
 
 
-def encode_fragment(chunk: Any, encode: bool) -> BytesLike:
+def fragment_payload(chunk: object, strings: bool) -> BytesLike:
     """
-    Return the payload of a fragment, checking it has the message's type.
+    Return the payload of a fragment, which must have the type of the first.
 
     Raises:
-        TypeError: If ``chunk`` doesn't have the same type as the first
-            fragment.
+        TypeError: If it doesn't.
 
     """
-    if encode:
-        if isinstance(chunk, str):
-            return chunk.encode()
-        raise TypeError("all fragments must be of the same type")
-    if isinstance(chunk, (bytes, bytearray, memoryview)):
+    if strings and isinstance(chunk, str):
+        return chunk.encode()
+    if not strings and isinstance(chunk, BYTES_LIKE):
         return chunk
-    raise TypeError("all fragments must be of the same type")
+    raise TypeError("all fragments of a message must have the same type")
 
 
-# As much as asyncio's selector transports read at once.
+def control_payload(data: DataLike) -> bytes:
+    """
+    Return the payload of a ping or a pong.
+
+    Raises:
+        TypeError: If ``data`` is neither a string nor bytes-like.
+
+    """
+    if isinstance(data, str):
+        return data.encode()
+    if isinstance(data, BYTES_LIKE):
+        return bytes(data)
+    raise TypeError("data must be str or bytes-like")
+
+
+def broadcast(
+    connections: Iterable[Connection],
+    message: str | BytesLike,
+    *,
+    text: bool | None = None,
+    raise_exceptions: bool = False,
+) -> None:
+    """
+    Send a message to many connections at once, without waiting.
+
+    The message goes to every connection that is open and isn't sending a
+    fragmented message, and straight to its transport: :func:`broadcast`
+    doesn't wait for a slow peer, whose write buffer grows instead. The frame
+    is built once and the same bytes go to every server connection that uses
+    no extension; the others, client connections, which mask their frames, and
+    connections with compression, build their own.
+
+    A connection that can't take the message is skipped, with a warning in
+    its log; with ``raise_exceptions=True`` (Python 3.11 and later), the
+    errors are raised together in an :exc:`ExceptionGroup` at the end instead.
+
+    Args:
+        connections: Connections, server or client ones.
+        message: A :class:`str` goes out as a text frame, a bytes-like object
+            as a binary frame.
+        text: ``True`` sends UTF-8 bytes as text, ``False`` a string as
+            binary.
+        raise_exceptions: Raise the errors rather than log them.
+
+    Raises:
+        TypeError: If ``message`` isn't a string or bytes-like.
+        ProtocolError: If ``text`` is set and ``message`` isn't UTF-8.
+
+    """
+    frame = broadcast_frame(message, text)
+    if raise_exceptions and sys.version_info < (3, 11):  # pragma: no cover
+        raise ValueError("raise_exceptions requires at least Python 3.11")
+
+    # The frame without masking nor extensions, made on first use.
+    shared: bytes | None = None
+    errors: list[Exception] = []
+
+    for connection in connections:
+        protocol = connection.protocol
+        if protocol.state is not OPEN:
+            continue
+        if connection.send_in_progress is not None:
+            skip_broadcast(
+                connection,
+                ConcurrencyError("sending a fragmented message"),
+                errors if raise_exceptions else None,
+            )
+            continue
+        try:
+            if (
+                protocol.side is SERVER
+                and not protocol.extensions
+                and not protocol.debug
+                and not protocol.expect_continuation_frame
+            ):
+                if shared is None:
+                    shared = frame.serialize(mask=False)
+                connection.transport.write(shared)
+            else:
+                if frame.opcode is OP_TEXT:
+                    protocol.send_text(frame.data)
+                else:
+                    protocol.send_binary(frame.data)
+                connection.send_data()
+        except Exception as exc:
+            skip_broadcast(connection, exc, errors if raise_exceptions else None)
+
+    if errors:
+        raise ExceptionGroup("skipped broadcast", errors)  # noqa: F821
+
+
+def broadcast_frame(message: str | BytesLike, text: bool | None) -> Frame:
+    """
+    Build the frame that :func:`broadcast` sends, checking the message once.
+
+    Raises:
+        TypeError: If ``message`` isn't a string or bytes-like.
+        ProtocolError: If ``text`` is set and ``message`` isn't UTF-8.
+
+    """
+    if isinstance(message, str):
+        return Frame(OP_BINARY if text is False else OP_TEXT, message.encode())
+    if not isinstance(message, BYTES_LIKE):
+        raise TypeError("data must be str or bytes-like")
+    if text is True:
+        # Every connection would refuse it: say so once, before sending.
+        try:
+            str(message, "utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProtocolError(
+                f"text message isn't valid UTF-8: {exc.reason} at position {exc.start}"
+            ) from exc
+        return Frame(OP_TEXT, message)
+    return Frame(OP_BINARY, message)
+
+
+def skip_broadcast(
+    connection: Connection, exc: Exception, errors: list[Exception] | None
+) -> None:
+    """Report a connection that :func:`broadcast` skipped."""
+    if isinstance(exc, ConcurrencyError):
+        error: Exception = exc
+        problem = "sending a fragmented message"
+    else:
+        error = RuntimeError("failed to write message")
+        error.__cause__ = exc
+        problem = f"failed to write message: {type(exc).__name__}: {exc}"
+    if errors is None:
+        connection.logger.warning("skipped broadcast: %s", problem)
+    else:
+        errors.append(error)
+
+
+# Selector transports read up to this much at once.
 READ_BUFFER_SIZE = 2**18
 
-_thread_state = threading.local()
+_per_thread = threading.local()
 
 
 def read_buffer() -> memoryview:
     """
-    Buffer that transports read into, one per thread.
+    Return the buffer that transports read into, one per thread.
 
-    Reading into a buffer that stays allocated spares the allocation of a
-    fresh, large ``bytes`` for every read, which costs more than the read
-    itself for small messages. Sharing it is safe because a transport hands
-    the data over in :meth:`BufferedReader.buffer_updated` right after
-    filling the buffer, on the thread of its event loop.
+    Reading into a buffer that stays allocated spares allocating a large
+    :class:`bytes` for every read, which costs more than the read itself for
+    small messages. Transports of the same event loop can share it: each one
+    hands over what it read, in :meth:`BufferedReader.buffer_updated`, before
+    the next one reads.
 
     """
     try:
-        return _thread_state.read_buffer  # type: ignore[no-any-return]
+        buffer: memoryview = _per_thread.read_buffer
     except AttributeError:
-        buffer = _thread_state.read_buffer = memoryview(bytearray(READ_BUFFER_SIZE))
-        return buffer
+        buffer = _per_thread.read_buffer = memoryview(bytearray(READ_BUFFER_SIZE))
+    return buffer
 
 
 class BufferedReader(asyncio.BufferedProtocol):
     """
-    The side of a :class:`Connection` that faces the transport.
+    The face of a :class:`Connection` that the transport sees.
 
-    Transports read into the buffer of a :class:`asyncio.BufferedProtocol`
-    instead of allocating a new ``bytes`` for every read. The connection
-    itself stays an :class:`asyncio.Protocol`, as its API promises; this
-    adapter forwards the transport's callbacks to it.
+    The transport reads into the buffer of a
+    :class:`~asyncio.BufferedProtocol` rather than allocating a new
+    :class:`bytes` for every read. The connection stays an
+    :class:`asyncio.Protocol`, as its API says: this adapter passes it the
+    transport's calls.
 
     """
 
@@ -1074,17 +1130,8 @@ class BufferedReader(asyncio.BufferedProtocol):
         return read_buffer()
 
     def buffer_updated(self, nbytes: int) -> None:
-        # The buffer is shared: copy out what was read before returning.
+        # The buffer is shared: copy what was read out of it right away.
         self.connection.data_received(read_buffer()[:nbytes].tobytes())
 
     def eof_received(self) -> None:
         self.connection.eof_received()
-
-
-def __getattr__(name: str) -> Any:
-    # broadcast() belongs to the server module, which imports this one.
-    if name == "broadcast":
-        from .server import broadcast
-
-        return broadcast
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,12 +1,14 @@
 """
-Reassembly of incoming frames into messages, with flow control.
+Incoming messages, between the event loop and ``recv()``.
 
-The connection puts every data frame it receives into an :class:`Assembler`;
-``recv()`` and ``recv_streaming()`` take them out again as whole messages or
-as fragments. The assembler counts the frames that it holds and asks the
-connection to stop reading from the network above a high-water mark and to
-resume at or below a low-water mark, so that a fast peer slows down to the
-pace of the application instead of filling memory.
+:class:`~ws_asyncio.connection.Connection` puts each data frame it receives
+into an :class:`Assembler`; ``recv()`` and ``recv_streaming()`` take whole
+messages or fragments out of it. The assembler counts the frames it holds and
+tells the connection to stop reading from the network when there are too many,
+and to read again once the application has caught up: a peer can't make the
+queue grow past the high-water mark, whatever it sends.
+
+``ws_sync.messages`` is the threading twin of this module, method for method.
 
 """
 
@@ -16,11 +18,11 @@ import asyncio
 import codecs
 import collections
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Any, Generic, Literal, TypeVar, overload
+from typing import Any, Generic, TypeVar
 
 from ws_frames.exceptions import ConcurrencyError
 from ws_frames.frames import OP_TEXT, Frame
-from ws_frames.typing import Data
+from ws_frames.typing import BytesLike, Data
 
 
 __all__ = ["Assembler"]
@@ -30,85 +32,134 @@ UTF8Decoder = codecs.getincrementaldecoder("utf-8")
 T = TypeVar("T")
 
 
+def flow_control_marks(
+    high: int | None, low: int | None
+) -> tuple[int | None, int | None]:
+    """
+    Complete and check the high- and low-water marks of the queue.
+
+    Either mark may be given alone; the other one follows with a ratio of 4.
+    Neither means no flow control.
+
+    Raises:
+        ValueError: If ``low`` is negative or above ``high``.
+
+    """
+    if high is None and low is None:
+        return None, None
+    if low is None:
+        assert high is not None
+        low = high // 4
+    elif high is None:
+        high = low * 4
+    if low < 0:
+        raise ValueError("low must be positive or equal to zero")
+    if high < low:
+        raise ValueError("high must be greater than or equal to low")
+    return high, low
+
+
+def to_message(data: BytesLike, text: bool) -> Data:
+    """Return a payload as :class:`str` if ``text``, else as :class:`bytes`."""
+    if text:
+        return str(data, "utf-8")
+    # Frames usually hold bytes already: don't copy them.
+    return data if type(data) is bytes else bytes(data)
+
+
+def to_fragment(frame: Frame, decoder: codecs.IncrementalDecoder | None) -> Data:
+    """Return the payload of a fragment, decoded if there's a ``decoder``."""
+    if decoder is None:
+        return to_message(frame.data, False)
+    return decoder.decode(frame.data, frame.fin)
+
+
+def nothing() -> None:
+    """Default flow control callback."""
+
+
 class SimpleQueue(Generic[T]):
     """
-    Unbounded FIFO queue with a single consumer that can be woken up on close.
+    Queue with a single consumer, which the producer can wake up for good.
 
-    :class:`asyncio.Queue` doesn't let a consumer put items back at the front,
-    which :meth:`Assembler.get` needs for cancellation safety, and doesn't let
-    the producer fail a waiting consumer.
+    :class:`asyncio.Queue` can't put items back at the front, which a reader
+    cancelled in the middle of a message needs, nor end the wait of its reader
+    with an error, which the end of the connection needs.
 
     """
 
     def __init__(self) -> None:
         self.loop = asyncio.get_running_loop()
-        self.get_waiter: asyncio.Future[None] | None = None
         self.queue: collections.deque[T] = collections.deque()
+        # Resolved by put() or failed by abort() while get() waits.
+        self.get_waiter: asyncio.Future[None] | None = None
 
     def __len__(self) -> int:
         return len(self.queue)
 
     def put(self, item: T) -> None:
-        """Put an item into the queue and wake up the consumer if it waits."""
+        """Append an item; wake up the consumer if it waits."""
         self.queue.append(item)
-        if self.get_waiter is not None and not self.get_waiter.done():
-            self.get_waiter.set_result(None)
+        waiter = self.get_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def get(self, block: bool = True) -> T:
         """
-        Remove and return the first item of the queue.
+        Remove the first item and return it.
 
         Args:
             block: Wait for an item when the queue is empty.
 
         Raises:
-            EOFError: If the queue is empty and ``block`` is :obj:`False`, or
-                if :meth:`abort` is called while waiting.
+            EOFError: If the queue is empty and ``block`` is off, or if
+                :meth:`abort` ends the wait.
 
         """
-        if not self.queue:
+        queue = self.queue
+        while not queue:
             if not block:
                 raise EOFError("stream of frames ended")
-            assert self.get_waiter is None, "cannot call get() concurrently"
-            self.get_waiter = self.loop.create_future()
+            assert self.get_waiter is None, "get() doesn't support concurrent calls"
+            waiter = self.get_waiter = self.loop.create_future()
             try:
-                await self.get_waiter
+                await waiter
             finally:
-                self.get_waiter.cancel()
                 self.get_waiter = None
-        return self.queue.popleft()
+        return queue.popleft()
 
     def reset(self, items: Iterable[T]) -> None:
-        """Put items back at the front of the queue, in order."""
-        assert self.get_waiter is None, "cannot reset() while get() is running"
+        """Put items back at the front, keeping their order."""
+        assert self.get_waiter is None, "reset() while get() waits"
         self.queue.extendleft(reversed(list(items)))
 
     def abort(self) -> None:
-        """Make a waiting :meth:`get` raise :exc:`EOFError`."""
-        if self.get_waiter is not None and not self.get_waiter.done():
-            self.get_waiter.set_exception(EOFError("stream of frames ended"))
+        """End the wait of :meth:`get`, if any, with :exc:`EOFError`."""
+        waiter = self.get_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(EOFError("stream of frames ended"))
 
 
 class Assembler:
     """
-    Assemble messages from frames.
+    Queue of incoming data frames, read back as messages or as fragments.
 
-    :class:`Assembler` expects only data frames. The stream of frames must
-    respect the protocol: a message starts with a text or binary frame and
-    goes on with continuation frames until one has ``fin`` set. The
-    :class:`~ws_frames.protocol.Protocol` guarantees this.
+    The connection calls :meth:`put` with each data frame, in the order the
+    protocol delivers them: a text or binary frame, then continuation frames
+    until one has ``fin`` set. One reader at a time calls :meth:`get` or
+    :meth:`get_iter`; two readers would each get part of a message.
 
     Args:
-        high: Pause reading when more than ``high`` frames are buffered.
-            ``None`` disables flow control. When only one of ``high`` and
-            ``low`` is given, the other is derived from it (``low = high // 4``
-            or ``high = low * 4``).
-        low: Resume reading when ``low`` frames or fewer are buffered.
-        pause: Called to stop reading from the network.
-        resume: Called to resume reading from the network.
+        high: Call ``pause`` when more than ``high`` frames wait.
+        low: Call ``resume`` when ``low`` frames or fewer wait.
+        pause: Stops reading from the network.
+        resume: Starts reading from the network again.
+
+    When only one mark is given, the other one is derived from it; when neither
+    is, flow control is off.
 
     Raises:
-        ValueError: If ``low`` is negative or ``high`` is below ``low``.
+        ValueError: If the marks are inconsistent.
 
     """
 
@@ -116,195 +167,208 @@ class Assembler:
         self,
         high: int | None = None,
         low: int | None = None,
-        pause: Callable[[], Any] = lambda: None,
-        resume: Callable[[], Any] = lambda: None,
+        pause: Callable[[], Any] = nothing,
+        resume: Callable[[], Any] = nothing,
     ) -> None:
-        self.frames: SimpleQueue[Frame] = SimpleQueue()
-
-        if high is not None and low is None:
-            low = high // 4
-        if high is None and low is not None:
-            high = low * 4
-        if high is not None and low is not None:
-            if low < 0:
-                raise ValueError("low must be positive or equal to zero")
-            if high < low:
-                raise ValueError("high must be greater than or equal to low")
-        self.high, self.low = high, low
+        self.high, self.low = flow_control_marks(high, low)
         self.pause = pause
         self.resume = resume
         self.paused = False
 
-        # This flag prevents concurrent calls to get() by user code.
+        self.frames: SimpleQueue[Frame] = SimpleQueue()
+
+        # Set while a reader is in get() or get_iter().
         self.get_in_progress = False
 
-        # This flag marks the end of the connection.
+        # Set once the connection is closed: no frame will arrive anymore.
         self.closed = False
 
-    @overload
-    async def get(self, decode: Literal[True]) -> str: ...
+    async def get_next_frame(self) -> Frame:
+        """
+        Wait for the next frame and take it out of the queue.
 
-    @overload
-    async def get(self, decode: Literal[False]) -> bytes: ...
+        Raises:
+            EOFError: If the connection is closed and the queue is empty.
 
-    @overload
-    async def get(self, decode: bool | None = None) -> Data: ...
+        """
+        frame = await self.frames.get(not self.closed)
+        self.maybe_resume()
+        return frame
+
+    def reset_queue(self, frames: Iterable[Frame]) -> None:
+        """Put frames taken by a reader back at the front of the queue."""
+        self.frames.reset(frames)
+
+    def skip_message(self, frame: Frame) -> None:
+        """Drop the frames of the message of ``frame`` that are in the queue."""
+        queue = self.frames.queue
+        while not frame.fin and queue:
+            frame = queue.popleft()
+        self.maybe_resume()
 
     async def get(self, decode: bool | None = None) -> Data:
         """
-        Read the next message.
+        Return the next message, once all its fragments are here.
 
-        :meth:`get` returns a single :class:`str` or :class:`bytes`. If the
-        message is fragmented, it waits for all the fragments and joins them.
-
-        Cancelling :meth:`get` loses nothing: fragments already taken from the
-        queue are put back, and the next call returns the whole message.
+        A cancelled call loses nothing: the fragments it took go back to the
+        queue.
 
         Args:
-            decode: :obj:`False` returns :class:`bytes`, :obj:`True` returns
-                :class:`str`, :obj:`None` decides from the opcode: text
-                frames give :class:`str` and binary frames :class:`bytes`.
+            decode: :obj:`True` for :class:`str`, :obj:`False` for
+                :class:`bytes`, :obj:`None` for the type of the message.
 
         Raises:
-            EOFError: If the stream of frames has ended.
-            UnicodeDecodeError: If a message to decode isn't valid UTF-8.
-            ConcurrencyError: If two coroutines run :meth:`get` or
-                :meth:`get_iter` concurrently.
+            EOFError: If the connection is closed and the queue is empty.
+            UnicodeDecodeError: If the message must be decoded and isn't
+                valid UTF-8.
+            ConcurrencyError: If another reader is in :meth:`get` or
+                :meth:`get_iter`.
 
         """
         if self.get_in_progress:
             raise ConcurrencyError("get() or get_iter() is already running")
-        self.get_in_progress = True
 
-        # Frames are taken one by one so that cancellation can put them back.
+        # Hot path: a message in one frame is already here. Taking it without
+        # suspending spares a future and a trip through the event loop.
+        queue = self.frames.queue
+        if queue and queue[0].fin:
+            frame = queue.popleft()
+            if self.paused:
+                self.maybe_resume()
+            text = frame.opcode is OP_TEXT if decode is None else decode
+            return to_message(frame.data, text)
+
+        self.get_in_progress = True
         try:
-            frame = await self.frames.get(not self.closed)
-            self.maybe_resume()
-            if decode is None:
-                decode = frame.opcode is OP_TEXT
+            first = frame = await self.get_next_frame()
             if frame.fin:
                 data = frame.data
             else:
-                frames = [frame]
-                while not frame.fin:
-                    try:
-                        frame = await self.frames.get(not self.closed)
-                    except asyncio.CancelledError:
-                        self.frames.reset(frames)
-                        raise
-                    self.maybe_resume()
-                    frames.append(frame)
-                data = b"".join([frame.data for frame in frames])
+                taken = [frame]
+                try:
+                    while not frame.fin:
+                        frame = await self.get_next_frame()
+                        taken.append(frame)
+                except asyncio.CancelledError:
+                    self.reset_queue(taken)
+                    raise
+                data = b"".join([fragment.data for fragment in taken])
         finally:
             self.get_in_progress = False
 
-        if decode:
-            return bytes(data).decode() if type(data) is memoryview else data.decode()
-        return data if type(data) is bytes else bytes(data)
-
-    @overload
-    def get_iter(self, decode: Literal[True]) -> AsyncIterator[str]: ...
-
-    @overload
-    def get_iter(self, decode: Literal[False]) -> AsyncIterator[bytes]: ...
-
-    @overload
-    def get_iter(self, decode: bool | None = None) -> AsyncIterator[Data]: ...
+        text = first.opcode is OP_TEXT if decode is None else decode
+        return to_message(data, text)
 
     async def get_iter(self, decode: bool | None = None) -> AsyncIterator[Data]:
         """
-        Stream the next message.
+        Yield the fragments of the next message as they arrive.
 
-        Yield each fragment as soon as it arrives, decoding text fragments
-        incrementally, so that a multi-byte character split between two
-        frames comes out whole.
+        Text is decoded incrementally: a character split between two frames
+        comes out whole, with the second one.
 
-        Cancelling before the first fragment is yielded loses nothing.
-        Cancelling later leaves the rest of the message in the queue and the
-        assembler unusable, because the fragments already yielded are gone.
+        A reader that stops before the last fragment leaves the rest of the
+        message in the queue; the assembler then refuses every other read
+        rather than return that rest as if it were a message. Cancelling
+        before the first fragment is safe.
 
         Args:
             decode: As in :meth:`get`.
 
         Raises:
-            EOFError: If the stream of frames has ended.
-            UnicodeDecodeError: If a message to decode isn't valid UTF-8.
-            ConcurrencyError: If two coroutines run :meth:`get` or
-                :meth:`get_iter` concurrently.
+            EOFError: If the connection is closed and the queue is empty.
+            UnicodeDecodeError: If the message must be decoded and isn't
+                valid UTF-8.
+            ConcurrencyError: If another reader is in :meth:`get` or
+                :meth:`get_iter`.
 
         """
         if self.get_in_progress:
             raise ConcurrencyError("get() or get_iter() is already running")
         self.get_in_progress = True
-
         try:
-            frame = await self.frames.get(not self.closed)
+            frame = await self.get_next_frame()
         except BaseException:
             self.get_in_progress = False
             raise
-        self.maybe_resume()
-
         if decode is None:
             decode = frame.opcode is OP_TEXT
-        if decode:
-            decoder = UTF8Decoder()
-            yield decoder.decode(frame.data, frame.fin)
-        else:
-            yield bytes(frame.data)
-
-        while not frame.fin:
-            # Once fragments have been handed out, cancellation can't be
-            # undone: get_in_progress stays set and later calls fail loudly
-            # rather than returning the tail of a message as a message.
-            frame = await self.frames.get(not self.closed)
-            self.maybe_resume()
-            if decode:
-                yield decoder.decode(frame.data, frame.fin)
-            else:
-                yield bytes(frame.data)
-
-        self.get_in_progress = False
+        decoder = UTF8Decoder() if decode else None
+        while True:
+            try:
+                fragment = to_fragment(frame, decoder)
+            except UnicodeDecodeError:
+                # The next read must start with the next message.
+                self.skip_message(frame)
+                self.get_in_progress = False
+                raise
+            if frame.fin:
+                self.get_in_progress = False
+                yield fragment
+                return
+            yield fragment
+            # A reader that stops at the yield above keeps the assembler
+            # busy: the rest of the message mustn't come out as a message.
+            try:
+                frame = await self.get_next_frame()
+            except EOFError:
+                # The connection is over: nothing is left to protect.
+                self.get_in_progress = False
+                raise
 
     def put(self, frame: Frame) -> None:
         """
-        Add ``frame`` to the next message.
+        Queue a data frame.
 
         Raises:
-            EOFError: If the stream of frames has ended.
+            EOFError: If the connection is closed.
 
         """
         if self.closed:
             raise EOFError("stream of frames ended")
         self.frames.put(frame)
-        self.maybe_pause()
+        # Inline test: this runs for every frame received.
+        if self.high is not None and len(self.frames.queue) > self.high:
+            self.maybe_pause()
 
     def maybe_pause(self) -> None:
-        """Pause the writer if the queue is above the high-water mark."""
-        # Skip the length computation when flow control is off.
-        if self.high is None:
+        """Stop reading from the network if the queue is above ``high``."""
+        if self.high is None or self.paused:
             return
-        if len(self.frames) > self.high and not self.paused:
+        if len(self.frames) > self.high:
             self.paused = True
             self.pause()
 
     def maybe_resume(self) -> None:
-        """Resume the writer if the queue is at or below the low-water mark."""
-        if self.low is None:
+        """Read from the network again if the queue is down to ``low``."""
+        if not self.paused:
             return
-        if len(self.frames) <= self.low and self.paused:
+        if self.low is None or len(self.frames) <= self.low:
             self.paused = False
             self.resume()
+
+    def lift_flow_control(self) -> None:
+        """
+        Never pause reading from the network again, and resume it if needed.
+
+        The closing handshake needs the peer's close frame, which may be queued
+        behind messages that nobody reads.
+
+        """
+        self.high = self.low = None
+        self.maybe_resume()
 
     def close(self) -> None:
         """
         End the stream of frames.
 
-        Frames already queued can still be read; once they are consumed,
-        :meth:`get` and :meth:`get_iter` raise :exc:`EOFError`.
+        Frames already in the queue can still be read; after them, readers get
+        :exc:`EOFError`. Calling :meth:`close` again does nothing.
 
         """
         if self.closed:
             return
         self.closed = True
-        # Wake up a consumer waiting on an empty queue.
         self.frames.abort()
+        # Nobody will drain the queue anymore: reading must go on until the
+        # end of the connection.
+        self.lift_flow_control()

@@ -23,11 +23,10 @@ from collections.abc import Awaitable, Coroutine, Generator, Iterable, Mapping, 
 from typing import TYPE_CHECKING, Any, Callable
 
 from ws_deflate.permessage_deflate import enable_server_permessage_deflate
-from ws_frames.exceptions import ConcurrencyError
 from ws_frames.extensions import ServerExtensionFactory
 from ws_frames.frames import CloseCode
 from ws_frames.protocol import CONNECTING, OPEN, Event
-from ws_frames.typing import DataLike, LoggerLike, Origin, StatusLike, Subprotocol
+from ws_frames.typing import LoggerLike, Origin, StatusLike, Subprotocol
 from ws_http.auth import (
     INVALID_CREDENTIALS,
     credentials_checker,
@@ -39,7 +38,7 @@ from ws_http.http11 import SERVER, Request, Response
 from ws_http.server import ServerProtocol
 
 from .compatibility import asyncio_timeout
-from .connection import BufferedReader, Connection
+from .connection import BufferedReader, Connection, broadcast as broadcast
 
 
 if TYPE_CHECKING:
@@ -724,80 +723,3 @@ def _ask_credentials(connection: ServerConnection, realm: str, text: str) -> Res
     response = connection.respond(http.HTTPStatus.UNAUTHORIZED, text)
     response.headers["WWW-Authenticate"] = build_www_authenticate_basic(realm)
     return response
-
-
-def broadcast(
-    connections: Iterable[Connection],
-    message: DataLike,
-    *,
-    text: bool | None = None,
-    raise_exceptions: bool = False,
-) -> None:
-    """
-    Send a message to many connections at once, without waiting.
-
-    The message is framed (and compressed) for each connection and written
-    to its transport right away: :func:`broadcast` never waits for a slow
-    client, whose write buffer simply grows. Connections that aren't open
-    are skipped, and so are those in the middle of sending a fragmented
-    message.
-
-    Failures to write are logged and don't stop the broadcast; with
-    ``raise_exceptions=True`` (Python 3.11+), they're raised together in an
-    :exc:`ExceptionGroup` at the end.
-
-    Args:
-        connections: Connections to send to, server or client ones.
-        message: :class:`str` for a text frame, bytes-like for a binary frame.
-        text: Force a text (:obj:`True`) or binary (:obj:`False`) frame.
-        raise_exceptions: Raise failures instead of logging them.
-
-    Raises:
-        TypeError: If ``message`` isn't a string or bytes-like.
-
-    """
-    if isinstance(message, str):
-        send_method = "send_binary" if text is False else "send_text"
-        message = message.encode()
-    elif isinstance(message, (bytes, bytearray, memoryview)):
-        send_method = "send_text" if text is True else "send_binary"
-    else:
-        raise TypeError("data must be str or bytes")
-
-    if raise_exceptions:
-        if sys.version_info[:2] < (3, 11):  # pragma: no cover
-            raise ValueError("raise_exceptions requires at least Python 3.11")
-        exceptions: list[Exception] = []
-
-    for connection in connections:
-        exception: Exception
-
-        if connection.protocol.state is not OPEN:
-            continue
-
-        if connection.send_in_progress is not None:
-            if raise_exceptions:
-                exception = ConcurrencyError("sending a fragmented message")
-                exceptions.append(exception)
-            else:
-                connection.logger.warning(
-                    "skipped broadcast: sending a fragmented message",
-                )
-            continue
-
-        try:
-            getattr(connection.protocol, send_method)(message)
-            connection.send_data()
-        except Exception as write_exception:
-            if raise_exceptions:
-                exception = RuntimeError("failed to write message")
-                exception.__cause__ = write_exception
-                exceptions.append(exception)
-            else:
-                connection.logger.warning(
-                    "skipped broadcast: failed to write message: %s",
-                    f"{type(write_exception).__name__}: {write_exception}",
-                )
-
-    if raise_exceptions and exceptions:
-        raise ExceptionGroup("skipped broadcast", exceptions)  # noqa: F821

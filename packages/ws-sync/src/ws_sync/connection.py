@@ -1,29 +1,47 @@
-"""A WebSocket connection driven by threads: the part shared by clients and servers."""
+"""
+The threading connection, shared by clients and servers.
+
+A :class:`Connection` runs a thread that reads the socket, feeds the bytes to
+the sans-I/O :class:`~ws_frames.protocol.Protocol`, writes whatever the
+protocol answers, and routes what the protocol decodes: data frames to the
+:class:`~ws_sync.messages.Assembler` that ``recv()`` reads, pongs to the pings
+that wait for them. Application threads send from their own thread.
+
+Every call into the protocol holds :attr:`Connection.protocol_mutex`. Writing
+to the socket doesn't: a send that a peer blocks by not reading must not stop
+the reading thread from handling what the peer sends, its close frame above
+all.
+
+``ws_asyncio.connection`` is the asyncio twin of this module: the same
+methods in the same order, awaiting where this one takes a lock or joins a
+thread.
+
+"""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import random
 import socket
-import struct
 import sys
 import threading
 import time
+import traceback
 import uuid
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeAlias, overload
 
 from ws_frames.exceptions import (
     ConcurrencyError,
     ConnectionClosed,
     ConnectionClosedOK,
+    InvalidState,
     ProtocolError,
 )
-from ws_frames.frames import CloseCode, Frame, Opcode
-from ws_frames.protocol import Protocol, State
+from ws_frames.frames import OP_BINARY, OP_CONT, OP_PONG, OP_TEXT, CloseCode, Frame
+from ws_frames.protocol import CLOSING, OPEN, SERVER, Event, Protocol, State
 from ws_frames.typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol
 
 from .messages import Assembler
@@ -33,143 +51,131 @@ from .utils import Deadline
 if TYPE_CHECKING:
     from ws_http.http11 import Request, Response
 
-if sys.version_info >= (3, 11):
-    from typing import Self
-elif TYPE_CHECKING:  # pragma: no cover
-    from typing_extensions import Self
+    if sys.version_info >= (3, 11):
+        from typing import Self
+    else:
+        from typing_extensions import Self
 
 
-__all__ = ["Connection"]
+__all__ = ["Connection", "broadcast"]
 
-CONNECTING = State.CONNECTING
-OPEN = State.OPEN
-CLOSING = State.CLOSING
-CLOSED = State.CLOSED
-
-OP_TEXT = Opcode.TEXT
-OP_BINARY = Opcode.BINARY
-OP_CONT = Opcode.CONT
-OP_PONG = Opcode.PONG
-
-# isinstance() checks against BytesLike.
 BYTES_LIKE = (bytes, bytearray, memoryview)
+
+# The protocol refuses a call that the caller got wrong with one of these,
+# without changing its state: they go to the caller and the connection goes on.
+# Anything else coming out of the protocol is a bug, after which the
+# connection can't be trusted.
+CALLER_ERRORS = (ProtocolError, ConcurrencyError, InvalidState, TypeError, ValueError)
+
+# Types of the options that clients and servers hand over to connections.
+Seconds: TypeAlias = float | None  # None turns the feature off, or waits forever
+QueueLimits: TypeAlias = int | tuple[int | None, int | None] | None
 
 
 class Connection:
     """
     Threaded implementation of a WebSocket connection.
 
-    A background thread reads the socket and feeds the sans-I/O
-    :class:`~ws_frames.protocol.Protocol`; application threads call
-    :meth:`recv`, :meth:`send`, :meth:`ping`, :meth:`close`. Every call into
-    the protocol happens under :attr:`protocol_mutex`. Writing to the socket
-    happens outside that mutex, so that a send blocked by a peer that stops
-    reading never prevents the background thread from processing what the
-    peer sends, in particular its close frame.
+    This class holds what clients and servers share. Applications get a
+    :class:`~ws_sync.client.ClientConnection` or a
+    :class:`~ws_sync.server.ServerConnection`, never this class itself.
 
     Args:
         socket: Connected socket.
-        protocol: Sans-I/O connection.
-        ping_interval: Delay between keepalive pings in seconds;
-            :obj:`None` disables keepalive.
-        ping_timeout: Time-out for keepalive pings in seconds; :obj:`None`
-            disables the time-out.
-        close_timeout: Time-out for the closing handshake in seconds;
+        protocol: The sans-I/O protocol that this connection drives.
+        ping_interval: Seconds between keepalive pings; :obj:`None` turns
+            keepalive off.
+        ping_timeout: Seconds to wait for the pong of a keepalive ping before
+            failing the connection with code 1011; :obj:`None` waits forever.
+        close_timeout: Seconds that the closing handshake and the end of the
+            TCP connection may take before the socket is closed;
             :obj:`None` waits forever.
-        max_queue: High-water mark of the queue of incoming frames, or a
-            ``(high, low)`` pair; :obj:`None` disables flow control.
+        max_queue: High-water mark of the queue of received frames, or a
+            ``(high, low)`` pair. Above it, the connection stops reading from
+            the network until the application catches up. :obj:`None` turns
+            this off.
 
     """
 
-    recv_bufsize = 65536
+    recv_bufsize = 2**16
 
     def __init__(
         self,
         sock: socket.socket,
         protocol: Protocol,
         *,
-        ping_interval: float | None = 20,
-        ping_timeout: float | None = 20,
-        close_timeout: float | None = 10,
-        max_queue: int | None | tuple[int | None, int | None] = 16,
+        ping_interval: Seconds = 20,
+        ping_timeout: Seconds = 20,
+        close_timeout: Seconds = 10,
+        max_queue: QueueLimits = 16,
     ) -> None:
-        self.socket = sock
         self.protocol = protocol
-        self.ping_interval = ping_interval
-        self.ping_timeout = ping_timeout
+        self.socket = sock
+        self.ping_interval, self.ping_timeout = ping_interval, ping_timeout
         self.close_timeout = close_timeout
-        if isinstance(max_queue, int) or max_queue is None:
-            max_queue = (max_queue, None)
-        self.max_queue = max_queue
-
-        # Log records carry the connection, for filters and formatters.
-        self.protocol.logger = logging.LoggerAdapter(
-            self.protocol.logger, {"websocket": self}
+        self.max_queue = (
+            max_queue if isinstance(max_queue, tuple) else (max_queue, None)
         )
 
-        self.id: uuid.UUID = self.protocol.id
-        """Unique identifier of the connection. Useful in logs."""
-        self.logger: LoggerLike = self.protocol.logger
-        """Logger for this connection."""
-        self.debug = self.protocol.debug
+        # Log records name their connection, for handlers and filters.
+        protocol.logger = logging.LoggerAdapter(protocol.logger, {"websocket": self})
+        self.id: uuid.UUID = protocol.id
+        """Unique identifier of the connection, for logs."""
+        self.logger: LoggerLike = protocol.logger
+        """Logger of the connection."""
+        self.debug = protocol.debug
 
         self.request: Request | None = None
-        """Opening handshake request."""
+        """Request of the opening handshake."""
         self.response: Response | None = None
-        """Opening handshake response."""
+        """Response of the opening handshake."""
 
         # Held around every call into the protocol.
         self.protocol_mutex = threading.Lock()
-        # Held by the thread that writes to the socket; see flush().
-        self.send_mutex = threading.Lock()
-        # Bytes produced by the protocol, in order, waiting to be written.
-        self.outgoing: deque[bytes] = deque()
-        # Chunks queued and written so far, so that a thread that writes the
-        # data of others doesn't blame their write errors on its own send.
-        self.chunks_queued = 0
-        self.chunks_written = 0
-        # First write error; the socket is unusable after it.
-        self.write_exc: BaseException | None = None
+        # The addresses stay available once the socket is closed.
+        self._local_address: Any = sock.getsockname()
+        try:
+            self._remote_address: Any = sock.getpeername()
+        except OSError:  # pragma: no cover
+            self._remote_address = None  # the peer is gone already
 
-        # Held while reading is paused; the reading thread acquires and
-        # releases it before each read.
+        # Receiving. The reading thread holds recv_flow_control while
+        # reading is paused and waits for it before each read.
         self.recv_flow_control = threading.Lock()
         self.recv_messages = Assembler(
-            *max_queue,
+            *self.max_queue,
             pause=self.recv_flow_control.acquire,
             resume=self.recv_flow_control.release,
         )
-
-        self.close_deadline: Deadline | None = None
-
-        # Set while send() is in the middle of a fragmented message.
-        self.send_in_progress = False
-
-        # Payload -> (pong received, time sent, set when the connection closes).
-        self.pending_pings: dict[bytes, tuple[threading.Event, float, bool]] = {}
-
-        self.latency: float = 0.0
-        """
-        Latency of the connection, in seconds.
-
-        Latency is the round-trip time of the last ping that received a pong;
-        ``0`` until then.
-
-        """
-
-        self.keepalive_thread: threading.Thread | None = None
-
-        # Addresses remain available after the socket is closed.
-        self._local_address: Any = self.socket.getsockname()
-        try:
-            self._remote_address: Any = self.socket.getpeername()
-        except OSError:  # pragma: no cover - the peer is already gone
-            self._remote_address = None
-
-        # Exception raised while reading or writing, chained to ConnectionClosed.
+        # First network error; chained to ConnectionClosed.
         self.recv_exc: BaseException | None = None
 
-        # Start reading only once every attribute above exists.
+        # Sending. The protocol's output waits in outgoing, in order, until
+        # the thread that holds send_mutex writes it. Counting chunks tells a
+        # sender whether its own data was written before a write error.
+        self.send_in_progress = False
+        self.send_mutex = threading.Lock()
+        self.outgoing: collections.deque[bytes] = collections.deque()
+        self.chunks_queued = 0
+        self.chunks_written = 0
+        # First write error: the socket is unusable after it.
+        self.write_exc: BaseException | None = None
+
+        # Pings waiting for their pong, oldest first: payload -> (event set
+        # by the pong, time sent, whether closing sets the event too).
+        self.pending_pings: dict[bytes, tuple[threading.Event, float, bool]] = {}
+        self.latency: float = 0
+        """
+        Round-trip time of the last ping that got its pong, in seconds; ``0``
+        before that. Keepalive pings update it, and so do calls to :meth:`ping`.
+        """
+        self.keepalive_thread: threading.Thread | None = None
+
+        # Closing. close_deadline is set once, when the closing handshake
+        # starts; the reading thread doesn't wait past it.
+        self.close_deadline: Deadline | None = None
+
+        # Last: the thread uses every attribute above.
         self.recv_events_thread = threading.Thread(
             target=self.recv_events,
             name=f"websocket-recv-{self.id}",
@@ -177,163 +183,147 @@ class Connection:
         )
         self.recv_events_thread.start()
 
-    # Public attributes
+    # Attributes
 
     @property
     def local_address(self) -> Any:
         """
-        Local address of the connection.
-
-        For IPv4 connections, this is a ``(host, port)`` tuple. The format
-        depends on the address family; see :meth:`~socket.socket.getsockname`.
-
+        Local address of the socket: ``(host, port)`` for IPv4, as
+        :meth:`~socket.socket.getsockname` returns it for other families.
         """
         return self._local_address
 
     @property
     def remote_address(self) -> Any:
         """
-        Remote address of the connection.
-
-        For IPv4 connections, this is a ``(host, port)`` tuple. The format
-        depends on the address family; see :meth:`~socket.socket.getpeername`.
-
+        Address of the peer: ``(host, port)`` for IPv4, as
+        :meth:`~socket.socket.getpeername` returns it for other families.
         """
         return self._remote_address
 
     @property
     def state(self) -> State:
-        """State of the WebSocket connection, defined in :rfc:`6455`."""
+        """
+        ``CONNECTING``, ``OPEN``, ``CLOSING`` or ``CLOSED``
+        (:rfc:`6455#section-4.1`).
+
+        Few applications need it: :exc:`~ws_frames.exceptions.ConnectionClosed`
+        tells them that the connection is over.
+        """
         return self.protocol.state
 
     @property
     def subprotocol(self) -> Subprotocol | None:
-        """Subprotocol negotiated during the opening handshake, if any."""
+        """Subprotocol chosen in the opening handshake; :obj:`None` if none."""
         return self.protocol.subprotocol
 
     @property
     def close_code(self) -> int | None:
-        """Code of the closing handshake; :obj:`None` until the connection is closed."""
+        """
+        Close code of the connection (:rfc:`6455#section-7.1.5`): :obj:`None`
+        while it's open, 1006 if it ended without a closing handshake.
+        """
         return self.protocol.close_code
 
     @property
     def close_reason(self) -> str | None:
-        """Reason of the closing handshake; :obj:`None` until the connection is closed."""
+        """
+        Close reason of the connection (:rfc:`6455#section-7.1.6`):
+        :obj:`None` while it's open.
+        """
         return self.protocol.close_reason
 
-    # Public methods
+    # Receiving and sending
 
     def __enter__(self) -> Self:
+        """Leaving the ``with`` block closes the connection."""
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.close(CloseCode.INTERNAL_ERROR)
+    def __exit__(self, exc_type: object, exc_value: object, traceback: object) -> None:
+        # An exception in the block is an error on this side: 1011.
+        self.close(
+            CloseCode.NORMAL_CLOSURE if exc_type is None else CloseCode.INTERNAL_ERROR
+        )
 
     def __iter__(self) -> Iterator[Data]:
         """
-        Iterate on incoming messages.
+        Yield incoming messages until the connection closes.
 
-        The iterator calls :meth:`recv` and yields messages until the
-        connection closes with 1000 (OK), 1001 (going away) or without a close
-        code; it raises :exc:`~ws_frames.exceptions.ConnectionClosedError`
-        after a protocol error or a network failure.
-
+        The loop ends quietly after a normal closure (1000 or 1001) and raises
+        :exc:`~ws_frames.exceptions.ConnectionClosedError` after an error.
         """
-        try:
-            while True:
-                yield self.recv()
-        except ConnectionClosedOK:
-            return
+        while True:
+            try:
+                message = self.recv()
+            except ConnectionClosedOK:
+                return
+            yield message
 
     @overload
-    def recv(self, timeout: float | None, decode: Literal[True]) -> str: ...
+    def recv(self, timeout: Seconds = None, *, decode: Literal[True]) -> str:
+        """Text, whatever the type of the message."""
 
     @overload
-    def recv(self, timeout: float | None, decode: Literal[False]) -> bytes: ...
+    def recv(self, timeout: Seconds = None, *, decode: Literal[False]) -> bytes:
+        """Bytes, whatever the type of the message."""
 
     @overload
-    def recv(self, timeout: float | None = None, *, decode: Literal[True]) -> str: ...
+    def recv(self, timeout: Seconds = None, decode: bool | None = None) -> Data:
+        """Text or bytes, as the message was sent."""
 
-    @overload
-    def recv(
-        self, timeout: float | None = None, *, decode: Literal[False]
-    ) -> bytes: ...
-
-    @overload
-    def recv(
-        self, timeout: float | None = None, decode: bool | None = None
-    ) -> Data: ...
-
-    def recv(self, timeout: float | None = None, decode: bool | None = None) -> Data:
+    def recv(self, timeout: Seconds = None, decode: bool | None = None) -> Data:
         """
-        Receive the next message.
+        Return the next message, once all its fragments arrived.
 
-        A fragmented message is returned once all its fragments arrived.
-        Messages received before the connection closed are returned before
-        :exc:`~ws_frames.exceptions.ConnectionClosed` is raised.
+        A text message comes out as :class:`str`, a binary message as
+        :class:`bytes`. ``decode=False`` returns a text message as its UTF-8
+        bytes, which spares decoding it when the application parses bytes
+        anyway; ``decode=True`` decodes a binary message as UTF-8.
+
+        Every message that arrived before the connection closed comes out
+        before :meth:`recv` raises
+        :exc:`~ws_frames.exceptions.ConnectionClosed`.
 
         Args:
-            timeout: Time to wait in seconds; :obj:`None` waits forever and
-                ``0`` only returns a message that already arrived.
-            decode: :obj:`True` returns :class:`str` and :obj:`False` returns
-                :class:`bytes` whatever the frame type; :obj:`None` returns
-                :class:`str` for a Text frame and :class:`bytes` for a Binary
-                frame.
+            timeout: Seconds to wait; :obj:`None` waits forever, ``0`` returns
+                only a message that arrived already.
+            decode: Force :class:`str` (:obj:`True`) or :class:`bytes`
+                (:obj:`False`).
 
         Raises:
-            ConnectionClosed: When the connection is closed: ``OK`` after a
-                normal closure, ``Error`` after a protocol error or a network
-                failure.
-            ConcurrencyError: If two threads call :meth:`recv` or
-                :meth:`recv_streaming` concurrently.
+            ConnectionClosedOK: After a normal closure, once every message
+                that arrived before it was returned.
+            ConnectionClosedError: After a protocol error or a network failure.
+            ConcurrencyError: If another thread is in :meth:`recv` or
+                :meth:`recv_streaming`.
             TimeoutError: If no message arrives within ``timeout``.
 
         """
         try:
             return self.recv_messages.get(timeout, decode)
-        except EOFError:
-            pass
-        except ConcurrencyError:
-            raise ConcurrencyError(
-                "cannot call recv while another thread "
-                "is already running recv or recv_streaming"
-            ) from None
-        except UnicodeDecodeError as exc:
-            self.fail_invalid_data(exc)
-        self.raise_close_exc()
+        except (EOFError, ConcurrencyError, UnicodeDecodeError) as exc:
+            self.recv_failed(exc, "recv")
 
     def recv_streaming(self, decode: bool | None = None) -> Iterator[Data]:
         """
-        Receive the next message frame by frame.
+        Yield the fragments of the next message as they arrive.
 
-        The iterator must be consumed entirely, or else the connection becomes
-        unusable. It raises the same exceptions as :meth:`recv`.
+        Text is decoded incrementally: a character split between two frames
+        comes out whole. ``decode`` works as in :meth:`recv`.
 
-        Args:
-            decode: As in :meth:`recv`.
+        Read the iterator to the end: after a reader that stops half-way, the
+        rest of the message can't be read.
+
+        Raises:
+            ConnectionClosed: As :meth:`recv` does.
+            ConcurrencyError: If another thread is in :meth:`recv` or
+                :meth:`recv_streaming`.
 
         """
         try:
             yield from self.recv_messages.get_iter(decode)
-            return
-        except EOFError:
-            pass
-        except ConcurrencyError:
-            raise ConcurrencyError(
-                "cannot call recv_streaming while another thread "
-                "is already running recv or recv_streaming"
-            ) from None
-        except UnicodeDecodeError as exc:
-            self.fail_invalid_data(exc)
-        self.raise_close_exc()
+        except (EOFError, ConcurrencyError, UnicodeDecodeError) as exc:
+            self.recv_failed(exc, "recv_streaming")
 
     def send(
         self,
@@ -342,296 +332,225 @@ class Connection:
         text: bool | None = None,
     ) -> None:
         """
-        Send a message.
+        Send a message, whole or in fragments.
 
-        A :class:`str` is sent as a Text frame, a bytes-like object as a
-        Binary frame; ``text`` overrides the frame type (the data must then
-        be valid UTF-8 for a Text frame). An iterable of :class:`str` or of
-        bytes-like objects is sent as a fragmented message, one frame per
-        item; all items must have the same type, or else :exc:`TypeError` is
-        raised and the connection is closed, because the message cannot be
-        completed.
+        A :class:`str` goes out as a text frame; :class:`bytes`,
+        :class:`bytearray` and :class:`memoryview` go out as a binary frame.
+        ``text=True`` sends bytes that are already UTF-8 as text;
+        ``text=False`` sends a string as binary.
 
-        Dict-like objects are rejected, because sending their keys is rarely
-        what the caller meant; pass ``d.keys()`` for that.
+        An iterable of strings or of bytes-like objects goes out as a
+        fragmented message, a frame per item (:rfc:`6455#section-5.4`). The
+        first item sets the type of the message; a later item of the other
+        type raises :exc:`TypeError` and, since the message can't be completed,
+        fails the connection with code 1011. Dict-like objects are refused:
+        iterating one would send its keys.
 
         Raises:
-            ConnectionClosed: When the connection is closed.
-            ConcurrencyError: If another thread is sending a fragmented message.
+            ConnectionClosed: If the connection is closing or closed.
+            ConcurrencyError: If another thread is sending a fragmented
+                message.
             TypeError: If ``message`` doesn't have a supported type.
 
         """
+        # Strings and bytes are iterable: test them first.
         if isinstance(message, str):
-            with self.send_context():
-                if self.send_in_progress:
-                    raise ConcurrencyError(
-                        "cannot call send while another thread is already running send"
-                    )
-                if text is False:
-                    self.protocol.send_binary(message.encode())
-                else:
-                    self.protocol.send_text(message.encode())
-
+            payload: BytesLike = message.encode()
+            as_text = text is not False
         elif isinstance(message, BYTES_LIKE):
-            with self.send_context():
-                if self.send_in_progress:
-                    raise ConcurrencyError(
-                        "cannot call send while another thread is already running send"
-                    )
-                if text is True:
-                    self.protocol.send_text(message)
-                else:
-                    self.protocol.send_binary(message)
-
+            payload = message
+            as_text = text is True
         elif isinstance(message, Mapping):
             raise TypeError("data is a dict-like object")
-
         elif isinstance(message, Iterable):
             self.send_fragments(iter(message), text)
-
+            return
         else:
             raise TypeError("data must be str, bytes, or iterable")
 
-    def send_fragments(self, chunks: Iterator[DataLike], text: bool | None) -> None:
-        """Send a fragmented message, one frame per chunk."""
-        try:
-            chunk = next(chunks)
-        except StopIteration:
-            # An empty iterable sends nothing, like an empty for loop.
-            return
-
-        if isinstance(chunk, str):
-            encode = True
-        elif isinstance(chunk, BYTES_LIKE):
-            encode = False
-        else:
-            raise TypeError("iterable must contain bytes or str")
-        if text is None:
-            text = encode
-
-        def to_bytes(chunk: DataLike) -> BytesLike:
-            if encode:
-                if not isinstance(chunk, str):
-                    raise TypeError("iterable must contain uniform types")
-                return chunk.encode()
-            if not isinstance(chunk, BYTES_LIKE):
-                raise TypeError("iterable must contain uniform types")
-            return chunk
-
-        with self.send_context():
-            if self.send_in_progress:
-                raise ConcurrencyError(
-                    "cannot call send while another thread is already running send"
-                )
-            self.send_in_progress = True
-            if text:
-                self.protocol.send_text(to_bytes(chunk), fin=False)
-            else:
-                self.protocol.send_binary(to_bytes(chunk), fin=False)
-
-        try:
-            for chunk in chunks:
-                data = to_bytes(chunk)
-                with self.send_context():
-                    self.protocol.send_continuation(data, fin=False)
-            with self.send_context():
-                self.protocol.send_continuation(b"", fin=True)
-                self.send_in_progress = False
-        except ConnectionClosed:
-            self.send_in_progress = False
-            raise
-        except BaseException:
-            # The message can't be completed, because of an item of the wrong
-            # type or an error in the caller's iterator: the connection is
-            # unusable.
-            self.send_in_progress = False
-            with contextlib.suppress(ConnectionClosed):
-                with self.send_context():
-                    self.protocol.fail(
-                        CloseCode.INTERNAL_ERROR, "error in fragmented message"
+        # This is send_context() written out: on the path of every message, a
+        # context manager costs more than the rest of the work on a small one.
+        # A data frame doesn't start the closing handshake: closing is False.
+        protocol = self.protocol
+        failure: Exception | None = None
+        mark = 0
+        with self.protocol_mutex:
+            allowed = protocol.state is OPEN
+            if allowed:
+                if self.send_in_progress:
+                    raise ConcurrencyError(
+                        "cannot call send while another thread "
+                        "is sending a fragmented message"
                     )
-            raise
+                try:
+                    if as_text:
+                        protocol.send_text(payload)
+                    else:
+                        protocol.send_binary(payload)
+                except CALLER_ERRORS:
+                    raise
+                except Exception as exc:
+                    failure = exc
+                self.send_data()
+                mark = self.chunks_queued
+        if not allowed:
+            self.reject_call()
+        if failure is not None:
+            self.logger.error("unexpected internal error", exc_info=failure)
+            self.abort_and_raise(failure)
+        self.complete_send(mark, False)
 
     def close(
-        self, code: CloseCode | int = CloseCode.NORMAL_CLOSURE, reason: str = ""
+        self,
+        code: CloseCode | int = CloseCode.NORMAL_CLOSURE,
+        reason: str = "",
     ) -> None:
         """
-        Perform the closing handshake.
+        Run the closing handshake (:rfc:`6455#section-7.1.2`) and wait until
+        the TCP connection is closed.
 
-        :meth:`close` waits for the other end to complete the handshake and
-        for the TCP connection to terminate, within ``close_timeout``.
-        Messages received before the close frame remain available to
-        :meth:`recv`. :meth:`close` is idempotent.
+        When the peer doesn't answer within ``close_timeout``, the socket is
+        closed. Messages that arrived before the peer's close frame stay
+        available to :meth:`recv`. Closing a connection that is closed already
+        does nothing. Closing while a fragmented message is being sent fails
+        the connection with code 1011.
 
         Args:
-            code: WebSocket close code.
-            reason: WebSocket close reason.
+            code: Close code.
+            reason: Close reason, up to 123 bytes once encoded to UTF-8.
 
         Raises:
-            ProtocolError: If ``code`` or ``reason`` aren't valid.
+            ProtocolError: If ``code`` isn't a valid close code or ``reason``
+                is too long.
 
         """
-        # Reading must reach the peer's close frame even if nobody reads
-        # the messages queued before it.
-        self.recv_messages.lift_flow_control()
         try:
             with self.send_context():
                 if self.send_in_progress:
                     self.protocol.fail(
-                        CloseCode.INTERNAL_ERROR,
-                        "close during fragmented message",
+                        CloseCode.INTERNAL_ERROR, "close during fragmented message"
                     )
                 else:
                     self.protocol.send_close(code, reason)
         except ConnectionClosed:
-            # The connection is closed, which is what the caller asked for.
+            # Closed already, or meanwhile: the caller gets what it wanted.
             pass
 
     def ping(
         self, data: DataLike | None = None, *, ack_on_close: bool = False
     ) -> threading.Event:
         """
-        Send a Ping_.
+        Send a ping (:rfc:`6455#section-5.5.2`).
 
-        .. _Ping: https://datatracker.ietf.org/doc/html/rfc6455#section-5.5.2
-
-        A ping may serve as a keepalive or as a check that the peer received
-        everything sent so far. Per :rfc:`6455` section 5.5.3, a pong
-        acknowledges the ping with the same payload and every earlier one.
+        A ping tells whether the peer is alive and has read everything sent
+        before it, and how long a round trip takes: see :attr:`latency`.
 
         Args:
-            data: Payload of the ping; a :class:`str` is encoded to UTF-8;
-                :obj:`None` picks four random bytes.
-            ack_on_close: Whether to set the event when the connection closes
-                before the pong arrives.
+            data: Payload; a :class:`str` is encoded to UTF-8. :obj:`None`
+                picks four random bytes that no waiting ping uses.
+            ack_on_close: Set the event also when the connection closes before
+                the pong arrives.
 
         Returns:
-            An event set when the corresponding pong is received.
+            An event set when the pong arrives; there's no need to wait for
+            it::
+
+                websocket.ping().wait()
 
         Raises:
-            ConnectionClosed: When the connection is closed.
-            ConcurrencyError: If another ping with the same payload is still
-                waiting for its pong.
+            ConnectionClosed: If the connection is closing or closed.
+            ConcurrencyError: If a ping with the same payload waits for its
+                pong.
 
         """
-        if isinstance(data, BYTES_LIKE):
-            data = bytes(data)
-        elif isinstance(data, str):
-            data = data.encode()
-        elif data is not None:
-            raise TypeError("data must be str or bytes-like")
-
+        payload = None if data is None else control_payload(data)
         with self.send_context():
-            if data in self.pending_pings:
+            if payload is not None and payload in self.pending_pings:
                 raise ConcurrencyError("already waiting for a pong with the same data")
-            while data is None or data in self.pending_pings:
-                data = struct.pack("!I", random.getrandbits(32))
+            while payload is None or payload in self.pending_pings:
+                payload = random.getrandbits(32).to_bytes(4, "big")
+            self.protocol.send_ping(payload)
+            # The pong can't be processed before this returns: register the
+            # ping only once the protocol has accepted it.
             pong_received = threading.Event()
-            self.pending_pings[data] = (pong_received, time.monotonic(), ack_on_close)
-            self.protocol.send_ping(data)
-            return pong_received
+            self.pending_pings[payload] = (
+                pong_received,
+                time.perf_counter(),
+                ack_on_close,
+            )
+        return pong_received
 
     def pong(self, data: DataLike = b"") -> None:
         """
-        Send a Pong_.
+        Send a pong (:rfc:`6455#section-5.5.3`).
 
-        .. _Pong: https://datatracker.ietf.org/doc/html/rfc6455#section-5.5.3
-
-        An unsolicited pong may serve as a unidirectional heartbeat.
+        The connection answers pings by itself; an unsolicited pong serves as a
+        one-way heartbeat.
 
         Args:
-            data: Payload of the pong; a :class:`str` is encoded to UTF-8.
+            data: Payload; a :class:`str` is encoded to UTF-8.
 
         Raises:
-            ConnectionClosed: When the connection is closed.
+            ConnectionClosed: If the connection is closing or closed.
 
         """
-        if isinstance(data, BYTES_LIKE):
-            data = bytes(data)
-        elif isinstance(data, str):
-            data = data.encode()
-        else:
-            raise TypeError("data must be str or bytes-like")
-
+        payload = control_payload(data)
         with self.send_context():
-            self.protocol.send_pong(data)
+            self.protocol.send_pong(payload)
 
-    # Private methods
+    # Internals, in the same order as in ws_asyncio.connection.
 
-    def process_event(self, event: Any) -> None:
+    def process_event(self, event: Event) -> None:
         """
-        Process one incoming event; runs in the reading thread, under
-        :attr:`protocol_mutex`.
+        Route an event of the protocol: data frames to :meth:`recv`, pongs to
+        the pings they answer.
+
+        Subclasses override it to take the opening handshake first. It runs
+        in the reading thread, under :attr:`protocol_mutex`.
 
         """
         assert isinstance(event, Frame)
         opcode = event.opcode
+        # Identity tests in order of frequency: this runs for every frame.
         if opcode is OP_TEXT or opcode is OP_BINARY or opcode is OP_CONT:
+            # try costs nothing when nothing is raised, unlike suppress().
             try:
                 self.recv_messages.put(event)
             except EOFError:
-                # close_socket() ran in another thread: nothing reads anymore.
-                pass
+                pass  # close_socket() ran in another thread: nobody reads
         elif opcode is OP_PONG:
             self.acknowledge_pings(bytes(event.data))
 
     def acknowledge_pings(self, data: bytes) -> None:
-        """Acknowledge the ping with this payload and every ping sent before it."""
-        if data not in self.pending_pings:
+        """
+        Release the ping whose payload is ``data`` and every older one.
+
+        A peer answers pings in order and may answer only the last of several
+        (:rfc:`6455#section-5.5.3`). A pong that matches no ping is a
+        heartbeat: nothing to do.
+
+        """
+        pending = self.pending_pings
+        if data not in pending:
             return
-        pong_timestamp = time.monotonic()
-        # Pings are stored in the order they were sent.
-        acknowledged = []
-        for ping_id, (pong_received, ping_timestamp, _) in self.pending_pings.items():
-            acknowledged.append(ping_id)
+        now = time.perf_counter()
+        while True:
+            payload = next(iter(pending))
+            pong_received, sent_at, _ = pending.pop(payload)
             pong_received.set()
-            if ping_id == data:
-                self.latency = pong_timestamp - ping_timestamp
-                break
-        for ping_id in acknowledged:
-            del self.pending_pings[ping_id]
+            if payload == data:
+                self.latency = now - sent_at
+                return
 
     def terminate_pending_pings(self) -> None:
-        """Release the pings that asked for it when the connection closes."""
-        for pong_received, _, ack_on_close in self.pending_pings.values():
-            if ack_on_close:
-                pong_received.set()
+        """Release the pings that asked for it once the connection is closed."""
+        waiting = [waiter for waiter, _, ack in self.pending_pings.values() if ack]
         self.pending_pings.clear()
-
-    def keepalive(self) -> None:
-        """Send a ping every ``ping_interval``; fail the connection on a missing pong."""
-        assert self.ping_interval is not None
-        try:
-            while True:
-                # Measure the interval from the previous pong, not the ping.
-                self.recv_events_thread.join(max(self.ping_interval - self.latency, 0))
-                if not self.recv_events_thread.is_alive():
-                    break
-                try:
-                    pong_received = self.ping(ack_on_close=True)
-                except ConnectionClosed:
-                    break
-                if self.debug:
-                    self.logger.debug("% sent keepalive ping")
-                if self.ping_timeout is not None:
-                    if pong_received.wait(self.ping_timeout):
-                        if self.debug:
-                            self.logger.debug("% received keepalive pong")
-                    else:
-                        if self.debug:
-                            self.logger.debug("- timed out waiting for keepalive pong")
-                        with contextlib.suppress(ConnectionClosed):
-                            with self.send_context():
-                                self.protocol.fail(
-                                    CloseCode.INTERNAL_ERROR,
-                                    "keepalive ping timeout",
-                                )
-                        break
-        except Exception:
-            self.logger.error("keepalive ping failed", exc_info=True)
+        for pong_received in waiting:
+            pong_received.set()
 
     def start_keepalive(self) -> None:
-        """Start the keepalive thread, if ``ping_interval`` is set."""
+        """Start :meth:`keepalive` in a thread, if ``ping_interval`` is set."""
         if self.ping_interval is not None:
             self.keepalive_thread = threading.Thread(
                 target=self.keepalive,
@@ -640,21 +559,358 @@ class Connection:
             )
             self.keepalive_thread.start()
 
+    def keepalive(self) -> None:
+        """Ping every ``ping_interval``; fail the connection if a pong is late."""
+        interval = self.ping_interval
+        assert interval is not None
+        # Joining the reading thread is a sleep that ends with the connection.
+        reading = self.recv_events_thread
+        try:
+            while True:
+                # Pings leave every interval, whatever the round trip.
+                reading.join(interval - self.latency)
+                if not reading.is_alive():
+                    return
+                self.keepalive_ping()
+        except Exception as exc:
+            # The end of the connection ends keepalive; anything else is a bug.
+            if not isinstance(exc, ConnectionClosed):
+                self.logger.error("keepalive ping failed", exc_info=True)
+
+    def keepalive_ping(self) -> None:
+        """Send a ping; fail the connection if the pong is late."""
+        pong_received = self.ping(ack_on_close=True)
+        debug = self.debug
+        if debug:
+            self.logger.debug("% sent keepalive ping")
+        if self.ping_timeout is None:
+            return
+        if not pong_received.wait(self.ping_timeout):
+            if debug:
+                self.logger.debug("- timed out waiting for keepalive pong")
+            self.fail_connection(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+        else:
+            if debug:
+                self.logger.debug("% received keepalive pong")
+
+    @contextlib.contextmanager
+    def send_context(
+        self,
+        *,
+        expected_state: State = OPEN,  # CONNECTING for the opening handshake
+    ) -> Iterator[None]:
+        """
+        Run a call that makes the protocol send something, then send it::
+
+            with self.send_context():
+                self.protocol.send_ping(data)
+
+        The body runs under :attr:`protocol_mutex`, and only if the state is
+        ``expected_state``. Then what the protocol queued goes to the socket,
+        and, if the call started the closing handshake, the context waits for
+        the end of the TCP connection.
+
+        An error with which the protocol refuses a wrong call (see
+        ``CALLER_ERRORS``) goes to the caller, and the connection goes on.
+
+        Raises:
+            ConnectionClosed: If the state isn't ``expected_state``, if the
+                protocol fails unexpectedly or if writing fails; once the
+                connection is closed, so that the exception has the close
+                frames.
+
+        """
+        failure: Exception | None = None
+        closing = False
+        mark = 0
+        with self.protocol_mutex:
+            allowed = self.protocol.state is expected_state
+            if allowed:
+                try:
+                    yield
+                except CALLER_ERRORS:
+                    raise
+                except Exception as exc:
+                    failure = exc
+                else:
+                    closing = self.protocol.close_expected()
+                    if closing:
+                        self.set_close_deadline()
+                    self.send_data()
+                    mark = self.chunks_queued
+        if not allowed:
+            self.reject_call()
+        if failure is not None:
+            self.logger.error("unexpected internal error", exc_info=failure)
+            self.abort_and_raise(failure)
+        self.complete_send(mark, closing)
+
+    def complete_send(self, mark: int, closing: bool) -> None:
+        """
+        Write what the protocol queued, up to chunk number ``mark`` at least.
+
+        If ``closing``, that is, if the protocol expects the TCP connection to
+        close, wait until it's closed, within ``close_timeout``.
+
+        Raises:
+            ConnectionClosed: If writing fails or the closing handshake
+                times out.
+
+        """
+        timeout = None
+        if closing:
+            assert self.close_deadline is not None
+            timeout = self.close_deadline.timeout(raise_if_elapsed=False)
+            if timeout is not None:
+                # A write blocked by a peer that doesn't read mustn't outlast
+                # the closing handshake.
+                timeout = max(timeout, 0.001)
+                with contextlib.suppress(OSError):
+                    self.socket.settimeout(timeout)
+        try:
+            self.flush(timeout)
+        except Exception as exc:
+            if self.debug:
+                self.logger.debug("! error while sending data", exc_info=True)
+            # Failing to write what another thread queued after this call's
+            # data, like the answer to a close frame, isn't this call's
+            # failure: the reading thread notices it.
+            if self.chunks_written < mark:
+                self.abort_and_raise(exc)
+        if closing:
+            self.wait_for_close()
+
+    def send_fragments(self, chunks: Iterator[DataLike], text: bool | None) -> None:
+        """Send the items of ``chunks`` as the fragments of one message."""
+        try:
+            chunk = next(chunks)
+        except StopIteration:
+            return  # no item: not even an empty message
+
+        # The first item sets the type of the message. A mistake in it is
+        # caught before anything goes out: the connection stays usable.
+        strings = fragments_are_strings(chunk)
+        if text is None:
+            text = strings
+        start = self.protocol.send_text if text else self.protocol.send_binary
+        with self.protocol_mutex:
+            if self.send_in_progress:
+                raise ConcurrencyError(
+                    "cannot call send while another thread "
+                    "is sending a fragmented message"
+                )
+            self.send_in_progress = True
+        try:
+            with self.send_context():
+                start(fragment_payload(chunk, strings), fin=False)
+            try:
+                for chunk in chunks:
+                    payload = fragment_payload(chunk, strings)
+                    with self.send_context():
+                        self.protocol.send_continuation(payload, fin=False)
+                with self.send_context():
+                    self.protocol.send_continuation(b"", fin=True)
+            except BaseException:
+                # The peer has seen the start of the message; nothing can take
+                # it back: the connection is over.
+                self.fail_connection(
+                    CloseCode.INTERNAL_ERROR, "error in fragmented message"
+                )
+                raise
+        finally:
+            self.send_in_progress = False
+
+    def fail_connection(self, code: int, reason: str) -> None:
+        """
+        Fail the connection (:rfc:`6455#section-7.1.7`) and wait until it's
+        closed; do nothing if it's closed or closing already.
+        """
+        try:
+            with self.send_context():
+                self.protocol.fail(code, reason)
+        except ConnectionClosed:
+            pass
+
+    def recv_failed(self, exc: Exception, method: str) -> NoReturn:
+        """Turn an error of the assembler into the error of :meth:`recv`."""
+        if isinstance(exc, ConcurrencyError):
+            raise ConcurrencyError(
+                f"cannot call {method} while another thread "
+                "is in recv or recv_streaming"
+            ) from None
+        if isinstance(exc, UnicodeDecodeError):
+            # decode=True on a binary message that isn't UTF-8: the peer sent
+            # data that isn't consistent with the type of the message (1007).
+            self.fail_connection(
+                CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}"
+            )
+        self.raise_close_exc()
+
+    def reject_call(self) -> NoReturn:
+        """
+        Raise :exc:`~ws_frames.exceptions.ConnectionClosed` for a call that
+        the state doesn't allow, once the connection is closed: if the closing
+        handshake is under way, within ``close_timeout``; otherwise, at once.
+        """
+        with self.protocol_mutex:
+            closing = self.protocol.state is CLOSING
+            if closing:
+                self.set_close_deadline()
+        if closing:
+            self.wait_for_close()
+        self.close_socket()
+        self.raise_close_exc()
+
+    def wait_for_close(self) -> None:
+        """
+        Wait until the reading thread sees the end of the TCP connection, at
+        most until the close deadline.
+
+        Raises:
+            ConnectionClosed: If the deadline passes first.
+
+        """
+        assert self.close_deadline is not None
+        self.recv_events_thread.join(
+            self.close_deadline.timeout(raise_if_elapsed=False)
+        )
+        if self.recv_events_thread.is_alive():
+            self.abort_and_raise(TimeoutError("timed out while closing connection"))
+
+    def abort_and_raise(self, cause: BaseException) -> NoReturn:
+        """
+        Close the socket after an error that breaks the connection, and raise
+        :exc:`~ws_frames.exceptions.ConnectionClosed` from that error.
+        """
+        with self.protocol_mutex:
+            self.set_recv_exc(cause)
+        self.close_socket()
+        self.raise_close_exc(cause)
+
+    def raise_close_exc(self, cause: BaseException | None = None) -> NoReturn:
+        """Wait until the connection is closed and raise :meth:`close_exc`."""
+        # The reading thread leaves the state CLOSED when it ends.
+        self.recv_events_thread.join()
+        raise self.close_exc(cause)
+
+    def close_exc(self, cause: BaseException | None = None) -> ConnectionClosed:
+        """
+        Exception telling how the connection closed, once it's closed.
+
+        The protocol chains to it the error it found in the data received, if
+        any. Otherwise, ``cause`` or the network error recorded earlier explain
+        more than the end of the stream that followed.
+
+        """
+        exc = self.protocol.close_exc
+        if cause is None:
+            cause = self.recv_exc
+        if cause is not None and (
+            exc.__cause__ is None or isinstance(exc.__cause__, EOFError)
+        ):
+            exc.__cause__ = cause
+        return exc
+
+    def set_close_deadline(self) -> None:
+        """
+        Give the closing handshake ``close_timeout`` seconds, after which the
+        reading thread stops waiting (:rfc:`6455#section-7.1.1`); later calls
+        change nothing. The caller holds :attr:`protocol_mutex`.
+        """
+        if self.close_deadline is None:
+            self.close_deadline = Deadline(self.close_timeout)
+        # The peer's close frame may be behind frames that flow control left
+        # unread; they're kept for recv(), since nothing received is dropped.
+        self.recv_messages.lift_flow_control()
+
+    def send_data(self) -> None:
+        """
+        Queue what the protocol has to send, for :meth:`flush` to write.
+
+        The caller holds :attr:`protocol_mutex`, which keeps the chunks in the
+        order the protocol produced them.
+
+        """
+        chunks = self.protocol.data_to_send()
+        self.outgoing.extend(chunks)
+        self.chunks_queued += len(chunks)
+
+    def set_recv_exc(self, exc: BaseException | None) -> None:
+        """Record the first error that broke the connection; hold :attr:`protocol_mutex`."""
+        if self.recv_exc is None:
+            self.recv_exc = exc
+
+    def handle_received(self) -> None:
+        """
+        Queue what the protocol answers to the data it received, and route the
+        events that it decoded; hold :attr:`protocol_mutex`.
+        """
+        protocol = self.protocol
+        events = protocol.events_received()
+        if protocol.close_expected():
+            self.set_close_deadline()
+        # Answers such as pongs or a close frame.
+        self.send_data()
+        for event in events:
+            self.process_event(event)
+
+    def flush(self, timeout: float | None = None) -> None:
+        """
+        Write the queued chunks to the socket.
+
+        One thread writes at a time. When another one is writing, wait for it
+        up to ``timeout`` seconds (:obj:`None` waits as long as needed, ``0``
+        doesn't wait), then leave: that thread writes every chunk queued
+        before it lets go of :attr:`send_mutex`, unless a peer that doesn't
+        read blocks it. An empty chunk stands for the end of the stream.
+
+        Raises:
+            OSError: If writing fails, now or earlier: after a failed write,
+                the socket is unusable.
+
+        """
+        outgoing = self.outgoing
+        send_mutex = self.send_mutex
+        blocking = timeout is None or timeout > 0
+        wait = -1 if timeout is None or timeout <= 0 else timeout
+        while True:
+            if self.write_exc is not None:
+                outgoing.clear()
+                raise self.write_exc
+            if not outgoing or not send_mutex.acquire(blocking, wait):
+                return
+            try:
+                while outgoing:
+                    chunk = outgoing.popleft()
+                    if chunk:
+                        self.socket.sendall(chunk)
+                    else:
+                        with contextlib.suppress(OSError):
+                            self.socket.shutdown(socket.SHUT_WR)
+                    self.chunks_written += 1
+            except BaseException as exc:
+                self.write_exc = exc
+            finally:
+                send_mutex.release()
+
     def recv_events(self) -> None:
         """
-        Read the socket and feed the protocol until the connection closes.
+        Read the socket and feed the protocol until the connection ends.
 
         Runs in :attr:`recv_events_thread`.
 
         """
         try:
             while True:
+                # When flow control paused reading, this waits until the
+                # application drains the queue.
+                with self.recv_flow_control:
+                    pass
                 try:
-                    # Blocks while the queue of incoming frames is full.
-                    with self.recv_flow_control:
-                        pass
-                    if self.close_deadline is not None:
-                        self.socket.settimeout(self.close_deadline.timeout())
+                    deadline = self.close_deadline
+                    if deadline is not None:
+                        # Don't wait for the peer past the closing handshake.
+                        self.socket.settimeout(deadline.timeout())
                     data = self.socket.recv(self.recv_bufsize)
                 except Exception as exc:
                     if self.debug:
@@ -662,22 +918,15 @@ class Connection:
                     with self.protocol_mutex:
                         self.set_recv_exc(exc)
                     break
-
                 if not data:
                     break
 
                 with self.protocol_mutex:
                     self.protocol.receive_data(data)
-                    events = self.protocol.events_received()
-                    self.send_data()
-                    if self.close_deadline is None and self.protocol.close_expected():
-                        self.close_deadline = Deadline(self.close_timeout)
-                    for event in events:
-                        self.process_event(event)
-
+                    self.handle_received()
                 try:
-                    # Don't wait for a thread that's blocked writing to a peer
-                    # that stopped reading: it writes our data after its own.
+                    # Don't wait behind a thread that is stuck writing to a
+                    # peer that doesn't read: it writes these after its own.
                     self.flush(0)
                 except Exception as exc:
                     if self.debug:
@@ -688,215 +937,225 @@ class Connection:
 
             with self.protocol_mutex:
                 self.protocol.receive_eof()
-                self.send_data()
+                # A handshake response without Content-Length ends with the
+                # stream.
+                self.handle_received()
             with contextlib.suppress(OSError):
                 self.flush(0)
 
         except Exception as exc:
-            self.logger.error("unexpected internal error", exc_info=True)
+            # A bug: record it for recv(), then end the connection.
             with self.protocol_mutex:
                 self.set_recv_exc(exc)
+            self.logger.error("unexpected internal error", exc_info=True)
         finally:
             self.close_socket()
 
-    @contextlib.contextmanager
-    def send_context(self, *, expected_state: State = OPEN) -> Iterator[None]:
-        """
-        Run a call into the protocol, then write what it produced.
-
-        The body runs under :attr:`protocol_mutex` if the connection is in
-        ``expected_state``. When the body starts the closing handshake, wait
-        for it to complete within ``close_timeout``.
-
-        Raises:
-            ConnectionClosed: If the connection isn't in ``expected_state``,
-                if writing fails, or if the closing handshake times out.
-
-        """
-        wait_for_close = False
-        raise_close_exc = False
-        original_exc: BaseException | None = None
-        # Number of chunks to write before what this call sent is written.
-        mark = 0
-
-        with self.protocol_mutex:
-            if self.protocol.state is expected_state:
-                try:
-                    yield
-                except (ProtocolError, ConcurrencyError, TypeError, ValueError):
-                    # Invalid arguments leave the protocol unchanged.
-                    raise
-                except Exception as exc:
-                    self.logger.error("unexpected internal error", exc_info=True)
-                    raise_close_exc = True
-                    original_exc = exc
-                if self.protocol.close_expected():
-                    wait_for_close = True
-                    if self.close_deadline is None:
-                        self.close_deadline = Deadline(self.close_timeout)
-                self.send_data()
-                mark = self.chunks_queued
-            elif self.protocol.state is CLOSING:
-                # The closing handshake is in progress: let it finish.
-                wait_for_close = True
-                raise_close_exc = True
-                if self.close_deadline is None:
-                    self.close_deadline = Deadline(self.close_timeout)
-            else:
-                # Either the connection is closed or the opening handshake
-                # isn't complete: there's no closing handshake to wait for.
-                raise_close_exc = True
-
-        flush_timeout: float | None = None
-        if wait_for_close:
-            assert self.close_deadline is not None
-            flush_timeout = self.close_deadline.timeout(raise_if_elapsed=False)
-            if flush_timeout is not None:
-                # Writing to a peer that stopped reading mustn't outlast the
-                # closing handshake.
-                flush_timeout = max(flush_timeout, 0.001)
-                with contextlib.suppress(OSError):
-                    self.socket.settimeout(flush_timeout)
-
-        if not raise_close_exc or wait_for_close:
-            try:
-                self.flush(flush_timeout)
-            except Exception as exc:
-                if self.debug:
-                    self.logger.debug("! error while sending data", exc_info=True)
-                # An error writing what another thread queued after this
-                # call's data, e.g. a reply to the peer's close frame, isn't
-                # this call's failure; the reading thread notices it.
-                if self.chunks_written < mark:
-                    raise_close_exc = True
-                    if original_exc is None:
-                        original_exc = exc
-
-        if wait_for_close:
-            assert self.close_deadline is not None
-            self.recv_events_thread.join(
-                self.close_deadline.timeout(raise_if_elapsed=False)
-            )
-            if self.recv_events_thread.is_alive():
-                raise_close_exc = True
-                if original_exc is None:
-                    original_exc = TimeoutError("timed out while closing connection")
-
-        if raise_close_exc:
-            if original_exc is not None:
-                with self.protocol_mutex:
-                    self.set_recv_exc(original_exc)
-            self.close_socket()
-            self.raise_close_exc(original_exc)
-
-    def send_data(self) -> None:
-        """
-        Queue the data produced by the protocol for writing.
-
-        The caller holds :attr:`protocol_mutex`, which keeps the bytes in the
-        order the protocol produced them; :meth:`flush` writes them.
-
-        """
-        chunks = self.protocol.data_to_send()
-        self.outgoing.extend(chunks)
-        self.chunks_queued += len(chunks)
-
-    def flush(self, timeout: float | None = None) -> None:
-        """
-        Write queued data to the socket.
-
-        Only one thread writes at a time. If another thread is writing, wait
-        up to ``timeout`` seconds (``0``: don't wait, :obj:`None`: no limit)
-        for it, then give up: that thread checks for more data after it
-        releases :attr:`send_mutex`, so nothing stays behind unless it's stuck
-        on a peer that stopped reading.
-
-        Raises:
-            OSError: If writing fails.
-
-        """
-        outgoing = self.outgoing
-        send_mutex = self.send_mutex
-        if self.write_exc is not None:
-            outgoing.clear()
-            raise self.write_exc
-        while outgoing:
-            if timeout is None:
-                send_mutex.acquire()
-            elif not send_mutex.acquire(timeout > 0, timeout if timeout > 0 else -1):
-                return
-            try:
-                if self.write_exc is not None:
-                    raise self.write_exc
-                while outgoing:
-                    data = outgoing.popleft()
-                    if data:
-                        self.socket.sendall(data)
-                    else:
-                        # An empty chunk stands for the end of the stream.
-                        with contextlib.suppress(OSError):
-                            self.socket.shutdown(socket.SHUT_WR)
-                    self.chunks_written += 1
-            except BaseException as exc:
-                if self.write_exc is None:
-                    self.write_exc = exc
-                outgoing.clear()
-                raise
-            finally:
-                send_mutex.release()
-
-    def set_recv_exc(self, exc: BaseException | None) -> None:
-        """Record the first error that broke the connection; hold :attr:`protocol_mutex`."""
-        assert self.protocol_mutex.locked()
-        if self.recv_exc is None:
-            self.recv_exc = exc
-
     def close_socket(self) -> None:
-        """Close the socket and end the stream of incoming messages."""
-        # shutdown() wakes up a thread blocked in recv() or sendall().
+        """
+        Close the socket and end the stream of incoming messages.
+
+        Any thread may call it, more than once.
+
+        """
+        # shutdown() wakes up the threads blocked in recv() or sendall() on
+        # this socket; close() doesn't.
         with contextlib.suppress(OSError):
             self.socket.shutdown(socket.SHUT_RDWR)
         self.socket.close()
-
-        # receive_eof() is idempotent and guarantees that the state is CLOSED.
         with self.protocol_mutex:
+            # receive_eof() does nothing the second time; the state is CLOSED.
             self.protocol.receive_eof()
             self.outgoing.clear()
             self.terminate_pending_pings()
-
         self.recv_messages.close()
 
-    def fail_invalid_data(self, exc: UnicodeDecodeError) -> None:
-        """Close with 1007 after receiving a message that isn't valid UTF-8."""
-        with contextlib.suppress(ConnectionClosed):
-            with self.send_context():
-                self.protocol.fail(
-                    CloseCode.INVALID_DATA,
-                    f"{exc.reason} at position {exc.start}",
+
+def fragments_are_strings(chunk: object) -> bool:
+    """
+    Tell whether the first fragment of a message is a string or bytes.
+
+    Raises:
+        TypeError: If it's neither.
+
+    """
+    if isinstance(chunk, str):
+        return True
+    if isinstance(chunk, BYTES_LIKE):
+        return False
+    raise TypeError(
+        f"a fragmented message takes str or bytes fragments, not {type(chunk).__name__}"
+    )
+
+
+def fragment_payload(chunk: object, strings: bool) -> BytesLike:
+    """
+    Return the payload of a fragment, which must have the type of the first.
+
+    Raises:
+        TypeError: If it doesn't.
+
+    """
+    if strings and isinstance(chunk, str):
+        return chunk.encode()
+    if not strings and isinstance(chunk, BYTES_LIKE):
+        return chunk
+    raise TypeError("all fragments of a message must have the same type")
+
+
+def control_payload(data: DataLike) -> bytes:
+    """
+    Return the payload of a ping or a pong.
+
+    Raises:
+        TypeError: If ``data`` is neither a string nor bytes-like.
+
+    """
+    if isinstance(data, str):
+        return data.encode()
+    if isinstance(data, BYTES_LIKE):
+        return bytes(data)
+    raise TypeError("data must be str or bytes-like")
+
+
+def broadcast(
+    connections: Iterable[Connection],
+    message: str | BytesLike,
+    *,
+    raise_exceptions: bool = False,
+    text: bool | None = None,
+    **kwargs: Any,
+) -> None:
+    """
+    Send a message to many connections.
+
+    The message goes to every connection that is open and isn't sending a
+    fragmented message. The frame is built once and the same bytes go to every
+    server connection that uses no extension; the others, client connections,
+    which mask their frames, and connections with compression, build their
+    own.
+
+    Writing happens in the calling thread, one connection after the other: a
+    peer that doesn't read delays the next ones.
+
+    A connection that can't take the message is skipped, with a warning in
+    its log; with ``raise_exceptions=True``, the errors are raised together in
+    an :exc:`ExceptionGroup` at the end instead.
+
+    Args:
+        connections: Connections, server or client ones.
+        message: A :class:`str` goes out as a text frame, a bytes-like object
+            as a binary frame.
+        raise_exceptions: Raise the errors rather than log them.
+        text: ``True`` sends UTF-8 bytes as text, ``False`` a string as
+            binary.
+
+    Raises:
+        TypeError: If ``message`` isn't a string or bytes-like.
+        ProtocolError: If ``text`` is set and ``message`` isn't UTF-8.
+
+    """
+    if kwargs:
+        raise TypeError(
+            f"broadcast() got an unexpected keyword argument {next(iter(kwargs))!r}"
+        )
+    frame = broadcast_frame(message, text)
+    if raise_exceptions and sys.version_info < (3, 11):  # pragma: no cover
+        raise ValueError("raise_exceptions requires at least Python 3.11")
+
+    # The frame without masking nor extensions, made on first use.
+    shared: bytes | None = None
+    errors: list[Exception] = []
+
+    for connection in connections:
+        protocol = connection.protocol
+        failure: Exception | None = None
+        with connection.protocol_mutex:
+            if protocol.state is not OPEN:
+                continue
+            if connection.send_in_progress:
+                skip_broadcast(
+                    connection,
+                    ConcurrencyError("sending a fragmented message"),
+                    errors if raise_exceptions else None,
                 )
+                continue
+            try:
+                if (
+                    protocol.side is SERVER
+                    and not protocol.extensions
+                    and not protocol.debug
+                    and not protocol.expect_continuation_frame
+                ):
+                    if shared is None:
+                        shared = frame.serialize(mask=False)
+                    connection.outgoing.append(shared)
+                    connection.chunks_queued += 1
+                else:
+                    if frame.opcode is OP_TEXT:
+                        protocol.send_text(frame.data)
+                    else:
+                        protocol.send_binary(frame.data)
+                    connection.send_data()
+            except Exception as exc:
+                failure = exc
+        if failure is None:
+            try:
+                connection.flush()
+            except Exception as exc:
+                failure = exc
+                # The socket is unusable: close the connection, which tells
+                # its reader why.
+                with connection.protocol_mutex:
+                    connection.set_recv_exc(exc)
+                connection.close_socket()
+        if failure is not None:
+            skip_broadcast(connection, failure, errors if raise_exceptions else None)
 
-    def raise_close_exc(self, original_exc: BaseException | None = None) -> NoReturn:
-        """Raise the exception that describes how the connection closed."""
-        # close_exc is only available once the protocol state is CLOSED,
-        # which the reading thread guarantees when it ends.
-        if threading.current_thread() is not self.recv_events_thread:
-            self.recv_events_thread.join()
-        exc = self.protocol.close_exc
-        if original_exc is None:
-            original_exc = self.recv_exc
-        # The protocol chains the error found while parsing; an end of stream
-        # says less than the I/O error that caused it, if any.
-        if original_exc is not None and (
-            exc.__cause__ is None or isinstance(exc.__cause__, EOFError)
-        ):
-            raise exc from original_exc
-        raise exc
+    if errors:
+        raise ExceptionGroup("skipped broadcast", errors)  # noqa: F821
 
 
-def __getattr__(name: str) -> Any:
-    # broadcast() belongs to the server module, which imports this one.
-    if name == "broadcast":
-        from .server import broadcast
+def broadcast_frame(message: str | BytesLike, text: bool | None) -> Frame:
+    """
+    Build the frame that :func:`broadcast` sends, checking the message once.
 
-        return broadcast
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    Raises:
+        TypeError: If ``message`` isn't a string or bytes-like.
+        ProtocolError: If ``text`` is set and ``message`` isn't UTF-8.
+
+    """
+    if isinstance(message, str):
+        return Frame(OP_BINARY if text is False else OP_TEXT, message.encode())
+    if not isinstance(message, BYTES_LIKE):
+        raise TypeError("data must be str or bytes-like")
+    if text is True:
+        # Every connection would refuse it: say so once, before sending.
+        try:
+            str(message, "utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProtocolError(
+                f"text message isn't valid UTF-8: {exc.reason} at position {exc.start}"
+            ) from exc
+        return Frame(OP_TEXT, message)
+    return Frame(OP_BINARY, message)
+
+
+def skip_broadcast(
+    connection: Connection, exc: Exception, errors: list[Exception] | None
+) -> None:
+    """Report a connection that :func:`broadcast` skipped."""
+    if isinstance(exc, ConcurrencyError):
+        error: Exception = exc
+        problem = "sending a fragmented message"
+    else:
+        error = RuntimeError("failed to write message")
+        error.__cause__ = exc
+        problem = (
+            "failed to write message: "
+            + "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        )
+    if errors is None:
+        connection.logger.warning("skipped broadcast: %s", problem)
+    else:
+        errors.append(error)

@@ -1,50 +1,104 @@
-"""Reassembly of incoming frames into messages, with flow control."""
+"""
+Incoming messages, between the reading thread and ``recv()``.
+
+:class:`~ws_sync.connection.Connection` puts each data frame it receives into
+an :class:`Assembler`; ``recv()`` and ``recv_streaming()`` take whole messages
+or fragments out of it. The assembler counts the frames it holds and tells the
+connection to stop reading from the network when there are too many, and to
+read again once the application has caught up: a peer can't make the queue
+grow past the high-water mark, whatever it sends.
+
+``ws_asyncio.messages`` is the asyncio twin of this module, method for method.
+
+"""
 
 from __future__ import annotations
 
 import codecs
+import collections
 import threading
-from collections import deque
-from collections.abc import Iterable, Iterator
-from typing import Any, Callable
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from ws_frames.exceptions import ConcurrencyError
-from ws_frames.frames import Frame, Opcode
-from ws_frames.typing import Data
+from ws_frames.frames import OP_TEXT, Frame
+from ws_frames.typing import BytesLike, Data
 
 from .utils import Deadline
 
 
 __all__ = ["Assembler"]
 
-OP_TEXT = Opcode.TEXT
-
 UTF8Decoder = codecs.getincrementaldecoder("utf-8")
 
 
-def _no_op() -> None:
-    return None
+def flow_control_marks(
+    high: int | None, low: int | None
+) -> tuple[int | None, int | None]:
+    """
+    Complete and check the high- and low-water marks of the queue.
+
+    Either mark may be given alone; the other one follows with a ratio of 4.
+    Neither means no flow control.
+
+    Raises:
+        ValueError: If ``low`` is negative or above ``high``.
+
+    """
+    if high is None and low is None:
+        return None, None
+    if low is None:
+        assert high is not None
+        low = high // 4
+    elif high is None:
+        high = low * 4
+    if low < 0:
+        raise ValueError("low must be positive or equal to zero")
+    if high < low:
+        raise ValueError("high must be greater than or equal to low")
+    return high, low
+
+
+def to_message(data: BytesLike, text: bool) -> Data:
+    """Return a payload as :class:`str` if ``text``, else as :class:`bytes`."""
+    if text:
+        return str(data, "utf-8")
+    # Frames usually hold bytes already: don't copy them.
+    return data if type(data) is bytes else bytes(data)
+
+
+def to_fragment(frame: Frame, decoder: codecs.IncrementalDecoder | None) -> Data:
+    """Return the payload of a fragment, decoded if there's a ``decoder``."""
+    if decoder is None:
+        return to_message(frame.data, False)
+    return decoder.decode(frame.data, frame.fin)
+
+
+def nothing() -> None:
+    """Default flow control callback."""
 
 
 class Assembler:
     """
-    Queue of incoming frames, read back as whole messages or fragment by fragment.
+    Queue of incoming data frames, read back as messages or as fragments.
 
-    The thread that reads the socket calls :meth:`put` for each data frame;
-    the application's thread calls :meth:`get` or :meth:`get_iter`. Only one
-    reader at a time is allowed, because two readers would each receive a
-    part of the same fragmented message.
-
-    Flow control counts frames: when more than ``high`` frames wait in the
-    queue, :meth:`put` calls ``pause``; when the queue drains to ``low`` or
-    fewer, the reading side calls ``resume``.
+    The reading thread calls :meth:`put` with each data frame, in the order
+    the protocol delivers them: a text or binary frame, then continuation
+    frames until one has ``fin`` set. One application thread at a time calls
+    :meth:`get` or :meth:`get_iter`; two readers would each get part of a
+    message.
 
     Args:
-        high: High-water mark of the queue, in frames; :obj:`None` disables
-            flow control.
-        low: Low-water mark; defaults to ``high // 4``.
-        pause: Called to stop reading from the network.
-        resume: Called to start reading from the network again.
+        high: Call ``pause`` when more than ``high`` frames wait.
+        low: Call ``resume`` when ``low`` frames or fewer wait.
+        pause: Stops reading from the network.
+        resume: Starts reading from the network again.
+
+    When only one mark is given, the other one is derived from it; when neither
+    is, flow control is off.
+
+    Raises:
+        ValueError: If the marks are inconsistent.
 
     """
 
@@ -52,165 +106,196 @@ class Assembler:
         self,
         high: int | None = None,
         low: int | None = None,
-        pause: Callable[[], Any] = _no_op,
-        resume: Callable[[], Any] = _no_op,
+        pause: Callable[[], Any] = nothing,
+        resume: Callable[[], Any] = nothing,
     ) -> None:
-        # Protects every attribute below; frames_changed wakes up a waiting reader.
-        self.mutex = threading.Lock()
-        self.frames_changed = threading.Condition(self.mutex)
-        self.frames: deque[Frame] = deque()
-
-        if high is not None and low is None:
-            low = high // 4
-        if high is None and low is not None:
-            high = low * 4
-        if high is not None and low is not None:
-            if low < 0:
-                raise ValueError("low must be positive or equal to zero")
-            if high < low:
-                raise ValueError("high must be greater than or equal to low")
-        self.high = high
-        self.low = low
+        self.high, self.low = flow_control_marks(high, low)
         self.pause = pause
         self.resume = resume
         self.paused = False
 
+        # The mutex guards every attribute; the condition wakes up a reader.
+        self.mutex = threading.Lock()
+        self.frames_changed = threading.Condition(self.mutex)
+        self.frames: collections.deque[Frame] = collections.deque()
+
+        # Set while a reader is in get() or get_iter().
         self.get_in_progress = False
+
+        # Set once the connection is closed: no frame will arrive anymore.
         self.closed = False
 
     def get_next_frame(self, timeout: float | None = None) -> Frame:
         """
-        Wait for the next frame and remove it from the queue.
+        Wait for the next frame and take it out of the queue.
+
+        Args:
+            timeout: Seconds to wait; :obj:`None` waits forever, ``0`` or
+                less doesn't wait.
 
         Raises:
-            EOFError: If the stream of frames has ended.
-            TimeoutError: If no frame arrives within ``timeout`` seconds.
+            EOFError: If the connection is closed and the queue is empty.
+            TimeoutError: If no frame arrives within ``timeout``.
 
         """
         with self.mutex:
-            if not self.frames:
-                if self.closed:
-                    raise EOFError("stream of frames ended")
-                if timeout is None:
-                    while not self.frames and not self.closed:
-                        self.frames_changed.wait()
-                elif timeout > 0:
-                    self.frames_changed.wait_for(
-                        lambda: self.frames or self.closed, timeout
-                    )
-                if not self.frames:
-                    if self.closed:
-                        raise EOFError("stream of frames ended")
-                    raise TimeoutError(f"timed out in {max(timeout or 0, 0):.1f}s")
-            frame = self.frames.popleft()
-            if self.paused:
+            frames = self.frames
+            if timeout is None:
+                # recv() waits like this for most messages: a loop costs less
+                # than wait_for().
+                while not frames and not self.closed:
+                    self.frames_changed.wait()
+            elif timeout > 0:
+                self.frames_changed.wait_for(lambda: frames or self.closed, timeout)
+            if frames:
+                frame = frames.popleft()
                 self.maybe_resume()
-            return frame
+                return frame
+            if self.closed:
+                raise EOFError("stream of frames ended")
+            raise TimeoutError(f"timed out in {max(timeout or 0, 0):.1f}s")
 
     def reset_queue(self, frames: Iterable[Frame]) -> None:
-        """Put back frames at the head of the queue, after a time-out mid-message."""
+        """Put frames taken by a reader back at the front of the queue."""
         with self.mutex:
             self.frames.extendleft(reversed(list(frames)))
 
-    def _start_get(self) -> None:
+    def skip_message(self, frame: Frame) -> None:
+        """Drop the frames of the message of ``frame`` that are in the queue."""
+        with self.mutex:
+            frames = self.frames
+            while not frame.fin and frames:
+                frame = frames.popleft()
+            self.maybe_resume()
+
+    def get(self, timeout: float | None = None, decode: bool | None = None) -> Data:
+        """
+        Return the next message, once all its fragments are here.
+
+        A call that times out loses nothing: the fragments it took go back to
+        the queue.
+
+        Args:
+            timeout: Seconds to wait; :obj:`None` waits forever, ``0`` or less
+                returns only a message that is already here.
+            decode: :obj:`True` for :class:`str`, :obj:`False` for
+                :class:`bytes`, :obj:`None` for the type of the message.
+
+        Raises:
+            EOFError: If the connection is closed and the queue is empty.
+            UnicodeDecodeError: If the message must be decoded and isn't
+                valid UTF-8.
+            ConcurrencyError: If another reader is in :meth:`get` or
+                :meth:`get_iter`.
+            TimeoutError: If the message doesn't arrive within ``timeout``.
+
+        """
+        with self.mutex:
+            if self.get_in_progress:
+                raise ConcurrencyError("get() or get_iter() is already running")
+
+            # Hot path: a message in one frame is already here. Taking it
+            # under the same lock spares a wait on the condition.
+            frames = self.frames
+            if frames and frames[0].fin:
+                frame: Frame | None = frames.popleft()
+                if self.paused:
+                    self.maybe_resume()
+            else:
+                frame = None
+                self.get_in_progress = True
+
+        if frame is not None:
+            text = frame.opcode is OP_TEXT if decode is None else decode
+            return to_message(frame.data, text)
+
+        try:
+            deadline = Deadline(timeout)
+            first = frame = self.get_next_frame(
+                deadline.timeout(raise_if_elapsed=False)
+            )
+            if frame.fin:
+                data = frame.data
+            else:
+                taken = [frame]
+                try:
+                    while not frame.fin:
+                        frame = self.get_next_frame(
+                            deadline.timeout(raise_if_elapsed=False)
+                        )
+                        taken.append(frame)
+                except TimeoutError:
+                    self.reset_queue(taken)
+                    raise
+                data = b"".join([fragment.data for fragment in taken])
+        finally:
+            self.get_in_progress = False
+
+        text = first.opcode is OP_TEXT if decode is None else decode
+        return to_message(data, text)
+
+    def get_iter(self, decode: bool | None = None) -> Iterator[Data]:
+        """
+        Yield the fragments of the next message as they arrive.
+
+        Text is decoded incrementally: a character split between two frames
+        comes out whole, with the second one.
+
+        A reader that stops before the last fragment leaves the rest of the
+        message in the queue; the assembler then refuses every other read
+        rather than return that rest as if it were a message.
+
+        Args:
+            decode: As in :meth:`get`.
+
+        Raises:
+            EOFError: If the connection is closed and the queue is empty.
+            UnicodeDecodeError: If the message must be decoded and isn't
+                valid UTF-8.
+            ConcurrencyError: If another reader is in :meth:`get` or
+                :meth:`get_iter`.
+
+        """
         with self.mutex:
             if self.get_in_progress:
                 raise ConcurrencyError("get() or get_iter() is already running")
             self.get_in_progress = True
-
-    def get(self, timeout: float | None = None, decode: bool | None = None) -> Data:
-        """
-        Read the next message.
-
-        A fragmented message is returned once all its fragments arrived. When
-        the time-out elapses in the middle of a fragmented message, the
-        fragments received so far stay in the queue for the next call.
-
-        Args:
-            timeout: Time to wait in seconds; :obj:`None` waits forever and
-                ``0`` only returns a message that is already there.
-            decode: :obj:`True` returns :class:`str`, :obj:`False` returns
-                :class:`bytes`; :obj:`None` follows the frame type.
-
-        Raises:
-            EOFError: If the stream of frames has ended.
-            UnicodeDecodeError: If a message to decode isn't valid UTF-8.
-            ConcurrencyError: If two threads run :meth:`get` or
-                :meth:`get_iter` concurrently.
-            TimeoutError: If the time-out elapses.
-
-        """
-        self._start_get()
-        try:
-            deadline = Deadline(timeout)
-            frame = self.get_next_frame(deadline.timeout(raise_if_elapsed=False))
-            if decode is None:
-                decode = frame.opcode is OP_TEXT
-            if frame.fin:
-                data = frame.data
-            else:
-                frames = [frame]
-                while not frame.fin:
-                    try:
-                        frame = self.get_next_frame(
-                            deadline.timeout(raise_if_elapsed=False)
-                        )
-                    except TimeoutError:
-                        self.reset_queue(frames)
-                        raise
-                    frames.append(frame)
-                data = b"".join([frame.data for frame in frames])
-        finally:
-            self.get_in_progress = False
-
-        if decode:
-            return str(data, "utf-8")
-        # Skip a copy in the common case where the frame already holds bytes.
-        return data if type(data) is bytes else bytes(data)
-
-    def get_iter(self, decode: bool | None = None) -> Iterator[Data]:
-        """
-        Stream the next message, fragment by fragment.
-
-        Text is decoded incrementally, so a UTF-8 sequence split across two
-        fragments is yielded whole with the second one.
-
-        Args:
-            decode: :obj:`True` yields :class:`str`, :obj:`False` yields
-                :class:`bytes`; :obj:`None` follows the frame type.
-
-        Raises:
-            EOFError: If the stream of frames has ended.
-            UnicodeDecodeError: If a message to decode isn't valid UTF-8.
-            ConcurrencyError: If two threads run :meth:`get` or
-                :meth:`get_iter` concurrently.
-
-        """
-        self._start_get()
         try:
             frame = self.get_next_frame()
-            if decode is None:
-                decode = frame.opcode is OP_TEXT
-            if decode:
-                decoder = UTF8Decoder()
-                yield decoder.decode(frame.data, frame.fin)
-                while not frame.fin:
-                    frame = self.get_next_frame()
-                    yield decoder.decode(frame.data, frame.fin)
-            else:
-                yield bytes(frame.data)
-                while not frame.fin:
-                    frame = self.get_next_frame()
-                    yield bytes(frame.data)
-        finally:
+        except BaseException:
             self.get_in_progress = False
+            raise
+        if decode is None:
+            decode = frame.opcode is OP_TEXT
+        decoder = UTF8Decoder() if decode else None
+        while True:
+            try:
+                fragment = to_fragment(frame, decoder)
+            except UnicodeDecodeError:
+                # The next read must start with the next message.
+                self.skip_message(frame)
+                self.get_in_progress = False
+                raise
+            if frame.fin:
+                self.get_in_progress = False
+                yield fragment
+                return
+            yield fragment
+            # A reader that stops at the yield above keeps the assembler
+            # busy: the rest of the message mustn't come out as a message.
+            try:
+                frame = self.get_next_frame()
+            except EOFError:
+                # The connection is over: nothing is left to protect.
+                self.get_in_progress = False
+                raise
 
     def put(self, frame: Frame) -> None:
         """
-        Add a data frame to the queue.
+        Queue a data frame.
 
         Raises:
-            EOFError: If the stream of frames has ended.
+            EOFError: If the connection is closed.
 
         """
         with self.mutex:
@@ -218,33 +303,46 @@ class Assembler:
                 raise EOFError("stream of frames ended")
             self.frames.append(frame)
             self.frames_changed.notify()
-            if self.high is not None and not self.paused:
+            # Inline test: this runs for every frame received.
+            if self.high is not None and len(self.frames) > self.high:
                 self.maybe_pause()
 
     def maybe_pause(self) -> None:
-        """Pause reading from the network if the queue went above the high-water mark."""
+        """Stop reading from the network if the queue is above ``high``."""
         # The caller holds the mutex.
-        if self.high is None:
+        if self.high is None or self.paused:
             return
-        if len(self.frames) > self.high and not self.paused:
+        if len(self.frames) > self.high:
             self.paused = True
             self.pause()
 
     def maybe_resume(self) -> None:
-        """Resume reading from the network if the queue fell to the low-water mark."""
+        """Read from the network again if the queue is down to ``low``."""
         # The caller holds the mutex.
-        if self.low is None:
+        if not self.paused:
             return
-        if len(self.frames) <= self.low and self.paused:
+        if self.low is None or len(self.frames) <= self.low:
             self.paused = False
             self.resume()
+
+    def lift_flow_control(self) -> None:
+        """
+        Never pause reading from the network again, and resume it if needed.
+
+        The closing handshake needs the peer's close frame, which may be queued
+        behind messages that nobody reads.
+
+        """
+        with self.mutex:
+            self.high = self.low = None
+            self.maybe_resume()
 
     def close(self) -> None:
         """
         End the stream of frames.
 
-        Frames already queued can still be read; once they're consumed,
-        :meth:`get` and :meth:`get_iter` raise :exc:`EOFError`.
+        Frames already in the queue can still be read; after them, readers get
+        :exc:`EOFError`. Calling :meth:`close` again does nothing.
 
         """
         with self.mutex:
@@ -252,22 +350,6 @@ class Assembler:
                 return
             self.closed = True
             self.frames_changed.notify_all()
-            # Reading must go on until the end of the stream: nothing will
-            # drain the queue from the other side anymore.
-            if self.paused:
-                self.paused = False
-                self.resume()
-
-    def lift_flow_control(self) -> None:
-        """
-        Stop pausing reads, e.g. while the closing handshake is in progress.
-
-        Closing requires reading the peer's close frame, which may sit behind
-        messages that nobody reads anymore.
-
-        """
-        with self.mutex:
-            self.high = self.low = None
-            if self.paused:
-                self.paused = False
-                self.resume()
+        # Nobody will drain the queue anymore: reading must go on until the
+        # end of the connection.
+        self.lift_flow_control()

@@ -23,19 +23,16 @@ import socket
 import ssl as ssl_module
 import sys
 import threading
-import traceback
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Callable, cast
 
 from ws_deflate.permessage_deflate import enable_server_permessage_deflate
-from ws_frames.exceptions import ConcurrencyError, ConnectionClosed
+from ws_frames.exceptions import ConnectionClosed
 from ws_frames.extensions import ServerExtensionFactory
 from ws_frames.frames import CloseCode
 from ws_frames.protocol import CONNECTING, OPEN, Event
 from ws_frames.typing import (
-    BytesLike,
-    DataLike,
     LoggerLike,
     Origin,
     StatusLike,
@@ -51,7 +48,7 @@ from ws_http.headers import build_www_authenticate_basic, validate_subprotocols
 from ws_http.http11 import SERVER, Request, Response
 from ws_http.server import ServerProtocol
 
-from .connection import Connection
+from .connection import Connection, broadcast as broadcast
 from .messages import Assembler
 from .tls import TLSSocket
 from .utils import Deadline
@@ -60,8 +57,6 @@ from .utils import Deadline
 if sys.version_info >= (3, 11):
     from typing import Self
 else:  # pragma: no cover
-    from exceptiongroup import ExceptionGroup
-
     if TYPE_CHECKING:
         from typing_extensions import Self
 
@@ -802,103 +797,3 @@ def _ask_credentials(connection: ServerConnection, realm: str, text: str) -> Res
     response = connection.respond(http.HTTPStatus.UNAUTHORIZED, text)
     response.headers["WWW-Authenticate"] = build_www_authenticate_basic(realm)
     return response
-
-
-def broadcast(
-    connections: Iterable[Connection],
-    message: DataLike,
-    *,
-    raise_exceptions: bool = False,
-    text: bool | None = None,
-    **kwargs: Any,
-) -> None:
-    """
-    Broadcast a message to several WebSocket connections.
-
-    A :class:`str` is sent as a Text frame and a bytes-like object as a
-    Binary frame; ``text`` overrides the frame type. The message is encoded
-    and, when permessage-deflate isn't negotiated, framed once for all
-    connections. Connections that aren't open are skipped, as are
-    connections in the middle of sending a fragmented message.
-
-    Writing happens in the calling thread, one connection after the other;
-    a peer that stops reading delays the following ones.
-
-    Args:
-        connections: WebSocket connections.
-        message: Message to send.
-        raise_exceptions: Whether to raise an :exc:`ExceptionGroup` of the
-            errors that prevented sending to some connections, rather than
-            logging them.
-        text: Send as a Text frame (:obj:`True`) or a Binary frame
-            (:obj:`False`) whatever the type of ``message``.
-
-    Raises:
-        TypeError: If ``message`` doesn't have a supported type.
-
-    """
-    if kwargs:
-        raise TypeError(
-            f"broadcast() got an unexpected keyword argument {next(iter(kwargs))!r}"
-        )
-
-    data: BytesLike
-    if isinstance(message, str):
-        data = message.encode()
-        send_text = text is not False
-    elif isinstance(message, (bytes, bytearray, memoryview)):
-        data = message
-        send_text = text is True
-    else:
-        raise TypeError("data must be str or bytes-like")
-
-    exceptions: list[Exception] = []
-
-    for connection in connections:
-        exception: Exception
-
-        with connection.protocol_mutex:
-            if connection.protocol.state is not OPEN:
-                continue
-
-            if connection.send_in_progress:
-                if raise_exceptions:
-                    exceptions.append(ConcurrencyError("sending a fragmented message"))
-                else:
-                    connection.logger.warning(
-                        "skipped broadcast: sending a fragmented message",
-                    )
-                continue
-
-            try:
-                if send_text:
-                    connection.protocol.send_text(data)
-                else:
-                    connection.protocol.send_binary(data)
-                connection.send_data()
-            except Exception as write_exception:  # pragma: no cover
-                exception = write_exception
-            else:
-                exception = None  # type: ignore[assignment]
-
-        if exception is None:
-            try:
-                connection.flush()
-            except Exception as write_exception:
-                exception = write_exception
-                # The reading thread will notice that the connection broke.
-                connection.close_socket()
-
-        if exception is not None:
-            if raise_exceptions:
-                broadcast_exc = RuntimeError("failed to write message")
-                broadcast_exc.__cause__ = exception
-                exceptions.append(broadcast_exc)
-            else:
-                connection.logger.warning(
-                    "skipped broadcast: failed to write message: %s",
-                    traceback.format_exception_only(exception)[0].strip(),
-                )
-
-    if raise_exceptions and exceptions:
-        raise ExceptionGroup("skipped broadcast", exceptions)

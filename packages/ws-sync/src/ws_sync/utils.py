@@ -1,4 +1,4 @@
-"""Helpers for the threading implementation."""
+"""Small helpers of the threading layer."""
 
 from __future__ import annotations
 
@@ -10,34 +10,26 @@ __all__ = ["Deadline"]
 
 class Deadline:
     """
-    Manage a time budget shared by several blocking operations.
+    A moment in time that several blocking steps must meet together.
 
-    Opening a connection resolves a name, connects a socket, negotiates TLS
-    and runs the opening handshake; ``open_timeout`` bounds all of them
-    together, so each step asks the deadline how much time remains.
+    ``open_timeout``, for example, covers resolving the name, connecting,
+    negotiating TLS and the opening handshake: each step asks how much time is
+    left rather than getting the whole budget again.
 
     Args:
-        timeout: Time available in seconds or :obj:`None` for no limit.
+        timeout: Seconds from now; :obj:`None` sets no limit.
 
     """
 
     def __init__(self, timeout: float | None) -> None:
-        self.deadline: float | None
-        if timeout is None:
-            self.deadline = None
-        else:
-            self.deadline = time.monotonic() + timeout
+        self.deadline: float | None = (
+            None if timeout is None else time.monotonic() + timeout
+        )
 
     def timeout(self, *, raise_if_elapsed: bool = True) -> float | None:
         """
-        Calculate a timeout from the deadline.
-
-        Args:
-            raise_if_elapsed: Whether to raise :exc:`TimeoutError` when the
-                deadline has passed.
-
-        Returns:
-            The time remaining in seconds, or :obj:`None` for no limit.
+        Return the seconds left, negative once the deadline has passed, or
+        :obj:`None` when there's no limit.
 
         Raises:
             TimeoutError: If the deadline has passed and ``raise_if_elapsed``
@@ -46,7 +38,7 @@ class Deadline:
         """
         if self.deadline is None:
             return None
-        remaining = self.deadline - time.monotonic()
-        if raise_if_elapsed and remaining <= 0:
+        left = self.deadline - time.monotonic()
+        if left <= 0 and raise_if_elapsed:
             raise TimeoutError("timed out")
-        return remaining
+        return left
