@@ -139,8 +139,12 @@ class HandshakePair(ProtocolPair):
     @rule()
     def client_connects(self) -> None:
         client = self.endpoints[CLIENT]
-        if client.protocol.state is not CONNECTING:
-            return  # the handshake failed already
+        if client.protocol.state is not CONNECTING or client.eof_sent:
+            # The handshake failed already: what the client received before
+            # sending its request wasn't a response. (Clients send the
+            # request as soon as they're connected; this can't happen.)
+            self.request_sent = True
+            return
         self.request_sent = True
         protocol = client.protocol
         assert isinstance(protocol, ClientProtocol)
