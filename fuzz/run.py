@@ -83,8 +83,11 @@ def fuzz(name: str, target: str, env: dict[str, str], seconds: int) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
     parser.add_argument("--seconds", type=int, default=3, help="per run")
-    parser.add_argument("targets", nargs="*", choices=[[], *TARGETS], default=[])
+    parser.add_argument("targets", nargs="*", help=f"among {', '.join(TARGETS)}")
     args = parser.parse_args()
+    unknown = set(args.targets) - set(TARGETS)
+    if unknown:
+        parser.error(f"unknown targets: {', '.join(sorted(unknown))}")
     started = time.monotonic()
     ok = True
     for target in args.targets or TARGETS:

@@ -36,14 +36,8 @@ from hypothesis.stateful import (
     rule,
 )
 
-from ws_frames.exceptions import (
-    ConnectionClosed,
-    ConnectionClosedError,
-    ConnectionClosedOK,
-    InvalidState,
-    PayloadTooBig,
-    ProtocolError,
-)
+from ws_frames import exceptions
+from ws_frames.exceptions import InvalidState, PayloadTooBig, ProtocolError
 from ws_frames.frames import Close, CloseCode, Frame
 from ws_frames.protocol import (
     CLIENT,
@@ -438,7 +432,7 @@ class ProtocolPair(RuleBasedStateMachine):
             assert protocol.close_code == close_rcvd.code
             assert protocol.close_reason == close_rcvd.reason
         exc = protocol.close_exc
-        assert isinstance(exc, ConnectionClosed)
+        assert isinstance(exc, exceptions.ConnectionClosed)
         assert exc.rcvd == close_rcvd and exc.sent == close_sent
         if close_rcvd is not None and close_sent is not None:
             assert exc.rcvd_then_sent is (not endpoint.close_before_close_rcvd)
@@ -450,7 +444,10 @@ class ProtocolPair(RuleBasedStateMachine):
             and close_rcvd.code in OK_CODES
             and close_sent.code in OK_CODES
         )
-        assert type(exc) is (ConnectionClosedOK if clean else ConnectionClosedError)
+        expected = (
+            exceptions.ConnectionClosedOK if clean else exceptions.ConnectionClosedError
+        )
+        assert type(exc) is expected
         assert exc.__cause__ is protocol.parser_exc
 
     @invariant()
