@@ -684,8 +684,8 @@ class ProtocolPair(RuleBasedStateMachine):
         protocol = endpoint.protocol
         state = protocol.state
         if not now or state not in (OPEN, CLOSING) or self.sends_after_eof(endpoint):
-            # Failing a connection that is closed, or a client connection
-            # during the handshake, is a known exception, see below.
+            # Failing a closed client connection (see below) or a client
+            # during the handshake (see tests/http) are known exceptions.
             return
         code = CloseCode.ABNORMAL_CLOSURE if code is None else code
         errors: list[type[Exception]] = []
