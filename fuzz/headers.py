@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ws_frames.exceptions import InvalidHeaderFormat, InvalidHeaderValue
+from ws_frames.typing import ExtensionName
 from ws_http.headers import (
     build_authorization_basic,
     build_extension,
@@ -27,7 +28,6 @@ from ws_http.headers import (
     parse_authorization_basic,
     parse_connection,
     parse_extension,
-    parse_quoted_string,
     parse_subprotocol,
     parse_upgrade,
 )
@@ -80,19 +80,26 @@ def check_authorization(header: str) -> None:
 
 
 def check_quoted_string(header: str) -> None:
+    # Quoted strings appear in extension parameters, whose unescaped value
+    # must still be a token (RFC 6455 section 9.1).
     try:
-        value, position = parse_quoted_string(header, 0, "Fuzz")
-    except InvalidHeaderFormat:
+        [(_, [(_, value)])] = parse_extension(f"x; p={header}")
+    except (InvalidHeaderFormat, ValueError):
         pass
     else:
-        assert header[:position] == build_quoted_string(value) or "\\" in header
-        assert parse_quoted_string(build_quoted_string(value), 0, "Fuzz")[0] == value
-    # Any value that can be quoted comes back unchanged.
+        assert value is not None
+        offer = [(ExtensionName("x"), [("p", value)])]
+        assert parse_extension(build_extension(offer)) == offer
+    # Any value that can be quoted comes back unchanged, when it's a token.
     try:
         quoted = build_quoted_string(header)
     except ValueError:
         return
-    assert parse_quoted_string(quoted, 0, "Fuzz") == (header, len(quoted))
+    try:
+        [(_, [(_, value)])] = parse_extension(f"x; p={quoted}")
+    except InvalidHeaderFormat:
+        return
+    assert value == header
     assert build_www_authenticate_basic(header).startswith("Basic realm=")
 
 
