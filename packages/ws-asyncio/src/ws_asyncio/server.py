@@ -19,6 +19,7 @@ import logging
 import re
 import socket
 import sys
+import traceback
 from collections.abc import Awaitable, Coroutine, Generator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -27,7 +28,14 @@ from ws_frames.exceptions import ConcurrencyError, ConnectionClosed, InvalidHand
 from ws_frames.extensions import ServerExtensionFactory
 from ws_frames.frames import CloseCode
 from ws_frames.protocol import CONNECTING, OPEN, Event
-from ws_frames.typing import DataLike, LoggerLike, Origin, StatusLike, Subprotocol
+from ws_frames.typing import (
+    BytesLike,
+    DataLike,
+    LoggerLike,
+    Origin,
+    StatusLike,
+    Subprotocol,
+)
 from ws_http.auth import (
     INVALID_CREDENTIALS,
     credentials_checker,
@@ -51,12 +59,12 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "Server",
+    "ServerConnection",
+    "basic_auth",
     "broadcast",
     "serve",
     "unix_serve",
-    "ServerConnection",
-    "Server",
-    "basic_auth",
 ]
 
 
@@ -760,68 +768,72 @@ def broadcast(
     """
     Send a message to many connections at once, without waiting.
 
-    The message is framed (and compressed) for each connection and written
-    to its transport right away: :func:`broadcast` never waits for a slow
-    client, whose write buffer simply grows. Connections that aren't open
-    are skipped, and so are those in the middle of sending a fragmented
-    message.
-
-    Failures to write are logged and don't stop the broadcast; with
-    ``raise_exceptions=True`` (Python 3.11+), they're raised together in an
-    :exc:`ExceptionGroup` at the end.
+    The message is framed, and compressed if the connection negotiated it,
+    for each connection, and handed to its transport right away: a client
+    that reads slowly sees its write buffer grow, and delays nobody.
+    Connections that aren't open are skipped, and so are those in the middle
+    of sending a fragmented message.
 
     Args:
         connections: Connections to send to, server or client ones.
         message: :class:`str` for a text frame, bytes-like for a binary frame.
         text: Force a text (:obj:`True`) or binary (:obj:`False`) frame.
-        raise_exceptions: Raise failures instead of logging them.
+        raise_exceptions: Raise the reasons for skipping connections together,
+            in an :exc:`ExceptionGroup` (Python 3.11+), instead of logging a
+            warning for each.
 
     Raises:
         TypeError: If ``message`` isn't a string or bytes-like.
 
     """
     if isinstance(message, str):
-        send_method = "send_binary" if text is False else "send_text"
-        message = message.encode()
+        payload: BytesLike = message.encode()
+        as_text = text is not False
     elif isinstance(message, (bytes, bytearray, memoryview)):
-        send_method = "send_text" if text is True else "send_binary"
+        payload = message
+        as_text = text is True
     else:
         raise TypeError("data must be str or bytes")
+    if raise_exceptions and sys.version_info < (3, 11):  # pragma: no cover
+        raise ValueError("raise_exceptions requires at least Python 3.11")
 
-    if raise_exceptions:
-        if sys.version_info[:2] < (3, 11):  # pragma: no cover
-            raise ValueError("raise_exceptions requires at least Python 3.11")
-        exceptions: list[Exception] = []
-
+    skipped: list[Exception] = []
     for connection in connections:
-        exception: Exception
-
-        if connection.protocol.state is not OPEN:
+        reason = _send_to_one(connection, payload, as_text)
+        if reason is None:
             continue
+        if raise_exceptions:
+            skipped.append(reason)
+        else:
+            connection.logger.warning("skipped broadcast: %s", _skip_reason(reason))
+    if skipped:
+        raise ExceptionGroup("skipped broadcast", skipped)  # noqa: F821
 
-        if connection.send_in_progress is not None:
-            if raise_exceptions:
-                exception = ConcurrencyError("sending a fragmented message")
-                exceptions.append(exception)
-            else:
-                connection.logger.warning(
-                    "skipped broadcast: sending a fragmented message",
-                )
-            continue
 
-        try:
-            getattr(connection.protocol, send_method)(message)
-            connection.send_data()
-        except Exception as write_exception:
-            if raise_exceptions:
-                exception = RuntimeError("failed to write message")
-                exception.__cause__ = write_exception
-                exceptions.append(exception)
-            else:
-                connection.logger.warning(
-                    "skipped broadcast: failed to write message: %s",
-                    f"{type(write_exception).__name__}: {write_exception}",
-                )
+def _send_to_one(
+    connection: Connection, payload: BytesLike, as_text: bool
+) -> Exception | None:
+    """Send ``payload`` on ``connection`` if it's open; say why not if it can't."""
+    if connection.protocol.state is not OPEN:
+        return None
+    if connection.send_in_progress is not None:
+        # The frame would land between the fragments of another message.
+        return ConcurrencyError("sending a fragmented message")
+    try:
+        if as_text:
+            connection.protocol.send_text(payload)
+        else:
+            connection.protocol.send_binary(payload)
+        connection.send_data()
+    except Exception as exc:
+        failure = RuntimeError("failed to write message")
+        failure.__cause__ = exc
+        return failure
+    return None
 
-    if raise_exceptions and exceptions:
-        raise ExceptionGroup("skipped broadcast", exceptions)  # noqa: F821
+
+def _skip_reason(exc: Exception) -> str:
+    """Describe why :func:`broadcast` skipped a connection, on one line."""
+    if exc.__cause__ is None:
+        return str(exc)
+    return f"{exc}: {traceback.format_exception_only(exc.__cause__)[0].strip()}"

@@ -68,12 +68,12 @@ else:  # pragma: no cover
 
 
 __all__ = [
+    "Server",
+    "ServerConnection",
+    "basic_auth",
     "broadcast",
     "serve",
     "unix_serve",
-    "ServerConnection",
-    "Server",
-    "basic_auth",
 ]
 
 
@@ -687,13 +687,11 @@ def serve(
         # open_timeout covers the TLS handshake and the WebSocket one.
         deadline = Deadline(open_timeout)
         try:
-            if not unix:
-                # Send small messages at once instead of waiting for an ACK.
+            if sock.family != socket.AF_UNIX:
+                # Small messages leave at once instead of waiting for an ACK.
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
             if ssl is not None:
-                sock.settimeout(deadline.timeout())
-                sock = cast(socket.socket, TLSSocket(sock, ssl, server_side=True))
-                sock.settimeout(None)
+                sock = _start_tls(sock, ssl, deadline.timeout())
             connection = make_connection(sock)
         except OSError as exc:
             # The TLS handshake failed or timed out, or the client left.
@@ -808,6 +806,18 @@ def _pass_connection(
     return lambda protocol, offered: select_subprotocol(get_connection(), offered)
 
 
+def _start_tls(
+    sock: socket.socket, context: ssl_module.SSLContext, timeout: float | None
+) -> socket.socket:
+    """Run the server side of the TLS handshake on ``sock`` within ``timeout``."""
+    sock.settimeout(timeout)
+    tls = TLSSocket(sock, context, server_side=True)
+    # Connections wait for data as long as it takes; they set their own
+    # time-outs when closing.
+    sock.settimeout(None)
+    return cast(socket.socket, tls)
+
+
 def _log_failed_handshake(
     connection: ServerConnection, exc: Exception, open_timeout: float | None
 ) -> None:
@@ -857,92 +867,79 @@ def broadcast(
     **kwargs: Any,
 ) -> None:
     """
-    Broadcast a message to several WebSocket connections.
+    Send a message to many connections at once.
 
-    A :class:`str` is sent as a Text frame and a bytes-like object as a
-    Binary frame; ``text`` overrides the frame type. The message is encoded
-    and, when permessage-deflate isn't negotiated, framed once for all
-    connections. Connections that aren't open are skipped, as are
-    connections in the middle of sending a fragmented message.
-
-    Writing happens in the calling thread, one connection after the other;
-    a peer that stops reading delays the following ones.
+    The message is framed, and compressed if the connection negotiated it,
+    for each connection, and written from the calling thread, one connection
+    after the other: a client that reads slowly delays the following ones.
+    Connections that aren't open are skipped, and so are those in the middle
+    of sending a fragmented message.
 
     Args:
-        connections: WebSocket connections.
-        message: Message to send.
-        raise_exceptions: Whether to raise an :exc:`ExceptionGroup` of the
-            errors that prevented sending to some connections, rather than
-            logging them.
-        text: Send as a Text frame (:obj:`True`) or a Binary frame
-            (:obj:`False`) whatever the type of ``message``.
+        connections: Connections to send to, server or client ones.
+        message: :class:`str` for a text frame, bytes-like for a binary frame.
+        raise_exceptions: Raise the reasons for skipping connections together,
+            in an :exc:`ExceptionGroup`, instead of logging a warning for each.
+        text: Force a text (:obj:`True`) or binary (:obj:`False`) frame.
 
     Raises:
-        TypeError: If ``message`` doesn't have a supported type.
+        TypeError: If ``message`` isn't a string or bytes-like.
 
     """
     if kwargs:
         raise TypeError(
             f"broadcast() got an unexpected keyword argument {next(iter(kwargs))!r}"
         )
-
-    data: BytesLike
     if isinstance(message, str):
-        data = message.encode()
-        send_text = text is not False
+        payload: BytesLike = message.encode()
+        as_text = text is not False
     elif isinstance(message, (bytes, bytearray, memoryview)):
-        data = message
-        send_text = text is True
+        payload = message
+        as_text = text is True
     else:
         raise TypeError("data must be str or bytes-like")
 
-    exceptions: list[Exception] = []
-
+    skipped: list[Exception] = []
     for connection in connections:
-        exception: Exception
+        reason = _send_to_one(connection, payload, as_text)
+        if reason is None:
+            continue
+        if raise_exceptions:
+            skipped.append(reason)
+        else:
+            connection.logger.warning("skipped broadcast: %s", _skip_reason(reason))
+    if skipped:
+        raise ExceptionGroup("skipped broadcast", skipped)
 
-        with connection.protocol_mutex:
-            if connection.protocol.state is not OPEN:
-                continue
 
-            if connection.send_in_progress:
-                if raise_exceptions:
-                    exceptions.append(ConcurrencyError("sending a fragmented message"))
-                else:
-                    connection.logger.warning(
-                        "skipped broadcast: sending a fragmented message",
-                    )
-                continue
+def _send_to_one(
+    connection: Connection, payload: BytesLike, as_text: bool
+) -> Exception | None:
+    """Send ``payload`` on ``connection`` if it's open; say why not if it can't."""
+    with connection.protocol_mutex:
+        if connection.protocol.state is not OPEN:
+            return None
+        if connection.send_in_progress:
+            # The frame would land between the fragments of another message.
+            return ConcurrencyError("sending a fragmented message")
+        if as_text:
+            connection.protocol.send_text(payload)
+        else:
+            connection.protocol.send_binary(payload)
+        connection.send_data()
+    try:
+        connection.flush()
+    except Exception as exc:
+        # The reading thread notices that the connection broke.
+        connection.close_socket()
+        failure = RuntimeError("failed to write message")
+        failure.__cause__ = exc
+        return failure
+    return None
 
-            try:
-                if send_text:
-                    connection.protocol.send_text(data)
-                else:
-                    connection.protocol.send_binary(data)
-                connection.send_data()
-            except Exception as write_exception:  # pragma: no cover
-                exception = write_exception
-            else:
-                exception = None  # type: ignore[assignment]
 
-        if exception is None:
-            try:
-                connection.flush()
-            except Exception as write_exception:
-                exception = write_exception
-                # The reading thread will notice that the connection broke.
-                connection.close_socket()
-
-        if exception is not None:
-            if raise_exceptions:
-                broadcast_exc = RuntimeError("failed to write message")
-                broadcast_exc.__cause__ = exception
-                exceptions.append(broadcast_exc)
-            else:
-                connection.logger.warning(
-                    "skipped broadcast: failed to write message: %s",
-                    traceback.format_exception_only(exception)[0].strip(),
-                )
-
-    if raise_exceptions and exceptions:
-        raise ExceptionGroup("skipped broadcast", exceptions)
+def _skip_reason(exc: Exception) -> str:
+    """Describe why :func:`broadcast` skipped a connection, on one line."""
+    if exc.__cause__ is None:
+        return str(exc)
+    return f"{exc}: {traceback.format_exception_only(exc.__cause__)[0].strip()}"
