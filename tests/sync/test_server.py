@@ -618,6 +618,29 @@ def test_serve_forever_survives_accept_errors(
     assert "failed to accept connection" in caplog.text
 
 
+def test_shutdown_during_accept_isnt_a_warning(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = serve(echo, "127.0.0.1", 0)
+    stopping: list[threading.Thread] = []
+
+    def accept_then_shut_down(sock: socket.socket) -> Any:
+        # shutdown() closes the socket while accept() runs.
+        thread, _ = run_in_thread(server.shutdown)
+        stopping.append(thread)
+        wait_for(server.socket_closed.is_set)
+        raise OSError(9, "Bad file descriptor")
+
+    monkeypatch.setattr(socket.socket, "accept", accept_then_shut_down)
+    with caplog.at_level(logging.WARNING, logger="websockets.server"):
+        serving, _ = run_in_thread(server.serve_forever)
+        with socket.create_connection(server.socket.getsockname()):
+            serving.join(5)
+    assert not serving.is_alive()
+    stopping[0].join(5)
+    assert caplog.records == []
+
+
 def test_many_clients() -> None:
     with run_server() as server:
         results: list[Any] = []

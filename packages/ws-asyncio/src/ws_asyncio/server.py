@@ -420,8 +420,12 @@ class Server:
             closing = self.close_connections(code, reason)
             if closing:
                 await asyncio.wait(closing)
-        if self.handler_tasks:
-            await asyncio.wait(list(self.handler_tasks.values()))
+        # Until none is left: a connection accepted right before the shutdown
+        # may start its handler while others finish.
+        while running := [
+            task for task in self.handler_tasks.values() if not task.done()
+        ]:
+            await asyncio.wait(running)
         self.handlers_waiter.set_result(None)
         self.logger.info("server closed")
 

@@ -370,9 +370,11 @@ class Server:
 
         # Not a daemon: the process waits for connections to finish.
         thread = threading.Thread(target=run, name=f"websocket-handler-{addr}")
+        # Started under the lock, so that shutdown() never joins a thread
+        # that isn't started yet.
         with self.lock:
             self.handler_threads.add(thread)
-        thread.start()
+            thread.start()
 
     def close_connections(
         self, code: CloseCode | int, reason: str
@@ -430,6 +432,9 @@ class Server:
                     # accept() would start a TLS session of its own.
                     sock, addr = socket.socket.accept(self.socket)
                 except OSError:
+                    if self.socket_closed.is_set():
+                        # shutdown() closed the socket under accept().
+                        return
                     # The client left before accept(), or the process ran out
                     # of file descriptors: that's no reason to stop serving.
                     self.logger.warning("failed to accept connection", exc_info=True)
@@ -488,11 +493,15 @@ class Server:
         if close_connections:
             for thread in self.close_connections(code, reason):
                 thread.join()
-        with self.lock:
-            handler_threads = list(self.handler_threads)
-        for thread in handler_threads:
-            # A handler may shut the server down; it can't wait for itself.
-            if thread is not threading.current_thread():
+        # Until none is left: a connection accepted right before the shutdown
+        # may start its thread while others finish.
+        while True:
+            with self.lock:
+                # A handler may shut the server down; it can't wait for itself.
+                handler_threads = self.handler_threads - {threading.current_thread()}
+            if not handler_threads:
+                break
+            for thread in handler_threads:
                 thread.join()
         if first_call:
             self.logger.info("server closed")
