@@ -9,6 +9,7 @@ import socket
 import sys
 import tempfile
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -26,6 +27,7 @@ from ws_frames.exceptions import (
     ConcurrencyError,
     ConnectionClosedOK,
     InvalidHandshake,
+    InvalidMessage,
     InvalidStatus,
 )
 from ws_frames.typing import Origin, Subprotocol
@@ -287,7 +289,10 @@ def test_process_request_error_answers_500(caplog: pytest.LogCaptureFixture) -> 
 
     with caplog.at_level(logging.ERROR):
         run(main())
-    assert "opening handshake failed" in caplog.text
+    (record,) = caplog.records
+    assert record.getMessage() == "process_request failed"
+    assert record.exc_info is not None
+    assert str(record.exc_info[1]) == "bug in process_request"
 
 
 @pytest.mark.parametrize("asynchronous", [False, True])
@@ -332,6 +337,49 @@ def test_process_response_error_answers_500(caplog: pytest.LogCaptureFixture) ->
 
     with caplog.at_level(logging.ERROR):
         run(main())
+    (record,) = caplog.records
+    assert record.getMessage() == "process_response failed"
+    assert record.exc_info is not None
+    assert str(record.exc_info[1]) == "bug in process_response"
+
+
+def test_bug_during_handshake_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    class Broken(ServerConnection):
+        async def choose_response(self, *args: Any) -> Response:
+            raise ZeroDivisionError
+
+    async def main() -> None:
+        async with serve(echo, "127.0.0.1", 0, create_connection=Broken) as server:
+            with pytest.raises(InvalidMessage):
+                await connect(server_uri(server))
+
+    with caplog.at_level(logging.ERROR):
+        run(main())
+    (record,) = caplog.records
+    assert record.getMessage() == "opening handshake failed"
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], ZeroDivisionError)
+
+
+def test_select_subprotocol_error_is_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(
+        connection: ServerConnection, offered: Sequence[Subprotocol]
+    ) -> Subprotocol | None:
+        raise RuntimeError("bug in select_subprotocol")
+
+    async def main() -> None:
+        async with serve(echo, "127.0.0.1", 0, select_subprotocol=broken) as server:
+            with pytest.raises(InvalidStatus) as raised:
+                await connect(server_uri(server), subprotocols=[Subprotocol("x")])
+            assert raised.value.response.status_code == 500
+
+    with caplog.at_level(logging.ERROR):
+        run(main())
+    (record,) = caplog.records
+    assert record.exc_info is not None
+    assert str(record.exc_info[1]) == "bug in select_subprotocol"
 
 
 # Bad handshakes and time-outs.
@@ -350,9 +398,11 @@ def test_invalid_request_answers_400(caplog: pytest.LogCaptureFixture) -> None:
             writer.close()
             assert data.startswith(b"HTTP/1.1 400")
 
-    with caplog.at_level(logging.ERROR):
+    with caplog.at_level(logging.INFO):
         run(main())
-    assert "opening handshake failed" in caplog.text
+    assert "opening handshake failed: did not receive a valid HTTP request" in (
+        caplog.text
+    )
 
 
 def test_open_timeout_aborts_silent_clients(caplog: pytest.LogCaptureFixture) -> None:
@@ -363,7 +413,7 @@ def test_open_timeout_aborts_silent_clients(caplog: pytest.LogCaptureFixture) ->
             assert await asyncio.wait_for(reader.read(), 2) == b""
             writer.close()
 
-    with caplog.at_level(logging.ERROR):
+    with caplog.at_level(logging.INFO):
         run(main())
     assert "opening handshake timed out" in caplog.text
 
@@ -789,7 +839,9 @@ def test_server_details(caplog: pytest.LogCaptureFixture) -> None:
     assert re.search(r"server listening on .*log\.sock", caplog.text)
 
 
-def test_handshake_completed_during_close_skips_the_handler() -> None:
+def test_close_from_process_response_answers_503() -> None:
+    # The response was chosen before the shutdown started: it becomes a 503
+    # rather than a 101 followed by a close frame.
     async def main() -> None:
         ran: list[bool] = []
 
@@ -802,12 +854,95 @@ def test_handshake_completed_during_close_skips_the_handler() -> None:
             connection.server.close(close_connections=False)
 
         server = await serve(handler, "127.0.0.1", 0, process_response=close_server)
-        async with connect(server_uri(server)) as client:
-            with pytest.raises(ConnectionClosedOK):
-                await client.recv()
-            assert client.close_code == 1001
+        with pytest.raises(InvalidStatus) as raised:
+            await connect(server_uri(server))
+        assert raised.value.response.status_code == 503
         await server.wait_closed()
         assert ran == []
+
+    run(main())
+
+
+def test_connection_accepted_before_close_gets_503() -> None:
+    async def main() -> None:
+        server = await serve(echo, "127.0.0.1", 0, open_timeout=5)
+        host, port = server.sockets[0].getsockname()[:2]
+        reader, writer = await asyncio.open_connection(host, port)
+        while not server.handler_tasks:
+            await asyncio.sleep(SHORT)
+        server.close()
+        await asyncio.sleep(SHORT)
+        writer.write(
+            b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            b"Sec-WebSocket-Version: 13\r\n\r\n"
+        )
+        assert (await reader.read()).startswith(b"HTTP/1.1 503 ")
+        writer.close()
+        await server.wait_closed()
+
+    run(main())
+
+
+def test_cancelling_serve_forever_closes_the_server(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> None:
+        server = await serve(wait, "127.0.0.1", 0)
+        host, port = server.sockets[0].getsockname()[:2]
+        client = await connect(server_uri(server))
+        forever = asyncio.create_task(server.serve_forever())
+        await asyncio.sleep(SHORT)
+        forever.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await forever
+        # Closed, not only left: connections got 1001 and no more are accepted.
+        await client.wait_closed()
+        assert client.close_code == 1001
+        with pytest.raises(OSError):
+            await asyncio.open_connection(host, port)
+        await asyncio.wait_for(server.wait_closed(), SHORT)
+
+    with caplog.at_level(logging.INFO, "websockets.server"):
+        run(main())
+    assert "server closed" in caplog.text
+
+
+def test_serve_with_sock_rejects_host_and_port() -> None:
+    async def main() -> None:
+        with socket.create_server(("127.0.0.1", 0)) as sock:
+            with pytest.raises(ValueError):
+                await serve(echo, "127.0.0.1", sock=sock)
+            with pytest.raises(ValueError):
+                await serve(echo, port=0, sock=sock)
+
+    run(main())
+
+
+def test_open_timeout_bounds_the_tls_handshake() -> None:
+    async def main() -> None:
+        server_context, _ = tls_contexts()
+        async with serve(
+            echo, "127.0.0.1", 0, ssl=server_context, open_timeout=SHORT
+        ) as server:
+            host, port = server.sockets[0].getsockname()[:2]
+            # A TCP connection that never starts TLS.
+            reader, writer = await asyncio.open_connection(host, port)
+            assert await asyncio.wait_for(reader.read(), 2) == b""
+            writer.close()
+
+    run(main())
+
+
+def test_open_timeout_none_keeps_the_tls_default() -> None:
+    async def main() -> None:
+        server_context, client_context = tls_contexts()
+        async with serve(
+            echo, "127.0.0.1", 0, ssl=server_context, open_timeout=None
+        ) as server:
+            async with connect(server_uri(server, "wss"), ssl=client_context) as ws:
+                await ws.send("no limit")
+                assert await ws.recv() == "no limit"
 
     run(main())
 

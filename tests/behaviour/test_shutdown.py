@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import suppress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 
 import pytest
 
@@ -14,7 +15,7 @@ from ws_frames.exceptions import (
     ConnectionClosedOK,
 )
 
-from .flavor import Conn, Flavor, Mailbox, run
+from .flavor import Conn, Flavor, Mailbox, Server, run
 from .test_limits import raw_client
 
 
@@ -115,22 +116,71 @@ def test_shutdown_with_unresponsive_client(flavor: Flavor) -> None:
     run(body())
 
 
-def test_shutdown_during_opening_handshake(flavor: Flavor) -> None:
+REQUEST = (
+    b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+    b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    b"Sec-WebSocket-Version: 13\r\n\r\n"
+)
+
+
+@asynccontextmanager
+async def accepted_client(
+    server: Server,
+) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+    """Open a TCP connection and wait until the server has accepted it."""
+    host, port = server.uri.removeprefix("ws://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        while not server.raw.all_connections:
+            await asyncio.sleep(0.01)
+        yield reader, writer
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+async def shutdown_started(server: Server) -> None:
+    """Wait until the shutdown of the server has begun."""
+
+    def started() -> bool:
+        raw = server.raw
+        if hasattr(raw, "socket_closed"):  # ws_sync
+            return bool(raw.socket_closed.is_set())
+        return raw.close_task is not None  # ws_asyncio
+
+    while not started():
+        await asyncio.sleep(0.01)
+
+
+def test_request_during_shutdown_gets_503(flavor: Flavor) -> None:
     async def body() -> None:
-        async with flavor.serve(wait, open_timeout=4) as server:
-            host, port = server.uri.removeprefix("ws://").rsplit(":", 1)
-            reader, writer = await asyncio.open_connection(host, int(port))
-            try:
-                # Let the server accept the connection, which never sends
-                # a request.
-                await asyncio.sleep(0.1)
+        async with flavor.serve(wait, open_timeout=5) as server:
+            async with accepted_client(server) as (reader, writer):
+                closing = asyncio.create_task(server.close())
+                await shutdown_started(server)
+                # The client was accepted before the shutdown and sends its
+                # request during it.
+                writer.write(REQUEST)
+                answer = await asyncio.wait_for(reader.read(), 5)
+                assert answer.startswith(b"HTTP/1.1 503 Service Unavailable\r\n")
+                assert answer.endswith(b"\r\n\r\nServer is shutting down.\n")
+                writer.close()
+                await asyncio.wait_for(closing, 5)
+
+    run(body())
+
+
+def test_shutdown_gives_silent_clients_until_open_timeout(flavor: Flavor) -> None:
+    async def body() -> None:
+        async with flavor.serve(wait, open_timeout=1) as server:
+            async with accepted_client(server) as (reader, _):
                 loop = asyncio.get_running_loop()
                 start = loop.time()
                 await server.close()
-                assert loop.time() - start < 2
+                # Its request could be on the way: the client isn't dropped
+                # before open_timeout.
+                assert 0.5 < loop.time() - start < 3
                 assert await asyncio.wait_for(reader.read(), 5) == b""
-            finally:
-                writer.close()
 
     run(body())
 

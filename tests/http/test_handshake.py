@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -12,6 +14,7 @@ from ws_frames.exceptions import (
 from ws_http.datastructures import Headers
 from ws_http.handshake import (
     check_upgrade,
+    log_failed_handshake,
     negotiate_client_extensions,
     negotiate_server_extensions,
     single_value,
@@ -228,3 +231,64 @@ def test_negotiate_server_extensions_answers_offers_only(
     # The answer lists the accepted extensions, each one offered, in order.
     assert [name for name, _ in answered] == [ext.name for ext in extensions]
     assert all(item in offered for item in answered)
+
+
+# log_failed_handshake
+
+
+def logged(exc: BaseException, caplog: pytest.LogCaptureFixture) -> str:
+    caplog.clear()
+    with caplog.at_level(logging.INFO, "test.handshake"):
+        log_failed_handshake(logging.getLogger("test.handshake"), exc, 2.5)
+    (record,) = caplog.records
+    assert record.levelno == logging.INFO
+    assert record.exc_info is None
+    return record.getMessage()
+
+
+def test_log_failed_handshake_timeout(caplog: pytest.LogCaptureFixture) -> None:
+    message = logged(TimeoutError("timed out"), caplog)
+    assert message == "opening handshake timed out after 2.5 seconds"
+
+
+def test_log_failed_handshake_with_cause(caplog: pytest.LogCaptureFixture) -> None:
+    exc = InvalidHeader("Host")
+    exc.__cause__ = ValueError("invalid \x1b[2J\r\nINFO fake line")
+    assert logged(exc, caplog) == (
+        "opening handshake failed: missing Host header: "
+        "invalid \\x1b[2J\\r\\nINFO fake line"
+    )
+
+
+def test_log_failed_handshake_without_message(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    message = logged(ConnectionResetError(), caplog)
+    assert message == "opening handshake failed: ConnectionResetError"
+
+
+def test_log_failed_handshake_cuts_long_quotes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    message = logged(ValueError("x" * 10_000), caplog)
+    assert message == f"opening handshake failed: {'x' * 200}..."
+
+
+@settings(max_examples=100)
+@given(st.text(), st.text())
+def test_log_failed_handshake_is_one_printable_line(text: str, cause: str) -> None:
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger = logging.Logger("test.handshake.property")
+    logger.addHandler(Collect())
+    exc = ValueError(text)
+    exc.__cause__ = EOFError(cause)
+    log_failed_handshake(logger, exc, None)
+    (record,) = records
+    message = record.getMessage()
+    assert message.isprintable()
+    assert len(message) < 500

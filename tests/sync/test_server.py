@@ -3,12 +3,13 @@ from __future__ import annotations
 import logging
 import re
 import socket
+import ssl
 import sys
 import threading
 import time
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -16,9 +17,10 @@ from ws_frames.exceptions import (
     ConcurrencyError,
     ConnectionClosedError,
     ConnectionClosedOK,
+    InvalidMessage,
     InvalidStatus,
 )
-from ws_http.http11 import Request
+from ws_http.http11 import Request, Response
 from ws_sync.client import connect, unix_connect
 from ws_sync.server import (
     ServerConnection,
@@ -27,8 +29,9 @@ from ws_sync.server import (
     serve,
     unix_serve,
 )
+from ws_sync.tls import TLSSocket
 
-from .helpers import run_in_thread, wait_for
+from .helpers import SHORT, run_in_thread, wait_for
 
 
 if sys.version_info >= (3, 11):
@@ -77,8 +80,18 @@ def test_serve_arguments() -> None:
     with pytest.raises(ValueError, match="missing path"):
         unix_serve(echo)
     with socket.socket(socket.AF_UNIX) as sock:
-        with pytest.raises(ValueError, match="incompatible"):
+        with pytest.raises(ValueError, match="path and sock"):
             unix_serve(echo, "/tmp/x.sock", sock=sock)
+
+
+def test_serve_with_sock_rejects_host_and_port() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        with pytest.raises(ValueError, match="host and sock"):
+            serve(echo, host="127.0.0.1", sock=sock)
+        with pytest.raises(ValueError, match="port and sock"):
+            serve(echo, port=0, sock=sock)
+        with pytest.raises(ValueError, match="host and sock"):
+            serve(echo, "127.0.0.1", 0, sock=sock)
 
 
 def test_serve_ssl_context_is_deprecated() -> None:
@@ -110,11 +123,53 @@ def test_tls_handshake_failure_doesnt_stop_server() -> None:
             assert websocket.recv() == "still serving"
 
 
-def test_tls_handshake_timeout() -> None:
-    with run_server(ssl=server_ssl_context(), open_timeout=0.1) as server:
-        with socket.create_connection(server.socket.getsockname()) as sock:
-            sock.settimeout(5)
-            assert sock.recv(4096) == b""
+def test_tls_handshake_timeout(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="websockets.server"):
+        with run_server(ssl=server_ssl_context(), open_timeout=0.1) as server:
+            with socket.create_connection(server.socket.getsockname()) as sock:
+                sock.settimeout(5)
+                assert sock.recv(4096) == b""
+    assert "opening handshake timed out after 0.1 seconds" in caplog.messages
+
+
+def test_tls_sockets_tell_they_are_tls() -> None:
+    context = server_ssl_context()
+    with run_server(ssl=context) as server:
+        # The listening socket, as ssl.SSLSocket tells it.
+        assert isinstance(server.socket, ssl.SSLSocket)
+        assert server.socket.context is context
+        assert server.socket.server_side
+        with connect(uri(server, "wss"), ssl=client_ssl_context()) as websocket:
+            wait_for(lambda: len(server.connections) == 1)
+            (connection,) = server.connections
+            server_end = cast(TLSSocket, connection.socket)
+            client_end = cast(TLSSocket, websocket.socket)
+            for sock, server_side in [(server_end, True), (client_end, False)]:
+                assert sock.server_side is server_side
+                assert isinstance(sock.context, ssl.SSLContext)
+                assert sock.version() in ("TLSv1.2", "TLSv1.3")
+                assert sock.cipher() is not None
+            assert server_end.cipher() == client_end.cipher()
+            assert server_end.context is context
+            assert server_end.server_hostname is None
+            # The client didn't present a certificate.
+            assert server_end.getpeercert() is None
+            assert client_end.server_hostname == "127.0.0.1"
+            certificate = client_end.getpeercert()
+            assert certificate is not None
+            assert ("IP Address", "127.0.0.1") in certificate["subjectAltName"]
+
+
+def test_tls_with_preexisting_socket() -> None:
+    sock = socket.create_server(("127.0.0.1", 0))
+    with serve(echo, sock=sock, ssl=server_ssl_context()) as server:
+        assert isinstance(server.socket, ssl.SSLSocket)
+        thread = threading.Thread(target=server.serve_forever)
+        thread.start()
+        with connect(uri(server, "wss"), ssl=client_ssl_context()) as websocket:
+            websocket.send("sock")
+            assert websocket.recv() == "sock"
+    thread.join()
 
 
 # Server
@@ -160,12 +215,12 @@ def test_shutdown_from_handler() -> None:
     assert not thread.is_alive()
 
 
-def test_shutdown_without_closing_connections() -> None:
+def test_shutdown_without_closing_connections_waits_for_handlers() -> None:
     done = threading.Event()
 
     def handler(connection: ServerConnection) -> None:
         connection.send("open")
-        connection.recv()
+        connection.send(connection.recv())
         done.set()
 
     server = serve(handler, "127.0.0.1", 0)
@@ -173,11 +228,24 @@ def test_shutdown_without_closing_connections() -> None:
     thread.start()
     with connect(uri(server)) as websocket:
         assert websocket.recv() == "open"
-        server.shutdown(close_connections=False)
-        thread.join()
+        shutting_down, outcome = run_in_thread(
+            lambda: server.shutdown(close_connections=False)
+        )
+        thread.join(5)
+        assert not thread.is_alive()
+        # The server doesn't listen anymore, and shutdown() waits for the
+        # handler, whose connection stays open.
+        time.sleep(SHORT)
+        assert shutting_down.is_alive()
         websocket.send("still open")
+        assert websocket.recv() == "still open"
         assert done.wait(5)
-    server.shutdown()
+        shutting_down.join(5)
+        assert not shutting_down.is_alive()
+        assert outcome == [None]
+        with pytest.raises(ConnectionClosedOK):
+            websocket.recv()
+        assert websocket.close_code == 1000
 
 
 def test_shutdown_with_code_and_reason() -> None:
@@ -193,8 +261,9 @@ def test_shutdown_with_code_and_reason() -> None:
             )
 
 
-def test_connection_after_shutdown_during_handshake() -> None:
-    # When shutdown() runs while a handshake completes, the handler never runs.
+def test_shutdown_from_process_response_answers_503() -> None:
+    # The response was chosen before the shutdown started: it becomes a 503
+    # rather than a 101 followed by a close frame.
     ran: list[bool] = []
 
     def process_response(
@@ -208,13 +277,57 @@ def test_connection_after_shutdown_during_handshake() -> None:
     server = serve(handler, "127.0.0.1", 0, process_response=process_response)
     thread = threading.Thread(target=server.serve_forever)
     thread.start()
-    with connect(uri(server)) as websocket:
-        with pytest.raises(ConnectionClosedOK):
-            websocket.recv()
-        assert websocket.close_code == 1001
+    with pytest.raises(InvalidStatus) as raised:
+        connect(uri(server))
+    assert raised.value.response.status_code == 503
+    assert raised.value.response.body == b"Server is shutting down.\n"
     thread.join()
     server.shutdown()
     assert ran == []
+
+
+def test_close_socket_from_process_request() -> None:
+    def process_request(connection: ServerConnection, request: Request) -> None:
+        connection.close_socket()
+
+    with run_server(process_request=process_request) as server:
+        client, outcome = run_in_thread(lambda: connect(uri(server)))
+        client.join(5)
+        assert not client.is_alive()
+        (exc,) = outcome
+        # The client sees the end of the stream, or a reset.
+        assert isinstance(exc, (InvalidMessage, ConnectionClosedError))
+        stopping, _ = run_in_thread(server.shutdown)
+        stopping.join(5)
+        assert not stopping.is_alive()
+
+
+def test_client_leaves_while_process_request_runs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    arrived = threading.Event()
+    release = threading.Event()
+
+    def process_request(connection: ServerConnection, request: Request) -> None:
+        arrived.set()
+        release.wait(5)
+
+    with caplog.at_level(logging.INFO, logger="websockets.server"):
+        with run_server(process_request=process_request) as server:
+            with socket.create_connection(server.socket.getsockname()) as sock:
+                sock.sendall(
+                    b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                    b"Connection: Upgrade\r\n"
+                    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    b"Sec-WebSocket-Version: 13\r\n\r\n"
+                )
+                assert arrived.wait(5)
+            wait_for(lambda: "connection closed" in caplog.messages)
+            release.set()
+            wait_for(lambda: len(caplog.messages) == 3)
+    (line,) = [m for m in caplog.messages if m.startswith("opening handshake")]
+    assert line.startswith("opening handshake failed: ")
+    assert not any(record.exc_info for record in caplog.records)
 
 
 def test_handshake_with_client_that_disconnects() -> None:
@@ -244,7 +357,41 @@ def test_process_request_exception_is_logged(caplog: pytest.LogCaptureFixture) -
         with run_server(process_request=process_request) as server:
             with pytest.raises(InvalidStatus):
                 connect(uri(server))
-    assert "opening handshake failed" in caplog.text
+    (record,) = caplog.records
+    assert record.getMessage() == "process_request failed"
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], KeyError)
+
+
+def test_bug_during_handshake_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    class Broken(ServerConnection):
+        def choose_response(self, *args: Any) -> Response:
+            raise ZeroDivisionError
+
+    with caplog.at_level(logging.ERROR, logger="websockets.server"):
+        with run_server(create_connection=Broken) as server:
+            with pytest.raises((InvalidMessage, ConnectionClosedError)):
+                connect(uri(server))
+    (record,) = caplog.records
+    assert record.getMessage() == "opening handshake failed"
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], ZeroDivisionError)
+
+
+def test_connection_setup_bug_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    class Broken(ServerConnection):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            raise ZeroDivisionError
+
+    with caplog.at_level(logging.ERROR, logger="websockets.server"):
+        with run_server(create_connection=Broken) as server:
+            # The client sees the end of the stream, or a reset.
+            with pytest.raises((InvalidMessage, ConnectionClosedError)):
+                connect(uri(server))
+    (record,) = caplog.records
+    assert record.getMessage() == "opening handshake failed"
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], ZeroDivisionError)
 
 
 def test_handler_exception_is_logged(caplog: pytest.LogCaptureFixture) -> None:
@@ -446,25 +593,21 @@ def test_serve_forever_survives_accept_errors(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = serve(echo, "127.0.0.1", 0)
-    real_socket = server.socket
+    real_accept = socket.socket.accept
     failures = [True]
 
-    class FlakySocket:
-        def accept(self) -> Any:
-            if failures:
-                failures.pop()
-                real_socket.accept()[0].close()
-                raise ConnectionAbortedError
-            return real_socket.accept()
+    def flaky_accept(sock: socket.socket) -> Any:
+        if failures:
+            failures.pop()
+            real_accept(sock)[0].close()
+            raise ConnectionAbortedError
+        return real_accept(sock)
 
-        def __getattr__(self, name: str) -> Any:
-            return getattr(real_socket, name)
-
-    server.socket = FlakySocket()  # type: ignore[assignment]
+    monkeypatch.setattr(socket.socket, "accept", flaky_accept)
     with caplog.at_level(logging.WARNING, logger="websockets.server"):
         with running(server):
             try:
-                with socket.create_connection(real_socket.getsockname()) as sock:
+                with socket.create_connection(server.socket.getsockname()) as sock:
                     sock.settimeout(5)
                     sock.recv(1)
             except OSError:
@@ -473,7 +616,29 @@ def test_serve_forever_survives_accept_errors(
                 websocket.send("after error")
                 assert websocket.recv() == "after error"
     assert "failed to accept connection" in caplog.text
-    real_socket.close()
+
+
+def test_shutdown_during_accept_isnt_a_warning(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = serve(echo, "127.0.0.1", 0)
+    stopping: list[threading.Thread] = []
+
+    def accept_then_shut_down(sock: socket.socket) -> Any:
+        # shutdown() closes the socket while accept() runs.
+        thread, _ = run_in_thread(server.shutdown)
+        stopping.append(thread)
+        wait_for(server.socket_closed.is_set)
+        raise OSError(9, "Bad file descriptor")
+
+    monkeypatch.setattr(socket.socket, "accept", accept_then_shut_down)
+    with caplog.at_level(logging.WARNING, logger="websockets.server"):
+        serving, _ = run_in_thread(server.serve_forever)
+        with socket.create_connection(server.socket.getsockname()):
+            serving.join(5)
+    assert not serving.is_alive()
+    stopping[0].join(5)
+    assert caplog.records == []
 
 
 def test_many_clients() -> None:
@@ -542,7 +707,7 @@ def test_answers_chosen_by_hooks_are_not_failures(
 
 
 def test_open_timeout_is_logged(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.ERROR, logger="websockets.server"):
+    with caplog.at_level(logging.INFO, logger="websockets.server"):
         with run_server(open_timeout=0.1) as server:
             with socket.create_connection(server.socket.getsockname()) as sock:
                 sock.settimeout(5)

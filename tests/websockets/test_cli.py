@@ -638,8 +638,10 @@ def test_one_line_logger(capsys: pytest.CaptureFixture[str]) -> None:
     except ValueError:
         logger.error("handler %s failed", "x", exc_info=True)
     logger.warning("careful\x1b")
+    logger.info("opening handshake failed: %s", "why")
     assert capsys.readouterr().err == (
         "websockets: handler x failed: bad value\nwebsockets: careful\\x1b\n"
+        "websockets: opening handshake failed: why\n"
     )
 
 

@@ -363,7 +363,8 @@ def _describe_exception(exc: BaseException) -> str:
 
 def _one_line_logger(name: str) -> logging.Logger:
     """
-    Make a logger that reports warnings and errors on one line of stderr.
+    Make a logger that reports warnings, errors and failed opening handshakes
+    on one line of stderr.
 
     The connection layers log failures with tracebacks, which are noise for
     the user of a command: the exception's message says what happened.
@@ -379,10 +380,19 @@ def _one_line_logger(name: str) -> logging.Logger:
             # Write to the current sys.stderr, like _error().
             print(f"websockets: {escape(message)}", file=sys.stderr, flush=True)
 
+    def shown(record: logging.LogRecord) -> bool:
+        # Servers log failed opening handshakes at the INFO level; they tell
+        # the user of the command why a client didn't get through.
+        return record.levelno >= logging.WARNING or record.getMessage().startswith(
+            "opening handshake "
+        )
+
     logger = logging.getLogger(name)
     if not logger.handlers:
-        logger.addHandler(OneLineHandler())
-        logger.setLevel(logging.WARNING)
+        handler = OneLineHandler()
+        handler.addFilter(shown)
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
         logger.propagate = False
     return logger
 

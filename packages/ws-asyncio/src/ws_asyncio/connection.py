@@ -36,7 +36,7 @@ from ws_frames.exceptions import (
     ProtocolError,
 )
 from ws_frames.frames import OP_BINARY, OP_CONT, OP_PONG, OP_TEXT, CloseCode, Frame
-from ws_frames.protocol import CLOSING, OPEN, SERVER, Event, Protocol, State
+from ws_frames.protocol import CLOSED, CLOSING, OPEN, SERVER, Event, Protocol, State
 from ws_frames.typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol
 
 from .compatibility import asyncio_timeout
@@ -854,9 +854,10 @@ class Connection(asyncio.Protocol):
         )
 
     def connection_lost(self, exc: Exception | None) -> None:
-        # The state becomes CLOSED; receive_eof() does nothing if
-        # eof_received() called it already.
         self.protocol.receive_eof()
+        # receive_eof() leaves a server CONNECTING while a request waits for
+        # its response: it's too late to send one now.
+        self.protocol.state = CLOSED
         self.set_recv_exc(exc)
         self.connection_lost_waiter.set_result(None)
 

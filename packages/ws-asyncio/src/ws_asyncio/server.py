@@ -23,16 +23,23 @@ from collections.abc import Awaitable, Coroutine, Generator, Iterable, Mapping, 
 from typing import TYPE_CHECKING, Any, Callable
 
 from ws_deflate.permessage_deflate import enable_server_permessage_deflate
+from ws_frames.exceptions import ConnectionClosed, InvalidHandshake
 from ws_frames.extensions import ServerExtensionFactory
 from ws_frames.frames import CloseCode
 from ws_frames.protocol import CONNECTING, OPEN, Event
-from ws_frames.typing import LoggerLike, Origin, StatusLike, Subprotocol
+from ws_frames.typing import (
+    LoggerLike,
+    Origin,
+    StatusLike,
+    Subprotocol,
+)
 from ws_http.auth import (
     INVALID_CREDENTIALS,
     credentials_checker,
     is_credentials as is_credentials,  # part of this module's API
     read_basic_credentials,
 )
+from ws_http.handshake import log_failed_handshake
 from ws_http.headers import build_www_authenticate_basic, validate_subprotocols
 from ws_http.http11 import SERVER, Request, Response
 from ws_http.server import ServerProtocol
@@ -49,12 +56,12 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "Server",
+    "ServerConnection",
+    "basic_auth",
     "broadcast",
     "serve",
     "unix_serve",
-    "ServerConnection",
-    "Server",
-    "basic_auth",
 ]
 
 
@@ -153,11 +160,14 @@ class ServerConnection(Connection):
 
         It returns when the connection is open, and also when a hook or the
         shutdown of the server answered the request with another response,
-        which is then sent: :attr:`response` tells the two apart.
+        which is then sent: :attr:`response` tells the two apart. Once the
+        server is shutting down, the response is a 503 instead of a 101.
 
         Raises:
             InvalidHandshake: If the client left before sending a valid
                 request.
+            ConnectionClosed: If the connection closed before the response
+                went out.
             Exception: Whatever a hook raised; the client got a 500 response.
 
         """
@@ -166,14 +176,24 @@ class ServerConnection(Connection):
         if self.request is None:
             failure = self.protocol.handshake_exc
         else:
+            response = await self.choose_response(
+                self.request, process_request, process_response, server_header
+            )
             async with self.send_context(expected_state=CONNECTING):
-                self.response = await self.choose_response(
-                    self.request, process_request, process_response, server_header
-                )
+                # close() sets close_task. Without an await between the check
+                # and the response, a shutdown either starts before the
+                # response is sent, and it's a 503, or finds the connection
+                # open, and closes it.
+                if response.status_code == 101 and self.server.close_task is not None:
+                    response = self.respond(
+                        http.HTTPStatus.SERVICE_UNAVAILABLE,
+                        "Server is shutting down.\n",
+                    )
+                self.response = response
                 # Read it now: sending a response other than 101 records it
                 # as a failure, which an answer chosen on purpose isn't.
                 failure = self.protocol.handshake_exc
-                self.protocol.send_response(self.response)
+                self.protocol.send_response(response)
                 # Frames that came right behind the request wait for the
                 # response before they're parsed.
                 for event in self.protocol.events_received():
@@ -192,29 +212,26 @@ class ServerConnection(Connection):
         """Pick the answer to ``request``, asking the hooks when there are any."""
         response = None
         if process_request is not None:
-            response = await self.run_hook(process_request, request)
+            response = await self.run_hook("process_request", process_request, request)
         if response is None:
-            # close() sets close_task: the server is shutting down.
-            if self.server.close_task is None:
-                response = self.protocol.accept(request)
-            else:
-                response = self.protocol.reject(
-                    http.HTTPStatus.SERVICE_UNAVAILABLE, "Server is shutting down.\n"
-                )
+            response = self.protocol.accept(request)
         if server_header:
             response.headers["Server"] = server_header
         if process_response is not None:
-            replacement = await self.run_hook(process_response, request, response)
+            replacement = await self.run_hook(
+                "process_response", process_response, request, response
+            )
             if replacement is not None:
                 response = replacement
         return response
 
     async def run_hook(
-        self, hook: _RequestHook | _ResponseHook, *args: Any
+        self, name: str, hook: _RequestHook | _ResponseHook, *args: Any
     ) -> Response | None:
         """
-        Call ``process_request`` or ``process_response``, awaiting its result
-        if it's a coroutine. An error in the hook becomes a 500 response.
+        Call the hook called ``name``, awaiting its result if it's a
+        coroutine. An error in the hook is logged with its traceback and
+        becomes a 500 response.
 
         """
         try:
@@ -222,6 +239,7 @@ class ServerConnection(Connection):
             if isinstance(response, Awaitable):
                 response = await response
         except Exception as exc:
+            self.logger.error("%s failed", name, exc_info=True)
             return self.protocol.reject_internal_error(exc)
         return response
 
@@ -243,6 +261,7 @@ class ServerConnection(Connection):
         # The client left without a request: handshake() has nothing to wait for.
         if not self.request_rcvd.done():
             self.request_rcvd.set_result(None)
+        self.logger.info("connection closed")
 
 
 class Server:
@@ -301,21 +320,17 @@ class Server:
         self, code: CloseCode | int, reason: str
     ) -> list[asyncio.Task[None]]:
         """
-        Start closing every connection; return what to wait for.
-
-        Open connections get a close frame with ``code`` and ``reason``.
-        Those still waiting for their request are dropped rather than kept
-        until ``open_timeout``; the others are in their handshake, which
-        answers 503 now that the server doesn't serve.
+        Start closing every open connection with ``code`` and ``reason``;
+        return what to wait for. Connections in their opening handshake are
+        left to it: it answers 503 now that the server is shutting down, or
+        gives up after ``open_timeout``.
 
         """
-        closing = []
-        for connection in list(self.handler_tasks):
-            if connection.protocol.state is not CONNECTING:
-                closing.append(asyncio.create_task(connection.close(code, reason)))
-            elif connection.request is None:
-                connection.transport.abort()
-        return closing
+        return [
+            asyncio.create_task(connection.close(code, reason))
+            for connection in self.handler_tasks
+            if connection.protocol.state is not CONNECTING
+        ]
 
     async def start(self) -> Self:
         """Open the listening sockets, unless it's done already."""
@@ -376,10 +391,10 @@ class Server:
         Shut the server down in the background; :meth:`wait_closed` waits for
         the end.
 
-        The server stops listening. With ``close_connections``, the default,
+        The server stops listening. Handshakes in progress are refused with
+        503 (service unavailable). With ``close_connections``, the default,
         open connections are closed with ``code`` and ``reason``, 1001 (going
-        away) by default, and handshakes in progress are refused with 503
-        (service unavailable). Then the shutdown waits for every handler to
+        away) by default. Then the shutdown waits for every handler to
         return. Further calls do nothing.
 
         """
@@ -402,8 +417,12 @@ class Server:
             closing = self.close_connections(code, reason)
             if closing:
                 await asyncio.wait(closing)
-        if self.handler_tasks:
-            await asyncio.wait(list(self.handler_tasks.values()))
+        # Until none is left: a connection accepted right before the shutdown
+        # may start its handler while others finish.
+        while running := [
+            task for task in self.handler_tasks.values() if not task.done()
+        ]:
+            await asyncio.wait(running)
         self.handlers_waiter.set_result(None)
         self.logger.info("server closed")
 
@@ -497,8 +516,8 @@ def serve(
             sent. It may change the response or return another one.
         server_header: Value of the ``Server`` header; :obj:`None` or ``""``
             leaves it out.
-        open_timeout: Seconds for the opening handshake; :obj:`None` for no
-            limit.
+        open_timeout: Seconds for the TLS handshake, then for the WebSocket
+            opening handshake; :obj:`None` for no limit on the latter.
         ping_interval: Seconds between keepalive pings; :obj:`None` turns
             keepalive off.
         ping_timeout: Seconds to wait for the pong to a keepalive ping before
@@ -533,6 +552,8 @@ def serve(
     if logger is None:
         logger = logging.getLogger("websockets.server")
     unix: bool = kwargs.pop("unix", False)
+    if kwargs.get("ssl") is not None and open_timeout is not None:
+        kwargs.setdefault("ssl_handshake_timeout", open_timeout)
 
     def make_connection() -> ServerConnection:
         """Create the connection of a client that the server just accepted."""
@@ -565,14 +586,8 @@ def serve(
         except asyncio.CancelledError:
             connection.transport.abort()
             raise
-        except TimeoutError:
-            connection.logger.error(
-                "opening handshake timed out after %s seconds", open_timeout
-            )
-            connection.transport.abort()
-            return
-        except Exception:
-            connection.logger.error("opening handshake failed", exc_info=True)
+        except Exception as exc:
+            _log_failed_handshake(connection, exc, open_timeout)
             connection.transport.abort()
             return
 
@@ -581,12 +596,6 @@ def serve(
         assert connection.response is not None
         if connection.response.status_code != 101:
             # The response of a hook, or the 503 of a shutdown, went out.
-            return
-
-        if connection.server.close_task is not None:
-            # The shutdown began during the handshake and didn't close this
-            # connection, which wasn't open yet.
-            await connection.close(CloseCode.GOING_AWAY)
             return
 
         connection.start_keepalive()
@@ -704,6 +713,31 @@ def _pass_connection(
     if select_subprotocol is None:
         return None
     return lambda protocol, offered: select_subprotocol(get_connection(), offered)
+
+
+def _log_failed_handshake(
+    connection: ServerConnection, exc: Exception, open_timeout: float | None
+) -> None:
+    """
+    Log why the opening handshake of ``connection`` failed: on one line when
+    the client made it fail, with a traceback when the server did.
+
+    """
+    recorded = connection.protocol.handshake_exc
+    if isinstance(exc, TimeoutError):
+        if connection.response is not None:
+            # The response went out; the client stayed connected after it.
+            return
+        if isinstance(recorded, InvalidHandshake):
+            # The client sent an invalid request, then stayed connected.
+            exc = recorded
+    if exc is recorded and not isinstance(exc, InvalidHandshake):
+        # A hook or the server itself failed, which is logged already.
+        return
+    if isinstance(exc, (InvalidHandshake, ConnectionClosed, TimeoutError)):
+        log_failed_handshake(connection.logger, exc, open_timeout)
+    else:
+        connection.logger.error("opening handshake failed", exc_info=exc)
 
 
 def _log_listening(logger: LoggerLike, sockets: Iterable[socket.socket]) -> None:

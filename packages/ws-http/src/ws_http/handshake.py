@@ -32,6 +32,7 @@ from .headers import build_extension, parse_connection, parse_extension, parse_u
 
 __all__ = [
     "check_upgrade",
+    "log_failed_handshake",
     "negotiate_client_extensions",
     "negotiate_server_extensions",
     "parsing_failure",
@@ -91,6 +92,44 @@ def parsing_failure(exc: Exception, message: str) -> InvalidHandshake:
     failure = InvalidMessage(f"did not receive a valid HTTP {message}")
     failure.__cause__ = exc
     return failure
+
+
+def log_failed_handshake(
+    logger: LoggerLike, exc: BaseException, open_timeout: float | None
+) -> None:
+    """
+    Log, on one line at the INFO level, an opening handshake that the peer
+    made fail: it sent an invalid request, left, or took longer than
+    ``open_timeout`` seconds.
+
+    That's expected from a network, so there's no traceback. The line quotes
+    ``exc`` and its direct cause, which may repeat what the peer sent: every
+    character that isn't printable shows as a Python escape, so that the peer
+    can neither start lines of its own nor send control sequences to the
+    terminal that shows the log, and each part is cut short after a few
+    hundred characters.
+
+    """
+    if isinstance(exc, TimeoutError):
+        logger.info("opening handshake timed out after %s seconds", open_timeout)
+        return
+    reason = _quoted(exc)
+    if exc.__cause__ is not None:
+        reason = f"{reason}: {_quoted(exc.__cause__)}"
+    logger.info("opening handshake failed: %s", reason)
+
+
+# Characters of an exception that log_failed_handshake() shows at most.
+_QUOTE_LIMIT = 200
+
+
+def _quoted(exc: BaseException) -> str:
+    # repr() escapes ESC, CR, LF, backslashes and every other character that
+    # isn't printable; the quotes it adds are dropped.
+    text = repr(str(exc) or type(exc).__name__)[1:-1]
+    if len(text) > _QUOTE_LIMIT:
+        text = text[:_QUOTE_LIMIT] + "..."
+    return text
 
 
 def check_upgrade(headers: Headers) -> None:

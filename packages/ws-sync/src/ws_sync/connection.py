@@ -41,7 +41,7 @@ from ws_frames.exceptions import (
     ProtocolError,
 )
 from ws_frames.frames import OP_BINARY, OP_CONT, OP_PONG, OP_TEXT, CloseCode, Frame
-from ws_frames.protocol import CLOSING, OPEN, SERVER, Event, Protocol, State
+from ws_frames.protocol import CLOSED, CLOSING, OPEN, SERVER, Event, Protocol, State
 from ws_frames.typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol
 
 from .messages import Assembler
@@ -964,8 +964,10 @@ class Connection:
             self.socket.shutdown(socket.SHUT_RDWR)
         self.socket.close()
         with self.protocol_mutex:
-            # receive_eof() does nothing the second time; the state is CLOSED.
             self.protocol.receive_eof()
+            # receive_eof() leaves a server CONNECTING while a request waits
+            # for its response: it's too late to send one now.
+            self.protocol.state = CLOSED
             self.outgoing.clear()
             self.terminate_pending_pings()
         self.recv_messages.close()

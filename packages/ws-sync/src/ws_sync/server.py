@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Callable, cast
 
 from ws_deflate.permessage_deflate import enable_server_permessage_deflate
-from ws_frames.exceptions import ConnectionClosed
+from ws_frames.exceptions import ConnectionClosed, InvalidHandshake
 from ws_frames.extensions import ServerExtensionFactory
 from ws_frames.frames import CloseCode
 from ws_frames.protocol import CONNECTING, OPEN, Event
@@ -44,6 +44,7 @@ from ws_http.auth import (
     is_credentials as is_credentials,  # part of this module's API
     read_basic_credentials,
 )
+from ws_http.handshake import log_failed_handshake
 from ws_http.headers import build_www_authenticate_basic, validate_subprotocols
 from ws_http.http11 import SERVER, Request, Response
 from ws_http.server import ServerProtocol
@@ -62,12 +63,12 @@ else:  # pragma: no cover
 
 
 __all__ = [
+    "Server",
+    "ServerConnection",
+    "basic_auth",
     "broadcast",
     "serve",
     "unix_serve",
-    "ServerConnection",
-    "Server",
-    "basic_auth",
 ]
 
 
@@ -163,7 +164,8 @@ class ServerConnection(Connection):
 
         It returns when the connection is open, and also when a hook or the
         shutdown of the server answered the request with another response,
-        which is then sent: :attr:`response` tells the two apart.
+        which is then sent: :attr:`response` tells the two apart. Once the
+        server is shutting down, the response is a 503 instead of a 101.
 
         Args:
             timeout: Seconds to wait for the request; :obj:`None` for no limit.
@@ -172,6 +174,8 @@ class ServerConnection(Connection):
             TimeoutError: If the request doesn't arrive in time.
             InvalidHandshake: If the client left before sending a valid
                 request.
+            ConnectionClosed: If the connection closed before the response
+                went out.
             Exception: Whatever a hook raised; the client got a 500 response.
 
         """
@@ -181,15 +185,31 @@ class ServerConnection(Connection):
         if self.request is None:
             failure = self.protocol.handshake_exc
         else:
+            # Without protocol_mutex: hooks may call methods that take it,
+            # like close_socket().
+            response = self.choose_response(
+                self.request, process_request, process_response, server_header
+            )
             try:
                 with self.send_context(expected_state=CONNECTING):
-                    self.response = self.choose_response(
-                        self.request, process_request, process_response, server_header
-                    )
-                    # Read it now: sending a response other than 101 records
-                    # it as a failure, which an answer chosen on purpose isn't.
-                    failure = self.protocol.handshake_exc
-                    self.protocol.send_response(self.response)
+                    # Under the lock of the server, a shutdown either starts
+                    # before the response is sent, and it's a 503, or finds
+                    # the connection open, and closes it.
+                    with self.server.lock:
+                        if (
+                            response.status_code == 101
+                            and self.server.socket_closed.is_set()
+                        ):
+                            response = self.respond(
+                                http.HTTPStatus.SERVICE_UNAVAILABLE,
+                                "Server is shutting down.\n",
+                            )
+                        self.response = response
+                        # Read it now: sending a response other than 101
+                        # records it as a failure, which an answer chosen on
+                        # purpose isn't.
+                        failure = self.protocol.handshake_exc
+                        self.protocol.send_response(response)
                     # Frames that came right behind the request wait for the
                     # response before they're parsed.
                     for event in self.protocol.events_received():
@@ -215,34 +235,34 @@ class ServerConnection(Connection):
         """Pick the answer to ``request``, asking the hooks when there are any."""
         response = None
         if process_request is not None:
-            response = self.run_hook(process_request, request)
+            response = self.run_hook("process_request", process_request, request)
         if response is None:
-            if not self.server.socket_closed.is_set():
+            with self.protocol_mutex:
                 response = self.protocol.accept(request)
-            else:
-                response = self.protocol.reject(
-                    http.HTTPStatus.SERVICE_UNAVAILABLE, "Server is shutting down.\n"
-                )
         if server_header:
             response.headers["Server"] = server_header
         if process_response is not None:
-            replacement = self.run_hook(process_response, request, response)
+            replacement = self.run_hook(
+                "process_response", process_response, request, response
+            )
             if replacement is not None:
                 response = replacement
         return response
 
     def run_hook(
-        self, hook: _RequestHook | _ResponseHook, *args: Any
+        self, name: str, hook: _RequestHook | _ResponseHook, *args: Any
     ) -> Response | None:
         """
-        Call ``process_request`` or ``process_response``. An error in the hook
-        becomes a 500 response.
+        Call the hook called ``name``. An error in the hook is logged with its
+        traceback and becomes a 500 response.
 
         """
         try:
             response: Response | None = hook(self, *args)
         except Exception as exc:
-            return self.protocol.reject_internal_error(exc)
+            self.logger.error("%s failed", name, exc_info=True)
+            with self.protocol_mutex:
+                return self.protocol.reject_internal_error(exc)
         return response
 
     def process_event(self, event: Event) -> None:
@@ -261,6 +281,7 @@ class ServerConnection(Connection):
             # The client left without a request: handshake() has nothing to
             # wait for.
             self.request_rcvd.set()
+            self.logger.info("connection closed")
 
 
 class Server:
@@ -335,32 +356,29 @@ class Server:
 
         # Not a daemon: the process waits for connections to finish.
         thread = threading.Thread(target=run, name=f"websocket-handler-{addr}")
+        # Started under the lock, so that shutdown() never joins a thread
+        # that isn't started yet.
         with self.lock:
             self.handler_threads.add(thread)
-        thread.start()
+            thread.start()
 
     def close_connections(
         self, code: CloseCode | int, reason: str
     ) -> list[threading.Thread]:
         """
-        Start closing every connection; return what to wait for.
-
-        Open connections get a close frame with ``code`` and ``reason``.
-        Those still waiting for their request are dropped rather than kept
-        until ``open_timeout``; the others are in their handshake, which
-        answers 503 now that the server doesn't serve.
+        Start closing every open connection with ``code`` and ``reason``;
+        return what to wait for. Connections in their opening handshake are
+        left to it: it answers 503 now that the server is shutting down, or
+        gives up after ``open_timeout``.
 
         """
         with self.lock:
             connections = list(self.all_connections)
-        closing = []
-        for connection in connections:
-            if connection.protocol.state is not CONNECTING:
-                closing.append(
-                    threading.Thread(target=connection.close, args=(code, reason))
-                )
-            elif connection.request is None:
-                connection.close_socket()
+        closing = [
+            threading.Thread(target=connection.close, args=(code, reason))
+            for connection in connections
+            if connection.protocol.state is not CONNECTING
+        ]
         for thread in closing:
             thread.start()
         return closing
@@ -396,8 +414,13 @@ class Server:
                 if not ready:  # pragma: no cover
                     continue
                 try:
-                    sock, addr = self.socket.accept()
+                    # With TLS, the listening socket is an ssl.SSLSocket, whose
+                    # accept() would start a TLS session of its own.
+                    sock, addr = socket.socket.accept(self.socket)
                 except OSError:
+                    if self.socket_closed.is_set():
+                        # shutdown() closed the socket under accept().
+                        return
                     # The client left before accept(), or the process ran out
                     # of file descriptors: that's no reason to stop serving.
                     self.logger.warning("failed to accept connection", exc_info=True)
@@ -427,12 +450,12 @@ class Server:
         """
         Shut the server down.
 
-        The server stops listening and :meth:`serve_forever` returns. With
-        ``close_connections``, the default, open connections are closed with
-        ``code`` and ``reason``, 1001 (going away) by default, handshakes in
-        progress are refused with 503 (service unavailable), and
-        :meth:`shutdown` waits for every handler to return; otherwise, it
-        returns at once. Further calls close what's left.
+        The server stops listening and :meth:`serve_forever` returns.
+        Handshakes in progress are refused with 503 (service unavailable).
+        With ``close_connections``, the default, open connections are closed
+        with ``code`` and ``reason``, 1001 (going away) by default. Then
+        :meth:`shutdown` waits for every handler to return. Further calls
+        close what's left.
 
         """
         with self.lock:
@@ -453,16 +476,18 @@ class Server:
         if first_call:
             self.logger.info("server closing")
 
-        if not close_connections:
-            return
-
-        for thread in self.close_connections(code, reason):
-            thread.join()
-        with self.lock:
-            handler_threads = list(self.handler_threads)
-        for thread in handler_threads:
-            # A handler may shut the server down; it can't wait for itself.
-            if thread is not threading.current_thread():
+        if close_connections:
+            for thread in self.close_connections(code, reason):
+                thread.join()
+        # Until none is left: a connection accepted right before the shutdown
+        # may start its thread while others finish.
+        while True:
+            with self.lock:
+                # A handler may shut the server down; it can't wait for itself.
+                handler_threads = self.handler_threads - {threading.current_thread()}
+            if not handler_threads:
+                break
+            for thread in handler_threads:
                 thread.join()
         if first_call:
             self.logger.info("server closed")
@@ -524,7 +549,8 @@ def serve(
             :func:`~socket.create_server`; all of them by default.
         port: TCP port to listen on.
         sock: Listening socket to use instead of ``host`` and ``port``.
-        ssl: TLS configuration; connections use TLS when it's given.
+        ssl: TLS configuration; connections use TLS when it's given, and
+            :attr:`Server.socket` is then an :class:`ssl.SSLSocket`.
         origins: ``Origin`` headers to accept, which protects against
             cross-site WebSocket hijacking: strings match exactly, compiled
             regular expressions match the whole header, and :obj:`None`
@@ -588,8 +614,9 @@ def serve(
     path: str | None = kwargs.pop("path", None)
 
     if sock is not None:
-        if path is not None:
-            raise ValueError("path and sock arguments are incompatible")
+        for name, value in [("host", host), ("port", port), ("path", path)]:
+            if value is not None:
+                raise ValueError(f"{name} and sock arguments are incompatible")
     elif unix:
         if path is None:
             raise ValueError("missing path argument")
@@ -597,6 +624,10 @@ def serve(
         sock = socket.create_server(path, **kwargs)
     else:
         sock = socket.create_server((host or "", port or 0), **kwargs)
+    if ssl is not None:
+        # Accepted sockets get their TLS session from accept_socket(); this
+        # one tells that the server speaks TLS, as ssl.SSLSocket does.
+        sock = ssl.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
 
     def make_connection(sock: socket.socket) -> ServerConnection:
         """Create the connection of a client that the server just accepted."""
@@ -625,14 +656,8 @@ def serve(
             connection.handshake(
                 process_request, process_response, server_header, deadline.timeout()
             )
-        except TimeoutError:
-            connection.logger.error(
-                "opening handshake timed out after %s seconds", open_timeout
-            )
-            connection.close_socket()
-            return
-        except Exception:
-            connection.logger.error("opening handshake failed", exc_info=True)
+        except Exception as exc:
+            _log_failed_handshake(connection, exc, open_timeout)
             connection.close_socket()
             return
 
@@ -641,12 +666,6 @@ def serve(
         assert connection.response is not None
         if connection.response.status_code != 101:
             # The response of a hook, or the 503 of a shutdown, went out.
-            return
-
-        if connection.server.socket_closed.is_set():
-            # The shutdown began during the handshake and didn't close this
-            # connection, which wasn't open yet.
-            connection.close(CloseCode.GOING_AWAY)
             return
 
         connection.start_keepalive()
@@ -663,17 +682,19 @@ def serve(
         # open_timeout covers the TLS handshake and the WebSocket one.
         deadline = Deadline(open_timeout)
         try:
-            if not unix:
-                # Send small messages at once instead of waiting for an ACK.
+            if sock.family != socket.AF_UNIX:
+                # Small messages leave at once instead of waiting for an ACK.
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
             if ssl is not None:
-                sock.settimeout(deadline.timeout())
-                sock = cast(socket.socket, TLSSocket(sock, ssl, server_side=True))
-                sock.settimeout(None)
+                sock = _start_tls(sock, ssl, deadline.timeout())
             connection = make_connection(sock)
+        except OSError as exc:
+            # The TLS handshake failed or timed out, or the client left.
+            log_failed_handshake(server.logger, exc, open_timeout)
+            sock.close()
+            return
         except Exception:
-            # A client that failed the TLS handshake, most likely.
-            server.logger.debug("connection setup failed", exc_info=True)
+            server.logger.error("opening handshake failed", exc_info=True)
             sock.close()
             return
 
@@ -778,6 +799,39 @@ def _pass_connection(
     if select_subprotocol is None:
         return None
     return lambda protocol, offered: select_subprotocol(get_connection(), offered)
+
+
+def _start_tls(
+    sock: socket.socket, context: ssl_module.SSLContext, timeout: float | None
+) -> socket.socket:
+    """Run the server side of the TLS handshake on ``sock`` within ``timeout``."""
+    sock.settimeout(timeout)
+    tls = TLSSocket(sock, context, server_side=True)
+    # Connections wait for data as long as it takes; they set their own
+    # time-outs when closing.
+    sock.settimeout(None)
+    return cast(socket.socket, tls)
+
+
+def _log_failed_handshake(
+    connection: ServerConnection, exc: Exception, open_timeout: float | None
+) -> None:
+    """
+    Log why the opening handshake of ``connection`` failed: on one line when
+    the client made it fail, with a traceback when the server did.
+
+    """
+    recorded = connection.protocol.handshake_exc
+    if isinstance(exc, TimeoutError) and isinstance(recorded, InvalidHandshake):
+        # The client sent an invalid request, then stayed connected.
+        exc = recorded
+    if exc is recorded and not isinstance(exc, InvalidHandshake):
+        # A hook or the server itself failed, which is logged already.
+        return
+    if isinstance(exc, (InvalidHandshake, ConnectionClosed, TimeoutError)):
+        log_failed_handshake(connection.logger, exc, open_timeout)
+    else:
+        connection.logger.error("opening handshake failed", exc_info=exc)
 
 
 def _log_listening(logger: LoggerLike, sockets: Iterable[socket.socket]) -> None:
