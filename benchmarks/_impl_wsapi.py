@@ -218,11 +218,13 @@ class FramingClient:
         if unmask(frame[14:], frame[10:14]) != payload:
             raise CheckFailed("the framed message doesn't unmask to the payload")
         tally = Tally()
-        while clock() < deadline:
+        while True:
             for _ in range(8):
                 protocol.send_binary(payload)
                 protocol.data_to_send()
             tally.count += 8
+            if clock() >= deadline:
+                break
         tally.nbytes = tally.count * len(payload)
         return tally
 

@@ -16,12 +16,15 @@ Client commands: ``prepare`` (open the connections of a workload), ``run``
 
 from __future__ import annotations
 
+import os
 import sys
 
 
-# The directory of this script comes first on sys.path, where a sibling module
-# named like a standard or third-party one would shadow it: search it last.
-sys.path.append(sys.path.pop(0))
+# Run as a script, the directory of this file comes first on sys.path, where
+# a sibling module named like a standard or third-party one would shadow it:
+# search it last.
+if os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
+    sys.path.append(sys.path.pop(0))
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
@@ -30,7 +33,6 @@ import dataclasses  # noqa: E402
 import gc  # noqa: E402
 import importlib  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 import platform  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402

@@ -98,6 +98,10 @@ class Workload:
     def memory(self) -> bool:
         return self.kind == "idle"
 
+    @property
+    def serverless(self) -> bool:
+        return self.kind == "framing"
+
 
 WORKLOADS: list[Workload] = [
     Workload(

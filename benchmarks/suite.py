@@ -41,28 +41,31 @@ worker's first run of a workload is a warm-up, not counted.
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import hashlib
-import json
 import os
-import platform
-import resource
-import selectors
-import shutil
-import statistics
-import subprocess
 import sys
-import time
-from pathlib import Path
-from typing import Any
 
 
-# The directory of this script comes first on sys.path, where a sibling module
-# named like a standard one would shadow it: search it last.
-sys.path.append(sys.path.pop(0))
+# Run as a script, the directory of this file comes first on sys.path, where
+# a sibling module named like a standard or third-party one would shadow it:
+# search it last.
+if os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
+    sys.path.append(sys.path.pop(0))
 
-from _peers import BENCH, ensure_peer  # noqa: E402
+import argparse  # noqa: E402
+import dataclasses  # noqa: E402
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import resource  # noqa: E402
+import selectors  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from _peers import BENCH, ROOT, ensure_peer  # noqa: E402
 from _workloads import BY_KEY, WORKLOADS, Workload  # noqa: E402
 
 
@@ -100,8 +103,10 @@ def worker_environment() -> dict[str, str]:
 class Worker:
     """One worker process, driven with JSON lines, every answer awaited with a timeout."""
 
-    def __init__(self, python: str, impl: str, role: str, loop: str, cpu: int) -> None:
-        self.label = f"{impl}-{loop}-{role}"
+    def __init__(
+        self, python: str, impl: str, role: str, loop: str, cpu: int, tag: str = ""
+    ) -> None:
+        self.label = f"{impl}-{loop}-{role}{tag}"
         logs = BENCH / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         self.log = logs / f"{self.label}.log"
@@ -117,7 +122,11 @@ class Worker:
                 env=worker_environment(),
             )
         self.buffer = b""
-        self.describe: dict[str, Any] = self.read(120)
+        try:
+            self.describe: dict[str, Any] = self.read(120)
+        except Failure:
+            self.kill()
+            raise
 
     def read(self, timeout: float) -> dict[str, Any]:
         assert self.process.stdout is not None
@@ -148,6 +157,10 @@ class Worker:
         except BrokenPipeError:
             raise Failure(f"{self.label} exited; see {self.log}")
         return self.read(timeout)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.close()
 
     def close(self) -> None:
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -185,14 +198,26 @@ class Pair:
             self.warm = set()
         return self.server, self.client
 
-    def spawn(self, role: str, cpu: int) -> Worker:
-        return Worker(self.impl.python, self.impl.name, role, self.loop, cpu)
+    def spawn(self, role: str, cpu: int, tag: str = "") -> Worker:
+        worker = Worker(self.impl.python, self.impl.name, role, self.loop, cpu, tag)
+        check_origin(self.impl.name, worker.describe)
+        return worker
 
     def stop(self) -> None:
         for worker in (self.server, self.client):
             if worker is not None:
                 worker.close()
         self.server = self.client = None
+
+
+def check_origin(impl: str, describe: dict[str, Any]) -> None:
+    """Make sure that "ours" runs this checkout's code, and websockets doesn't."""
+    module = describe.get("module")
+    if module is None:
+        return
+    here = Path(module).resolve().is_relative_to(ROOT / "packages")
+    if here != (impl == "ours"):
+        raise SystemExit(f"{impl} runs the websockets module at {module}")
 
 
 # Measurements.
@@ -204,7 +229,7 @@ def run_once(
     """One timed run of a throughput workload; returns its raw figures."""
     server, client = pair.start()
     timeout = duration + 120
-    if workload.kind == "framing":
+    if workload.serverless:
         client.ask(60, "prepare", workload=workload.key, port=0)
         result = client.ask(
             timeout, "run", duration=duration, profile=str(profile or "")
@@ -229,12 +254,16 @@ def run_once(
     return result
 
 
-def measure_memory(
-    impl: Implementation, loop: str, pair: Pair, workload: Workload, connections: int
-) -> dict[str, Any]:
-    """Growth of a fresh server's resident memory per idle connection."""
-    _, client = pair.start()
-    server = pair.spawn("server", SERVER_CPU)
+def measure_memory(pair: Pair, workload: Workload, connections: int) -> dict[str, Any]:
+    """
+    Growth of a fresh server's resident memory per idle connection.
+
+    Both processes are new, and killed once the figure is read: closing a
+    thousand connections would take as long as opening them, for nothing.
+
+    """
+    server = pair.spawn("server", SERVER_CPU, "-memory")
+    client = pair.spawn("client", CLIENT_CPU, "-memory")
     try:
         port = server.ask(60, "listen", workload=workload.key)["port"]
         # Warm up: the first connections load code and fill caches that
@@ -248,10 +277,9 @@ def measure_memory(
         )
         opened = client.ask(300, "run", duration=0.0)
         after = wait_for_live(server, connections)
-        client.ask(300, "finish")
-        server.ask(60, "stop")
     finally:
-        server.close()
+        server.kill()
+        client.kill()
     if opened["count"] != connections:
         raise Failure(f"opened {opened['count']} connections")
     return {
@@ -390,7 +418,7 @@ def primary(workload: Workload, figures: dict[str, Any], metric: str) -> float:
     """The figure that the ratios compare, for one sample."""
     if workload.memory:
         return float(figures["bytes_per_connection"])
-    if workload.client_cpu or workload.kind == "framing":
+    if workload.client_cpu or workload.serverless:
         return float(figures["nbytes"]) / float(figures["cpu"])
     if metric == "wall":
         return float(figures["count"]) / float(figures["wall"])
@@ -409,9 +437,12 @@ def run_suite(
     failures: list[str] = []
     describe: dict[str, Any] = {}
     started = time.monotonic()
+    memory_rounds = spread(min(args.memory_rounds, args.rounds), args.rounds)
     try:
         for number in range(args.rounds):
             for workload in workloads:
+                if workload.memory and number not in memory_rounds:
+                    continue
                 for loop in workload.loops:
                     order = [
                         impl
@@ -422,6 +453,7 @@ def run_suite(
                         order.reverse()
                     for impl in order:
                         pair = pairs[(impl.name, loop)]
+                        began = time.monotonic()
                         try:
                             figures = measure(args, pair, workload)
                         except Failure as exc:
@@ -429,6 +461,7 @@ def run_suite(
                             print(f"  failed: {failures[-1]}", file=sys.stderr)
                             pair.stop()
                             continue
+                        figures["seconds"] = time.monotonic() - began
                         if pair.client is not None:
                             describe.setdefault(
                                 f"{impl.name}-{loop}", pair.client.describe
@@ -439,7 +472,8 @@ def run_suite(
                         if args.verbose:
                             print(
                                 f"  round {number + 1} {workload.key:<16} {impl.name:<8} {loop:<7}"
-                                f" {primary(workload, figures, args.metric):>14,.1f}",
+                                f" {primary(workload, figures, args.metric):>14,.1f}"
+                                f" ({figures['seconds']:.1f} s)",
                                 file=sys.stderr,
                             )
             print(
@@ -455,9 +489,16 @@ def run_suite(
     return samples, failures, describe
 
 
+def spread(count: int, total: int) -> set[int]:
+    """``count`` round numbers spread evenly over ``total`` rounds."""
+    if count <= 1:
+        return {0}
+    return {round(i * (total - 1) / (count - 1)) for i in range(count)}
+
+
 def measure(args: argparse.Namespace, pair: Pair, workload: Workload) -> dict[str, Any]:
     if workload.memory:
-        return measure_memory(pair.impl, pair.loop, pair, workload, args.connections)
+        return measure_memory(pair, workload, args.connections)
     if workload.key not in pair.warm:
         run_once(pair, workload, max(args.duration / 4, 0.05))
         pair.warm.add(workload.key)
@@ -715,8 +756,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", help="comma-separated workload keys or prefixes")
     parser.add_argument("--quick", action="store_true", help="1 round of short runs")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--duration", type=float, default=1.0, help="seconds per run")
+    parser.add_argument("--duration", type=float, default=0.8, help="seconds per run")
     parser.add_argument("--connections", type=int, default=1000, help="for memory")
+    parser.add_argument(
+        "--memory-rounds",
+        type=int,
+        default=3,
+        help="rounds that measure memory, which varies much less than speed",
+    )
     parser.add_argument("--metric", choices=["cpu", "wall"], default="cpu")
     parser.add_argument("--impls", default="ws17,ours,previous,picows,aiohttp,raw")
     parser.add_argument("--previous", metavar="PATH", help="checkout to compare with")
