@@ -26,9 +26,6 @@ class Adapter:
     def describe(self) -> dict[str, str]:
         return {"version": importlib.metadata.version("aiohttp")}
 
-    def supports(self, workload: Workload) -> bool:
-        return not (workload.reference or workload.kind in ("sync-echo", "framing"))
-
     async def serve(self, workload: Workload, stats: ServerStats) -> Listening:
         handler = HANDLERS[workload.kind](workload, stats)
         app = web.Application()

@@ -43,13 +43,6 @@ class Adapter:
     def describe(self) -> dict[str, str]:
         return {"version": importlib.metadata.version("picows")}
 
-    def supports(self, workload: Workload) -> bool:
-        return not (
-            workload.reference
-            or workload.deflate
-            or workload.kind in ("sync-echo", "framing")
-        )
-
     async def serve(self, workload: Workload, stats: ServerStats) -> Listening:
         listener: type[ServerListener] = {
             "feed": FeedServer,

@@ -57,9 +57,6 @@ class Adapter:
             "version": importlib.metadata.version("websockets"),
         }
 
-    def supports(self, workload: Workload) -> bool:
-        return not workload.reference
-
     async def serve(self, workload: Workload, stats: ServerStats) -> Listening:
         if workload.kind == "sync-echo":
             return serve_threads(workload, stats)

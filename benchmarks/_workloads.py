@@ -198,7 +198,7 @@ WORKLOADS: list[Workload] = [
     ),
     Workload(
         "framing-1m",
-        "same, sans-I/O framing only",
+        "sans-I/O client framing of 1 MiB messages",
         "framing",
         "MB/s",
         Target(None, None),
@@ -215,7 +215,7 @@ WORKLOADS: list[Workload] = [
     ),
     Workload(
         "mem-idle-deflate",
-        "same, permessage-deflate negotiated",
+        "idle connection memory, deflate negotiated",
         "idle",
         "KiB",
         Target(0.4, 0.4, lower_is_better=True),
@@ -236,6 +236,25 @@ WORKLOADS: list[Workload] = [
 
 BY_KEY = {workload.key: workload for workload in WORKLOADS}
 
+WEBSOCKETS_API = ("ours", "previous", "ws17")
+"""Implementations of the websockets API: every workload."""
+
+
+def supported(impl: str, workload: Workload) -> bool:
+    """Whether an implementation has what a workload needs."""
+    if workload.reference:
+        return impl == "raw"
+    if impl in WEBSOCKETS_API:
+        return True
+    if impl == "raw":
+        # Bare TCP has no handshake and no messages, only connections.
+        return workload.kind in ("open-close", "idle") and not workload.deflate
+    # picows and aiohttp have neither a threading API nor a sans-I/O
+    # protocol; picows has no permessage-deflate.
+    if workload.kind in ("sync-echo", "framing"):
+        return False
+    return not (impl == "picows" and workload.deflate)
+
 
 def binary_payload(size: int) -> bytes:
     """Incompressible bytes, the same in every process for a given size."""
@@ -248,13 +267,14 @@ def text_payload(size: int) -> str:
     return "".join(rng.choices(string.ascii_letters + string.digits, k=size))
 
 
-def json_documents(size: int, count: int = 16) -> list[str]:
+def json_documents(size: int, count: int = 64) -> list[str]:
     """
     JSON documents of about ``size`` bytes, different from each other.
 
-    Compression with context takeover would shrink a message sent twice in a
-    row to a few bytes; cycling through several documents keeps the work of
-    the compressor realistic.
+    With context takeover, a compressor finds a message sent recently in its
+    history and shrinks it to a few bytes. Cycling through 64 KiB of
+    documents, more than the largest window (32 KiB), keeps its work
+    realistic.
 
     """
     rng = random.Random(size)

@@ -31,11 +31,19 @@ What is measured (the workloads are listed in ``_workloads.py``):
 * CPU time per connection (open + close, client + server), from the open +
   close workload, and for bare TCP with a raw asyncio protocol.
 
-Each figure is the median of ``--rounds`` rounds (5). In each round, every
-implementation runs every workload once; the order of the implementations
-reverses from one round to the next. A ratio is the median of the per-round
-ratios against websockets 17.x, whose run is the closest in time. Each
-worker's first run of a workload is a warm-up, not counted.
+Each figure is the median of ``--rounds`` rounds (5) of ``--duration``
+seconds (0.8) per run. In each round, every implementation runs every workload
+once; the order of the implementations reverses from one round to the next. A
+ratio is the median of the per-round ratios against websockets 17.x, whose
+run is the closest in time. Each worker's first run of a workload is a
+warm-up, not counted. Memory, which varies by less than 1% from one round to
+the next, is measured in ``--memory-rounds`` (3) of the rounds.
+
+Every run checks what it receives (each echo against what was sent, each
+streamed message against the payload, the counts, the closing handshakes) and
+ends by itself: a worker that doesn't answer in time is killed and its
+measurement reported as failed. ``--profile DIR`` adds one run of "ours" per
+workload under cProfile, on both sides, and writes the statistics there.
 
 """
 
@@ -61,12 +69,14 @@ import selectors  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 from _peers import BENCH, ROOT, ensure_peer  # noqa: E402
-from _workloads import BY_KEY, WORKLOADS, Workload  # noqa: E402
+from _workloads import BY_KEY, WORKLOADS, Workload, supported  # noqa: E402
 
 
 WORKER = Path(__file__).resolve().parent / "_worker.py"
@@ -341,7 +351,7 @@ def ensure_previous(path: Path) -> str:
     """Install the packages of another checkout in a venv under .bench/."""
     path = path.resolve()
     packages = sorted(
-        p for p in (path / "packages").iterdir() if (p / "pyproject.toml").exists()
+        p.name for p in (path / "packages").iterdir() if (p / "pyproject.toml").exists()
     )
     if not packages:
         raise SystemExit(f"{path} has no packages/*/pyproject.toml")
@@ -354,12 +364,19 @@ def ensure_previous(path: Path) -> str:
         return str(python)
     print(f"installing the packages of {path} in {venv}", file=sys.stderr)
     subprocess.run([uv(), "venv", "-q", "--allow-existing", str(venv)], check=True)
-    subprocess.run(
-        [uv(), "pip", "install", "-q", "--reinstall", "--python", str(python)]
-        + [str(p) for p in packages]
-        + ["uvloop>=0.21"],
-        check=True,
-    )
+    # Build from a copy: building writes next to the sources (compiled
+    # modules, caches), and the other checkout isn't ours to write to.
+    with tempfile.TemporaryDirectory() as copy:
+        ignore = shutil.ignore_patterns(
+            "__pycache__", "*.so", "*.pyd", "build", "dist", "*.egg-info"
+        )
+        shutil.copytree(path / "packages", Path(copy) / "packages", ignore=ignore)
+        subprocess.run(
+            [uv(), "pip", "install", "-q", "--reinstall", "--python", str(python)]
+            + [str(Path(copy) / "packages" / name) for name in packages]
+            + ["uvloop>=0.21"],
+            check=True,
+        )
     stamp.write_text(fingerprint)
     return str(python)
 
@@ -401,19 +418,6 @@ class Sample:
     figures: dict[str, Any]
 
 
-def adapter_supports(impl: str, workload: Workload) -> bool:
-    """Mirror of the adapters' ``supports``, so that the driver plans without asking."""
-    if workload.reference:
-        return impl == "raw"
-    if impl in ("ours", "previous", "ws17"):
-        return True
-    if impl == "raw":
-        return workload.kind in ("open-close", "idle") and not workload.deflate
-    if workload.kind in ("sync-echo", "framing"):
-        return False
-    return not (impl == "picows" and workload.deflate)
-
-
 def primary(workload: Workload, figures: dict[str, Any], metric: str) -> float:
     """The figure that the ratios compare, for one sample."""
     if workload.memory:
@@ -425,6 +429,28 @@ def primary(workload: Workload, figures: dict[str, Any], metric: str) -> float:
     return float(figures["count"]) / float(figures["cpu"] + figures["server_cpu"])
 
 
+def schedule(
+    args: argparse.Namespace, impls: list[Implementation]
+) -> Iterator[tuple[int, Workload, str, Implementation]]:
+    """Every measurement of the run, in order: round, workload, loop, implementation."""
+    memory_rounds = spread(min(args.memory_rounds, args.rounds), args.rounds)
+    for number in range(args.rounds):
+        for workload in (BY_KEY[key] for key in args.only):
+            if workload.memory and number not in memory_rounds:
+                continue
+            for loop in workload.loops:
+                order = [
+                    impl
+                    for impl in impls
+                    if loop in impl.loops and supported(impl.name, workload)
+                ]
+                # Alternate, so that no implementation always runs first.
+                if number % 2:
+                    order.reverse()
+                for impl in order:
+                    yield number, workload, loop, impl
+
+
 def run_suite(
     args: argparse.Namespace,
 ) -> tuple[list[Sample], list[str], dict[str, Any]]:
@@ -432,61 +458,48 @@ def run_suite(
     pairs = {
         (impl.name, loop): Pair(impl, loop) for impl in impls for loop in impl.loops
     }
-    workloads = [BY_KEY[key] for key in args.only]
     samples: list[Sample] = []
     failures: list[str] = []
     describe: dict[str, Any] = {}
     started = time.monotonic()
-    memory_rounds = spread(min(args.memory_rounds, args.rounds), args.rounds)
+    current = 0
     try:
-        for number in range(args.rounds):
-            for workload in workloads:
-                if workload.memory and number not in memory_rounds:
-                    continue
-                for loop in workload.loops:
-                    order = [
-                        impl
-                        for impl in impls
-                        if loop in impl.loops and adapter_supports(impl.name, workload)
-                    ]
-                    if number % 2:
-                        order.reverse()
-                    for impl in order:
-                        pair = pairs[(impl.name, loop)]
-                        began = time.monotonic()
-                        try:
-                            figures = measure(args, pair, workload)
-                        except Failure as exc:
-                            failures.append(f"{workload.key} {impl.name} {loop}: {exc}")
-                            print(f"  failed: {failures[-1]}", file=sys.stderr)
-                            pair.stop()
-                            continue
-                        figures["seconds"] = time.monotonic() - began
-                        if pair.client is not None:
-                            describe.setdefault(
-                                f"{impl.name}-{loop}", pair.client.describe
-                            )
-                        samples.append(
-                            Sample(workload.key, impl.name, loop, number, figures)
-                        )
-                        if args.verbose:
-                            print(
-                                f"  round {number + 1} {workload.key:<16} {impl.name:<8} {loop:<7}"
-                                f" {primary(workload, figures, args.metric):>14,.1f}"
-                                f" ({figures['seconds']:.1f} s)",
-                                file=sys.stderr,
-                            )
-            print(
-                f"round {number + 1}/{args.rounds} done"
-                f" ({time.monotonic() - started:.0f} s)",
-                file=sys.stderr,
-            )
+        for number, workload, loop, impl in schedule(args, impls):
+            if number != current:
+                report_progress(current, args.rounds, started)
+                current = number
+            pair = pairs[(impl.name, loop)]
+            began = time.monotonic()
+            try:
+                figures = measure(args, pair, workload)
+            except Failure as exc:
+                failures.append(f"{workload.key} {impl.name} {loop}: {exc}")
+                print(f"  failed: {failures[-1]}", file=sys.stderr)
+                pair.stop()
+                continue
+            figures["seconds"] = time.monotonic() - began
+            samples.append(Sample(workload.key, impl.name, loop, number, figures))
+            if pair.client is not None:
+                describe.setdefault(f"{impl.name}-{loop}", pair.client.describe)
+            if args.verbose:
+                figure = primary(workload, figures, args.metric)
+                print(
+                    f"  round {number + 1} {workload.key:<16} {impl.name:<8} {loop:<7}"
+                    f" {figure:>14,.1f} ({figures['seconds']:.1f} s)",
+                    file=sys.stderr,
+                )
+        report_progress(current, args.rounds, started)
         if args.profile is not None:
-            profile_ours(args, pairs, workloads)
+            profile_ours(args, pairs)
     finally:
         for pair in pairs.values():
             pair.stop()
     return samples, failures, describe
+
+
+def report_progress(number: int, rounds: int, started: float) -> None:
+    elapsed = time.monotonic() - started
+    print(f"round {number + 1}/{rounds} done ({elapsed:.0f} s)", file=sys.stderr)
 
 
 def spread(count: int, total: int) -> set[int]:
@@ -505,15 +518,11 @@ def measure(args: argparse.Namespace, pair: Pair, workload: Workload) -> dict[st
     return run_once(pair, workload, args.duration)
 
 
-def profile_ours(
-    args: argparse.Namespace,
-    pairs: dict[tuple[str, str], Pair],
-    workloads: list[Workload],
-) -> None:
+def profile_ours(args: argparse.Namespace, pairs: dict[tuple[str, str], Pair]) -> None:
     """One more run of ours per workload and loop, under cProfile on both sides."""
     directory = Path(args.profile)
     directory.mkdir(parents=True, exist_ok=True)
-    for workload in workloads:
+    for workload in (BY_KEY[key] for key in args.only):
         if workload.memory or workload.reference:
             continue
         for loop in workload.loops:

@@ -25,7 +25,7 @@ import _impl_raw  # noqa: E402
 import _impl_wsapi  # noqa: E402
 import suite  # noqa: E402
 from _harness import Adapter, Channel, CoroutineClient, ServerStats, Tally, clock  # noqa: E402
-from _workloads import BY_KEY, CheckFailed, Workload  # noqa: E402
+from _workloads import BY_KEY, CheckFailed, Workload, supported  # noqa: E402
 
 
 def small(key: str) -> Workload:
@@ -215,3 +215,12 @@ def test_selection_by_prefix() -> None:
     assert suite.select("raw")[:2] == ["echo-32", "raw-echo-32"]
     with pytest.raises(SystemExit):
         suite.select("nothing")
+
+
+def test_implementations_run_what_they_support() -> None:
+    assert supported("ours", BY_KEY["sync-32"])
+    assert not supported("picows", BY_KEY["deflate-1k"])
+    assert supported("aiohttp", BY_KEY["deflate-1k"])
+    assert not supported("aiohttp", BY_KEY["framing-1m"])
+    assert supported("raw", BY_KEY["open-close"])
+    assert not supported("ours", BY_KEY["raw-echo-32"])
