@@ -72,7 +72,10 @@ class Server:
         self.listening = await self.adapter.serve(BY_KEY[workload], self.stats)
         return {"port": self.listening.port}
 
-    async def usage(self, profile: str | None = None) -> dict[str, Any]:
+    async def usage(
+        self, profile: str | None = None, collect: bool = False
+    ) -> dict[str, Any]:
+        cpu = time.process_time()
         if profile == "start":
             self.profiler = cProfile.Profile()
             self.profiler.enable()
@@ -80,10 +83,11 @@ class Server:
             self.profiler.disable()
             self.profiler.dump_stats(profile)
             self.profiler = None
-        # Memory figures count what the connections hold, not garbage.
-        gc.collect()
+        if collect:
+            # Memory figures count what the connections hold, not garbage.
+            gc.collect()
         return {
-            "cpu": time.process_time(),
+            "cpu": cpu,
             "rss": resident_memory(),
             "live": self.stats.live,
             "opened": self.stats.opened,

@@ -302,7 +302,7 @@ def wait_for_live(server: Worker, live: int) -> dict[str, Any]:
     """Wait until the server counts ``live`` open connections."""
     deadline = time.monotonic() + 30
     while True:
-        usage = server.ask(60, "usage")
+        usage = server.ask(60, "usage", collect=True)
         if usage["live"] == live:
             return usage
         if time.monotonic() > deadline:
