@@ -24,6 +24,8 @@ BENCH = ROOT / ".bench"
 PEERS: dict[str, list[str]] = {
     "ws17": ["websockets==17.*"],
     "wsproto": ["wsproto>=1.2"],
+    "picows": ["picows==2.*", "uvloop>=0.21"],
+    "aiohttp": ["aiohttp==3.*", "uvloop>=0.21"],
 }
 """Requirements of each peer, by name of its virtual environment."""
 
