@@ -25,8 +25,9 @@ import pytest
 PROJECT = Path(__file__).resolve().parents[2] / "packages" / "ws-frames"
 
 CHECK = """
-import json, sys
+import json, os, sys
 sys.path.insert(0, sys.argv[1])
+os.environ.pop("WS_FRAMES_NO_SPEEDUPS", None)
 from ws_frames import utils
 from ws_frames.protocol import CLIENT, SERVER, Protocol
 client, server = Protocol(CLIENT), Protocol(SERVER)

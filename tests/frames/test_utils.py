@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import base64
+import os
 import socket
+import subprocess
 import sys
 from collections.abc import Callable
 
@@ -175,3 +177,19 @@ def test_generate_mask_batches() -> None:
     masks = [utils.generate_mask() for _ in range(3 * utils.MASKS_PER_BATCH)]
     assert all(len(mask) == 4 for mask in masks)
     assert len(set(masks)) > 3 * utils.MASKS_PER_BATCH - 5
+
+
+def test_speedups_can_be_turned_off() -> None:
+    code = (
+        "from ws_frames import frames, utils; "
+        "print(utils.SPEEDUPS, frames.decode_frame is frames.py_decode_frame)"
+    )
+    env = {**os.environ, "WS_FRAMES_NO_SPEEDUPS": "1"}
+    output = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert output.split() == ["False", "True"]

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
@@ -733,11 +734,19 @@ async def test_broadcast_reports_skipped_connections(
             sending = asyncio.create_task(busy.send(slow()))
             await until(lambda: busy._fragmented_message_waiter is not None)
 
-            def failing_write(data: bytes | bytearray | memoryview) -> None:
-                raise OSError("write failed")
+            class FailingWrites:
+                # uvloop's transports don't let an attribute be replaced.
+                def __init__(self, transport: asyncio.Transport) -> None:
+                    self.transport = transport
 
-            real_write = broken.transport.write
-            broken.transport.write = failing_write  # type: ignore[method-assign]
+                def write(self, data: bytes | bytearray | memoryview) -> None:
+                    raise OSError("write failed")
+
+                def __getattr__(self, name: str) -> Any:
+                    return getattr(self.transport, name)
+
+            real_transport = broken.transport
+            broken.transport = FailingWrites(real_transport)  # type: ignore[assignment]
 
             with caplog.at_level(logging.WARNING):
                 broadcast([busy, broken], "x")
@@ -751,7 +760,7 @@ async def test_broadcast_reports_skipped_connections(
             assert isinstance(errors[1], RuntimeError)
             assert isinstance(errors[1].__cause__, OSError)
 
-            broken.transport.write = real_write  # type: ignore[method-assign]
+            broken.transport = real_transport
             gate.set()
             await sending
 

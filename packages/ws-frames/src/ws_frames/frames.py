@@ -643,12 +643,16 @@ FrameDecoder: type[PyFrameDecoder]
 serialize_frame: Callable[[int, BytesLike, bytes | bytearray | None], bytes]
 """The compiled :func:`py_serialize_frame` when available, else itself."""
 
-if utils.SPEEDUPS:  # pragma: no branch - depends on how the package was built
+try:
     from . import _speedups
-
+except ImportError:  # pragma: no cover - depends on how the package was built
+    pass
+else:
     # The compiled decoders build frames of this module's Frame class. This
     # runs under the import lock: before any thread can decode.
     _speedups.set_frame_types(Frame, _OPCODES)
+
+if utils.SPEEDUPS:  # pragma: no branch - depends on the build and environment
     decode_frame = _speedups.decode_frame
     FrameDecoder = _speedups.FrameDecoder
     serialize_frame = _speedups.serialize_frame

@@ -107,21 +107,24 @@ def py_apply_mask(data: BytesLike, mask: bytes | bytearray) -> bytes:
     return masked.to_bytes(size, sys.byteorder)
 
 
-SPEEDUPS: bool
+try:
+    from . import _speedups
+except ImportError:  # pragma: no cover - depends on how the package was built
+    _speedups = None  # type: ignore[assignment]
+
+SPEEDUPS: bool = _speedups is not None and not os.environ.get("WS_FRAMES_NO_SPEEDUPS")
 """
 Whether :mod:`ws_frames._speedups` is compiled and in use: then
 :func:`apply_mask`, :func:`~ws_frames.frames.decode_frame` and
 :func:`~ws_frames.frames.serialize_frame` run C code.
 
+Setting the environment variable ``WS_FRAMES_NO_SPEEDUPS`` to a non-empty
+value before the first import selects the Python implementations even when
+the C code is compiled, for instance to test them.
+
 """
 
-try:
-    from ._speedups import apply_mask
-except ImportError:  # pragma: no cover - depends on how the package was built
-    SPEEDUPS = False
-    apply_mask = py_apply_mask
-else:
-    SPEEDUPS = True
+apply_mask = _speedups.apply_mask if SPEEDUPS else py_apply_mask
 
 
 def get_socket_name(sock: socket.socket) -> str:
