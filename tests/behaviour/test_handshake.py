@@ -456,7 +456,7 @@ def test_redirect_is_followed(flavor: Flavor) -> None:
 
         async with flavor.serve(handler) as target:
             location = target.uri + "/target"
-            for status in [301, 302, 303, 307, 308]:
+            for status in [300, 301, 302, 303, 307, 308]:
                 process_request = rejecting(status, Location=location)
                 async with flavor.serve(
                     wait, process_request=process_request

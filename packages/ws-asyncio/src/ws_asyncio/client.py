@@ -57,7 +57,6 @@ __all__ = ["connect", "unix_connect", "ClientConnection"]
 MAX_REDIRECTS = int(os.environ.get("WEBSOCKETS_MAX_REDIRECTS", "10"))
 """How many times :func:`connect` connects at most, redirects included."""
 
-REDIRECT_STATUSES = frozenset([300, 301, 302, 303, 307, 308])
 
 # Durations in seconds; None means no limit.
 _Seconds = float | None
@@ -425,7 +424,6 @@ class connect:
         new_uri = process_redirect(
             exc,
             self.uri,
-            statuses=REDIRECT_STATUSES,
             sock=kwargs.get("sock") is not None,
             unix=kwargs.get("unix", False),
         )

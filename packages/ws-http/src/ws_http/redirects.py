@@ -7,7 +7,6 @@ asyncio and threading clients.
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Collection
 
 from ws_frames.exceptions import InvalidStatus, SecurityError
 
@@ -17,10 +16,14 @@ from .uri import WebSocketURI, parse_uri
 
 __all__ = [
     "CREDENTIAL_HEADERS",
+    "REDIRECT_STATUSES",
     "process_redirect",
     "same_origin",
     "without_credentials",
 ]
+
+REDIRECT_STATUSES = frozenset([300, 301, 302, 303, 307, 308])
+"""Statuses of the responses that the clients follow to their ``Location``."""
 
 # Headers that carry credentials, which never follow a redirect to another
 # origin, as browsers and HTTP clients do.
@@ -49,18 +52,16 @@ def process_redirect(
     exc: Exception,
     uri: str,
     *,
-    statuses: Collection[int],
     sock: bool,
     unix: bool,
 ) -> Exception | str:
     """
-    Tell whether a failed opening handshake is a redirect that can be followed.
+    Tell whether a failed opening handshake is a redirect that can be followed:
+    a response with one of the :data:`REDIRECT_STATUSES` and a ``Location``.
 
     Args:
         exc: Why the opening handshake failed.
         uri: URI of the request that failed.
-        statuses: Status codes that are followed when they come with a
-            ``Location`` header.
         sock: Whether the connection was made on a socket given by the caller,
             which serves one attempt only.
         unix: Whether the connection goes through a Unix socket, which reaches
@@ -75,7 +76,7 @@ def process_redirect(
         return exc
     response = exc.response
     location = response.headers.get("Location")
-    if response.status_code not in statuses or location is None:
+    if response.status_code not in REDIRECT_STATUSES or location is None:
         return exc
 
     old_ws_uri = parse_uri(uri)

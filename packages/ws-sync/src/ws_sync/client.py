@@ -60,7 +60,6 @@ __all__ = ["connect", "unix_connect", "ClientConnection"]
 MAX_REDIRECTS = int(os.environ.get("WEBSOCKETS_MAX_REDIRECTS", "10"))
 """How many times :func:`connect` connects at most, redirects included."""
 
-REDIRECT_STATUSES = frozenset([301, 302, 303, 307, 308])
 
 # Durations in seconds; None means no limit.
 _Seconds = float | None
@@ -207,7 +206,7 @@ def connect(
         with connect("wss://example.com/") as websocket:
             websocket.send("hello")
 
-    Redirects (301, 302, 303, 307 and 308 with a ``Location``) are followed,
+    Redirects (300, 301, 302, 303, 307 and 308 with a ``Location``) are followed,
     but not from ``wss://`` to ``ws://``, nor on a socket given with
     ``sock``, nor to another origin on a Unix socket. Credentials in
     ``additional_headers`` and ``server_hostname`` stay with the first
@@ -441,7 +440,6 @@ class _Connector:
         return process_redirect(
             exc,
             self.uri,
-            statuses=REDIRECT_STATUSES,
             sock=self.sock is not None,
             unix=self.unix,
         )
