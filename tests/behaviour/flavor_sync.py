@@ -159,10 +159,16 @@ class SyncFlavor:
     @asynccontextmanager
     async def connect(self, uri: str, **kwargs: Any) -> AsyncIterator[Conn]:
         connection = await asyncio.to_thread(connect, uri, **kwargs)
+        # Like `with connect(...) as connection:`, which tells __exit__ how
+        # the block ended.
         try:
             yield SyncConn(connection)
-        finally:
-            await asyncio.to_thread(connection.close)
+        except BaseException as exc:
+            await asyncio.to_thread(
+                connection.__exit__, type(exc), exc, exc.__traceback__
+            )
+            raise
+        await asyncio.to_thread(connection.__exit__, None, None, None)
 
 
 FLAVOR = SyncFlavor()

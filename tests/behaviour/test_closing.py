@@ -65,6 +65,24 @@ def test_handler_exception_closes_with_1011(flavor: Flavor) -> None:
     run(body())
 
 
+def test_exception_in_client_block_closes_with_1011(flavor: Flavor) -> None:
+    async def body() -> None:
+        seen: Mailbox[int | None] = Mailbox()
+
+        async def handler(conn: Conn) -> None:
+            with pytest.raises(ConnectionClosedError):
+                await conn.recv()
+            await seen.put(conn.close_code)
+
+        async with flavor.serve(handler) as server:
+            with pytest.raises(ZeroDivisionError):
+                async with flavor.connect(server.uri):
+                    1 / 0
+            assert await seen.get() == 1011
+
+    run(body())
+
+
 def test_close_is_idempotent_and_send_after_close_fails(flavor: Flavor) -> None:
     async def body() -> None:
         async with flavor.serve(wait) as server:

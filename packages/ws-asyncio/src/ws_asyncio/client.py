@@ -492,7 +492,7 @@ class connect:
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self.connection.close()
+        await self.connection.__aexit__(exc_type, exc_value, traceback)
 
     async def __aiter__(self) -> AsyncIterator[ClientConnection]:
         delays: Generator[float] | None = None
