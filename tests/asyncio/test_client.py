@@ -671,8 +671,9 @@ def test_http_proxy_connection_lost_with_error() -> None:
     async def main() -> None:
         protocol = HTTPProxyConnection(parse_uri("ws://h/"), parse_proxy("http://p:1"))
         protocol.connection_lost(ConnectionResetError("reset"))
-        with pytest.raises(ConnectionResetError):
+        with pytest.raises(InvalidProxyMessage) as raised:
             await protocol.response
+        assert isinstance(raised.value.__cause__, ConnectionResetError)
         protocol.data_received(b"ignored after the outcome is known")
 
     run(main())
@@ -781,7 +782,7 @@ def test_http_proxy_closes_without_answer() -> None:
     async def main() -> None:
         protocol = HTTPProxyConnection(parse_uri("ws://h/"), parse_proxy("http://p:1"))
         protocol.connection_lost(None)
-        with pytest.raises(InvalidProxyMessage, match="connection closed by proxy"):
+        with pytest.raises(InvalidProxyMessage, match="did not receive a valid HTTP"):
             await protocol.response
 
     run(main())

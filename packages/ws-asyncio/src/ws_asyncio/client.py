@@ -660,9 +660,13 @@ class HTTPProxyConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.response.done():
-            if exc is None:
-                exc = InvalidProxyMessage("connection closed by proxy")
-            self.response.set_exception(exc)
+            # As in the threading client: whatever broke the connection, the
+            # proxy's answer is missing.
+            failure = InvalidProxyMessage(
+                "did not receive a valid HTTP response from proxy"
+            )
+            failure.__cause__ = exc
+            self.response.set_exception(failure)
 
 
 async def connect_http_proxy(
