@@ -683,8 +683,12 @@ class ProtocolPair(RuleBasedStateMachine):
         method = lambda: protocol.fail(code, reason)  # noqa: E731
         if self.call(endpoint, method, errors, expected):
             endpoint.failed = True
-            # A failed connection isn't open anymore; a closed one stays so.
-            assert protocol.state is (CLOSING if state is OPEN else state)
+            # A failed connection isn't open anymore; once the peer's EOF
+            # came, it's closed.
+            if endpoint.eof_received:
+                assert protocol.state is CLOSED
+            else:
+                assert protocol.state is (CLOSING if state is OPEN else state)
 
     # Calls that receive.
 

@@ -244,6 +244,18 @@ def test_failing_a_server_during_the_handshake() -> None:
     assert server.state is CLOSED and server.data_to_send() == []
 
 
+def test_failing_a_server_after_the_client_left() -> None:
+    client = ClientProtocol(URI)
+    server = ServerProtocol()
+    server.receive_data(b"".join(client_request(client)))
+    server.receive_eof()
+    # The request waits for its response.
+    assert server.state is CONNECTING and server.data_to_send() == []
+    server.fail(CloseCode.GOING_AWAY)
+    assert server.data_to_send() == [SEND_EOF]
+    assert server.state is CLOSED
+
+
 def client_request(client: ClientProtocol) -> list[bytes]:
     """Have ``client`` send its handshake request; return what it wrote."""
     client.send_request(client.connect())

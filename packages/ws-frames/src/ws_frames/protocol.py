@@ -604,8 +604,9 @@ class Protocol:
 
         """
         # During the opening handshake, only a failure, which sends EOF,
-        # leads to the end; after it, a close frame sent does, and then the
-        # state is CLOSING; when it's CLOSED, TCP is closed already.
+        # leads to the end; after it, a close frame sent or a failure does,
+        # and then the state is CLOSING; when it's CLOSED, TCP is closed
+        # already.
         if self._state is CONNECTING:
             return self.eof_sent
         return self._state is CLOSING
