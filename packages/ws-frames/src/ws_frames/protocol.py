@@ -518,7 +518,7 @@ class Protocol:
         """
         # RFC 6455 lets control frames go out after the close frame, but not
         # after a server closed TCP.
-        if self._state is not OPEN and self._state is not CLOSING or self.eof_sent:
+        if (self._state is not OPEN and self._state is not CLOSING) or self.eof_sent:
             raise _wrong_state(self._state)
         self.send_frame(Frame(OP_PING, data))
 
@@ -534,7 +534,7 @@ class Protocol:
         """
         # RFC 6455 lets control frames go out after the close frame, but not
         # after a server closed TCP.
-        if self._state is not OPEN and self._state is not CLOSING or self.eof_sent:
+        if (self._state is not OPEN and self._state is not CLOSING) or self.eof_sent:
             raise _wrong_state(self._state)
         self.send_frame(Frame(OP_PONG, data))
 

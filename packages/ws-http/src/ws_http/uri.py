@@ -85,7 +85,7 @@ def split_authority(
     assert host is not None, "the caller checks that there's a host"
     if ":" in host:
         # urllib checks bracketed IPv6 addresses only in recent versions, and
-        # never their zones. In a URI, "%25" introduces the zone (RFC 6874);
+        # not their zones against RFC 6874. In a URI, "%25" introduces the zone;
         # people also type a bare "%". One check covers both: "25" are
         # unreserved characters.
         address, percent, zone = host.partition("%")
