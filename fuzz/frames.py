@@ -29,7 +29,7 @@ from ws_frames.exceptions import (
     ProtocolError,
 )
 from ws_frames.extensions import Extension
-from ws_frames.frames import DATA_OPCODES, OP_CLOSE, OP_CONT, Close, Frame
+from ws_frames.frames import OP_CLOSE, Close, Frame
 from ws_frames.protocol import CLIENT, CLOSED, SEND_EOF, SERVER, Protocol
 from ws_frames.streams import StreamReader
 
@@ -68,7 +68,6 @@ def parse_frames(
     reader.feed_data(data)
     reader.feed_eof()
     frames: list[Frame] = []
-    fragmented = False
     while True:
         parser = Frame.parse(
             reader.read_exact, mask=mask, max_size=max_size, extensions=extensions
@@ -82,13 +81,6 @@ def parse_frames(
         else:  # pragma: no cover
             raise AssertionError("Frame.parse waits for data after EOF")
         frames.append(frame)
-        if extensions and frame.opcode in DATA_OPCODES:
-            # Known bug: a compressed message that starts inside another one
-            # leaves permessage-deflate unable to decode what follows (see
-            # tests/test_fuzz_targets.py). Like the protocols, stop there.
-            if (frame.opcode is OP_CONT) is not fragmented:
-                return frames
-            fragmented = not frame.fin
 
 
 def check_frame(frame: Frame, mask: bool, compressed: bool) -> None:

@@ -764,6 +764,45 @@ def test_decode_invalid_data_in_continuation() -> None:
         ext.decode(Frame(OP_CONT, b"\xff"))
 
 
+@pytest.mark.parametrize(
+    "frame",
+    [
+        # Valid deflate data after the first frame's sync flush.
+        Frame(OP_TEXT, bytes.fromhex("aa0000"), rsv1=True),
+        # Invalid there, valid alone.
+        Frame(OP_TEXT, b"\x02\x00", rsv1=True),
+        Frame(OP_BINARY, b"spam", fin=False),
+    ],
+    ids=["compressed", "invalid in context", "uncompressed"],
+)
+@pytest.mark.parametrize("no_context_takeover", [True, False])
+def test_decode_message_inside_compressed_message(
+    frame: Frame, no_context_takeover: bool
+) -> None:
+    # RFC 6455 section 5.4: a new message can't start before the last frame
+    # of the one in progress.
+    ext = extension(remote_no_context_takeover=no_context_takeover)
+    ext.decode(
+        Frame(OP_BINARY, bytes.fromhex("f248cdc9c907000000ffff"), fin=False, rsv1=True)
+    )
+    with pytest.raises(ProtocolError, match="expected a continuation frame") as raised:
+        ext.decode(frame)
+    assert type(raised.value) is ProtocolError
+    # The message in progress goes on.
+    assert ext.decode(Frame(OP_CONT, bytes.fromhex("520400"))).data == b"!"
+
+
+@pytest.mark.parametrize("fin", [True, False])
+def test_encode_continuation_of_wrong_type_changes_nothing(fin: bool) -> None:
+    sender, receiver = extension(), extension()
+    frames = [sender.encode(Frame(OP_BINARY, b"spam", fin=False))]
+    with pytest.raises(TypeError):
+        sender.encode(Frame(OP_CONT, "eggs", fin=fin))  # type: ignore[arg-type]
+    # The message goes on, compressed, as if the frame had never come.
+    frames.append(sender.encode(Frame(OP_CONT, b"ham")))
+    assert [receiver.decode(frame).data for frame in frames] == [b"spam", b"ham"]
+
+
 @settings(max_examples=300)
 @given(
     data=st.binary(max_size=200),

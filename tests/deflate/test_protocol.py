@@ -206,6 +206,36 @@ def test_rsv1_on_continuation_fails() -> None:
     assert_failed(server, CloseCode.PROTOCOL_ERROR, "reserved bits must be 0")
 
 
+@pytest.mark.parametrize(
+    "frame",
+    [
+        masked_frame(0xC1, compress(b"spam")),
+        masked_frame(0xC1, b"\x02\x00"),
+        masked_frame(0x82, b"spam"),
+    ],
+    ids=["compressed", "invalid in context", "uncompressed"],
+)
+def test_message_inside_compressed_message_fails(frame: bytes) -> None:
+    # Whatever the payload, the same error as without compression.
+    _, server = connection_pair()
+    server.receive_data(masked_frame(0x42, compress(b"Hel")))
+    server.receive_data(frame)
+    assert_failed(server, CloseCode.PROTOCOL_ERROR, "expected a continuation frame")
+    assert type(server.parser_exc) is ProtocolError
+
+
+@pytest.mark.parametrize("fin", [True, False])
+def test_continuation_of_wrong_type_keeps_the_message(fin: bool) -> None:
+    client, server = connection_pair()
+    server.send_binary(b"spam" * 10, fin=False)
+    with pytest.raises(TypeError):
+        server.send_continuation("eggs", fin=fin)  # type: ignore[arg-type]
+    server.send_continuation(b"ham" * 10, fin=True)
+    client.receive_data(wire(server))
+    frames = client.events_received()
+    assert b"".join(f.data for f in frames) == b"spam" * 10 + b"ham" * 10  # type: ignore[union-attr]
+
+
 def test_rsv1_on_control_frame_fails() -> None:
     _, server = connection_pair()
     server.receive_data(masked_frame(0xC9, b""))

@@ -1016,8 +1016,9 @@ def test_fail_with_abnormal_closure(side: Side) -> None:
     protocol.fail(CloseCode.ABNORMAL_CLOSURE)
     assert protocol.data_to_send() == ([b""] if side is SERVER else [])
     assert protocol.close_sent is None
-    assert protocol.state is OPEN
-    assert protocol.close_expected() is False
+    # Failed: only the end of the TCP connection may follow.
+    assert protocol.state is CLOSING
+    assert protocol.close_expected() is True
 
 
 @pytest.mark.parametrize("side", SIDES)

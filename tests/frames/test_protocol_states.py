@@ -383,6 +383,8 @@ class ProtocolPair(RuleBasedStateMachine):
                 endpoint.http_pending = False
                 continue
             frames.extend(endpoint.reader.feed(data))
+        # Nothing may be sent after EOF: the state says so.
+        assert not (endpoint.eof_sent and state is OPEN), f"{name}: OPEN after EOF"
         for frame in frames:
             if frame.opcode == CLOSE:
                 endpoint.close_before_close_rcvd = protocol.close_rcvd is None
@@ -515,12 +517,6 @@ class ProtocolPair(RuleBasedStateMachine):
             assert frames == [expected], f"sent {frames}, expected {expected}"
         return True
 
-    def sends_after_eof(self, endpoint: Endpoint) -> bool:
-        # A known exception, see below: a server that half-closed the TCP
-        # connection may still queue frames while it is OPEN or CLOSING.
-        state = endpoint.protocol.state
-        return endpoint.eof_sent and (state is OPEN or state is CLOSING)
-
     def data_errors(
         self, endpoint: Endpoint, continuation: bool
     ) -> list[type[Exception]]:
@@ -570,8 +566,6 @@ class ProtocolPair(RuleBasedStateMachine):
                 break  # the first fragment wasn't sent
 
     def do_send_text(self, endpoint: Endpoint, data: bytes, fin: bool) -> None:
-        if self.sends_after_eof(endpoint):
-            return
         errors = self.data_errors(endpoint, continuation=False)
         scan = utf8_scan(UTF8_START, data)
         if scan is None or (fin and scan[0]):
@@ -583,8 +577,6 @@ class ProtocolPair(RuleBasedStateMachine):
     def do_send_binary(
         self, endpoint: Endpoint, data: bytes, fin: bool, view: bool
     ) -> None:
-        if self.sends_after_eof(endpoint):
-            return
         errors = self.data_errors(endpoint, continuation=False)
         payload = memoryview(data) if view else bytearray(data)
         method = lambda: endpoint.protocol.send_binary(payload, fin)  # noqa: E731
@@ -595,8 +587,6 @@ class ProtocolPair(RuleBasedStateMachine):
             endpoint.sending, endpoint.sending_text = BINARY, None
 
     def do_send_continuation(self, endpoint: Endpoint, data: bytes, fin: bool) -> None:
-        if self.sends_after_eof(endpoint):
-            return
         errors = self.data_errors(endpoint, continuation=True)
         scan = None
         if endpoint.sending == TEXT:
@@ -611,7 +601,8 @@ class ProtocolPair(RuleBasedStateMachine):
 
     def control_errors(self, endpoint: Endpoint, data: bytes) -> list[type[Exception]]:
         errors: list[type[Exception]] = []
-        if endpoint.protocol.state not in (OPEN, CLOSING):
+        # After the close frame, until TCP is half-closed.
+        if endpoint.protocol.state not in (OPEN, CLOSING) or endpoint.eof_sent:
             errors.append(InvalidState)
         if len(data) > 125:
             errors.append(ProtocolError)
@@ -620,8 +611,6 @@ class ProtocolPair(RuleBasedStateMachine):
     @rule(side=sides, data=control_payloads)
     def send_ping(self, side: Side, data: bytes) -> None:
         endpoint = self.endpoints[side]
-        if self.sends_after_eof(endpoint):
-            return
         errors = self.control_errors(endpoint, data)
         method = lambda: endpoint.protocol.send_ping(data)  # noqa: E731
         self.call(endpoint, method, errors, WireFrame(PING, data, True))
@@ -629,8 +618,6 @@ class ProtocolPair(RuleBasedStateMachine):
     @rule(side=sides, data=control_payloads)
     def send_pong(self, side: Side, data: bytes) -> None:
         endpoint = self.endpoints[side]
-        if self.sends_after_eof(endpoint):
-            return
         errors = self.control_errors(endpoint, data)
         method = lambda: endpoint.protocol.send_pong(data)  # noqa: E731
         self.call(endpoint, method, errors, WireFrame(PONG, data, True))
@@ -641,8 +628,6 @@ class ProtocolPair(RuleBasedStateMachine):
             self.do_send_close(self.endpoints[side], code, reason)
 
     def do_send_close(self, endpoint: Endpoint, code: int | None, reason: str) -> None:
-        if self.sends_after_eof(endpoint):
-            return
         errors: list[type[Exception]] = []
         if endpoint.protocol.state is not OPEN:
             errors.append(InvalidState)
@@ -660,32 +645,32 @@ class ProtocolPair(RuleBasedStateMachine):
     @rule(side=sides, data=st.sampled_from(["text", "\u00e9t\u00e9", 42, None]))
     def send_wrong_type(self, side: Side, data: Any) -> None:
         # Passing something else than bytes is a bug of the caller: it must
-        # fail at once and change nothing. Known exceptions, see below: a
-        # binary fragment or a continuation of the wrong type, and text that
-        # is neither bytes nor str.
+        # fail at once and change nothing, the message being sent included.
         endpoint = self.endpoints[side]
         protocol = endpoint.protocol
-        if self.sends_after_eof(endpoint):
-            return
         errors: list[type[Exception]] = [TypeError]
         errors += self.control_errors(endpoint, b"")
         self.call(endpoint, lambda: protocol.send_ping(data), errors, None)
         self.call(endpoint, lambda: protocol.send_pong(data), errors, None)
         errors = [TypeError, *self.data_errors(endpoint, continuation=False)]
-        if type(data) is str:
-            for fin in (True, False):
-                method = functools.partial(protocol.send_text, cast(Any, data), fin)
-                self.call(endpoint, method, errors, None)
-        self.call(endpoint, lambda: protocol.send_binary(data, True), errors, None)
+        continuation: list[type[Exception]] = [TypeError]
+        continuation += self.data_errors(endpoint, continuation=True)
+        methods: list[tuple[Callable[[Any, bool], None], list[type[Exception]]]] = [
+            (protocol.send_text, errors),
+            (protocol.send_binary, errors),
+            (protocol.send_continuation, continuation),
+        ]
+        for fin in (True, False):
+            for method, expected in methods:
+                call = functools.partial(method, cast(Any, data), fin)
+                self.call(endpoint, call, expected, None)
 
     @rule(side=sides, code=close_codes, reason=close_reasons, now=rarely)
     def fail(self, side: Side, code: int | None, reason: str, now: bool) -> None:
         endpoint = self.endpoints[side]
         protocol = endpoint.protocol
         state = protocol.state
-        if not now or state not in (OPEN, CLOSING) or self.sends_after_eof(endpoint):
-            # Failing a closed client connection (see below) or a client
-            # during the handshake (see tests/http) are known exceptions.
+        if not now:
             return
         code = CloseCode.ABNORMAL_CLOSURE if code is None else code
         errors: list[type[Exception]] = []
@@ -698,6 +683,12 @@ class ProtocolPair(RuleBasedStateMachine):
         method = lambda: protocol.fail(code, reason)  # noqa: E731
         if self.call(endpoint, method, errors, expected):
             endpoint.failed = True
+            # A failed connection isn't open anymore; once the peer's EOF
+            # came, it's closed.
+            if endpoint.eof_received:
+                assert protocol.state is CLOSED
+            else:
+                assert protocol.state is (CLOSING if state is OPEN else state)
 
     # Calls that receive.
 
@@ -883,51 +874,54 @@ TestProtocolPair = ProtocolPair.TestCase
 TestProtocolPair.settings = PROFILE
 
 
-# Calls that break the invariants above; they are left out of the machine.
+# Cases that the machine found, each reduced to its simplest form.
 
 
 def open_pair() -> tuple[Protocol, Protocol]:
     return Protocol(CLIENT), Protocol(SERVER)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="send_binary(fin=False) marks a fragmented message as started "
-    "before serializing the payload, so a TypeError leaves the connection "
-    "expecting a continuation frame that starts no message on the wire",
-)
 @pytest.mark.parametrize("side", [CLIENT, SERVER])
-def test_binary_fragment_of_wrong_type_changes_nothing(side: Side) -> None:
+@pytest.mark.parametrize("method", ["send_text", "send_binary"])
+def test_first_fragment_of_wrong_type_changes_nothing(side: Side, method: str) -> None:
     protocol = Protocol(side)
     with pytest.raises(TypeError):
-        protocol.send_binary("text", fin=False)  # type: ignore[arg-type]
+        getattr(protocol, method)(42, fin=False)
     # Nothing was sent: no fragmented message is in progress.
     with pytest.raises(ProtocolError):
         protocol.send_continuation(b"", fin=True)
+    assert protocol.data_to_send() == []
+    protocol.send_binary(b"spam")
+    assert len(protocol.data_to_send()) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="send_continuation() marks the fragmented message as finished "
-    "before serializing the payload, so a TypeError on the last fragment "
-    "lets a new message start while the peer still expects a continuation",
-)
 @pytest.mark.parametrize("side", [CLIENT, SERVER])
-def test_last_continuation_of_wrong_type_changes_nothing(side: Side) -> None:
+@pytest.mark.parametrize("fin", [True, False])
+@pytest.mark.parametrize("first", [b"spam", b"sp\xc3"])
+def test_continuation_of_wrong_type_changes_nothing(
+    side: Side, fin: bool, first: bytes
+) -> None:
     protocol = Protocol(side)
-    protocol.send_binary(b"spam", fin=False)
+    if first.isascii():
+        protocol.send_binary(first, fin=False)
+    else:
+        protocol.send_text(first, fin=False)  # ends inside a character
+    protocol.data_to_send()
     with pytest.raises(TypeError):
-        protocol.send_continuation("eggs", fin=True)  # type: ignore[arg-type]
-    # The message is still in progress.
+        protocol.send_continuation(cast(Any, "eggs"), fin=fin)
+    assert protocol.data_to_send() == []
+    # The message is still in progress, and a text message still expects
+    # the rest of its character.
     with pytest.raises(ProtocolError):
         protocol.send_binary(b"ham")
+    if not first.isascii():
+        with pytest.raises(ProtocolError):
+            protocol.send_continuation(b"ham", fin=True)
+    protocol.send_continuation(b"\xa9", fin=True)
+    assert len(protocol.data_to_send()) == 1
+    protocol.send_binary(b"ham")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fail() on a closed client connection starts discard() again, "
-    "which asserts that no EOF was sent yet: a bare AssertionError escapes",
-)
 def test_failing_a_closed_client_connection_is_harmless() -> None:
     client, server = open_pair()
     client.send_close(1000)
@@ -938,6 +932,7 @@ def test_failing_a_closed_client_connection_is_harmless() -> None:
         else:
             client.receive_eof()
     assert client.state is CLOSED
+    assert client.data_to_send() == [SEND_EOF]
     client.fail(CloseCode.INTERNAL_ERROR)
     assert client.state is CLOSED
     assert client.data_to_send() == []
@@ -956,24 +951,16 @@ def test_failing_a_closed_server_connection_is_harmless() -> None:
     assert server.data_to_send() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="send_text() checks whether the payload is ASCII by calling its "
-    "isascii() method, so an int or None raises AttributeError",
-)
-@pytest.mark.parametrize("data", [42, None])
-def test_text_of_wrong_type_raises_type_error(data: Any) -> None:
+@pytest.mark.parametrize("data", [42, None, [104, 105]])
+@pytest.mark.parametrize("fin", [True, False])
+def test_text_of_wrong_type_raises_type_error(data: Any, fin: bool) -> None:
     protocol = Protocol(CLIENT)
     with pytest.raises(TypeError):
-        protocol.send_text(data)
+        protocol.send_text(data, fin)
+    assert protocol.data_to_send() == []
+    protocol.send_text(b"hi")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="send_ping() and send_pong() are allowed in the CLOSING state even "
-    "after a server half-closed the TCP connection, so data_to_send() returns "
-    "a frame after SEND_EOF, which the transport can no longer write",
-)
 @pytest.mark.parametrize("method", ["send_ping", "send_pong"])
 def test_nothing_is_sent_after_eof_while_closing(method: str) -> None:
     client, server = open_pair()
@@ -981,38 +968,63 @@ def test_nothing_is_sent_after_eof_while_closing(method: str) -> None:
     server.receive_data(b"".join(client.data_to_send()))
     assert server.state is CLOSING
     assert server.data_to_send()[-1] == SEND_EOF
-    try:
+    with pytest.raises(InvalidState):
         getattr(server, method)(b"")
-    except InvalidState:
-        pass
     assert server.data_to_send() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fail(1006) leaves a server OPEN after it half-closed the TCP "
-    "connection, so every send_*() method and a second fail() still queue "
-    "frames after SEND_EOF",
-)
+@pytest.mark.parametrize("method", ["send_ping", "send_pong"])
+def test_control_frames_go_after_close_until_eof(method: str) -> None:
+    client, server = open_pair()
+    server.send_close(1000)
+    server.data_to_send()
+    # RFC 6455 section 5.5: control frames may follow the close frame.
+    getattr(server, method)(b"")
+    assert len(server.data_to_send()) == 1
+
+
 @pytest.mark.parametrize(
     "send",
     [
         lambda protocol: protocol.send_text(b""),
         lambda protocol: protocol.send_binary(b""),
+        lambda protocol: protocol.send_continuation(b"", fin=True),
         lambda protocol: protocol.send_ping(b""),
         lambda protocol: protocol.send_pong(b""),
         lambda protocol: protocol.send_close(),
-        lambda protocol: protocol.fail(CloseCode.GOING_AWAY),
     ],
 )
+@pytest.mark.parametrize("fragmented", [True, False])
 def test_nothing_is_sent_after_eof_when_failed(
-    send: Callable[[Protocol], None],
+    send: Callable[[Protocol], None], fragmented: bool
 ) -> None:
     server = Protocol(SERVER)
+    if fragmented:
+        server.send_binary(b"", fin=False)
+        server.data_to_send()
     server.fail(CloseCode.ABNORMAL_CLOSURE)
     assert server.data_to_send() == [SEND_EOF]
-    try:
+    # The connection waits for the client to close TCP.
+    assert server.state is CLOSING and server.close_expected()
+    with pytest.raises((InvalidState, ProtocolError)):
         send(server)
-    except InvalidState:
-        pass
     assert server.data_to_send() == []
+    # Failing it again changes nothing.
+    server.fail(CloseCode.GOING_AWAY)
+    assert server.state is CLOSING and server.data_to_send() == []
+    server.receive_eof()
+    assert server.state is CLOSED and server.data_to_send() == []
+    assert server.close_code == CloseCode.ABNORMAL_CLOSURE
+
+
+def test_failing_an_open_client_without_a_close_frame() -> None:
+    client = Protocol(CLIENT)
+    client.fail(CloseCode.ABNORMAL_CLOSURE)
+    # No close frame, and the client waits for the server to close TCP.
+    assert client.data_to_send() == []
+    assert client.state is CLOSING and client.close_expected()
+    with pytest.raises(InvalidState):
+        client.send_binary(b"")
+    client.receive_eof()
+    assert client.data_to_send() == [SEND_EOF]
+    assert client.state is CLOSED

@@ -33,6 +33,11 @@ VALID_URIS = [
     ("ws://[::1]/", WebSocketURI(False, "::1", 80, "/", "")),
     ("wss://[2001:db8::1]:8443/x", WebSocketURI(True, "2001:db8::1", 8443, "/x", "")),
     ("ws://[fe80::1%25eth0]/", WebSocketURI(False, "fe80::1%25eth0", 80, "/", "")),
+    ("ws://[fe80::1%eth0]/", WebSocketURI(False, "fe80::1%eth0", 80, "/", "")),
+    (
+        "ws://[fe80::1%25en1.a_b~]:1/",
+        WebSocketURI(False, "fe80::1%25en1.a_b~", 1, "/", ""),
+    ),
     (
         "ws://user:pass@localhost/",
         WebSocketURI(False, "localhost", 80, "/", "", "user", "pass"),
@@ -78,6 +83,11 @@ INVALID_URIS = [
     ("ws://localhost:65536/", "port isn't valid"),
     ("ws://[::1/", "Invalid IPv6 URL"),
     ("ws://[1:2:3]/", "1:2:3"),
+    # RFC 6874: ZoneID = 1*( unreserved / pct-encoded ).
+    ("ws://[fe80::1%eth0 x]/", "invalid IPv6 zone: eth0 x"),
+    ("ws://[fe80::1%2\u00e95eth0]:1/", "invalid IPv6 zone: 2\u00e95eth0"),
+    ("ws://[fe80::1%25eth\u00e90]/", "invalid IPv6 zone: 25eth\u00e90"),
+    ("ws://[fe80::1%25a:b]/", "invalid IPv6 zone: 25a:b"),
     ("ws://ho st/", "invalid hostname: ho st"),
     ("ws://a<b/", "invalid hostname: a<b"),
     ("ws://" + "\u00fc" * 64 + "/", "invalid international domain name"),
@@ -110,6 +120,25 @@ def test_split_authority_checks_ipv6_addresses() -> None:
     parts = parts._replace(netloc="[1:2:3]")
     with pytest.raises(InvalidURI, match="invalid IPv6 address: 1:2:3"):
         split_authority(parts, "ws://[1:2:3]/", InvalidURI, 80)
+
+
+# "%25" introduces a zone (RFC 6874); people also type a bare "%", so that
+# "%25" alone may be a bare "%" before the zone "25".
+@pytest.mark.parametrize("zone", ["25eth0", "eth0", "25", "25%2Fx%41", "%41"])
+def test_split_authority_accepts_ipv6_zones(zone: str) -> None:
+    # Recent versions of urllib.parse refuse some zones before this check.
+    parts = urllib.parse.urlsplit("ws://[::1]/")._replace(netloc=f"[fe80::1%{zone}]")
+    host, _, _, _ = split_authority(parts, "ws://...", InvalidURI, 80)
+    assert host.lower() == f"fe80::1%{zone}".lower()
+
+
+@pytest.mark.parametrize(
+    "zone", ["", "25%4", "25eth0%", "25%GG", "25a/b", "25a b", "25\u00e9"]
+)
+def test_split_authority_checks_ipv6_zones(zone: str) -> None:
+    parts = urllib.parse.urlsplit("ws://[::1]/")._replace(netloc=f"[fe80::1%{zone}]")
+    with pytest.raises(InvalidURI, match="invalid IPv6 zone"):
+        split_authority(parts, "ws://...", InvalidURI, 80)
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ from ws_frames.exceptions import (
     InvalidPayloadData,
     NegotiationError,
     PayloadTooBig,
+    ProtocolError,
 )
 from ws_frames.extensions import (
     ClientExtensionFactory,
@@ -238,14 +239,21 @@ class PerMessageDeflate(Extension):
                 Inflating stops there: a small frame can't make this side
                 allocate much more than the limit.
             InvalidPayloadData: If the payload isn't deflate data.
+            ProtocolError: If a text or binary frame comes inside a
+                compressed message.
 
         """
         # Every frame received comes here: settle the common cases first.
-        if frame.rsv1:
-            # Section 6.1: RSV1 marks the first frame of a compressed message.
-            if frame.opcode not in _FIRST_OPCODES:
+        opcode = frame.opcode
+        if self.decode_cont_data:
+            # RFC 6455 section 5.4: messages don't interleave. Inflating one
+            # inside the other would mix up their streams.
+            if opcode in _FIRST_OPCODES:
+                raise ProtocolError("expected a continuation frame")
+            if opcode != _OP_CONT or frame.rsv1:
                 return frame
-        elif not self.decode_cont_data or frame.opcode != _OP_CONT:
+        # Section 6.1: RSV1 marks the first frame of a compressed message.
+        elif not frame.rsv1 or opcode not in _FIRST_OPCODES:
             return frame
 
         fin = frame.fin
@@ -269,7 +277,7 @@ class PerMessageDeflate(Extension):
         # rest of this frame is padding and what follows starts a new stream.
         if decoder.eof or (fin and self.remote_no_context_takeover):
             self.decoder = None
-        return Frame(frame.opcode, payload, fin, False, frame.rsv2, frame.rsv3)
+        return Frame(opcode, payload, fin, False, frame.rsv2, frame.rsv3)
 
     def encode(self, frame: Frame) -> Frame:
         """
@@ -291,12 +299,10 @@ class PerMessageDeflate(Extension):
                 and (not frame.fin or len(frame.data) >= self.compression_threshold)
             )
             self.compress_next_message = True
-            self.encode_cont_data = compress and not frame.fin
             if not compress:
+                self.encode_cont_data = False
                 return frame
-        elif opcode == _OP_CONT and self.encode_cont_data:
-            self.encode_cont_data = not frame.fin
-        else:
+        elif opcode != _OP_CONT or not self.encode_cont_data:
             return frame
 
         encoder = self.encoder
@@ -308,6 +314,9 @@ class PerMessageDeflate(Extension):
         # block, so that the peer can inflate the frame alone.
         body = encoder.compress(frame.data)
         tail = encoder.flush(zlib.Z_SYNC_FLUSH)
+        # Only now: a payload of the wrong type raises above, and the message
+        # goes on as if the frame had never come.
+        self.encode_cont_data = not frame.fin
         if frame.fin:
             # Section 7.2.1: the message ends without 00 00 ff ff. The flush
             # always emits them itself, so trimming its output is enough.

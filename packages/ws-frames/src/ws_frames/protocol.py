@@ -113,9 +113,10 @@ def _check_text(data: BytesLike) -> None:
         UnicodeDecodeError: If it isn't.
 
     """
-    # ASCII is UTF-8, and isascii() is much cheaper than decoding. A
-    # memoryview has no isascii() method.
-    if type(data) is memoryview or not data.isascii():
+    # ASCII is UTF-8, and isascii() is much cheaper than decoding. Other
+    # types than bytes and bytearray go to the decoder, which accepts any
+    # bytes-like object and raises TypeError for anything else.
+    if (type(data) is not bytes and type(data) is not bytearray) or not data.isascii():
         codecs.utf_8_decode(data, "strict", True)
 
 
@@ -412,10 +413,12 @@ class Protocol:
                 self._text_out.feed(data, fin)
             except UnicodeDecodeError as exc:
                 raise _bad_text_to_send(exc) from exc
-            if fin:
-                self._text_out = None
-        self.expect_continuation_frame = not fin
+        # The state changes only once the frame is queued: a payload of the
+        # wrong type fails to serialize, and the message goes on.
         self._send_data(OP_CONT, data, fin)
+        if fin:
+            self._text_out = None
+        self.expect_continuation_frame = not fin
 
     def send_text(self, data: BytesLike, fin: bool = True) -> None:
         """
@@ -443,11 +446,12 @@ class Protocol:
             else:
                 checker = _TextChecker()
                 checker.feed(data, False)
-                self._text_out = checker
         except UnicodeDecodeError as exc:
             raise _bad_text_to_send(exc) from exc
-        self.expect_continuation_frame = not fin
         self._send_data(OP_TEXT, data, fin)
+        if not fin:
+            self._text_out = checker
+            self.expect_continuation_frame = True
 
     def send_binary(self, data: BytesLike, fin: bool = True) -> None:
         """
@@ -467,9 +471,9 @@ class Protocol:
             raise ProtocolError("expected a continuation frame")
         if self._state is not OPEN:
             raise _wrong_state(self._state)
+        self._send_data(OP_BINARY, data, fin)
         self._text_out = None
         self.expect_continuation_frame = not fin
-        self._send_data(OP_BINARY, data, fin)
 
     def send_close(self, code: CloseCode | int | None = None, reason: str = "") -> None:
         """
@@ -508,11 +512,13 @@ class Protocol:
 
         Raises:
             ProtocolError: If the payload goes over 125 bytes.
-            InvalidState: If the connection is neither open nor closing.
+            InvalidState: If the connection is neither open nor closing, or
+                if the TCP connection is half-closed already.
 
         """
-        # RFC 6455 lets control frames go out after the close frame.
-        if self._state is not OPEN and self._state is not CLOSING:
+        # RFC 6455 lets control frames go out after the close frame, but not
+        # after a server closed TCP.
+        if (self._state is not OPEN and self._state is not CLOSING) or self.eof_sent:
             raise _wrong_state(self._state)
         self.send_frame(Frame(OP_PING, data))
 
@@ -522,11 +528,13 @@ class Protocol:
 
         Raises:
             ProtocolError: If the payload goes over 125 bytes.
-            InvalidState: If the connection is neither open nor closing.
+            InvalidState: If the connection is neither open nor closing, or
+                if the TCP connection is half-closed already.
 
         """
-        # RFC 6455 lets control frames go out after the close frame.
-        if self._state is not OPEN and self._state is not CLOSING:
+        # RFC 6455 lets control frames go out after the close frame, but not
+        # after a server closed TCP.
+        if (self._state is not OPEN and self._state is not CLOSING) or self.eof_sent:
             raise _wrong_state(self._state)
         self.send_frame(Frame(OP_PONG, data))
 
@@ -536,23 +544,29 @@ class Protocol:
 
         An open connection sends a close frame with ``code`` and ``reason``,
         unless ``code`` is :attr:`~CloseCode.ABNORMAL_CLOSURE`, which says
-        that the network failed. A server also closes the TCP connection at
-        once; a client waits for the server to do it. Whatever arrives next
-        is ignored.
+        that the network failed, and becomes :attr:`~State.CLOSING` either
+        way: nothing but the end of the stream may follow. A server also
+        closes the TCP connection at once, and so does a client during the
+        opening handshake; otherwise, a client waits for the server to do
+        it. Whatever arrives next is ignored. A closed connection stays as
+        it is.
 
         Raises:
             ProtocolError: If ``code`` may not be sent.
 
         """
-        if self._state is OPEN and code != CloseCode.ABNORMAL_CLOSURE:
-            close = Close(code, reason)
-            self.send_frame(Frame(OP_CLOSE, close.serialize()))
-            # A close frame that arrived inside a fragmented message wasn't
-            # answered: this one answers it.
-            if self.close_rcvd is not None:
-                self.close_rcvd_then_sent = True
-            self.close_sent = close
+        if self._state is OPEN:
+            if code != CloseCode.ABNORMAL_CLOSURE:
+                close = Close(code, reason)
+                self.send_frame(Frame(OP_CLOSE, close.serialize()))
+                # A close frame that arrived inside a fragmented message
+                # wasn't answered: this one answers it.
+                if self.close_rcvd is not None:
+                    self.close_rcvd_then_sent = True
+                self.close_sent = close
             self.state = CLOSING
+        elif self._state is CLOSED:
+            return
         self._stop_receiving()
 
     # Collecting the results.
@@ -590,8 +604,9 @@ class Protocol:
 
         """
         # During the opening handshake, only a failure, which sends EOF,
-        # leads to the end; after it, a close frame sent does, and then the
-        # state is CLOSING; when it's CLOSED, TCP is closed already.
+        # leads to the end; after it, a close frame sent or a failure does,
+        # and then the state is CLOSING; when it's CLOSED, TCP is closed
+        # already.
         if self._state is CONNECTING:
             return self.eof_sent
         return self._state is CLOSING
@@ -827,10 +842,10 @@ class Protocol:
         """
         Ignore what arrives from now on, when a close frame came or when the
         connection fails: a server closes TCP at once, a client waits for
-        the server to do it.
+        the server to do it, unless the opening handshake didn't complete.
 
         """
-        if self.side is SERVER and not self.eof_sent:
+        if (self.side is SERVER or self._state is CONNECTING) and not self.eof_sent:
             self.send_eof()
         self.parser = self.discard()
         next(self.parser)  # run it to its first yield

@@ -21,6 +21,8 @@ DELIMS = ":/?#[]@!$&'()*+,;="
 
 # RFC 3986 section 3.2.2.
 _REG_NAME = re.compile(r"[A-Za-z0-9\-._~%!$&'()*+,;=]+")
+# RFC 6874 section 2: ZoneID = 1*( unreserved / pct-encoded ).
+_ZONE_ID = re.compile(r"(?:[A-Za-z0-9\-._~]|%[0-9A-Fa-f]{2})+")
 
 
 @dataclasses.dataclass
@@ -82,11 +84,17 @@ def split_authority(
     host = parts.hostname
     assert host is not None, "the caller checks that there's a host"
     if ":" in host:
-        # urllib checks bracketed IPv6 addresses only in recent versions.
+        # urllib checks bracketed IPv6 addresses only in recent versions, and
+        # not their zones against RFC 6874. In a URI, "%25" introduces the zone;
+        # people also type a bare "%". One check covers both: "25" are
+        # unreserved characters.
+        address, percent, zone = host.partition("%")
         try:
-            ipaddress.IPv6Address(host.partition("%")[0])
+            ipaddress.IPv6Address(address)
         except ValueError:
             raise error(text, f"invalid IPv6 address: {host}") from None
+        if percent and _ZONE_ID.fullmatch(zone) is None:
+            raise error(text, f"invalid IPv6 zone: {zone}")
     else:
         if not host.isascii():
             try:
