@@ -22,6 +22,7 @@ from typing import Any, Callable, Literal, cast
 
 from ws_deflate.permessage_deflate import enable_client_permessage_deflate
 from ws_frames.exceptions import (
+    ConnectionClosed,
     InvalidProxyMessage,
     InvalidProxyStatus,
     ProxyError,
@@ -150,8 +151,15 @@ class ClientConnection(Connection):
             request.headers.setdefault("User-Agent", user_agent_header)
         self.request = request
 
-        async with self.send_context(expected_state=CONNECTING):
-            self.protocol.send_request(request)
+        try:
+            async with self.send_context(expected_state=CONNECTING):
+                self.protocol.send_request(request)
+        except ConnectionClosed:
+            # The server may answer and close the connection while the
+            # request is still going out, as with a redirect: then its
+            # answer, below, tells more than the failed write.
+            if self.protocol.handshake_exc is None:
+                raise
 
         # When the caller gives up waiting, the future must stay usable for
         # process_event() and connection_lost().

@@ -24,6 +24,7 @@ from typing import Any, Callable, Literal, TypeVar, cast
 
 from ws_deflate.permessage_deflate import enable_client_permessage_deflate
 from ws_frames.exceptions import (
+    ConnectionClosed,
     InvalidProxyMessage,
     InvalidProxyStatus,
     ProxyError,
@@ -160,8 +161,15 @@ class ClientConnection(Connection):
             request.headers.setdefault("User-Agent", user_agent_header)
         self.request = request
 
-        with self.send_context(expected_state=CONNECTING):
-            self.protocol.send_request(request)
+        try:
+            with self.send_context(expected_state=CONNECTING):
+                self.protocol.send_request(request)
+        except ConnectionClosed:
+            # The server may answer and close the connection while the
+            # request is still going out, as with a redirect: then its
+            # answer, below, tells more than the failed write.
+            if self.protocol.handshake_exc is None:
+                raise
 
         if not self.response_rcvd.wait(timeout):
             raise TimeoutError("timed out while waiting for handshake response")
