@@ -15,7 +15,7 @@ import typing
 from .imports import lazy_import
 
 
-__version__ = "17.0.0"
+__version__ = "17.0.1"
 
 # The module of each name of the package.
 _EXPORTS: dict[str, list[str]] = {
