@@ -188,6 +188,28 @@ def test_deprecated_module_warns_once(module: str, message: str) -> None:
     assert warnings_of(f"import {module}") == [message]
 
 
+@pytest.mark.parametrize("module", DEPRECATED_MODULES)
+def test_deprecated_module_warning_names_the_module(module: str) -> None:
+    # A filter of warnings by module, such as "ignore::DeprecationWarning:
+    # websockets.legacy", silences the warning of a deprecated module.
+    warner = "websockets.legacy" if module.startswith("websockets.legacy") else module
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "error::DeprecationWarning",
+            "-W",
+            f"ignore::DeprecationWarning:{warner}",
+            "-c",
+            f"import {module}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_legacy_package_warns_once_for_all_its_modules() -> None:
     modules = [module for module in DEPRECATED_MODULES if ".legacy" in module]
     code = "\n".join(f"import {module}" for module in modules)

@@ -14,5 +14,5 @@ warnings.warn(  # deprecated in websockets 14.0 - 2024-11-09
     "websockets.auth, an alias for websockets.legacy.auth, is deprecated; "
     f"see {UPGRADE_GUIDE} for upgrade instructions",
     DeprecationWarning,
-    stacklevel=2,
+    stacklevel=1,
 )

@@ -14,5 +14,5 @@ warnings.warn(  # moved in websockets 10.0 - 2021-09-09
     "websockets.framing, an alias for websockets.legacy.framing, is deprecated; "
     f"see {UPGRADE_GUIDE} for upgrade instructions",
     DeprecationWarning,
-    stacklevel=2,
+    stacklevel=1,
 )

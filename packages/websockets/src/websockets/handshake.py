@@ -14,5 +14,5 @@ warnings.warn(  # moved in websockets 10.0 - 2021-09-09
     "websockets.handshake, an alias for websockets.legacy.handshake, is deprecated; "
     f"see {UPGRADE_GUIDE} for upgrade instructions",
     DeprecationWarning,
-    stacklevel=2,
+    stacklevel=1,
 )

@@ -22,5 +22,5 @@ warnings.warn(  # moved in websockets 10.0 - 2021-09-09
     "websockets.http, an alias for websockets.legacy.http, is deprecated; "
     f"see {UPGRADE_GUIDE} for upgrade instructions",
     DeprecationWarning,
-    stacklevel=2,
+    stacklevel=1,
 )
