@@ -31,6 +31,7 @@ from ws_frames.frames import (
 )
 from ws_frames.protocol import CLIENT, CLOSED, OPEN, SERVER, Protocol
 
+from ..frames.utils import odd_views
 from .utils import SHORT, break_writes, connection_and_raw_peer, connection_pair, run
 
 
@@ -125,8 +126,16 @@ def test_send_rejects_wrong_types() -> None:
             await client.send({"a": 1})
         with pytest.raises(TypeError, match="data must be"):
             await client.send(42)  # type: ignore[arg-type]
-        with pytest.raises(TypeError, match="str or bytes fragments"):
+        with pytest.raises(TypeError, match="^iterable must contain bytes or str$"):
             await client.send([1, 2])  # type: ignore[list-item]
+
+        async def numbers() -> AsyncIterator[int]:
+            yield 1
+
+        with pytest.raises(
+            TypeError, match="^async iterable must contain bytes or str$"
+        ):
+            await client.send(numbers())  # type: ignore[arg-type]
         # Nothing was sent: the connection is still usable.
         assert client.state is OPEN
         await client.send("fine")
@@ -159,7 +168,8 @@ def test_send_mixed_fragments_fails_connection(asynchronous: bool) -> None:
 
     async def main() -> None:
         client, server = await connection_pair()
-        with pytest.raises(TypeError, match="same type"):
+        source = "async iterable" if asynchronous else "iterable"
+        with pytest.raises(TypeError, match=f"^{source} must contain uniform types$"):
             if asynchronous:
                 await client.send(mixed())
             else:
@@ -933,7 +943,7 @@ def test_binary_frames_from_raw_peer() -> None:
 def test_fragment_type_mismatch_bytes_then_str() -> None:
     async def main() -> None:
         client, server = await connection_pair()
-        with pytest.raises(TypeError, match="same type"):
+        with pytest.raises(TypeError, match="^iterable must contain uniform types$"):
             await client.send([b"bytes", "str"])
         await client.wait_closed()
         server.transport.abort()
@@ -1220,13 +1230,28 @@ def test_broadcast_doesnt_break_a_fragmented_frame_sequence(
 def test_broadcast_rejects_bad_messages() -> None:
     async def main() -> None:
         client, server = await connection_pair()
-        with pytest.raises(TypeError, match="str or bytes-like"):
+        with pytest.raises(TypeError, match="^data must be str or bytes$"):
             broadcast([server], 42)  # type: ignore[arg-type]
         with pytest.raises(ProtocolError, match="isn't valid UTF-8"):
             broadcast([server], b"\xff", text=True)
         # Nothing was sent.
         broadcast([server], "valid")
         assert await client.recv() == "valid"
+        await client.close()
+
+    run(main())
+
+
+def test_broadcast_memoryviews_of_any_layout() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        for view in odd_views("café!".encode()):
+            broadcast([server], view)
+            broadcast([server], view, text=True)
+            broadcast([client], view, text=True)
+            assert await client.recv() == "café!".encode()
+            assert await client.recv() == "café!"
+            assert await server.recv() == "café!"
         await client.close()
 
     run(main())

@@ -23,6 +23,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Itera
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Generic, Protocol, TypeVar
 
+from ws_frames.typing import DataLike
+
 
 T = TypeVar("T")
 
@@ -87,7 +89,7 @@ class Conn(Protocol):
 
     async def send(
         self,
-        message: str | bytes | Iterable[str] | Iterable[bytes],
+        message: DataLike | Iterable[DataLike],
         text: bool | None = None,
     ) -> None: ...
 
@@ -102,10 +104,10 @@ class Conn(Protocol):
     def messages(self) -> AsyncIterator[str | bytes]:
         """Iterate over incoming messages until the connection closes normally."""
 
-    async def ping(self, data: str | bytes | None = None) -> float:
+    async def ping(self, data: DataLike | None = None) -> float:
         """Send a ping, wait for the pong, return the latency in seconds."""
 
-    async def pong(self, data: str | bytes = b"") -> None: ...
+    async def pong(self, data: DataLike = b"") -> None: ...
 
     async def close(self, code: int = 1000, reason: str = "") -> None: ...
 

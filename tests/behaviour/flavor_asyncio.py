@@ -10,6 +10,7 @@ from ws_asyncio.client import ClientConnection, connect
 from ws_asyncio.compatibility import asyncio_timeout
 from ws_asyncio.connection import Connection
 from ws_asyncio.server import Server, ServerConnection, serve
+from ws_frames.typing import DataLike
 
 from .flavor import Conn, Handler
 
@@ -54,7 +55,7 @@ class AsyncioConn:
 
     async def send(
         self,
-        message: str | bytes | Iterable[str] | Iterable[bytes],
+        message: DataLike | Iterable[DataLike],
         text: bool | None = None,
     ) -> None:
         await self.connection.send(message, text=text)
@@ -72,11 +73,11 @@ class AsyncioConn:
         async for message in self.connection:
             yield message
 
-    async def ping(self, data: str | bytes | None = None) -> float:
+    async def ping(self, data: DataLike | None = None) -> float:
         pong_waiter = await self.connection.ping(data)
         return await pong_waiter
 
-    async def pong(self, data: str | bytes = b"") -> None:
+    async def pong(self, data: DataLike = b"") -> None:
         await self.connection.pong(data)
 
     async def close(self, code: int = 1000, reason: str = "") -> None:

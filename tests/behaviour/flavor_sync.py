@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from ws_frames.exceptions import ConnectionClosedOK
+from ws_frames.typing import DataLike
 from ws_sync.client import connect
 from ws_sync.connection import Connection
 from ws_sync.server import Server, ServerConnection, serve
@@ -63,7 +64,7 @@ class SyncConn:
 
     async def send(
         self,
-        message: str | bytes | Iterable[str] | Iterable[bytes],
+        message: DataLike | Iterable[DataLike],
         text: bool | None = None,
     ) -> None:
         await asyncio.to_thread(self.connection.send, message, text=text)
@@ -86,12 +87,12 @@ class SyncConn:
                 return
             yield message
 
-    async def ping(self, data: str | bytes | None = None) -> float:
+    async def ping(self, data: DataLike | None = None) -> float:
         pong_received = await asyncio.to_thread(self.connection.ping, data)
         await asyncio.to_thread(pong_received.wait)
         return self.connection.latency
 
-    async def pong(self, data: str | bytes = b"") -> None:
+    async def pong(self, data: DataLike = b"") -> None:
         await asyncio.to_thread(self.connection.pong, data)
 
     async def close(self, code: int = 1000, reason: str = "") -> None:

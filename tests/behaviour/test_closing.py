@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import pytest
 
 from ws_frames.exceptions import ConnectionClosedError, ConnectionClosedOK
+from ws_frames.protocol import CONNECTING
+from ws_http.http11 import Request
+from ws_http.server import ServerProtocol
 
 from .flavor import Conn, Flavor, Mailbox, run
 
@@ -166,5 +172,64 @@ def test_server_close_closes_connections_with_1001(flavor: Flavor) -> None:
                 with pytest.raises(ConnectionClosedOK):
                     await conn.recv()
                 assert conn.close_code == 1001
+
+    run(body())
+
+
+@asynccontextmanager
+async def silent_server() -> AsyncIterator[str]:
+    """
+    A server that completes the opening handshake, then reads and ignores
+    everything, its client's close frame included, until the client leaves.
+
+    """
+
+    async def handle(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        protocol = ServerProtocol()
+        try:
+            while protocol.state is CONNECTING:
+                data = await reader.read(4096)
+                if not data:
+                    return
+                protocol.receive_data(data)
+                for event in protocol.events_received():
+                    assert isinstance(event, Request)
+                    protocol.send_response(protocol.accept(event))
+                for chunk in protocol.data_to_send():
+                    writer.write(chunk)
+            while await reader.read(4096):
+                pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    host, port = server.sockets[0].getsockname()[:2]
+    try:
+        yield f"ws://{host}:{port}"
+    finally:
+        server.close()
+
+
+def test_close_timeout_is_the_cause_of_connection_closed(flavor: Flavor) -> None:
+    async def body() -> None:
+        async with silent_server() as uri:
+            async with flavor.connect(uri, close_timeout=0.2) as conn:
+                await conn.close()
+                assert conn.close_code == 1006
+                calls: list[Callable[[], Awaitable[object]]] = [
+                    conn.recv,
+                    lambda: conn.send("too late"),
+                ]
+                for call in calls:
+                    with pytest.raises(ConnectionClosedError) as raised:
+                        await call()
+                    assert str(raised.value) == (
+                        "sent 1000 (OK); no close frame received"
+                    )
+                    cause = raised.value.__cause__
+                    assert isinstance(cause, TimeoutError)
+                    assert str(cause) == "timed out while closing connection"
 
     run(body())

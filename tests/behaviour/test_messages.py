@@ -6,8 +6,14 @@ import asyncio
 
 import pytest
 
-from ws_frames.exceptions import ConnectionClosedError, ConnectionClosedOK, InvalidState
+from ws_frames.exceptions import (
+    ConcurrencyError,
+    ConnectionClosedError,
+    ConnectionClosedOK,
+    InvalidState,
+)
 
+from ..frames.utils import odd_views
 from .flavor import Conn, Flavor, run
 
 
@@ -163,5 +169,89 @@ def test_call_refused_by_protocol_reaches_caller(flavor: Flavor) -> None:
                 assert await conn.ping(b"refused") >= 0
                 await conn.close()
                 assert conn.close_code == 1000
+
+    run(body())
+
+
+@pytest.mark.parametrize("compression", ["deflate", None])
+def test_memoryviews_of_any_layout(flavor: Flavor, compression: str | None) -> None:
+    # A memoryview with a step, over items larger than a byte, or in several
+    # dimensions, goes out as its bytes in order, from either side.
+    payload = "café!".encode()
+
+    async def body() -> None:
+        async def handler(conn: Conn) -> None:
+            for view in odd_views(payload):
+                assert await conn.ping(view) >= 0
+                await conn.pong(view)
+            for view in odd_views(payload):
+                await conn.send(view)
+                await conn.send(view, text=True)
+                await conn.send([view, view])
+            await echo(conn)
+
+        async with flavor.serve(handler, compression=compression) as server:
+            async with flavor.connect(server.uri, compression=compression) as conn:
+                for _ in odd_views(payload):
+                    assert await conn.recv() == payload
+                    assert await conn.recv() == "café!"
+                    assert await conn.recv() == payload * 2
+                for view in odd_views(payload):
+                    await conn.send(view)
+                    assert await conn.recv() == payload
+                    await conn.send([view, view], text=True)
+                    assert await conn.recv() == "café!café!"
+                    assert await conn.ping(view) >= 0
+
+    run(body())
+
+
+def test_concurrent_reads_are_refused(flavor: Flavor) -> None:
+    async def body() -> None:
+        async with flavor.serve(echo) as server:
+            async with flavor.connect(server.uri) as conn:
+                first = asyncio.create_task(conn.recv())
+                while not conn.raw.recv_messages.get_in_progress:
+                    await asyncio.sleep(0.001)
+                other = "thread" if flavor.name == "sync" else "coroutine"
+                with pytest.raises(ConcurrencyError) as raised:
+                    await conn.recv()
+                assert str(raised.value) == (
+                    f"cannot call recv while another {other} "
+                    "is already running recv or recv_streaming"
+                )
+                with pytest.raises(ConcurrencyError) as raised:
+                    await conn.recv_streaming()
+                assert str(raised.value) == (
+                    f"cannot call recv_streaming while another {other} "
+                    "is already running recv or recv_streaming"
+                )
+                await conn.send("first")
+                assert await first == "first"
+
+    run(body())
+
+
+def test_fragments_of_wrong_types(flavor: Flavor) -> None:
+    async def body() -> None:
+        async with flavor.serve(echo) as server:
+            async with flavor.connect(server.uri) as conn:
+                # A first fragment of the wrong type is refused before anything
+                # goes out: the connection goes on.
+                with pytest.raises(TypeError) as raised:
+                    await conn.send([1, 2])  # type: ignore[list-item]
+                assert str(raised.value) == "iterable must contain bytes or str"
+                await conn.send("still open")
+                assert await conn.recv() == "still open"
+                # A later one can't take back the fragments sent: the
+                # connection fails.
+                with pytest.raises(TypeError) as raised:
+                    await conn.send(["text", b"bytes"])
+                assert str(raised.value) == "iterable must contain uniform types"
+                with pytest.raises(ConnectionClosedError) as closed:
+                    await conn.recv()
+                assert closed.value.sent is not None
+                assert closed.value.sent.code == 1011
+                assert closed.value.sent.reason == "error in fragmented message"
 
     run(body())

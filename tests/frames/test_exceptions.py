@@ -64,7 +64,7 @@ BYE = Close(1001, "bye")
         (exc.InvalidParameterValue("a", None), "missing value for parameter a"),
         (exc.InvalidParameterValue("a", ""), "empty value for parameter a"),
         (exc.InvalidParameterValue("a", "|"), "invalid value for parameter a: |"),
-        (exc.ProtocolError("invalid opcode: 7"), "invalid opcode: 7"),
+        (exc.ProtocolError("invalid opcode"), "invalid opcode"),
         (exc.PayloadTooBig(None, 4), "frame exceeds limit of 4 bytes"),
         (exc.PayloadTooBig(8, 4), "frame with 8 bytes exceeds limit of 4 bytes"),
         (exc.PayloadTooBig(8, 4, 12), "frame with 8 bytes after reading 12 bytes exceeds limit of 16 bytes"),
@@ -76,11 +76,36 @@ def test_str(error: exc.WebSocketException, message: str) -> None:
     assert str(error) == message
 
 
-def test_connection_closed_code_and_reason() -> None:
-    assert exc.ConnectionClosed(OK, BYE, True).code == 1000
-    assert exc.ConnectionClosed(BYE, OK, True).reason == "bye"
-    assert exc.ConnectionClosed(None, BYE).code == 1006
-    assert exc.ConnectionClosed(None, BYE).reason == ""
+CODE_IS_DEPRECATED = (
+    "ConnectionClosed.code is deprecated; "
+    "use Protocol.close_code or ConnectionClosed.rcvd.code"
+)
+REASON_IS_DEPRECATED = (
+    "ConnectionClosed.reason is deprecated; "
+    "use Protocol.close_reason or ConnectionClosed.rcvd.reason"
+)
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "reason"),
+    [
+        (exc.ConnectionClosed(OK, BYE, True), 1000, ""),
+        (exc.ConnectionClosed(BYE, OK, True), 1001, "bye"),
+        (exc.ConnectionClosed(None, BYE), 1006, ""),
+    ],
+)
+def test_connection_closed_code_and_reason_are_deprecated(
+    error: exc.ConnectionClosed, code: int, reason: str
+) -> None:
+    with pytest.warns(DeprecationWarning) as record:
+        assert error.code == code
+        assert error.reason == reason
+    assert [str(warning.message) for warning in record] == [
+        CODE_IS_DEPRECATED,
+        REASON_IS_DEPRECATED,
+    ]
+    # The warnings point at the code that reads the attributes.
+    assert {warning.filename for warning in record} == {__file__}
 
 
 def test_connection_closed_order_only_with_both_frames() -> None:
@@ -91,8 +116,12 @@ def test_connection_closed_order_only_with_both_frames() -> None:
 
 
 def test_payload_too_big_message_is_deprecated() -> None:
-    with pytest.warns(DeprecationWarning, match="PayloadTooBig"):
+    with pytest.warns(DeprecationWarning) as record:
         error = exc.PayloadTooBig("over size limit (12 > 10 bytes)")
+    [warning] = record
+    assert str(warning.message) == (
+        "PayloadTooBig(message) is deprecated; change to PayloadTooBig(size, max_size)"
+    )
     assert str(error) == "over size limit (12 > 10 bytes)"
     assert error.size is None
 

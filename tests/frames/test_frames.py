@@ -34,7 +34,7 @@ from ws_frames.frames import (
 from ws_frames.streams import StreamReader
 from ws_frames.typing import BytesLike, ExtensionName
 
-from .utils import ZERO_MASK, add_mask, enforce_mask
+from .utils import ZERO_MASK, add_mask, enforce_mask, odd_views
 
 
 def parse(
@@ -128,10 +128,10 @@ def test_rsv_bits() -> None:
 @pytest.mark.parametrize(
     ("encoded", "message"),
     [
-        (b"\x83\x00", "invalid opcode: 3"),
-        (b"\x87\x00", "invalid opcode: 7"),
-        (b"\x8b\x00", "invalid opcode: 11"),
-        (b"\x8f\x00", "invalid opcode: 15"),
+        (b"\x83\x00", "invalid opcode"),
+        (b"\x87\x00", "invalid opcode"),
+        (b"\x8b\x00", "invalid opcode"),
+        (b"\x8f\x00", "invalid opcode"),
         (b"\xc2\x00", "reserved bits must be 0"),
         (b"\xa2\x00", "reserved bits must be 0"),
         (b"\x92\x00", "reserved bits must be 0"),
@@ -315,7 +315,7 @@ def test_close_parse(data: bytes, close: Close) -> None:
 def test_close_parse_errors() -> None:
     with pytest.raises(ProtocolError, match="close frame too short"):
         Close.parse(b"\x03")
-    with pytest.raises(ProtocolError, match="invalid status code: 1005"):
+    with pytest.raises(ProtocolError, match="^invalid status code$"):
         Close.parse(b"\x03\xed")
     with pytest.raises(UnicodeDecodeError):
         Close.parse(b"\x03\xe8\xff")
@@ -331,9 +331,9 @@ def test_close_valid_codes(code: int) -> None:
     "code", [0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535]
 )
 def test_close_invalid_codes(code: int) -> None:
-    with pytest.raises(ProtocolError, match=f"invalid status code: {code}"):
+    with pytest.raises(ProtocolError, match="^invalid status code$"):
         Close(code, "").serialize()
-    with pytest.raises(ProtocolError, match=f"invalid status code: {code}"):
+    with pytest.raises(ProtocolError, match="^invalid status code$"):
         Close.parse(code.to_bytes(2, "big"))
 
 
@@ -896,6 +896,31 @@ def test_serialize_frame(
 ) -> None:
     assert serialize_frame(head1, data, mask) == result
     assert serialize_frame(head1, memoryview(data), mask) == result
+
+
+@pytest.mark.parametrize("serialize_frame", SERIALIZERS)
+def test_serialize_frame_odd_memoryviews(serialize_frame: SerializeFunction) -> None:
+    # The payload is the bytes of the view in order; so is the masking key.
+    for data in odd_views(b"Hello!"):
+        assert serialize_frame(0x81, data, None) == b"\x81\x06Hello!"
+    for mask in odd_views(b"\x37\xfa\x21\x3d"):
+        assert serialize_frame(0x81, b"Hello", mask) == (  # type: ignore[arg-type]
+            b"\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58"
+        )
+
+
+@pytest.mark.parametrize("decode", DECODERS)
+def test_decode_frame_odd_memoryviews(decode: DecodeFunction) -> None:
+    for data in odd_views(add_mask(b"\x82\x04spam", b"\x01\x02\x03\x04")):
+        assert decode(data, 0, True, False, None, None) == (
+            Frame(OP_BINARY, b"spam"),
+            10,
+        )
+
+
+def test_frame_serialize_odd_memoryviews() -> None:
+    for data in odd_views(b"spam"):
+        assert Frame(OP_BINARY, data).serialize(mask=False) == b"\x82\x04spam"
 
 
 @pytest.mark.parametrize("serialize_frame", SERIALIZERS)

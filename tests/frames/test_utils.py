@@ -13,6 +13,8 @@ from hypothesis import given, settings, strategies as st
 from ws_frames import utils
 from ws_frames.typing import BytesLike
 
+from .utils import odd_views
+
 
 try:
     from ws_frames import _speedups
@@ -71,13 +73,28 @@ def test_apply_mask(
 
 
 @pytest.mark.parametrize("apply_mask", IMPLEMENTATIONS)
-def test_apply_mask_non_contiguous_memoryview(apply_mask: MaskFunction) -> None:
-    data = memoryview(b"abcdABCD")[::2]
-    if apply_mask is utils.py_apply_mask:
-        assert apply_mask(data, b"1234") == apply_mask(b"acAC", b"1234")
-    else:
-        with pytest.raises(BufferError):
-            apply_mask(data, b"1234")
+def test_apply_mask_odd_memoryviews(apply_mask: MaskFunction) -> None:
+    # Both implementations mask the bytes in order, whatever their layout.
+    for data in odd_views(b"abcdABCD"):
+        assert apply_mask(data, b"1234") == b"PPPPpppp"
+    for mask in odd_views(b"1234"):
+        assert apply_mask(b"abcdABCD", mask) == b"PPPPpppp"  # type: ignore[arg-type]
+
+
+def test_flat_bytes() -> None:
+    for data in odd_views(b"abcdABCD"):
+        flat = utils.flat_bytes(data)
+        assert type(flat) is bytes
+        assert flat == b"abcdABCD"
+    # A run of bytes isn't copied.
+    runs: list[BytesLike] = [
+        b"abcd",
+        bytearray(b"abcd"),
+        memoryview(b"abcd"),
+        memoryview(b"xabcd")[1:],
+    ]
+    for run in runs:
+        assert utils.flat_bytes(run) is run
 
 
 @pytest.mark.parametrize("apply_mask", IMPLEMENTATIONS)

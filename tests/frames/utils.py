@@ -78,3 +78,20 @@ def to_peer(side: Side, frame: bytes) -> bytes:
 
 def other(side: Side) -> Side:
     return CLIENT if side is SERVER else SERVER
+
+
+def odd_views(data: bytes) -> list[memoryview]:
+    """
+    Views of ``data`` (of even length) that aren't a plain run of its bytes:
+    with a step, a negative step, items of two bytes, two dimensions.
+
+    """
+    assert len(data) % 2 == 0
+    spread = bytearray(2 * len(data))
+    spread[::2] = data
+    return [
+        memoryview(spread)[::2],
+        memoryview(data[::-1])[::-1],
+        memoryview(data).cast("H"),
+        memoryview(data).cast("B", (2, len(data) // 2)),
+    ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Generator
 
 import pytest
@@ -475,8 +476,10 @@ def test_parse_response_until_eof_too_large(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_user_agent_and_server() -> None:
-    assert http11.USER_AGENT.startswith("Python/")
-    assert " websockets/" in http11.SERVER
+    # The product token names the websockets API level implemented.
+    python = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert http11.USER_AGENT == f"Python/{python} websockets/17.0.1"
+    assert http11.SERVER == f"Python/{python} websockets/17.0.1"
 
 
 # Properties

@@ -495,7 +495,7 @@ def test_broadcast() -> None:
 
 
 def test_broadcast_arguments() -> None:
-    with pytest.raises(TypeError, match="data must be str or bytes-like"):
+    with pytest.raises(TypeError, match="data must be str or bytes"):
         broadcast([], 42)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="unexpected keyword argument 'other'"):
         broadcast([], "x", other=True)

@@ -7,36 +7,50 @@ the current API never warns.
 from __future__ import annotations
 
 import importlib
+import json
 import subprocess
 import sys
 
 import pytest
 
 
-# module, name, what the warning points to
+UPGRADE_GUIDE = "https://websockets.readthedocs.io/en/stable/howto/upgrade.html"
+LEGACY_IS_DEPRECATED = (
+    f"websockets.legacy is deprecated; see {UPGRADE_GUIDE} for upgrade instructions"
+)
+
+# module, name, whether it belongs to the legacy API
 DEPRECATED_ALIASES = [
-    ("websockets", "AbortHandshake", "process_request"),
-    ("websockets", "BasicAuthWebSocketServerProtocol", "websockets.asyncio.server.basic_auth"),
-    ("websockets", "InvalidStatusCode", "websockets.exceptions.InvalidStatus"),
-    ("websockets", "RedirectHandshake", "redirect"),
-    ("websockets", "WebSocketClientProtocol", "websockets.asyncio.client.ClientConnection"),
-    ("websockets", "WebSocketCommonProtocol", "websockets.asyncio.connection.Connection"),
-    ("websockets", "WebSocketProtocolError", "websockets.exceptions.ProtocolError"),
-    ("websockets", "WebSocketServer", "websockets.asyncio.server.Server"),
-    ("websockets", "WebSocketServerProtocol", "websockets.asyncio.server.ServerConnection"),
-    ("websockets", "basic_auth_protocol_factory", "websockets.asyncio.server.basic_auth"),
-    ("websockets.client", "connect", "websockets.asyncio.client.connect"),
-    ("websockets.client", "unix_connect", "websockets.asyncio.client.unix_connect"),
-    ("websockets.client", "WebSocketClientProtocol", "websockets.asyncio.client.ClientConnection"),
-    ("websockets.server", "serve", "websockets.asyncio.server.serve"),
-    ("websockets.server", "unix_serve", "websockets.asyncio.server.unix_serve"),
-    ("websockets.server", "broadcast", "websockets.asyncio.server.broadcast"),
-    ("websockets.server", "WebSocketServer", "websockets.asyncio.server.Server"),
-    ("websockets.server", "WebSocketServerProtocol", "websockets.asyncio.server.ServerConnection"),
-    ("websockets.exceptions", "InvalidStatusCode", "websockets.exceptions.InvalidStatus"),
-    ("websockets.protocol", "WebSocketCommonProtocol", "websockets.asyncio.connection.Connection"),
-    ("websockets.sync.server", "WebSocketServer", "websockets.sync.server.Server"),
-]  # fmt: skip
+    ("websockets", "AbortHandshake", True),
+    ("websockets", "BasicAuthWebSocketServerProtocol", True),
+    ("websockets", "InvalidStatusCode", True),
+    ("websockets", "RedirectHandshake", True),
+    ("websockets", "WebSocketClientProtocol", True),
+    ("websockets", "WebSocketCommonProtocol", True),
+    ("websockets", "WebSocketProtocolError", True),
+    ("websockets", "WebSocketServer", True),
+    ("websockets", "WebSocketServerProtocol", True),
+    ("websockets", "basic_auth_protocol_factory", True),
+    ("websockets.client", "connect", True),
+    ("websockets.client", "unix_connect", True),
+    ("websockets.client", "WebSocketClientProtocol", True),
+    ("websockets.server", "serve", True),
+    ("websockets.server", "unix_serve", True),
+    ("websockets.server", "broadcast", True),
+    ("websockets.server", "WebSocketServer", True),
+    ("websockets.server", "WebSocketServerProtocol", True),
+    ("websockets.exceptions", "InvalidStatusCode", True),
+    ("websockets.exceptions", "AbortHandshake", True),
+    ("websockets.exceptions", "RedirectHandshake", True),
+    ("websockets.exceptions", "WebSocketProtocolError", True),
+    ("websockets.protocol", "WebSocketCommonProtocol", True),
+    ("websockets.sync.server", "WebSocketServer", False),
+]
+
+# The warning of each deprecated alias, when it isn't "<name> is deprecated".
+RENAMED = {
+    "websockets.sync.server.WebSocketServer": "WebSocketServer was renamed to Server",
+}
 
 DEPRECATED_MODULES = [
     "websockets.auth",
@@ -92,20 +106,114 @@ def run_python(code: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize(("module", "name", "replacement"), DEPRECATED_ALIASES)
-def test_deprecated_alias_warns_and_works(
-    module: str, name: str, replacement: str
-) -> None:
+def warnings_of(code: str) -> list[str]:
+    """The messages of the deprecation warnings that ``code`` emits, run afresh."""
+    script = (
+        "import json, warnings\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        + "".join(f"    {line}\n" for line in code.splitlines())
+        + "print(json.dumps([str(w.message) for w in caught\n"
+        "    if issubclass(w.category, DeprecationWarning)]))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    messages: list[str] = json.loads(proc.stdout)
+    return messages
+
+
+@pytest.mark.parametrize(("module", "name", "legacy"), DEPRECATED_ALIASES)
+def test_deprecated_alias_warns_and_works(module: str, name: str, legacy: bool) -> None:
     namespace = importlib.import_module(module)
     with pytest.warns(DeprecationWarning) as record:
         value = getattr(namespace, name)
-    [message] = [
-        str(warning.message)
-        for warning in record
-        if f"{module}.{name} is deprecated" in str(warning.message)
-    ]
-    assert replacement in message
+    qualified = f"{module}.{name}"
+    assert str(record[0].message) == RENAMED.get(
+        qualified, f"{qualified} is deprecated"
+    )
     assert value is not None
+
+
+def test_deprecated_aliases_warn_as_websockets_does() -> None:
+    # Each access warns; the first name of the legacy API also imports
+    # websockets.legacy, whose warning points to the upgrade guide.
+    code = "\n".join(
+        [f"import {module}" for module, _, _ in DEPRECATED_ALIASES]
+        + [f"{module}.{name}" for module, name, _ in DEPRECATED_ALIASES]
+    )
+    expected = []
+    for module, name, legacy in DEPRECATED_ALIASES:
+        qualified = f"{module}.{name}"
+        expected.append(RENAMED.get(qualified, f"{qualified} is deprecated"))
+        if legacy and LEGACY_IS_DEPRECATED not in expected:
+            expected.append(LEGACY_IS_DEPRECATED)
+    assert warnings_of(code) == expected
+
+
+@pytest.mark.parametrize(
+    ("module", "message"),
+    [
+        ("websockets.legacy", LEGACY_IS_DEPRECATED),
+        ("websockets.legacy.client", LEGACY_IS_DEPRECATED),
+        ("websockets.legacy.server", LEGACY_IS_DEPRECATED),
+        ("websockets.legacy.protocol", LEGACY_IS_DEPRECATED),
+        ("websockets.legacy.auth", LEGACY_IS_DEPRECATED),
+        ("websockets.legacy.exceptions", LEGACY_IS_DEPRECATED),
+        ("websockets.legacy.framing", LEGACY_IS_DEPRECATED),
+        ("websockets.legacy.handshake", LEGACY_IS_DEPRECATED),
+        ("websockets.legacy.http", LEGACY_IS_DEPRECATED),
+        (
+            "websockets.auth",
+            "websockets.auth, an alias for websockets.legacy.auth, is deprecated; "
+            f"see {UPGRADE_GUIDE} for upgrade instructions",
+        ),
+        (
+            "websockets.connection",
+            "websockets.connection was renamed to websockets.protocol "
+            "and Connection was renamed to Protocol",
+        ),
+        (
+            "websockets.framing",
+            "websockets.framing, an alias for websockets.legacy.framing, "
+            f"is deprecated; see {UPGRADE_GUIDE} for upgrade instructions",
+        ),
+    ],
+)
+def test_deprecated_module_warns_once(module: str, message: str) -> None:
+    assert warnings_of(f"import {module}") == [message]
+
+
+@pytest.mark.parametrize("module", DEPRECATED_MODULES)
+def test_deprecated_module_warning_names_the_module(module: str) -> None:
+    # A filter of warnings by module, such as "ignore::DeprecationWarning:
+    # websockets.legacy", silences the warning of a deprecated module.
+    warner = "websockets.legacy" if module.startswith("websockets.legacy") else module
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "error::DeprecationWarning",
+            "-W",
+            f"ignore::DeprecationWarning:{warner}",
+            "-c",
+            f"import {module}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_legacy_package_warns_once_for_all_its_modules() -> None:
+    modules = [module for module in DEPRECATED_MODULES if ".legacy" in module]
+    code = "\n".join(f"import {module}" for module in modules)
+    assert warnings_of(code) == [LEGACY_IS_DEPRECATED]
 
 
 @pytest.mark.parametrize("module", DEPRECATED_MODULES)

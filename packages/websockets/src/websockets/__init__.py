@@ -15,7 +15,7 @@ import typing
 from .imports import lazy_import
 
 
-__version__ = "17.0.0"
+__version__ = "17.0.1"
 
 # The module of each name of the package.
 _EXPORTS: dict[str, list[str]] = {
@@ -87,7 +87,7 @@ _EXPORTS: dict[str, list[str]] = {
 
 # Names that still work but warn on each access: the legacy API, deprecated
 # in websockets 14.0 (2024-11-09), and an alias of ProtocolError, deprecated
-# in websockets 10.0 (2021-09-09).
+# in websockets 10.0 (2021-09-09), which the legacy API still exports.
 _DEPRECATED = {
     "AbortHandshake": "ws_asyncio.legacy.exceptions",
     "BasicAuthWebSocketServerProtocol": "ws_asyncio.legacy.auth",
@@ -95,7 +95,7 @@ _DEPRECATED = {
     "RedirectHandshake": "ws_asyncio.legacy.exceptions",
     "WebSocketClientProtocol": "ws_asyncio.legacy.client",
     "WebSocketCommonProtocol": "ws_asyncio.legacy.protocol",
-    "WebSocketProtocolError": ".exceptions:ProtocolError",
+    "WebSocketProtocolError": "ws_asyncio.legacy.exceptions",
     "WebSocketServer": "ws_asyncio.legacy.server",
     "WebSocketServerProtocol": "ws_asyncio.legacy.server",
     "basic_auth_protocol_factory": "ws_asyncio.legacy.auth",

@@ -7,9 +7,12 @@ import warnings
 from ws_asyncio.legacy.auth import *  # noqa: F403
 from ws_asyncio.legacy.auth import __all__ as __all__
 
+from .imports import UPGRADE_GUIDE
+
 
 warnings.warn(  # deprecated in websockets 14.0 - 2024-11-09
-    "websockets.auth is deprecated; use websockets.asyncio.server.basic_auth instead",
+    "websockets.auth, an alias for websockets.legacy.auth, is deprecated; "
+    f"see {UPGRADE_GUIDE} for upgrade instructions",
     DeprecationWarning,
-    stacklevel=2,
+    stacklevel=1,
 )

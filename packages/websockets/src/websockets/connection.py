@@ -18,5 +18,5 @@ warnings.warn(  # deprecated in websockets 11.0 - 2023-04-02
     "websockets.connection was renamed to websockets.protocol "
     "and Connection was renamed to Protocol",
     DeprecationWarning,
-    stacklevel=2,
+    stacklevel=1,
 )

@@ -18,7 +18,8 @@ if not typing.TYPE_CHECKING:
             "AbortHandshake": "ws_asyncio.legacy.exceptions",
             "InvalidStatusCode": "ws_asyncio.legacy.exceptions",
             "RedirectHandshake": "ws_asyncio.legacy.exceptions",
-            # deprecated in websockets 10.0 - 2021-09-09
-            "WebSocketProtocolError": ".exceptions:ProtocolError",
+            # deprecated in websockets 10.0 - 2021-09-09; ProtocolError, which
+            # the legacy API still exports under this name
+            "WebSocketProtocolError": "ws_asyncio.legacy.exceptions",
         },
     )

@@ -7,10 +7,12 @@ import warnings
 from ws_asyncio.legacy.framing import *  # noqa: F403
 from ws_asyncio.legacy.framing import __all__ as __all__
 
+from .imports import UPGRADE_GUIDE
+
 
 warnings.warn(  # moved in websockets 10.0 - 2021-09-09
-    "websockets.framing is deprecated; "
-    "use the new asyncio implementation in websockets.asyncio instead",
+    "websockets.framing, an alias for websockets.legacy.framing, is deprecated; "
+    f"see {UPGRADE_GUIDE} for upgrade instructions",
     DeprecationWarning,
-    stacklevel=2,
+    stacklevel=1,
 )

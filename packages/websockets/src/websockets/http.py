@@ -13,12 +13,14 @@ from ws_http.datastructures import (
     MultipleValuesError as MultipleValuesError,
 )
 
+from .imports import UPGRADE_GUIDE
+
 
 __all__ = ["Headers", "MultipleValuesError", "read_request", "read_response"]
 
 warnings.warn(  # moved in websockets 10.0 - 2021-09-09
-    "websockets.http is deprecated; "
-    "use the new asyncio implementation in websockets.asyncio instead",
+    "websockets.http, an alias for websockets.legacy.http, is deprecated; "
+    f"see {UPGRADE_GUIDE} for upgrade instructions",
     DeprecationWarning,
-    stacklevel=2,
+    stacklevel=1,
 )

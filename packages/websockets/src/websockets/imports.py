@@ -11,24 +11,13 @@ from typing import Any
 __all__ = ["lazy_import"]
 
 
-# What to use instead of each deprecated alias, by qualified name, then by name.
-REPLACEMENTS = {
-    "connect": "websockets.asyncio.client.connect",
-    "unix_connect": "websockets.asyncio.client.unix_connect",
-    "serve": "websockets.asyncio.server.serve",
-    "unix_serve": "websockets.asyncio.server.unix_serve",
-    "broadcast": "websockets.asyncio.server.broadcast",
-    "WebSocketClientProtocol": "websockets.asyncio.client.ClientConnection",
-    "WebSocketServerProtocol": "websockets.asyncio.server.ServerConnection",
-    "WebSocketCommonProtocol": "websockets.asyncio.connection.Connection",
-    "WebSocketServer": "websockets.asyncio.server.Server",
-    "websockets.sync.server.WebSocketServer": "websockets.sync.server.Server",
-    "BasicAuthWebSocketServerProtocol": "websockets.asyncio.server.basic_auth",
-    "basic_auth_protocol_factory": "websockets.asyncio.server.basic_auth",
-    "AbortHandshake": "a Response returned by process_request",
-    "InvalidStatusCode": "websockets.exceptions.InvalidStatus",
-    "RedirectHandshake": "the redirect handling of websockets.asyncio.client.connect",
-    "WebSocketProtocolError": "websockets.exceptions.ProtocolError",
+UPGRADE_GUIDE = "https://websockets.readthedocs.io/en/stable/howto/upgrade.html"
+"""Where the warnings about the legacy API send their readers."""
+
+# Deprecated aliases that are renamings rather than parts of the legacy API,
+# by qualified name: what their warning says.
+RENAMINGS = {
+    "websockets.sync.server.WebSocketServer": "WebSocketServer was renamed to Server",
 }
 
 
@@ -81,14 +70,18 @@ def lazy_import(
         if name in deprecated_aliases:
             # Deprecated names are not cached: every access must warn.
             qualified = f"{module_name}.{name}"
-            replacement = REPLACEMENTS.get(qualified, REPLACEMENTS.get(name))
+            source = deprecated_aliases[name]
             warnings.warn(
-                f"{qualified} is deprecated"
-                + ("" if replacement is None else f"; use {replacement} instead"),
+                RENAMINGS.get(qualified, f"{qualified} is deprecated"),
                 DeprecationWarning,
                 stacklevel=2,
             )
-            return import_name(name, deprecated_aliases[name], namespace)
+            if source.startswith("ws_asyncio.legacy"):
+                # The names of the legacy API come with the warning of
+                # websockets.legacy, which points to the upgrade guide, the
+                # first time.
+                importlib.import_module("websockets.legacy")
+            return import_name(name, source, namespace)
         raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
 
     def __dir__() -> Iterable[str]:

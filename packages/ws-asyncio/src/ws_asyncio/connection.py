@@ -38,6 +38,7 @@ from ws_frames.exceptions import (
 from ws_frames.frames import OP_BINARY, OP_CONT, OP_PONG, OP_TEXT, CloseCode, Frame
 from ws_frames.protocol import CLOSED, CLOSING, OPEN, SERVER, Event, Protocol, State
 from ws_frames.typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol
+from ws_frames.utils import flat_bytes
 
 from .compatibility import asyncio_timeout
 from .messages import Assembler
@@ -364,10 +365,10 @@ class Connection(asyncio.Protocol):
         elif isinstance(message, Mapping):
             raise TypeError("data is a dict-like object")
         elif isinstance(message, Iterable):
-            await self.send_fragments(aiter_over(message), text)
+            await self.send_fragments(aiter_over(message), text, "iterable")
             return
         elif isinstance(message, AsyncIterable):
-            await self.send_fragments(aiter(message), text)
+            await self.send_fragments(aiter(message), text, "async iterable")
             return
         else:
             raise TypeError("data must be str, bytes, iterable, or async iterable")
@@ -649,9 +650,12 @@ class Connection(asyncio.Protocol):
             await self.wait_for_close()
 
     async def send_fragments(
-        self, chunks: AsyncIterator[DataLike], text: bool | None
+        self, chunks: AsyncIterator[DataLike], text: bool | None, source: str
     ) -> None:
-        """Send the items of ``chunks`` as the fragments of one message."""
+        """
+        Send the items of ``chunks`` as the fragments of one message;
+        ``source`` names what they come from, in errors.
+        """
         try:
             chunk = await anext(chunks)
         except StopAsyncIteration:
@@ -659,17 +663,17 @@ class Connection(asyncio.Protocol):
 
         # The first item sets the type of the message. A mistake in it is
         # caught before anything goes out: the connection stays usable.
-        strings = fragments_are_strings(chunk)
+        strings = fragments_are_strings(chunk, source)
         if text is None:
             text = strings
         start = self.protocol.send_text if text else self.protocol.send_binary
         self.send_in_progress = self.loop.create_future()
         try:
             async with self.send_context():
-                start(fragment_payload(chunk, strings), fin=False)
+                start(fragment_payload(chunk, strings, source), fin=False)
             try:
                 async for chunk in chunks:
-                    payload = fragment_payload(chunk, strings)
+                    payload = fragment_payload(chunk, strings, source)
                     async with self.send_context():
                         self.protocol.send_continuation(payload, fin=False)
                 async with self.send_context():
@@ -701,7 +705,7 @@ class Connection(asyncio.Protocol):
         if isinstance(exc, ConcurrencyError):
             raise ConcurrencyError(
                 f"cannot call {method} while another coroutine "
-                "is in recv or recv_streaming"
+                "is already running recv or recv_streaming"
             ) from None
         if isinstance(exc, UnicodeDecodeError):
             # decode=True on a binary message that isn't UTF-8: the peer sent
@@ -779,6 +783,8 @@ class Connection(asyncio.Protocol):
     def close_timed_out(self) -> None:
         if self.debug:
             self.logger.debug("! timed out waiting for TCP close")
+        # From now on, ConnectionClosed names the time-out as its cause.
+        self.set_recv_exc(TimeoutError("timed out while closing connection"))
         self.transport.abort()
 
     def send_data(self) -> None:
@@ -909,9 +915,10 @@ async def aiter_over(items: Iterable[DataLike]) -> AsyncIterator[DataLike]:
         yield item
 
 
-def fragments_are_strings(chunk: object) -> bool:
+def fragments_are_strings(chunk: object, source: str) -> bool:
     """
-    Tell whether the first fragment of a message is a string or bytes.
+    Tell whether the first fragment of a message, an item of ``source``, is
+    a string or bytes.
 
     Raises:
         TypeError: If it's neither.
@@ -921,14 +928,13 @@ def fragments_are_strings(chunk: object) -> bool:
         return True
     if isinstance(chunk, BYTES_LIKE):
         return False
-    raise TypeError(
-        f"a fragmented message takes str or bytes fragments, not {type(chunk).__name__}"
-    )
+    raise TypeError(f"{source} must contain bytes or str")
 
 
-def fragment_payload(chunk: object, strings: bool) -> BytesLike:
+def fragment_payload(chunk: object, strings: bool, source: str) -> BytesLike:
     """
-    Return the payload of a fragment, which must have the type of the first.
+    Return the payload of a fragment, an item of ``source``, which must have
+    the type of the first.
 
     Raises:
         TypeError: If it doesn't.
@@ -938,7 +944,7 @@ def fragment_payload(chunk: object, strings: bool) -> BytesLike:
         return chunk.encode()
     if not strings and isinstance(chunk, BYTES_LIKE):
         return chunk
-    raise TypeError("all fragments of a message must have the same type")
+    raise TypeError(f"{source} must contain uniform types")
 
 
 def control_payload(data: DataLike) -> bytes:
@@ -1044,7 +1050,9 @@ def broadcast_frame(message: str | BytesLike, text: bool | None) -> Frame:
     if isinstance(message, str):
         return Frame(OP_BINARY if text is False else OP_TEXT, message.encode())
     if not isinstance(message, BYTES_LIKE):
-        raise TypeError("data must be str or bytes-like")
+        raise TypeError("data must be str or bytes")
+    # A memoryview of any layout goes out as its bytes in order.
+    message = flat_bytes(message)
     if text is True:
         # Every connection would refuse it: say so once, before sending.
         try:

@@ -64,6 +64,32 @@ xor_mask(const unsigned char *input, unsigned char *output, Py_ssize_t size,
     }
 }
 
+/* Get the bytes of object, in order and side by side: a simple buffer.
+   Objects whose buffer has gaps or another order, such as a memoryview
+   with a step, are copied into a bytes object first; the buffer holds the
+   copy until it's released. Others are read in place, without a copy. */
+static int
+get_contiguous_buffer(PyObject *object, Py_buffer *view)
+{
+    PyObject *copy;
+    int result;
+
+    if (PyObject_GetBuffer(object, view, PyBUF_SIMPLE) == 0) {
+        return 0;
+    }
+    if (!PyErr_ExceptionMatches(PyExc_BufferError)) {
+        return -1;
+    }
+    PyErr_Clear();
+    copy = PyBytes_FromObject(object);
+    if (copy == NULL) {
+        return -1;
+    }
+    result = PyObject_GetBuffer(copy, view, PyBUF_SIMPLE);
+    Py_DECREF(copy);
+    return result;
+}
+
 PyDoc_STRVAR(apply_mask_doc,
 "apply_mask(data, mask)\n"
 "--\n"
@@ -124,10 +150,10 @@ apply_mask(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                         "apply_mask() takes exactly 2 arguments (data, mask)");
         return NULL;
     }
-    if (PyObject_GetBuffer(arguments[0], &data, PyBUF_SIMPLE) == -1) {
+    if (get_contiguous_buffer(arguments[0], &data) == -1) {
         return NULL;
     }
-    if (PyObject_GetBuffer(arguments[1], &mask, PyBUF_SIMPLE) == -1) {
+    if (get_contiguous_buffer(arguments[1], &mask) == -1) {
         PyBuffer_Release(&data);
         return NULL;
     }
@@ -194,11 +220,11 @@ serialize_frame(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     masked = args[2] != Py_None;
-    if (PyObject_GetBuffer(args[1], &data, PyBUF_SIMPLE) == -1) {
+    if (get_contiguous_buffer(args[1], &data) == -1) {
         return NULL;
     }
     if (masked) {
-        if (PyObject_GetBuffer(args[2], &mask, PyBUF_SIMPLE) == -1) {
+        if (get_contiguous_buffer(args[2], &mask) == -1) {
             PyBuffer_Release(&data);
             return NULL;
         }
@@ -427,7 +453,7 @@ decode_at(speedups_state *state, PyObject *object, Py_ssize_t position,
         size = PyByteArray_GET_SIZE(object);
     }
     else {
-        if (PyObject_GetBuffer(object, &buffer, PyBUF_SIMPLE) < 0) {
+        if (get_contiguous_buffer(object, &buffer) < 0) {
             return -1;
         }
         data = (const unsigned char *)buffer.buf;
@@ -446,7 +472,7 @@ decode_at(speedups_state *state, PyObject *object, Py_ssize_t position,
     head2 = data[position + 1];
     opcode = head1 & 0x0F;
     if (PyTuple_GET_ITEM(state->opcodes, opcode) == Py_None) {
-        PyErr_Format(state->protocol_error, "invalid opcode: %d", (int)opcode);
+        protocol_error(state, "invalid opcode");
         goto exit;
     }
     if (((head2 & 0x80) != 0) != mask) {

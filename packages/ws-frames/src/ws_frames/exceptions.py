@@ -105,6 +105,17 @@ def _rejected(address: str, kind: str, why: str) -> str:
     return f"{address} isn't a valid {kind}: {why}"
 
 
+def _warn_replaced(field: str) -> None:
+    """Warn that ``ConnectionClosed.<field>`` has a replacement."""
+    # stacklevel 3: the caller of the property.
+    warnings.warn(
+        f"ConnectionClosed.{field} is deprecated; "
+        f"use Protocol.close_{field} or ConnectionClosed.rcvd.{field}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
 class WebSocketException(Exception):
     """The root of the tree: catch it to catch them all."""
 
@@ -152,12 +163,26 @@ class ConnectionClosed(WebSocketException):
 
     @property
     def code(self) -> int:
-        """The peer's close code, or 1006 if its close frame never came."""
+        """
+        The peer's close code, or 1006 if its close frame never came.
+
+        Deprecated: :attr:`rcvd` holds the close frame received, and the
+        protocol's :attr:`~ws_frames.protocol.Protocol.close_code` the code
+        that RFC 6455 defines for the connection.
+
+        """
+        _warn_replaced("code")
         return 1006 if self.rcvd is None else self.rcvd.code
 
     @property
     def reason(self) -> str:
-        """The peer's close reason; empty if its close frame never came."""
+        """
+        The peer's close reason; empty if its close frame never came.
+
+        Deprecated, as :attr:`code` is.
+
+        """
+        _warn_replaced("reason")
         return "" if self.rcvd is None else self.rcvd.reason
 
 
@@ -206,7 +231,7 @@ class PayloadTooBig(WebSocketException):
             # Deprecated since websockets 14.0 (2024-11-09).
             warnings.warn(
                 "PayloadTooBig(message) is deprecated; "
-                "pass PayloadTooBig(size, max_size) instead",
+                "change to PayloadTooBig(size, max_size)",
                 DeprecationWarning,
                 stacklevel=2,
             )

@@ -433,7 +433,7 @@ class Close:
 
         """
         if self.code not in EXTERNAL_CLOSE_CODES and not 3000 <= self.code < 5000:
-            raise ProtocolError(f"invalid status code: {self.code}")
+            raise ProtocolError("invalid status code")
 
 
 def py_decode_frame(
@@ -479,6 +479,8 @@ def py_decode_frame(
         ValueError: If ``position`` is outside of ``data``.
 
     """
+    if type(data) is memoryview:
+        data = utils.flat_bytes(data)
     size = len(data)
     if not 0 <= position <= size:
         raise ValueError("position must be within data")
@@ -487,7 +489,7 @@ def py_decode_frame(
     head1 = data[position]
     head2 = data[position + 1]
     if _OPCODES[head1 & 0x0F] is None:
-        raise ProtocolError(f"invalid opcode: {head1 & 0x0F}")
+        raise ProtocolError("invalid opcode")
     if (head2 & 0x80 != 0) is not bool(mask):
         raise ProtocolError("incorrect masking")
     if head1 & 0x70 and not extensions:
@@ -573,6 +575,7 @@ def py_serialize_frame(
     """
     if not 0 <= head1 <= 0xFF:
         raise ValueError("head1 must be in range(256)")
+    data = utils.flat_bytes(data)
     size = len(data)
     mask_bit = 0 if mask is None else 0x80
     if size <= 125:
@@ -583,7 +586,7 @@ def py_serialize_frame(
         header = bytes([head1, mask_bit | 127]) + size.to_bytes(8, "big")
     if mask is None:
         return header + data
-    return b"".join([header, mask, utils.py_apply_mask(data, mask)])
+    return b"".join([header, bytes(mask), utils.py_apply_mask(data, mask)])
 
 
 class PyFrameDecoder:

@@ -11,7 +11,7 @@ import codecs
 import enum
 import logging
 import uuid
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Union
 
 from . import frames, utils
@@ -154,6 +154,42 @@ class _TextChecker:
                 raise UnicodeDecodeError(
                     "utf-8", bytes(data), start, start + 1, "invalid continuation byte"
                 )
+
+
+def _frame_fields(data: bytes | bytearray) -> Iterator[int]:
+    """
+    Yield the sizes of the fields of the frame at the start of ``data``: the
+    header, the extended length if any, the masking key if any, and the
+    payload. Each size is read from ``data`` once the fields before it are
+    there.
+
+    """
+    yield 2
+    length = data[1] & 0x7F
+    if length >= 126:
+        extended = 2 if length == 126 else 8
+        yield extended
+        length = int.from_bytes(data[2 : 2 + extended], "big")
+    if data[1] & 0x80:
+        yield 4
+    yield length
+
+
+def _cut_short(data: bytes | bytearray) -> EOFError:
+    """
+    Explain the end of the stream in the frame at the start of ``data``:
+    how many bytes of the field that it cuts arrived, out of how many.
+
+    """
+    fields = _frame_fields(data)
+    start, size = 0, next(fields)
+    # The frame is incomplete: some field is.
+    while len(data) - start >= size:
+        start += size
+        size = next(fields)
+    return EOFError(
+        f"stream ends after {len(data) - start} bytes, expected {size} bytes"
+    )
 
 
 def _wrong_state(state: State) -> InvalidState:
@@ -408,6 +444,8 @@ class Protocol:
             raise ProtocolError("unexpected continuation frame")
         if self._state is not OPEN:
             raise _wrong_state(self._state)
+        if type(data) is memoryview:
+            data = utils.flat_bytes(data)
         if self._text_out is not None:
             try:
                 self._text_out.feed(data, fin)
@@ -440,6 +478,10 @@ class Protocol:
             raise ProtocolError("expected a continuation frame")
         if self._state is not OPEN:
             raise _wrong_state(self._state)
+        # Only a memoryview may need flattening; testing the type first
+        # spares the common case a call.
+        if type(data) is memoryview:
+            data = utils.flat_bytes(data)
         try:
             if fin:
                 _check_text(data)
@@ -471,6 +513,8 @@ class Protocol:
             raise ProtocolError("expected a continuation frame")
         if self._state is not OPEN:
             raise _wrong_state(self._state)
+        if type(data) is memoryview:
+            data = utils.flat_bytes(data)
         self._send_data(OP_BINARY, data, fin)
         self._text_out = None
         self.expect_continuation_frame = not fin
@@ -520,7 +564,7 @@ class Protocol:
         # after a server closed TCP.
         if (self._state is not OPEN and self._state is not CLOSING) or self.eof_sent:
             raise _wrong_state(self._state)
-        self.send_frame(Frame(OP_PING, data))
+        self.send_frame(Frame(OP_PING, utils.flat_bytes(data)))
 
     def send_pong(self, data: BytesLike) -> None:
         """
@@ -536,7 +580,7 @@ class Protocol:
         # after a server closed TCP.
         if (self._state is not OPEN and self._state is not CLOSING) or self.eof_sent:
             raise _wrong_state(self._state)
-        self.send_frame(Frame(OP_PONG, data))
+        self.send_frame(Frame(OP_PONG, utils.flat_bytes(data)))
 
     def fail(self, code: CloseCode | int, reason: str = "") -> None:
         """
@@ -636,10 +680,7 @@ class Protocol:
                     del buffer[:end]
                 if reader.eof:
                     if buffer:
-                        raise EOFError(
-                            f"stream ends after {len(buffer)} bytes, "
-                            "before the end of the frame"
-                        )
+                        raise _cut_short(buffer)
                     if self.debug:
                         self.logger.debug("< EOF")
                     # A closing handshake would have made discard() the parser.

@@ -84,6 +84,23 @@ if hasattr(os, "register_at_fork"):  # pragma: no branch
     os.register_at_fork(after_in_child=_masks.clear)
 
 
+def flat_bytes(data: BytesLike) -> BytesLike:
+    """
+    Return ``data`` as one run of bytes in order, which codecs and
+    :func:`len` handle as such.
+
+    A :class:`memoryview` with a step, over items larger than a byte, or in
+    more than one dimension is copied to :class:`bytes`; anything else comes
+    back as is, without a copy.
+
+    """
+    if type(data) is memoryview and not (
+        data.c_contiguous and data.itemsize == 1 and data.ndim == 1
+    ):
+        return data.tobytes()
+    return data
+
+
 def py_apply_mask(data: BytesLike, mask: bytes | bytearray) -> bytes:
     """
     XOR ``data`` with ``mask`` repeated (RFC 6455, section 5.3); masking
@@ -93,14 +110,15 @@ def py_apply_mask(data: BytesLike, mask: bytes | bytearray) -> bytes:
         ValueError: If ``mask`` isn't 4 bytes long.
 
     """
-    if len(mask) != 4:
+    data, key = flat_bytes(data), flat_bytes(mask)
+    if len(key) != 4:
         raise ValueError("mask must contain 4 bytes")
     size = len(data)
     if size == 0:
         return b""
     # XOR-ing two big integers runs in C over machine words, which is much
     # faster than a loop over bytes in Python.
-    repeated = bytes(mask) * (size // 4 + 1)
+    repeated = bytes(key) * (size // 4 + 1)
     masked = int.from_bytes(data, sys.byteorder) ^ int.from_bytes(
         repeated[:size], sys.byteorder
     )

@@ -41,9 +41,9 @@ __all__ = ["Request", "Response", "SERVER", "USER_AGENT"]
 
 PYTHON_VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
-# This implementation provides the API of websockets 17.0 and says so to
+# This implementation provides the API of websockets 17.0.1 and says so to
 # peers, which sometimes adapt to the software they talk to.
-_PRODUCT = f"Python/{PYTHON_VERSION} websockets/17.0.0"
+_PRODUCT = f"Python/{PYTHON_VERSION} websockets/17.0.1"
 
 USER_AGENT = os.environ.get("WEBSOCKETS_USER_AGENT", _PRODUCT)
 """Value of the ``User-Agent`` header of client requests."""

@@ -43,6 +43,7 @@ from ws_frames.exceptions import (
 from ws_frames.frames import OP_BINARY, OP_CONT, OP_PONG, OP_TEXT, CloseCode, Frame
 from ws_frames.protocol import CLOSED, CLOSING, OPEN, SERVER, Event, Protocol, State
 from ws_frames.typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol
+from ws_frames.utils import flat_bytes
 
 from .messages import Assembler
 from .utils import Deadline
@@ -379,8 +380,7 @@ class Connection:
             if allowed:
                 if self.send_in_progress:
                     raise ConcurrencyError(
-                        "cannot call send while another thread "
-                        "is sending a fragmented message"
+                        "cannot call send while another thread is already running send"
                     )
                 try:
                     if as_text:
@@ -696,8 +696,7 @@ class Connection:
         with self.protocol_mutex:
             if self.send_in_progress:
                 raise ConcurrencyError(
-                    "cannot call send while another thread "
-                    "is sending a fragmented message"
+                    "cannot call send while another thread is already running send"
                 )
             self.send_in_progress = True
         try:
@@ -736,7 +735,7 @@ class Connection:
         if isinstance(exc, ConcurrencyError):
             raise ConcurrencyError(
                 f"cannot call {method} while another thread "
-                "is in recv or recv_streaming"
+                "is already running recv or recv_streaming"
             ) from None
         if isinstance(exc, UnicodeDecodeError):
             # decode=True on a binary message that isn't UTF-8: the peer sent
@@ -985,9 +984,7 @@ def fragments_are_strings(chunk: object) -> bool:
         return True
     if isinstance(chunk, BYTES_LIKE):
         return False
-    raise TypeError(
-        f"a fragmented message takes str or bytes fragments, not {type(chunk).__name__}"
-    )
+    raise TypeError("iterable must contain bytes or str")
 
 
 def fragment_payload(chunk: object, strings: bool) -> BytesLike:
@@ -1002,7 +999,7 @@ def fragment_payload(chunk: object, strings: bool) -> BytesLike:
         return chunk.encode()
     if not strings and isinstance(chunk, BYTES_LIKE):
         return chunk
-    raise TypeError("all fragments of a message must have the same type")
+    raise TypeError("iterable must contain uniform types")
 
 
 def control_payload(data: DataLike) -> bytes:
@@ -1130,7 +1127,9 @@ def broadcast_frame(message: str | BytesLike, text: bool | None) -> Frame:
     if isinstance(message, str):
         return Frame(OP_BINARY if text is False else OP_TEXT, message.encode())
     if not isinstance(message, BYTES_LIKE):
-        raise TypeError("data must be str or bytes-like")
+        raise TypeError("data must be str or bytes")
+    # A memoryview of any layout goes out as its bytes in order.
+    message = flat_bytes(message)
     if text is True:
         # Every connection would refuse it: say so once, before sending.
         try:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import warnings
 
+from ..imports import UPGRADE_GUIDE
 
+
+# Importing any module of the package warns once, here; the warning names
+# this module, which filters of warnings by module can match.
 warnings.warn(  # deprecated in websockets 14.0 - 2024-11-09
-    "websockets.legacy is deprecated; "
-    "use the new asyncio implementation in websockets.asyncio instead",
+    f"websockets.legacy is deprecated; see {UPGRADE_GUIDE} for upgrade instructions",
     DeprecationWarning,
-    stacklevel=2,
+    stacklevel=1,
 )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 from ws_asyncio.legacy.auth import (
     BasicAuthWebSocketServerProtocol as BasicAuthWebSocketServerProtocol,
     Credentials as Credentials,
@@ -11,13 +9,6 @@ from ws_asyncio.legacy.auth import (
     is_credentials as is_credentials,
 )
 
-
-warnings.warn(  # deprecated in websockets 14.0 - 2024-11-09
-    "websockets.legacy is deprecated; "
-    "see the upgrade guide to the new asyncio implementation",
-    DeprecationWarning,
-    stacklevel=2,
-)
 
 __all__ = [
     "basic_auth_protocol_factory",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 from ws_asyncio.legacy.exceptions import (
     AbortHandshake as AbortHandshake,
     InvalidHandshake as InvalidHandshake,
@@ -12,12 +10,4 @@ from ws_asyncio.legacy.exceptions import (
     RedirectHandshake as RedirectHandshake,
     StatusLike as StatusLike,
     WebSocketProtocolError as WebSocketProtocolError,
-)
-
-
-warnings.warn(  # deprecated in websockets 14.0 - 2024-11-09
-    "websockets.legacy is deprecated; "
-    "see the upgrade guide to the new asyncio implementation",
-    DeprecationWarning,
-    stacklevel=2,
 )

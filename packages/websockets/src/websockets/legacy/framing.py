@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 from ws_asyncio.legacy.framing import (
     BytesLike as BytesLike,
     Close as Close,
@@ -17,12 +15,4 @@ from ws_asyncio.legacy.framing import (
     prepare_ctrl as prepare_ctrl,
     prepare_data as prepare_data,
     serialize_close as serialize_close,
-)
-
-
-warnings.warn(  # deprecated in websockets 14.0 - 2024-11-09
-    "websockets.legacy is deprecated; "
-    "see the upgrade guide to the new asyncio implementation",
-    DeprecationWarning,
-    stacklevel=2,
 )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 from ws_asyncio.legacy.server import (
     HeadersLikeOrCallable as HeadersLikeOrCallable,
     HTTPResponse as HTTPResponse,
@@ -16,13 +14,6 @@ from ws_asyncio.legacy.server import (
     unix_serve as unix_serve,
 )
 
-
-warnings.warn(  # deprecated in websockets 14.0 - 2024-11-09
-    "websockets.legacy is deprecated; "
-    "see the upgrade guide to the new asyncio implementation",
-    DeprecationWarning,
-    stacklevel=2,
-)
 
 __all__ = [
     "broadcast",
