@@ -6,7 +6,9 @@ Reaching a WebSocket server through a proxy: SOCKS, or HTTP with ``CONNECT``.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import sys
 import urllib.parse
 import urllib.request
 
@@ -96,7 +98,37 @@ _PROXY_SETTINGS = {
     True: ["wss", "socks", "https"],
 }
 
+# The environment variables that get_proxy() reads: each setting above and
+# no_proxy, in lower case, then in upper case.
+_VARIABLES = [
+    (prefix, f"{prefix}_proxy", f"{prefix.upper()}_PROXY")
+    for prefix in ["ws", "wss", "socks", "https", "http", "no"]
+]
+
 _SOCKS_AS_HTTP = re.compile(r"^http://")
+
+
+def _environment_settings() -> dict[str, str]:
+    """
+    Read the proxy settings of the environment, by prefix, as
+    :func:`urllib.request.getproxies_environment` reads them, but only the
+    few variables that matter here: connecting must not cost a walk through
+    the whole environment, decoding every variable.
+
+    """
+    environ = os.environ
+    # Behind a CGI server, HTTP_PROXY may come from a header of the client
+    # (CVE-2016-1000110); http_proxy cannot.
+    cgi = "REQUEST_METHOD" in environ
+    settings = {}
+    for prefix, lower, upper in _VARIABLES:
+        # The lower case name wins, even empty: it then unsets the setting.
+        value = environ.get(lower)
+        if value is None and not (cgi and prefix == "http"):
+            value = environ.get(upper)
+        if value:
+            settings[prefix] = value
+    return settings
 
 
 def get_proxy(uri: WebSocketURI) -> str | None:
@@ -117,9 +149,16 @@ def get_proxy(uri: WebSocketURI) -> str | None:
         The URL of the proxy, or :obj:`None` to connect directly.
 
     """
-    if urllib.request.proxy_bypass(f"{uri.host}:{uri.port}"):
-        return None
-    configured = urllib.request.getproxies()
+    address = f"{uri.host}:{uri.port}"
+    if sys.platform in ("darwin", "win32"):
+        # urllib.request falls back to the system settings there.
+        if urllib.request.proxy_bypass(address):
+            return None
+        configured = urllib.request.getproxies()
+    else:
+        configured = _environment_settings()
+        if urllib.request.proxy_bypass_environment(address, configured):
+            return None
     chosen = next(
         (name for name in _PROXY_SETTINGS[uri.secure] if name in configured), None
     )
