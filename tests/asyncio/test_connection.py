@@ -677,6 +677,7 @@ def test_keepalive_disabled() -> None:
     async def main() -> None:
         client, server = await connection_pair()
         client.start_keepalive()
+        assert client.keepalive_timer is None
         assert client.keepalive_task is None
         await client.close()
 
@@ -884,6 +885,9 @@ def test_keepalive_on_closed_connection_ends_quietly(
         client, server = await connection_pair(client_kwargs={"ping_interval": 0})
         await client.close()
         client.start_keepalive()
+        # The ping is due at once; a task sends it.
+        assert client.keepalive_task is None
+        await asyncio.sleep(SHORT)
         assert client.keepalive_task is not None
         await client.keepalive_task
 

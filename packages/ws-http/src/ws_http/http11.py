@@ -33,7 +33,7 @@ from ws_frames.exceptions import (
 )
 from ws_frames.streams import StreamReader
 
-from .datastructures import Headers
+from .datastructures import _COMMON_NAMES, Headers
 
 
 __all__ = ["Request", "Response", "SERVER", "USER_AGENT"]
@@ -80,6 +80,14 @@ _STATUS = re.compile(rb"[1-5][0-9]{2}")
 _HEADER_BLOCK = re.compile(rb"(?:[%s]+:%s\r\n)*" % (_TCHARS, _FIELD_CONTENT))
 _DECIMAL = re.compile(r"[0-9]+")
 _HEX = re.compile(rb"[0-9A-Fa-f]+")
+
+# Names of common headers as they usually arrive, and the shared string for
+# each: see Headers.
+_NAMES = {
+    spelling.encode(): spelling
+    for name in _COMMON_NAMES
+    for spelling in [name, name.lower()]
+}
 
 ReadLine = Callable[[int, type[Exception]], Generator[None, None, bytes | bytearray]]
 ReadExact = Callable[[int], Generator[None, None, bytes | bytearray]]
@@ -372,7 +380,9 @@ def _take_header_block(buffer: bytearray) -> Headers | None:
     headers = Headers()
     for line in lines:
         name, _, value = line.partition(b":")
-        headers.set_insecure(name.decode(), _text(value.strip(b" \t")))
+        headers.set_insecure(
+            _NAMES.get(name) or name.decode(), _text(value.strip(b" \t"))
+        )
     return headers
 
 
