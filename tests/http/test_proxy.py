@@ -211,6 +211,30 @@ def test_get_proxy_ignores_upper_case_http_proxy_under_cgi(
     assert get_proxy(parse_uri(WS)) == "http://http"
 
 
+@pytest.mark.parametrize(
+    "no_proxy, uri, listed",
+    [
+        (".example.com", "ws://example.com/", True),
+        (".example.com", "ws://a.b.example.com/", True),
+        (" EXAMPLE.com , other", "ws://Example.COM/", True),
+        ("example.com:8000", "ws://example.com:8000/", True),
+        ("example.com:8000", "ws://example.com/", False),
+        ("ample.com", "ws://example.com/", False),
+        (",,", "ws://example.com/", False),
+        ("127.0.0.1", "ws://127.0.0.1:8000/", True),
+        ("0.0.1", "ws://127.0.0.1/", True),
+    ],
+)
+def test_get_proxy_no_proxy_matching(
+    no_proxy_env: pytest.MonkeyPatch, no_proxy: str, uri: str, listed: bool
+) -> None:
+    # The rules of urllib.request.proxy_bypass_environment(), suffixes of
+    # IP addresses included.
+    no_proxy_env.setenv("ws_proxy", "http://proxy:8080")
+    no_proxy_env.setenv("no_proxy", no_proxy)
+    assert get_proxy(parse_uri(uri)) == (None if listed else "http://proxy:8080")
+
+
 def test_get_proxy_no_proxy_wildcard(no_proxy_env: pytest.MonkeyPatch) -> None:
     no_proxy_env.setenv("ws_proxy", "http://proxy:8080")
     no_proxy_env.setenv("NO_PROXY", "*")

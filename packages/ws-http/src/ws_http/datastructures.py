@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from typing import Any, Protocol, Union
+from typing import Any, Protocol, TypeVar, Union, overload
 
 from ws_frames.exceptions import InvalidHeaderValue
 
@@ -17,6 +17,8 @@ __all__ = [
     "HeadersLike",
     "MultipleValuesError",
 ]
+
+_T = TypeVar("_T")
 
 
 class MultipleValuesError(LookupError):
@@ -139,6 +141,46 @@ class Headers(MutableMapping[str, str]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._fields)
+
+    # get() and setdefault() would work as MutableMapping writes them, but
+    # they'd raise and catch KeyError for a header that's absent, which is
+    # slow, and the opening handshake looks for a few absent headers.
+
+    @overload
+    def get(self, key: str, /) -> str | None: ...
+
+    @overload
+    def get(self, key: str, /, default: str | _T) -> str | _T: ...
+
+    def get(self, key: str, /, default: object = None) -> object:
+        """
+        Return the value of a header that occurs once; ``default`` when it's
+        absent.
+
+        Raises:
+            MultipleValuesError: If the header occurs more than once.
+
+        """
+        value = self._fields.get(_FOLDED.get(key) or key.lower())
+        if value is None:
+            return default
+        if isinstance(value, list):
+            raise MultipleValuesError(key)
+        return value
+
+    def setdefault(self, key: str, default: str) -> str:
+        """
+        Return the value of a header that occurs once; add it with the value
+        ``default`` when it's absent.
+
+        Raises:
+            MultipleValuesError: If the header occurs more than once.
+
+        """
+        value = self.get(key)
+        if value is None:
+            self[key] = value = default
+        return value
 
     def get_all(self, key: str) -> list[str]:
         """
