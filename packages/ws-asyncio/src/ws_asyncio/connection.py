@@ -533,6 +533,8 @@ class Connection(asyncio.Protocol):
 
     def terminate_pending_pings(self) -> None:
         """Fail the pings still waiting for a pong once the connection is closed."""
+        if not self.pending_pings:
+            return
         waiting = [waiter for waiter, _ in self.pending_pings.values()]
         self.pending_pings.clear()
         exc = self.close_exc()
