@@ -134,7 +134,9 @@ class Headers(MutableMapping[str, str]):
         return value
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and (_FOLDED.get(key) or key.lower()) in self._fields
+        return (
+            isinstance(key, str) and (_FOLDED.get(key) or key.lower()) in self._fields
+        )
 
     def __len__(self) -> int:
         return len(self._fields)
@@ -147,12 +149,12 @@ class Headers(MutableMapping[str, str]):
     # slow, and the opening handshake looks for a few absent headers.
 
     @overload
-    def get(self, key: str, /) -> str | None: ...
+    def get(self, key: str) -> str | None: ...
 
     @overload
-    def get(self, key: str, /, default: str | _T) -> str | _T: ...
+    def get(self, key: str, default: str | _T) -> str | _T: ...
 
-    def get(self, key: str, /, default: object = None) -> object:
+    def get(self, key: str, default: object = None) -> object:
         """
         Return the value of a header that occurs once; ``default`` when it's
         absent.
