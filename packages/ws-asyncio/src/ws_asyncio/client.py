@@ -114,7 +114,9 @@ class ClientConnection(Connection):
         # The protocol delivers the response first, then only frames.
         if isinstance(event, Response):
             self.response = event
-            self.response_rcvd.set_result(None)
+            # handshake() may have given up waiting, cancelling the future.
+            if not self.response_rcvd.done():
+                self.response_rcvd.set_result(None)
         else:
             super().process_event(event)
 
@@ -151,12 +153,16 @@ class ClientConnection(Connection):
             request.headers.setdefault("User-Agent", user_agent_header)
         self.request = request
 
-        async with self.send_context(expected_state=CONNECTING):
-            self.protocol.send_request(request)
+        # send_context() written out: opening connections fast matters, and
+        # sending the request raises nothing but the errors of the caller.
+        if self.protocol.state is not CONNECTING:
+            await self.reject_call()
+        self.protocol.send_request(request)
+        await self.complete_send(False)
 
-        # When the caller gives up waiting, the future must stay usable for
-        # process_event() and connection_lost().
-        await asyncio.shield(self.response_rcvd)
+        # Not shielded: nothing else waits for this future, and cancelling it
+        # is harmless, which saves a future and a callback on every connection.
+        await self.response_rcvd
 
         # The protocol tells why the handshake failed, including when the
         # connection ended before the response.

@@ -45,7 +45,12 @@ from ws_http.http11 import SERVER, Request, Response
 from ws_http.server import ServerProtocol
 
 from .compatibility import asyncio_timeout
-from .connection import BufferedReader, Connection, broadcast as broadcast
+from .connection import (
+    CALLER_ERRORS,
+    BufferedReader,
+    Connection,
+    broadcast as broadcast,
+)
 
 
 if TYPE_CHECKING:
@@ -171,7 +176,9 @@ class ServerConnection(Connection):
             Exception: Whatever a hook raised; the client got a 500 response.
 
         """
-        await asyncio.shield(self.request_rcvd)
+        # Not shielded: nothing else waits for this future, and cancelling it
+        # is harmless, which saves a future and a callback on every connection.
+        await self.request_rcvd
 
         if self.request is None:
             failure = self.protocol.handshake_exc
@@ -179,7 +186,10 @@ class ServerConnection(Connection):
             response = await self.choose_response(
                 self.request, process_request, process_response, server_header
             )
-            async with self.send_context(expected_state=CONNECTING):
+            # send_context() written out: opening connections fast matters.
+            if self.protocol.state is not CONNECTING:
+                await self.reject_call()
+            try:
                 # close() sets close_task. Without an await between the check
                 # and the response, a shutdown either starts before the
                 # response is sent, and it's a 503, or finds the connection
@@ -198,6 +208,12 @@ class ServerConnection(Connection):
                 # response before they're parsed.
                 for event in self.protocol.events_received():
                     self.process_event(event)
+            except CALLER_ERRORS:
+                raise
+            except Exception as exc:
+                self.logger.error("unexpected internal error", exc_info=exc)
+                await self.abort_and_raise(exc)
+            await self.complete_send(self.protocol.close_expected())
 
         if failure is not None:
             raise failure
@@ -250,7 +266,9 @@ class ServerConnection(Connection):
             return
         assert isinstance(event, Request)
         self.request = event
-        self.request_rcvd.set_result(None)
+        # handshake() may have given up waiting, cancelling the future.
+        if not self.request_rcvd.done():
+            self.request_rcvd.set_result(None)
 
     def forget_handler(self, task: asyncio.Task[None]) -> None:
         """Let the server forget the task of the handler once it's done."""
