@@ -629,7 +629,10 @@ def serve(
         except Exception:
             connection.logger.error("connection handler failed", exc_info=True)
             code = CloseCode.INTERNAL_ERROR
-        await connection.close(code)
+        # Usually the client closed the connection, which ended the handler:
+        # closing it again would only raise and catch ConnectionClosed.
+        if not connection.connection_lost_waiter.done():
+            await connection.close(code)
 
     async def create_server() -> asyncio.Server:
         loop = asyncio.get_running_loop()
