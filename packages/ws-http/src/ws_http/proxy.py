@@ -191,9 +191,9 @@ def get_proxy(uri: WebSocketURI) -> str | None:
         no_proxy = _environment_setting("no")
         if no_proxy is not None and _listed(uri, no_proxy):
             return None
-    if chosen == "socks" and proxy is not None:
-        return _SOCKS_AS_HTTP.sub("socks5h://", proxy)
-    return proxy
+    if proxy is None or chosen != "socks":
+        return proxy
+    return _SOCKS_AS_HTTP.sub("socks5h://", proxy)
 
 
 def prepare_connect_request(
