@@ -97,10 +97,9 @@ class ClientConnection(Connection):
         write_limit: _WriteLimit = 2**15,
     ) -> None:
         self.protocol: ClientProtocol
-        # Done once the response arrived or the connection ended without one.
-        self.response_rcvd: asyncio.Future[None] = (
-            asyncio.get_running_loop().create_future()
-        )
+        # While handshake() waits: done once the response arrived or the
+        # connection ended without one.
+        self.response_rcvd: asyncio.Future[None] | None = None
         super().__init__(
             protocol,
             max_queue=max_queue,
@@ -114,9 +113,9 @@ class ClientConnection(Connection):
         # The protocol delivers the response first, then only frames.
         if isinstance(event, Response):
             self.response = event
-            # handshake() may have given up waiting, cancelling the future.
-            if not self.response_rcvd.done():
-                self.response_rcvd.set_result(None)
+            waiter = self.response_rcvd
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
         else:
             super().process_event(event)
 
@@ -125,8 +124,9 @@ class ClientConnection(Connection):
             super().connection_lost(exc)
         finally:
             # Don't leave handshake() waiting for a response that can't come.
-            if not self.response_rcvd.done():
-                self.response_rcvd.set_result(None)
+            waiter = self.response_rcvd
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
 
     async def handshake(
         self,
@@ -160,9 +160,14 @@ class ClientConnection(Connection):
         self.protocol.send_request(request)
         await self.complete_send(False)
 
-        # Not shielded: nothing else waits for this future, and cancelling it
-        # is harmless, which saves a future and a callback on every connection.
-        await self.response_rcvd
+        if self.response is None and not self.connection_lost_waiter.done():
+            # Not shielded: nothing else waits for this future, and cancelling
+            # it is harmless, which saves a future and a callback.
+            self.response_rcvd = self.loop.create_future()
+            try:
+                await self.response_rcvd
+            finally:
+                self.response_rcvd = None
 
         # The protocol tells why the handshake failed, including when the
         # connection ended before the response.

@@ -130,8 +130,9 @@ class ServerConnection(Connection):
             ping_timeout=ping_timeout,
             write_limit=write_limit,
         )
-        # Done when the request arrives, or when the client leaves before.
-        self.request_rcvd: asyncio.Future[None] = self.loop.create_future()
+        # While handshake() waits: done when the request arrives, or when the
+        # client leaves before. An idle connection doesn't keep it.
+        self.request_rcvd: asyncio.Future[None] | None = None
         self.username: str
         """Name of the client, once :func:`basic_auth` accepted its credentials."""
         self.handler: Callable[..., Awaitable[None]]
@@ -176,9 +177,14 @@ class ServerConnection(Connection):
             Exception: Whatever a hook raised; the client got a 500 response.
 
         """
-        # Not shielded: nothing else waits for this future, and cancelling it
-        # is harmless, which saves a future and a callback on every connection.
-        await self.request_rcvd
+        if self.request is None and not self.connection_lost_waiter.done():
+            # Not shielded: nothing else waits for this future, and cancelling
+            # it is harmless, which saves a future and a callback.
+            self.request_rcvd = self.loop.create_future()
+            try:
+                await self.request_rcvd
+            finally:
+                self.request_rcvd = None
 
         if self.request is None:
             failure = self.protocol.handshake_exc
@@ -266,9 +272,9 @@ class ServerConnection(Connection):
             return
         assert isinstance(event, Request)
         self.request = event
-        # handshake() may have given up waiting, cancelling the future.
-        if not self.request_rcvd.done():
-            self.request_rcvd.set_result(None)
+        waiter = self.request_rcvd
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def forget_handler(self, task: asyncio.Task[None]) -> None:
         """Let the server forget the task of the handler once it's done."""
@@ -283,8 +289,9 @@ class ServerConnection(Connection):
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
         # The client left without a request: handshake() has nothing to wait for.
-        if not self.request_rcvd.done():
-            self.request_rcvd.set_result(None)
+        waiter = self.request_rcvd
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
         self.logger.info("connection closed")
 
 
