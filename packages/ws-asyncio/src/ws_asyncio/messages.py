@@ -141,6 +141,8 @@ class SimpleQueue(Generic[T]):
     def reset(self, items: Iterable[T]) -> None:
         """Put items back at the front, keeping their order."""
         assert self.get_waiter is None, "reset() while get() waits"
+        if self.queue is _NO_ITEMS:
+            self.queue = collections.deque()
         self.queue.extendleft(reversed(list(items)))
 
     def abort(self) -> None:
