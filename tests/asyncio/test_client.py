@@ -20,8 +20,10 @@ from ws_asyncio.client import (
     connect,
     process_exception,
 )
+from ws_asyncio.connection import BufferedReader
 from ws_asyncio.server import ServerConnection, serve
 from ws_frames.exceptions import (
+    ConnectionClosedError,
     InvalidMessage,
     InvalidProxyMessage,
     InvalidProxyStatus,
@@ -30,6 +32,8 @@ from ws_frames.exceptions import (
     ProxyError,
     SecurityError,
 )
+from ws_frames.protocol import OPEN
+from ws_http.client import ClientProtocol
 from ws_http.datastructures import Headers
 from ws_http.http11 import USER_AGENT, Request, Response
 from ws_http.proxy import parse_proxy
@@ -67,6 +71,44 @@ def test_connect_await_and_context_manager() -> None:
                 await client.send("managed")
                 assert await client.recv() == "managed"
             assert client.close_code == 1000
+
+    run(main())
+
+
+def test_connection_lost_before_the_request() -> None:
+    class Aborting(ClientConnection):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)
+            self.transport.abort()
+
+    async def main() -> None:
+        async with serve(echo, "127.0.0.1", 0) as server:
+            with pytest.raises(ConnectionClosedError):
+                await connect(server_uri(server), create_connection=Aborting)
+
+    run(main())
+
+
+def test_response_after_the_handshake_gave_up() -> None:
+    async def slowly(connection: ServerConnection, request: Request) -> None:
+        await asyncio.sleep(SHORT)
+
+    async def main() -> None:
+        async with serve(echo, "127.0.0.1", 0, process_request=slowly) as server:
+            host, port = server.sockets[0].getsockname()[:2]
+            protocol = ClientProtocol(parse_uri(f"ws://{host}:{port}/"))
+            _, reader = await asyncio.get_running_loop().create_connection(
+                lambda: BufferedReader(ClientConnection(protocol)), host, port
+            )
+            client = reader.connection
+            assert isinstance(client, ClientConnection)
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(client.handshake(), timeout=SHORT / 5)
+            # The response arrives all the same, and the connection opens.
+            while client.response is None:
+                await asyncio.sleep(SHORT / 5)
+            assert client.state is OPEN
+            await client.close()
 
     run(main())
 

@@ -648,6 +648,28 @@ def test_keepalive_measures_latency() -> None:
     run(main())
 
 
+def test_keepalive_runs_no_task_between_pings() -> None:
+    async def main() -> None:
+        client, server = await connection_pair(client_kwargs={"ping_interval": SHORT})
+        server_recv = asyncio.create_task(server.recv())
+        client.start_keepalive()
+        # Until a ping is due, a timer waits, not a task.
+        assert client.keepalive_timer is not None
+        assert client.keepalive_task is None
+        while client.latency == 0:
+            await asyncio.sleep(SHORT / 5)
+        await asyncio.sleep(0)
+        # The pong came back: the task ended and the next ping has a timer.
+        assert client.keepalive_task is not None
+        assert client.keepalive_task.done()
+        assert not client.keepalive_timer.cancelled()
+        server_recv.cancel()
+        await client.close()
+        assert client.keepalive_timer.cancelled()
+
+    run(main())
+
+
 def test_keepalive_timeout_fails_connection_with_1011() -> None:
     async def main() -> None:
         client, peer = await connection_and_raw_peer(
@@ -687,6 +709,7 @@ def test_keepalive_disabled() -> None:
     async def main() -> None:
         client, server = await connection_pair()
         client.start_keepalive()
+        assert client.keepalive_timer is None
         assert client.keepalive_task is None
         await client.close()
 
@@ -894,6 +917,9 @@ def test_keepalive_on_closed_connection_ends_quietly(
         client, server = await connection_pair(client_kwargs={"ping_interval": 0})
         await client.close()
         client.start_keepalive()
+        # The ping is due at once; a task sends it.
+        assert client.keepalive_task is None
+        await asyncio.sleep(SHORT)
         assert client.keepalive_task is not None
         await client.keepalive_task
 

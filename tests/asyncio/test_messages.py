@@ -95,6 +95,23 @@ def test_simple_queue_abort_wakes_getter() -> None:
     run(main())
 
 
+def test_simple_queues_dont_share_items() -> None:
+    async def main() -> None:
+        # Empty queues share one empty deque until they get an item.
+        first: SimpleQueue[int] = SimpleQueue()
+        second: SimpleQueue[int] = SimpleQueue()
+        third: SimpleQueue[int] = SimpleQueue()
+        first.put(1)
+        second.reset([2])
+        assert (len(first), len(second), len(third)) == (1, 1, 0)
+        assert await first.get() == 1
+        assert await second.get() == 2
+        with pytest.raises(EOFError):
+            await third.get(block=False)
+
+    run(main())
+
+
 def test_simple_queue_reset_puts_items_in_front() -> None:
     async def main() -> None:
         queue: SimpleQueue[int] = SimpleQueue()

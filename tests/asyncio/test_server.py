@@ -343,6 +343,49 @@ def test_process_response_error_answers_500(caplog: pytest.LogCaptureFixture) ->
     assert str(record.exc_info[1]) == "bug in process_response"
 
 
+def test_bug_while_sending_the_response_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Broken(ServerConnection):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)
+
+            def send_response(response: Response) -> None:
+                raise ZeroDivisionError
+
+            self.protocol.send_response = send_response  # type: ignore[method-assign]
+
+    async def main() -> None:
+        async with serve(echo, "127.0.0.1", 0, create_connection=Broken) as server:
+            with pytest.raises(InvalidMessage):
+                await connect(server_uri(server))
+
+    with caplog.at_level(logging.ERROR):
+        run(main())
+    # Then the handshake fails with ConnectionClosed, logged at the INFO level.
+    assert [record.getMessage() for record in caplog.records] == [
+        "unexpected internal error"
+    ]
+
+
+def test_handshake_on_a_closed_connection(caplog: pytest.LogCaptureFixture) -> None:
+    class Closing(ServerConnection):
+        async def choose_response(self, *args: Any) -> Response:
+            response = await super().choose_response(*args)
+            self.transport.abort()
+            await self.wait_closed()
+            return response
+
+    async def main() -> None:
+        async with serve(echo, "127.0.0.1", 0, create_connection=Closing) as server:
+            with pytest.raises(InvalidMessage):
+                await connect(server_uri(server))
+
+    with caplog.at_level(logging.ERROR):
+        run(main())
+    assert caplog.records == []
+
+
 def test_bug_during_handshake_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     class Broken(ServerConnection):
         async def choose_response(self, *args: Any) -> Response:

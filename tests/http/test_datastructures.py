@@ -350,3 +350,37 @@ def test_setitem_rejects_what_cannot_be_sent(
     with pytest.raises(InvalidHeaderValue):
         headers["X"] = value
     assert headers == Headers()
+
+
+def test_get_and_setdefault_with_a_present_header() -> None:
+    headers = make_headers()
+    assert headers.get("SERVER") == "websockets"
+    assert headers.setdefault("Server", "other") == "websockets"
+    assert headers.get_all("Server") == ["websockets"]
+    headers["Server"] = "other"
+    with pytest.raises(MultipleValuesError):
+        headers.setdefault("Server", "third")
+
+
+def test_update_with_itself_doubles_every_header() -> None:
+    headers = make_headers()
+    headers.update(headers)
+    assert list(headers.raw_items()) == [
+        ("Connection", "Upgrade"),
+        ("Server", "websockets"),
+        ("Connection", "Upgrade"),
+        ("Server", "websockets"),
+    ]
+
+
+def test_common_names_keep_their_spelling() -> None:
+    headers = Headers()
+    headers["sec-websocket-key"] = "a"
+    headers["Sec-WebSocket-Key"] = "b"
+    headers["SEC-WEBSOCKET-KEY"] = "c"
+    assert list(headers) == ["sec-websocket-key"]
+    assert list(headers.raw_items()) == [
+        ("sec-websocket-key", "a"),
+        ("Sec-WebSocket-Key", "b"),
+        ("SEC-WEBSOCKET-KEY", "c"),
+    ]

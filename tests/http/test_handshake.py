@@ -28,6 +28,7 @@ from .extensions import ClientOpFactory, OpExtension, ServerOpFactory
     "items",
     [
         [("Connection", "Upgrade"), ("Upgrade", "websocket")],
+        [("connection", "UPGRADE"), ("UPGRADE", "WebSocket")],
         [("Connection", "keep-alive, UPGRADE"), ("Upgrade", "WebSocket")],
         [
             ("Connection", "keep-alive"),

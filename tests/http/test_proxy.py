@@ -193,6 +193,81 @@ def test_get_proxy_no_proxy_ipv6(no_proxy_env: pytest.MonkeyPatch) -> None:
     assert get_proxy(parse_uri("ws://[::2]:8000/")) == "http://proxy:8080"
 
 
+def test_get_proxy_empty_lower_case_unsets_upper_case(
+    no_proxy_env: pytest.MonkeyPatch,
+) -> None:
+    no_proxy_env.setenv("WS_PROXY", "http://upper")
+    no_proxy_env.setenv("ws_proxy", "")
+    no_proxy_env.setenv("HTTPS_PROXY", "http://https")
+    assert get_proxy(parse_uri(WS)) == "http://https"
+
+
+def test_get_proxy_ignores_upper_case_http_proxy_under_cgi(
+    no_proxy_env: pytest.MonkeyPatch,
+) -> None:
+    # A CGI server sets HTTP_PROXY from the Proxy header of its client.
+    no_proxy_env.setenv("REQUEST_METHOD", "GET")
+    no_proxy_env.setenv("HTTP_PROXY", "http://attacker")
+    assert get_proxy(parse_uri(WS)) is None
+    no_proxy_env.setenv("http_proxy", "http://http")
+    assert get_proxy(parse_uri(WS)) == "http://http"
+
+
+@pytest.mark.parametrize(
+    "no_proxy, uri, listed",
+    [
+        (".example.com", "ws://example.com/", True),
+        (".example.com", "ws://a.b.example.com/", True),
+        (" EXAMPLE.com , other", "ws://Example.COM/", True),
+        ("example.com:8000", "ws://example.com:8000/", True),
+        ("example.com:8000", "ws://example.com/", False),
+        ("ample.com", "ws://example.com/", False),
+        (",,", "ws://example.com/", False),
+        ("127.0.0.1", "ws://127.0.0.1:8000/", True),
+        ("0.0.1", "ws://127.0.0.1/", True),
+    ],
+)
+def test_get_proxy_no_proxy_matching(
+    no_proxy_env: pytest.MonkeyPatch, no_proxy: str, uri: str, listed: bool
+) -> None:
+    # The rules of urllib.request.proxy_bypass_environment(), suffixes of
+    # IP addresses included.
+    no_proxy_env.setenv("ws_proxy", "http://proxy:8080")
+    no_proxy_env.setenv("no_proxy", no_proxy)
+    assert get_proxy(parse_uri(uri)) == (None if listed else "http://proxy:8080")
+
+
+def test_get_proxy_no_proxy_wildcard(no_proxy_env: pytest.MonkeyPatch) -> None:
+    no_proxy_env.setenv("ws_proxy", "http://proxy:8080")
+    no_proxy_env.setenv("NO_PROXY", "*")
+    assert get_proxy(parse_uri(WS)) is None
+
+
+def test_get_proxy_reads_the_environment_at_each_call(
+    no_proxy_env: pytest.MonkeyPatch,
+) -> None:
+    assert get_proxy(parse_uri(WS)) is None
+    no_proxy_env.setenv("ws_proxy", "http://proxy:8080")
+    assert get_proxy(parse_uri(WS)) == "http://proxy:8080"
+    no_proxy_env.setenv("no_proxy", "example.com")
+    assert get_proxy(parse_uri(WS)) is None
+
+
+@pytest.mark.parametrize("platform", ["darwin", "win32"])
+def test_get_proxy_with_system_settings(
+    no_proxy_env: pytest.MonkeyPatch, platform: str
+) -> None:
+    # There, urllib.request reads the system settings when the environment
+    # has none; the environment still comes first.
+    no_proxy_env.setattr("sys.platform", platform)
+    no_proxy_env.setattr("urllib.request.getproxies", lambda: {"ws": "http://ws"})
+    no_proxy_env.setattr(
+        "urllib.request.proxy_bypass", lambda host: host == "example.org:80"
+    )
+    assert get_proxy(parse_uri(WS)) == "http://ws"
+    assert get_proxy(parse_uri("ws://example.org/")) is None
+
+
 def test_prepare_connect_request() -> None:
     request = prepare_connect_request(
         parse_proxy("http://proxy:8080"), parse_uri("wss://example.com/chat")

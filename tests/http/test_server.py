@@ -31,7 +31,7 @@ from ws_frames.typing import ExtensionParameter, Origin, Subprotocol
 from ws_http.client import ClientProtocol
 from ws_http.datastructures import Headers
 from ws_http.http11 import Request, Response
-from ws_http.server import ServerProtocol
+from ws_http.server import ServerProtocol, http_date
 from ws_http.uri import parse_uri
 
 from .extensions import ClientOpFactory, OpExtension, ServerOpFactory
@@ -790,3 +790,13 @@ def test_client_and_server(request_cuts: list[int], response_cuts: list[int]) ->
 
 def test_headers_type() -> None:
     assert isinstance(accept().headers, Headers)
+
+
+def test_http_date_is_formatted_once_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = 784111777.25  # Sun, 06 Nov 1994 08:49:37 GMT, RFC 7231's example
+    monkeypatch.setattr("time.time", lambda: now)
+    assert http_date() == "Sun, 06 Nov 1994 08:49:37 GMT"
+    now += 0.5
+    assert http_date() == "Sun, 06 Nov 1994 08:49:37 GMT"
+    now += 0.5
+    assert http_date() == "Sun, 06 Nov 1994 08:49:38 GMT"

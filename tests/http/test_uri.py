@@ -195,3 +195,9 @@ def test_round_trip(secure: bool, host: str, port: int, path: str, query: str) -
     scheme = "wss" if secure else "ws"
     uri = f"{scheme}://{host}:{port}{path}" + (f"?{query}" if query else "")
     assert parse_uri(uri) == WebSocketURI(secure, host, port, path, query)
+
+
+def test_parse_uri_returns_a_new_object_each_time() -> None:
+    first = parse_uri("ws://example.com/chat")
+    first.path = "/other"
+    assert parse_uri("ws://example.com/chat").path == "/chat"

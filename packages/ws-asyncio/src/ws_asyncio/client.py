@@ -97,10 +97,9 @@ class ClientConnection(Connection):
         write_limit: _WriteLimit = 2**15,
     ) -> None:
         self.protocol: ClientProtocol
-        # Done once the response arrived or the connection ended without one.
-        self.response_rcvd: asyncio.Future[None] = (
-            asyncio.get_running_loop().create_future()
-        )
+        # While handshake() waits: done once the response arrived or the
+        # connection ended without one.
+        self.response_rcvd: asyncio.Future[None] | None = None
         super().__init__(
             protocol,
             max_queue=max_queue,
@@ -114,7 +113,9 @@ class ClientConnection(Connection):
         # The protocol delivers the response first, then only frames.
         if isinstance(event, Response):
             self.response = event
-            self.response_rcvd.set_result(None)
+            waiter = self.response_rcvd
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
         else:
             super().process_event(event)
 
@@ -123,8 +124,9 @@ class ClientConnection(Connection):
             super().connection_lost(exc)
         finally:
             # Don't leave handshake() waiting for a response that can't come.
-            if not self.response_rcvd.done():
-                self.response_rcvd.set_result(None)
+            waiter = self.response_rcvd
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
 
     async def handshake(
         self,
@@ -151,9 +153,13 @@ class ClientConnection(Connection):
             request.headers.setdefault("User-Agent", user_agent_header)
         self.request = request
 
+        # send_context() written out: opening connections fast matters, and
+        # sending the request raises nothing but the errors of the caller.
+        if self.protocol.state is not CONNECTING:
+            await self.reject_call()
+        self.protocol.send_request(request)
         try:
-            async with self.send_context(expected_state=CONNECTING):
-                self.protocol.send_request(request)
+            await self.complete_send(False)
         except ConnectionClosed:
             # The server may answer and close the connection while the
             # request is still going out, as with a redirect: then its
@@ -161,9 +167,14 @@ class ClientConnection(Connection):
             if self.protocol.handshake_exc is None:
                 raise
 
-        # When the caller gives up waiting, the future must stay usable for
-        # process_event() and connection_lost().
-        await asyncio.shield(self.response_rcvd)
+        if self.response is None and not self.connection_lost_waiter.done():
+            # Not shielded: nothing else waits for this future, and cancelling
+            # it is harmless, which saves a future and a callback.
+            self.response_rcvd = self.loop.create_future()
+            try:
+                await self.response_rcvd
+            finally:
+                self.response_rcvd = None
 
         # The protocol tells why the handshake failed, including when the
         # connection ended before the response.

@@ -78,6 +78,12 @@ def nothing() -> None:
     """Default flow control callback."""
 
 
+# A deque allocates a block of 64 slots as soon as it exists: 600 bytes that
+# a connection that receives nothing doesn't need. Queues share this empty one
+# until their first item; it's never appended to.
+_NO_ITEMS: collections.deque[Any] = collections.deque()
+
+
 class SimpleQueue(Generic[T]):
     """
     Queue with a single consumer, which the producer can wake up for good.
@@ -90,7 +96,7 @@ class SimpleQueue(Generic[T]):
 
     def __init__(self) -> None:
         self.loop = asyncio.get_running_loop()
-        self.queue: collections.deque[T] = collections.deque()
+        self.queue: collections.deque[T] = _NO_ITEMS
         # Resolved by put() or failed by abort() while get() waits.
         self.get_waiter: asyncio.Future[None] | None = None
 
@@ -99,6 +105,8 @@ class SimpleQueue(Generic[T]):
 
     def put(self, item: T) -> None:
         """Append an item; wake up the consumer if it waits."""
+        if self.queue is _NO_ITEMS:
+            self.queue = collections.deque()
         self.queue.append(item)
         waiter = self.get_waiter
         if waiter is not None and not waiter.done():
@@ -126,11 +134,15 @@ class SimpleQueue(Generic[T]):
                 await waiter
             finally:
                 self.get_waiter = None
+            # put() replaces the shared empty deque with one of its own.
+            queue = self.queue
         return queue.popleft()
 
     def reset(self, items: Iterable[T]) -> None:
         """Put items back at the front, keeping their order."""
         assert self.get_waiter is None, "reset() while get() waits"
+        if self.queue is _NO_ITEMS:
+            self.queue = collections.deque()
         self.queue.extendleft(reversed(list(items)))
 
     def abort(self) -> None:

@@ -45,7 +45,12 @@ from ws_http.http11 import SERVER, Request, Response
 from ws_http.server import ServerProtocol
 
 from .compatibility import asyncio_timeout
-from .connection import BufferedReader, Connection, broadcast as broadcast
+from .connection import (
+    CALLER_ERRORS,
+    BufferedReader,
+    Connection,
+    broadcast as broadcast,
+)
 
 
 if TYPE_CHECKING:
@@ -125,8 +130,9 @@ class ServerConnection(Connection):
             ping_timeout=ping_timeout,
             write_limit=write_limit,
         )
-        # Done when the request arrives, or when the client leaves before.
-        self.request_rcvd: asyncio.Future[None] = self.loop.create_future()
+        # While handshake() waits: done when the request arrives, or when the
+        # client leaves before. An idle connection doesn't keep it.
+        self.request_rcvd: asyncio.Future[None] | None = None
         self.username: str
         """Name of the client, once :func:`basic_auth` accepted its credentials."""
         self.handler: Callable[..., Awaitable[None]]
@@ -171,7 +177,14 @@ class ServerConnection(Connection):
             Exception: Whatever a hook raised; the client got a 500 response.
 
         """
-        await asyncio.shield(self.request_rcvd)
+        if self.request is None and not self.connection_lost_waiter.done():
+            # Not shielded: nothing else waits for this future, and cancelling
+            # it is harmless, which saves a future and a callback.
+            self.request_rcvd = self.loop.create_future()
+            try:
+                await self.request_rcvd
+            finally:
+                self.request_rcvd = None
 
         if self.request is None:
             failure = self.protocol.handshake_exc
@@ -179,7 +192,10 @@ class ServerConnection(Connection):
             response = await self.choose_response(
                 self.request, process_request, process_response, server_header
             )
-            async with self.send_context(expected_state=CONNECTING):
+            # send_context() written out: opening connections fast matters.
+            if self.protocol.state is not CONNECTING:
+                await self.reject_call()
+            try:
                 # close() sets close_task. Without an await between the check
                 # and the response, a shutdown either starts before the
                 # response is sent, and it's a 503, or finds the connection
@@ -198,6 +214,12 @@ class ServerConnection(Connection):
                 # response before they're parsed.
                 for event in self.protocol.events_received():
                     self.process_event(event)
+            except CALLER_ERRORS:
+                raise
+            except Exception as exc:
+                self.logger.error("unexpected internal error", exc_info=exc)
+                await self.abort_and_raise(exc)
+            await self.complete_send(self.protocol.close_expected())
 
         if failure is not None:
             raise failure
@@ -250,7 +272,15 @@ class ServerConnection(Connection):
             return
         assert isinstance(event, Request)
         self.request = event
-        self.request_rcvd.set_result(None)
+        waiter = self.request_rcvd
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def forget_handler(self, task: asyncio.Task[None]) -> None:
+        """Let the server forget the task of the handler once it's done."""
+        # A bound method, not a closure: each idle connection keeps it, and
+        # it takes a fifth of the memory.
+        del self.server.handler_tasks[self]
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -259,8 +289,9 @@ class ServerConnection(Connection):
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
         # The client left without a request: handshake() has nothing to wait for.
-        if not self.request_rcvd.done():
-            self.request_rcvd.set_result(None)
+        waiter = self.request_rcvd
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
         self.logger.info("connection closed")
 
 
@@ -314,7 +345,7 @@ class Server:
         """Run :attr:`handler` for a new connection, in a task of its own."""
         task = self.get_loop().create_task(self.handler(connection))
         self.handler_tasks[connection] = task
-        task.add_done_callback(lambda _: self.handler_tasks.pop(connection))
+        task.add_done_callback(connection.forget_handler)
 
     def close_connections(
         self, code: CloseCode | int, reason: str
@@ -605,7 +636,10 @@ def serve(
         except Exception:
             connection.logger.error("connection handler failed", exc_info=True)
             code = CloseCode.INTERNAL_ERROR
-        await connection.close(code)
+        # Usually the client closed the connection, which ended the handler:
+        # closing it again would only raise and catch ConnectionClosed.
+        if not connection.connection_lost_waiter.done():
+            await connection.close(code)
 
     async def create_server() -> asyncio.Server:
         loop = asyncio.get_running_loop()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from typing import Any, Protocol, Union
+from typing import Any, Protocol, TypeVar, Union, overload
 
 from ws_frames.exceptions import InvalidHeaderValue
 
@@ -17,6 +17,8 @@ __all__ = [
     "HeadersLike",
     "MultipleValuesError",
 ]
+
+_T = TypeVar("_T")
 
 
 class MultipleValuesError(LookupError):
@@ -42,6 +44,35 @@ _NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # obs-text is U+0080 to U+00FF. Control characters, CR and LF first among
 # them, are refused: they would let a value smuggle in another header.
 _VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+
+
+# The headers of the opening handshake and of common error responses. Each
+# spelling here maps to one shared string in lower case: a server with many
+# connections keeps one copy of these names, not one per connection, and
+# finding them in this table is faster than lowering them.
+_COMMON_NAMES = [
+    "Authorization",
+    "Connection",
+    "Content-Length",
+    "Content-Type",
+    "Date",
+    "Host",
+    "Origin",
+    "Sec-WebSocket-Accept",
+    "Sec-WebSocket-Extensions",
+    "Sec-WebSocket-Key",
+    "Sec-WebSocket-Protocol",
+    "Sec-WebSocket-Version",
+    "Server",
+    "Upgrade",
+    "User-Agent",
+]
+_FOLDED = {
+    spelling: folded
+    for name in _COMMON_NAMES
+    for folded in [name.lower()]
+    for spelling in [name, folded]
+}
 
 
 def is_valid_header_value(value: str) -> bool:
@@ -81,30 +112,77 @@ class Headers(MutableMapping[str, str]):
 
     """
 
-    __slots__ = ["_by_name", "_pairs"]
+    # A server keeps the headers of the opening handshake of every connection
+    # for as long as it's open: they're stored once, compactly. _fields maps
+    # each name, in lower case, to its value, or to the list of its values
+    # when it occurs more than once; _names holds the names as given, one per
+    # occurrence, in order, which is all that raw_items() needs besides.
+    __slots__ = ["_fields", "_names"]
 
     def __init__(self, *args: HeadersLike, **kwargs: str) -> None:
-        # Lower-case name -> values, for lookups; pairs as given, for output.
-        self._by_name: dict[str, list[str]] = {}
-        self._pairs: list[tuple[str, str]] = []
-        self.update(*args, **kwargs)
+        self._fields: dict[str, str | list[str]] = {}
+        self._names: list[str] = []
+        if args or kwargs:
+            self.update(*args, **kwargs)
 
     # Reading.
 
     def __getitem__(self, key: str) -> str:
-        values = self._by_name[key.lower()]
-        if len(values) > 1:
+        value = self._fields[_FOLDED.get(key) or key.lower()]
+        if isinstance(value, list):
             raise MultipleValuesError(key)
-        return values[0]
+        return value
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key.lower() in self._by_name
+        return (
+            isinstance(key, str) and (_FOLDED.get(key) or key.lower()) in self._fields
+        )
 
     def __len__(self) -> int:
-        return len(self._by_name)
+        return len(self._fields)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._by_name)
+        return iter(self._fields)
+
+    # get() and setdefault() would work as MutableMapping writes them, but
+    # they'd raise and catch KeyError for a header that's absent, which is
+    # slow, and the opening handshake looks for a few absent headers.
+
+    @overload
+    def get(self, key: str) -> str | None: ...
+
+    @overload
+    def get(self, key: str, default: str | _T) -> str | _T: ...
+
+    def get(self, key: str, default: object = None) -> object:
+        """
+        Return the value of a header that occurs once; ``default`` when it's
+        absent.
+
+        Raises:
+            MultipleValuesError: If the header occurs more than once.
+
+        """
+        value = self._fields.get(_FOLDED.get(key) or key.lower())
+        if value is None:
+            return default
+        if isinstance(value, list):
+            raise MultipleValuesError(key)
+        return value
+
+    def setdefault(self, key: str, default: str) -> str:
+        """
+        Return the value of a header that occurs once; add it with the value
+        ``default`` when it's absent.
+
+        Raises:
+            MultipleValuesError: If the header occurs more than once.
+
+        """
+        value = self.get(key)
+        if value is None:
+            self[key] = value = default
+        return value
 
     def get_all(self, key: str) -> list[str]:
         """
@@ -114,11 +192,25 @@ class Headers(MutableMapping[str, str]):
             key: Header name, in any case.
 
         """
-        return list(self._by_name.get(key.lower(), []))
+        value = self._fields.get(_FOLDED.get(key) or key.lower())
+        if value is None:
+            return []
+        return value[:] if isinstance(value, list) else [value]
 
     def raw_items(self) -> Iterator[tuple[str, str]]:
         """Return every ``(name, value)`` pair, in order, names as given."""
-        return iter(self._pairs)
+        fields = self._fields
+        # How many values of each repeated header were returned so far.
+        returned: dict[str, int] = {}
+        for name in self._names:
+            folded = _FOLDED.get(name) or name.lower()
+            value = fields[folded]
+            if isinstance(value, list):
+                index = returned.get(folded, 0)
+                returned[folded] = index + 1
+                yield name, value[index]
+            else:
+                yield name, value
 
     # Writing.
 
@@ -140,19 +232,26 @@ class Headers(MutableMapping[str, str]):
         they were just parsed: a CR or a LF in either would inject headers.
 
         """
-        self._by_name.setdefault(key.lower(), []).append(value)
-        self._pairs.append((key, value))
+        folded = _FOLDED.get(key) or key.lower()
+        fields = self._fields
+        present = fields.get(folded)
+        if present is None:
+            fields[folded] = value
+        elif isinstance(present, list):
+            present.append(value)
+        else:
+            fields[folded] = [present, value]
+        self._names.append(key)
 
     def __delitem__(self, key: str) -> None:
         folded = key.lower()
-        del self._by_name[folded]
-        # Rebuilding the list is slow, but headers are rarely deleted.
-        self._pairs = [pair for pair in self._pairs if pair[0].lower() != folded]
+        del self._fields[folded]
+        self._names = [name for name in self._names if name.lower() != folded]
 
     def clear(self) -> None:
         """Remove every header."""
-        self._by_name = {}
-        self._pairs = []
+        self._fields = {}
+        self._names = []
 
     def update(self, *args: HeadersLike, **kwargs: str) -> None:
         """
@@ -174,7 +273,8 @@ class Headers(MutableMapping[str, str]):
         for arg in args:
             pairs: Iterable[tuple[str, str]]
             if isinstance(arg, Headers):
-                pairs = arg._pairs
+                # A list: the argument may be this very object.
+                pairs = list(arg.raw_items())
             elif isinstance(arg, Mapping) or hasattr(arg, "keys"):
                 pairs = [(key, arg[key]) for key in arg.keys()]  # type: ignore[index]
             else:
@@ -189,22 +289,25 @@ class Headers(MutableMapping[str, str]):
     def copy(self) -> Headers:
         """Return a copy that changes independently of this one."""
         other = type(self)()
-        other._by_name = {key: values[:] for key, values in self._by_name.items()}
-        other._pairs = self._pairs[:]
+        other._fields = {
+            key: value[:] if isinstance(value, list) else value
+            for key, value in self._fields.items()
+        }
+        other._names = self._names[:]
         return other
 
     def __eq__(self, other: Any) -> bool:
         if isinstance(other, Headers):
-            return self._by_name == other._by_name
+            return self._fields == other._fields
         return NotImplemented
 
     def __str__(self) -> str:
-        lines = [f"{name}: {value}\r\n" for name, value in self._pairs]
+        lines = [f"{name}: {value}\r\n" for name, value in self.raw_items()]
         lines.append("\r\n")
         return "".join(lines)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._pairs!r})"
+        return f"{type(self).__name__}({list(self.raw_items())!r})"
 
     def serialize(self) -> bytes:
         """Return the header block of an HTTP message, blank line included."""

@@ -145,11 +145,22 @@ def check_upgrade(headers: Headers) -> None:
         InvalidHeaderFormat: If either header cannot be parsed.
 
     """
-    options = _all_elements(headers.get_all("Connection"), parse_connection)
+    # Nearly every peer sends "Connection: Upgrade" and "Upgrade: websocket",
+    # which pass without parsing: parsing costs more than the rest of this.
+    connection, upgrade = headers.get_all("Connection"), headers.get_all("Upgrade")
+    if (
+        len(connection) == 1
+        and connection[0].lower() == "upgrade"
+        and len(upgrade) == 1
+        and upgrade[0].lower() == "websocket"
+    ):
+        return
+
+    options = _all_elements(connection, parse_connection)
     if "upgrade" not in (option.lower() for option in options):
         raise InvalidUpgrade("Connection", ", ".join(options) or None)
 
-    protocols = _all_elements(headers.get_all("Upgrade"), parse_upgrade)
+    protocols = _all_elements(upgrade, parse_upgrade)
     # Offering WebSocket among other protocols isn't enough: the handshake
     # switches to WebSocket and to nothing else.
     if [protocol.lower() for protocol in protocols] != ["websocket"]:

@@ -33,7 +33,7 @@ from ws_frames.exceptions import (
 )
 from ws_frames.streams import StreamReader
 
-from .datastructures import Headers
+from .datastructures import _COMMON_NAMES, Headers
 
 
 __all__ = ["Request", "Response", "SERVER", "USER_AGENT"]
@@ -80,6 +80,22 @@ _STATUS = re.compile(rb"[1-5][0-9]{2}")
 _HEADER_BLOCK = re.compile(rb"(?:[%s]+:%s\r\n)*" % (_TCHARS, _FIELD_CONTENT))
 _DECIMAL = re.compile(r"[0-9]+")
 _HEX = re.compile(rb"[0-9A-Fa-f]+")
+
+# What every handshake request carries, as it usually arrives, and one
+# shared string for each: a server keeps the request of each connection, and
+# needn't keep a copy of these per connection. See also Headers.
+_SHARED = {
+    text.encode(): text
+    for text in [
+        *_COMMON_NAMES,
+        *(name.lower() for name in _COMMON_NAMES),
+        "GET",
+        "HTTP/1.1",
+        "Upgrade",
+        "websocket",
+        "13",
+    ]
+}
 
 ReadLine = Callable[[int, type[Exception]], Generator[None, None, bytes | bytearray]]
 ReadExact = Callable[[int], Generator[None, None, bytes | bytearray]]
@@ -157,7 +173,8 @@ class Request:
             line = yield from parse_line(read_line, RequestLineTooLong)
         except EOFError as exc:
             raise EOFError("connection closed while reading HTTP request line") from exc
-        parts = line.split(b" ", 2)
+        # bytes, not bytearray, to look the method and the version up in _SHARED.
+        parts = bytes(line).split(b" ", 2)
         if len(parts) != 3:
             raise ValueError(f"invalid HTTP request line: {d(line)}")
         method, target, version = parts
@@ -178,7 +195,12 @@ class Request:
         if headers.get_all("Content-Length") not in ([], ["0"]):
             raise ValueError("unsupported request body")
 
-        return cls(target.decode(), headers, method.decode(), version.decode())
+        return cls(
+            target.decode(),
+            headers,
+            _SHARED.get(method) or method.decode(),
+            _SHARED.get(version) or version.decode(),
+        )
 
 
 @dataclasses.dataclass
@@ -372,7 +394,10 @@ def _take_header_block(buffer: bytearray) -> Headers | None:
     headers = Headers()
     for line in lines:
         name, _, value = line.partition(b":")
-        headers.set_insecure(name.decode(), _text(value.strip(b" \t")))
+        value = value.strip(b" \t")
+        headers.set_insecure(
+            _SHARED.get(name) or name.decode(), _SHARED.get(value) or _text(value)
+        )
     return headers
 
 

@@ -10,6 +10,7 @@ import binascii
 import email.utils
 import http
 import re
+import time
 import types
 from collections.abc import Generator, Sequence
 from typing import Callable
@@ -69,6 +70,25 @@ _BROWSER_HINT = (
 _INTERNAL_ERROR_TEXT = (
     "Failed to open a WebSocket connection.\nSee server log for more information.\n"
 )
+
+
+def http_date() -> str:
+    """
+    Return the current time as the value of a ``Date`` header
+    (:rfc:`7231#section-7.1.1.2`).
+
+    Formatting a date takes as long as parsing a handshake request, and it
+    changes once a second: a busy server formats it once per second.
+
+    """
+    global _date
+    now = int(time.time())
+    if _date[0] != now:
+        _date = now, email.utils.formatdate(now, usegmt=True)
+    return _date[1]
+
+
+_date = (0, "")
 
 
 class ServerProtocol(Protocol):
@@ -171,7 +191,7 @@ class ServerProtocol(Protocol):
         # Every value was built or checked here.
         response = Response(101, "Switching Protocols", Headers())
         headers = response.headers
-        headers.set_insecure("Date", email.utils.formatdate(usegmt=True))
+        headers.set_insecure("Date", http_date())
         headers.set_insecure("Upgrade", "websocket")
         headers.set_insecure("Connection", "Upgrade")
         headers.set_insecure("Sec-WebSocket-Accept", accept_header)
@@ -232,7 +252,7 @@ class ServerProtocol(Protocol):
         # Text from the caller may hold lone surrogates, which UTF-8 lacks.
         body = text.encode("utf-8", "backslashreplace")
         headers = Headers()
-        headers["Date"] = email.utils.formatdate(usegmt=True)
+        headers["Date"] = http_date()
         headers["Connection"] = "close"
         headers["Content-Length"] = str(len(body))
         headers["Content-Type"] = "text/plain; charset=utf-8"

@@ -6,6 +6,7 @@ WebSocket URIs: ``ws://`` and ``wss://`` (:rfc:`6455#section-3`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 import re
 import urllib.parse
@@ -138,6 +139,15 @@ def parse_uri(uri: str) -> WebSocketURI:
         InvalidURI: If ``uri`` isn't a valid WebSocket URI.
 
     """
+    # A client usually connects to the same few URIs again and again; the
+    # caller gets a WebSocketURI of its own, which it may change.
+    return WebSocketURI(*_parse_uri(uri))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_uri(
+    uri: str,
+) -> tuple[bool, str, int, str, str, str | None, str | None]:
     try:
         parts = urllib.parse.urlsplit(uri)
     except ValueError as exc:  # an unbalanced bracket, for instance
@@ -158,4 +168,4 @@ def parse_uri(uri: str) -> WebSocketURI:
     safe = DELIMS + "%"
     path = urllib.parse.quote(parts.path, safe=safe)
     query = urllib.parse.quote(parts.query, safe=safe)
-    return WebSocketURI(secure, host, port, path, query, username, password)
+    return secure, host, port, path, query, username, password

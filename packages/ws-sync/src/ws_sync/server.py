@@ -675,7 +675,10 @@ def serve(
         except Exception:
             connection.logger.error("connection handler failed", exc_info=True)
             code = CloseCode.INTERNAL_ERROR
-        connection.close(code)
+        # Usually the client closed the connection, which ended the handler:
+        # closing it again would only raise and catch ConnectionClosed.
+        if connection.recv_events_thread.is_alive():
+            connection.close(code)
 
     def accept_socket(sock: socket.socket, addr: Any) -> None:
         """Set up TLS and the connection on an accepted socket, then run it."""

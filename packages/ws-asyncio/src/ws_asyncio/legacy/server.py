@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import functools
 import http
 import inspect
@@ -35,6 +34,7 @@ from ws_http.datastructures import Headers, HeadersLike, MultipleValuesError
 from ws_http.handshake import negotiate_server_extensions
 from ws_http.headers import parse_subprotocol, validate_subprotocols
 from ws_http.http11 import SERVER, Response
+from ws_http.server import http_date
 
 from ..compatibility import asyncio_timeout
 from .arguments import deprecated_arguments, with_compression
@@ -502,7 +502,7 @@ class WebSocketServerProtocol(WebSocketCommonProtocol):
 
     def _default_headers(self) -> list[tuple[str, str | None]]:
         return [
-            ("Date", email.utils.formatdate(usegmt=True)),
+            ("Date", http_date()),
             ("Server", self.server_header),
         ]
 
