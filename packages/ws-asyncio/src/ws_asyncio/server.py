@@ -174,6 +174,7 @@ class ServerConnection(Connection):
                 # as a failure, which an answer chosen on purpose isn't.
                 failure = self.protocol.handshake_exc
                 self.protocol.send_response(self.response)
+                self.resume_reading()
                 # Frames that came right behind the request wait for the
                 # response before they're parsed.
                 for event in self.protocol.events_received():
@@ -232,6 +233,9 @@ class ServerConnection(Connection):
             return
         assert isinstance(event, Request)
         self.request = event
+        # Frames that the client sends behind its request wait for the
+        # response; while hooks choose it, they mustn't pile up unread.
+        self.pause_reading()
         self.request_rcvd.set_result(None)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:

@@ -158,6 +158,9 @@ class Connection:
         self.outgoing: collections.deque[bytes] = collections.deque()
         self.chunks_queued = 0
         self.chunks_written = 0
+        # Set while the protocol holds pongs back, because the reading thread
+        # couldn't write; the next thread that empties outgoing lifts it.
+        self.pongs_held = False
         # First write error: the socket is unusable after it.
         self.write_exc: BaseException | None = None
 
@@ -820,8 +823,8 @@ class Connection:
         if self.close_deadline is None:
             self.close_deadline = Deadline(self.close_timeout)
         # The peer's close frame may be behind frames that flow control left
-        # unread; they're kept for recv(), since nothing received is dropped.
-        self.recv_messages.lift_flow_control()
+        # unread: read on, keeping for recv() what the queue holds.
+        self.recv_messages.discard_overflow()
 
     def send_data(self) -> None:
         """
@@ -877,7 +880,9 @@ class Connection:
             if self.write_exc is not None:
                 outgoing.clear()
                 raise self.write_exc
-            if not outgoing or not send_mutex.acquire(blocking, wait):
+            if not (outgoing or self.pongs_held) or not send_mutex.acquire(
+                blocking, wait
+            ):
                 return
             try:
                 while outgoing:
@@ -888,6 +893,13 @@ class Connection:
                         with contextlib.suppress(OSError):
                             self.socket.shutdown(socket.SHUT_WR)
                     self.chunks_written += 1
+                if self.pongs_held:
+                    # The writer caught up: the pong of the last ping goes
+                    # out in the next round of the loop.
+                    with self.protocol_mutex:
+                        self.pongs_held = False
+                        self.protocol.hold_pongs(False)
+                        self.send_data()
             except BaseException as exc:
                 self.write_exc = exc
             finally:
@@ -934,6 +946,14 @@ class Connection:
                     with self.protocol_mutex:
                         self.set_recv_exc(exc)
                     break
+                if self.outgoing and not self.pongs_held:
+                    # Another thread is writing. A peer that sends pings
+                    # and doesn't read would make outgoing grow with pongs:
+                    # until that thread catches up, only the pong of the
+                    # last ping is kept.
+                    with self.protocol_mutex:
+                        self.pongs_held = True
+                        self.protocol.hold_pongs(True)
 
             with self.protocol_mutex:
                 self.protocol.receive_eof()

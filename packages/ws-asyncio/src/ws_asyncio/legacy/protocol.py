@@ -76,6 +76,11 @@ Seconds = Union[float, None]
 Limit = Union[int, None]
 """A number of bytes or of messages; :obj:`None` for no limit."""
 
+# What a frame waiting in the queue of decoded frames costs beyond its
+# payload, roughly: counting it keeps read_limit a bound on memory when a
+# peer sends empty frames.
+_FRAME_COST = 256
+
 
 class _Core(Protocol):
     """
@@ -820,7 +825,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             finally:
                 self._frames_waiter = None
         frame = queue.popleft()
-        self._frames_size -= len(frame.data)
+        self._frames_size -= len(frame.data) + _FRAME_COST
         if self._reading_paused and self._frames_size <= self.read_limit // 2:
             self._reading_paused = False
             self.transport.resume_reading()
@@ -1087,7 +1092,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         if received:
             self._frames.extend(received)
             for frame in received:
-                self._frames_size += len(frame.data)
+                self._frames_size += len(frame.data) + _FRAME_COST
             if self._frames_size > self.read_limit and not self._reading_paused:
                 self._reading_paused = True
                 self.transport.pause_reading()
@@ -1131,11 +1136,16 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         self._paused = True
+        # A peer that sends pings and doesn't read would fill the buffer with
+        # pongs: only the pong of the last ping waits for it to drain.
+        self.core.hold_pongs(True)
 
     def resume_writing(self) -> None:
         self._paused = False
         _wake(self._drain_waiter)
         self._drain_waiter = None
+        self.core.hold_pongs(False)
+        self._write_output()
 
     def data_received(self, data: bytes) -> None:
         if self._handshaking:
