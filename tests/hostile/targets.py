@@ -168,8 +168,6 @@ class AsyncioServer(AsyncioTarget):
 
         async def handler(connection: Any) -> None:
             await self.behave(connection, connection.recv, connection.send, connection.close)
-            if self.behaviour == "idle":
-                await connection.wait_closed()
 
         async with asyncio_serve(
             handler,
@@ -239,7 +237,6 @@ class AsyncioClient(AsyncioTarget):
                 self.connection = connection
                 self.connected.set()
                 await self.behave(connection, connection.recv, connection.send, connection.close)
-                await connection.wait_closed()
         except BaseException as exc:
             self.record_end(exc)
         self.closed.set()
@@ -271,8 +268,6 @@ class LegacyServer(AsyncioTarget):
 
         async def handler(connection: Any) -> None:
             await self.behave(connection, connection.recv, connection.send, connection.close)
-            if self.behaviour == "idle":
-                await connection.wait_closed()
 
         async with legacy_serve(
             handler,

@@ -55,6 +55,7 @@ from ws_frames.exceptions import (
     ConnectionClosedError,
     ConnectionClosedOK,
     InvalidState,
+    TooManyFragments,
 )
 from ws_frames.extensions import Extension
 from ws_frames.frames import OK_CLOSE_CODES, Close, CloseCode, Opcode
@@ -113,7 +114,7 @@ def _close_code_for(exc: BaseException) -> int:
         return CloseCode.PROTOCOL_ERROR
     if isinstance(exc, UnicodeDecodeError):
         return CloseCode.INVALID_DATA
-    if isinstance(exc, PayloadTooBig):
+    if isinstance(exc, (PayloadTooBig, TooManyFragments)):
         return CloseCode.MESSAGE_TOO_BIG
     if isinstance(exc, (ConnectionError, TimeoutError, EOFError, ssl.SSLError)):
         # The network failed: nothing can be sent anymore.
