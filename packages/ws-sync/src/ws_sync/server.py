@@ -121,11 +121,6 @@ class ServerConnection(Connection):
         # Set when the request arrives, or when the client leaves before. It
         # exists before the thread that reads the socket starts.
         self.request_rcvd = threading.Event()
-        # From the request to the response, the reading thread reads nothing,
-        # so that frames sent behind the request don't pile up while hooks
-        # choose the response. Both change under protocol_mutex.
-        self.paused_for_response = False
-        self.response_chosen = False
         super().__init__(
             sock,
             protocol,
@@ -180,24 +175,6 @@ class ServerConnection(Connection):
             Exception: Whatever a hook raised; the client got a 500 response.
 
         """
-        try:
-            failure = self.respond_to_request(
-                timeout, process_request, process_response, server_header
-            )
-        finally:
-            with self.protocol_mutex:
-                self.resume_after_response()
-        if failure is not None:
-            raise failure
-
-    def respond_to_request(
-        self,
-        timeout: float | None,
-        process_request: _RequestHook | None,
-        process_response: _ResponseHook | None,
-        server_header: str | None,
-    ) -> Exception | None:
-        """Wait for the request and send the response; return the failure."""
         if not self.request_rcvd.wait(timeout):
             raise TimeoutError("timed out while waiting for handshake request")
 
@@ -213,7 +190,6 @@ class ServerConnection(Connection):
                     # it as a failure, which an answer chosen on purpose isn't.
                     failure = self.protocol.handshake_exc
                     self.protocol.send_response(self.response)
-                    self.resume_after_response()
                     # Frames that came right behind the request wait for the
                     # response before they're parsed.
                     for event in self.protocol.events_received():
@@ -225,17 +201,9 @@ class ServerConnection(Connection):
                 # handler gets the messages that arrived.
                 if self.response is None:
                     raise
-        return failure
 
-    def resume_after_response(self) -> None:
-        """
-        Let the reading thread go on once the response is out, or once the
-        handshake ended otherwise; hold :attr:`protocol_mutex`.
-        """
-        self.response_chosen = True
-        if self.paused_for_response:
-            self.paused_for_response = False
-            self.recv_flow_control.release()
+        if failure is not None:
+            raise failure
 
     def choose_response(
         self,
@@ -284,16 +252,7 @@ class ServerConnection(Connection):
             return
         assert isinstance(event, Request)
         self.request = event
-        if not self.response_chosen:
-            self.paused_for_response = True
-            self.recv_flow_control.acquire()
         self.request_rcvd.set()
-
-    def close_socket(self) -> None:
-        super().close_socket()
-        # The reading thread must see that the socket is closed.
-        with self.protocol_mutex:
-            self.resume_after_response()
 
     def recv_events(self) -> None:
         try:
