@@ -156,9 +156,7 @@ def reset(writer: asyncio.StreamWriter) -> None:
     """Close the TCP connection with a reset, as a crashed client would."""
     sock = writer.get_extra_info("socket")
     if sock is not None:
-        sock.setsockopt(
-            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-        )
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     writer.transport.abort()
 
 
@@ -278,12 +276,12 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def split(total: int, parts: int) -> list[int]:
-    return [total // parts + (1 if index < total % parts else 0) for index in range(parts)]
+    return [
+        total // parts + (1 if index < total % parts else 0) for index in range(parts)
+    ]
 
 
-def run(
-    implementation: str, python: str, args: argparse.Namespace
-) -> dict[str, Any]:
+def run(implementation: str, python: str, args: argparse.Namespace) -> dict[str, Any]:
     server = subprocess.Popen(
         [python, __file__, "--serve", implementation],
         stdin=subprocess.PIPE,

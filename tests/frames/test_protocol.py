@@ -39,10 +39,10 @@ from ws_frames.frames import (
 )
 from ws_frames.protocol import (
     CLIENT,
-    MAX_FRAGMENTS,
     CLOSED,
     CLOSING,
     CONNECTING,
+    MAX_FRAGMENTS,
     OPEN,
     SEND_EOF,
     SERVER,

@@ -46,6 +46,25 @@ large messages until the connection closes, never reading.
 """
 
 
+def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def wait_for_close_code(target: Target, timeout: float) -> bool:
+    """Wait until the connection of ``target`` knows its close code."""
+    return wait_until(
+        lambda: (
+            target.connection is not None and target.connection.close_code is not None
+        ),
+        timeout,
+    )
+
+
 def frames_size(frames: Any) -> int:
     return sum(len(frame.data) + FRAME_COST for frame in list(frames))
 
@@ -87,13 +106,6 @@ class Target:
     def wait_closed(self, timeout: float) -> bool:
         return self.closed.wait(timeout)
 
-    def __enter__(self) -> Target:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
     # The application.
 
     def record_end(self, exc: BaseException | None = None) -> None:
@@ -109,7 +121,9 @@ class AsyncioTarget(Target):
         self.loop = asyncio.new_event_loop()
         self.stopping = asyncio.Event()
         self.ready = threading.Event()
-        self.thread = threading.Thread(target=self.loop.run_until_complete, args=(self.main(),))
+        self.thread = threading.Thread(
+            target=self.loop.run_until_complete, args=(self.main(),)
+        )
         self.thread.start()
         assert self.ready.wait(5)
 
@@ -167,7 +181,9 @@ class AsyncioServer(AsyncioTarget):
             await asyncio.sleep(self.slow_request)
 
         async def handler(connection: Any) -> None:
-            await self.behave(connection, connection.recv, connection.send, connection.close)
+            await self.behave(
+                connection, connection.recv, connection.send, connection.close
+            )
 
         async with asyncio_serve(
             handler,
@@ -188,7 +204,7 @@ class AsyncioServer(AsyncioTarget):
 
         def measure() -> int:
             protocol = connection.protocol
-            return (
+            return int(
                 len(protocol.reader.buffer)
                 + sum(map(len, protocol.writes))
                 + frames_size(connection.recv_messages.frames.queue)
@@ -198,13 +214,7 @@ class AsyncioServer(AsyncioTarget):
         return self.in_loop(measure)
 
     def wait_closed(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            connection = self.connection
-            if connection is not None and connection.close_code is not None:
-                return True
-            time.sleep(0.01)
-        return False
+        return wait_for_close_code(self, timeout)
 
 
 class AsyncioClient(AsyncioTarget):
@@ -236,7 +246,9 @@ class AsyncioClient(AsyncioTarget):
             ) as connection:
                 self.connection = connection
                 self.connected.set()
-                await self.behave(connection, connection.recv, connection.send, connection.close)
+                await self.behave(
+                    connection, connection.recv, connection.send, connection.close
+                )
         except BaseException as exc:
             self.record_end(exc)
         self.closed.set()
@@ -245,7 +257,7 @@ class AsyncioClient(AsyncioTarget):
     held = AsyncioServer.held
 
     def wait_closed(self, timeout: float) -> bool:
-        return AsyncioServer.wait_closed(self, timeout)
+        return wait_for_close_code(self, timeout)
 
 
 class LegacyServer(AsyncioTarget):
@@ -267,7 +279,9 @@ class LegacyServer(AsyncioTarget):
             await asyncio.sleep(self.slow_request)
 
         async def handler(connection: Any) -> None:
-            await self.behave(connection, connection.recv, connection.send, connection.close)
+            await self.behave(
+                connection, connection.recv, connection.send, connection.close
+            )
 
         async with legacy_serve(
             handler,
@@ -287,7 +301,7 @@ class LegacyServer(AsyncioTarget):
 
         def measure() -> int:
             core = connection.core
-            return (
+            return int(
                 len(core.reader.buffer)
                 + len(connection.reader.buffer)
                 + sum(map(len, core.writes))
@@ -299,13 +313,9 @@ class LegacyServer(AsyncioTarget):
         return self.in_loop(measure)
 
     def wait_closed(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            connection = self.connection
-            if connection is not None and connection.closed:
-                return True
-            time.sleep(0.01)
-        return False
+        return wait_until(
+            lambda: self.connection is not None and self.connection.closed, timeout
+        )
 
 
 class LegacyClient(AsyncioClient):
@@ -330,7 +340,9 @@ class LegacyClient(AsyncioClient):
             )
             self.connection = connection
             self.connected.set()
-            await self.behave(connection, connection.recv, connection.send, connection.close)
+            await self.behave(
+                connection, connection.recv, connection.send, connection.close
+            )
             await connection.close()
         except BaseException as exc:
             self.record_end(exc)
@@ -372,13 +384,7 @@ class SyncTarget(Target):
         return 0 if connection is None else sync_held(connection)
 
     def wait_closed(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            connection = self.connection
-            if connection is not None and connection.close_code is not None:
-                return True
-            time.sleep(0.01)
-        return False
+        return wait_for_close_code(self, timeout)
 
 
 class SyncServer(SyncTarget):

@@ -115,10 +115,10 @@ def attack() -> Iterator[Attack]:
 # 1. Data frames during the closing handshake.
 
 
-def test_flood_while_closing_is_bounded(
-    attack: Attack, flavour: type[Target]
-) -> None:
-    target = attack.start(flavour, "close_after_first", close_timeout=1, compression=None)
+def test_flood_while_closing_is_bounded(attack: Attack, flavour: type[Target]) -> None:
+    target = attack.start(
+        flavour, "close_after_first", close_timeout=1, compression=None
+    )
     peer = attack.attach(target)
     peak = Peak(target)
     peer.send(peer.frame(OP_TEXT, b"go"))
@@ -187,7 +187,11 @@ def test_most_fragments_are_accepted(attack: Attack, flavour: type[Target]) -> N
     target = attack.start(flavour, "recv", compression=None)
     peer = attack.attach(target)
     empty = peer.frame(OP_CONT, fin=False)
-    peer.send(peer.frame(OP_BINARY, b"a", fin=False) + empty * 4094 + peer.frame(OP_CONT, b"z"))
+    peer.send(
+        peer.frame(OP_BINARY, b"a", fin=False)
+        + empty * 4094
+        + peer.frame(OP_CONT, b"z")
+    )
     peer.send(peer.frame(OP_CLOSE, b"\x03\xe8"))
     assert peer.close_code(2) == 1000
 
@@ -341,7 +345,9 @@ def test_invalid_utf8_fails_with_1007(attack: Attack, flavour: type[Target]) -> 
 
 
 HEADER_FLOODS = {
-    "10000_headers": "".join(f"X-Header-{index}: {index}\r\n" for index in range(10_000)),
+    "10000_headers": "".join(
+        f"X-Header-{index}: {index}\r\n" for index in range(10_000)
+    ),
     "1MiB_header_line": "X-Long: " + "a" * MiB + "\r\n",
 }
 
