@@ -174,11 +174,11 @@ def test_too_many_fragments(
     peak = Peak(target)
     empty = peer.frame(OP_CONT, fin=False)
     peer.send(peer.frame(OP_BINARY, b"a", fin=False) + empty * 5000)
-    assert peer.close_code(2) == 1009
+    assert peer.close_code(5) == 1009
     peak.sample()
     assert peak.value < 2 * MiB
     peer.close()
-    assert target.wait_closed(2)
+    assert target.wait_closed(5)
     # A peer's fault, not ours: nothing to log as an error.
     assert not [record for record in caplog.records if record.levelname == "ERROR"]
 
@@ -193,7 +193,7 @@ def test_most_fragments_are_accepted(attack: Attack, flavour: type[Target]) -> N
         + peer.frame(OP_CONT, b"z")
     )
     peer.send(peer.frame(OP_CLOSE, b"\x03\xe8"))
-    assert peer.close_code(2) == 1000
+    assert peer.close_code(5) == 1000
 
 
 # 4 and 5. Pings from a peer that doesn't read.
@@ -251,8 +251,8 @@ def test_frame_length_abuse(
     peer = attack.attach(target)
     peer.send(peer.frame(OP_BINARY, length=length))
     start_time = time.monotonic()
-    assert peer.close_code(2) == code
-    assert time.monotonic() - start_time < 1
+    assert peer.close_code(5) == code
+    assert time.monotonic() - start_time < 3
     assert target.held() < 2**17
     peer.close()
 
@@ -280,8 +280,8 @@ def test_deflate_bomb(attack: Attack, flavour: type[Target], fragmented: bool) -
     else:
         peer.send(peer.frame(OP_BINARY, bomb, rsv1=True))
     start_time = time.monotonic()
-    assert peer.close_code(2) == 1009
-    assert time.monotonic() - start_time < 1
+    assert peer.close_code(5) == 1009
+    assert time.monotonic() - start_time < 3
     assert target.held() < 4 * MiB
     peer.close()
 
@@ -306,9 +306,9 @@ def test_invalid_frames_fail_with_1002(
     peer = attack.attach(target)
     opcode, data = payload
     peer.send(peer.frame(opcode, data))
-    assert peer.close_code(2) == 1002
+    assert peer.close_code(5) == 1002
     peer.close()
-    assert target.wait_closed(2)
+    assert target.wait_closed(5)
 
 
 def test_frame_with_wrong_masking_fails_with_1002(
@@ -319,7 +319,7 @@ def test_frame_with_wrong_masking_fails_with_1002(
     peer.masked = not peer.masked
     peer.send(peer.frame(OP_TEXT, b"hi"))
     peer.masked = not peer.masked
-    assert peer.close_code(2) == 1002
+    assert peer.close_code(5) == 1002
     peer.close()
 
 
@@ -329,7 +329,7 @@ def test_fragmented_control_frame_fails_with_1002(
     target = attack.start(flavour, "recv", compression=None)
     peer = attack.attach(target)
     peer.send(peer.frame(OP_PING, b"", fin=False))
-    assert peer.close_code(2) == 1002
+    assert peer.close_code(5) == 1002
     peer.close()
 
 
@@ -337,7 +337,7 @@ def test_invalid_utf8_fails_with_1007(attack: Attack, flavour: type[Target]) -> 
     target = attack.start(flavour, "recv", compression=None)
     peer = attack.attach(target)
     peer.send(peer.frame(OP_TEXT, b"caf\xc3\x28"))
-    assert peer.close_code(2) == 1007
+    assert peer.close_code(5) == 1007
     peer.close()
 
 
@@ -407,7 +407,7 @@ def test_slow_handshake_on_server(attack: Attack, server: type[Target]) -> None:
             break
         if peer.close_code(0.05) is not None:
             break
-    assert peer.close_code(2) is not None
+    assert peer.close_code(5) is not None
     assert time.monotonic() - start_time < 2.5
     peer.close()
 
