@@ -528,3 +528,58 @@ def test_get_iter_invalid_utf8_skips_the_message() -> None:
         assert await assembler.get() == "next"
 
     run(main())
+
+
+def test_discard_overflow_resumes_and_stops_pausing() -> None:
+    async def main() -> None:
+        recorder = Recorder()
+        assembler = Assembler(1, 0, pause=recorder.pause, resume=recorder.resume)
+        assembler.put(Frame(OP_BINARY, b"a"))
+        assembler.put(Frame(OP_BINARY, b"b"))
+        assembler.discard_overflow()
+        assert recorder.events == ["pause", "resume"]
+        for _ in range(10):
+            assembler.put(Frame(OP_BINARY, b"c"))
+        assert recorder.events == ["pause", "resume"]
+        assembler.discard_overflow()
+        assert recorder.events == ["pause", "resume"]
+        # The two frames queued before stay; what overflowed is gone.
+        assert [await assembler.get(), await assembler.get()] == [b"a", b"b"]
+        assert len(assembler.frames) == 0
+
+    run(main())
+
+
+def test_discard_overflow_drops_whole_messages() -> None:
+    async def main() -> None:
+        assembler = Assembler(2)
+        assembler.discard_overflow()
+        assembler.put(Frame(OP_BINARY, b"a"))
+        assembler.put(Frame(OP_BINARY, b"b", fin=False))
+        # Above high, the rest of a message that is queued stays with it...
+        assembler.put(Frame(OP_CONT, b"c", fin=False))
+        assembler.put(Frame(OP_CONT, b"d"))
+        # ... and a message that starts above high is dropped, all of it.
+        assembler.put(Frame(OP_BINARY, b"e", fin=False))
+        assembler.put(Frame(OP_CONT, b"f", fin=False))
+        assembler.put(Frame(OP_CONT, b"g"))
+        assembler.put(Frame(OP_BINARY, b"h"))
+        assert await assembler.get() == b"a"
+        assert await assembler.get() == b"bcd"
+        # Once the application reads, messages are queued again.
+        assembler.put(Frame(OP_BINARY, b"i"))
+        assert await assembler.get() == b"i"
+        assert len(assembler.frames) == 0
+
+    run(main())
+
+
+def test_discard_overflow_without_flow_control_keeps_everything() -> None:
+    async def main() -> None:
+        assembler = Assembler()
+        assembler.discard_overflow()
+        for _ in range(100):
+            assembler.put(Frame(OP_BINARY, b"a"))
+        assert len(assembler.frames) == 100
+
+    run(main())

@@ -68,6 +68,7 @@ BYE = Close(1001, "bye")
         (exc.PayloadTooBig(None, 4), "frame exceeds limit of 4 bytes"),
         (exc.PayloadTooBig(8, 4), "frame with 8 bytes exceeds limit of 4 bytes"),
         (exc.PayloadTooBig(8, 4, 12), "frame with 8 bytes after reading 12 bytes exceeds limit of 16 bytes"),
+        (exc.TooManyFragments(4096), "message comes in more than 4096 frames"),
         (exc.InvalidState("WebSocket connection isn't established yet"), "WebSocket connection isn't established yet"),
         (exc.ConcurrencyError("cannot call recv while another thread is already running recv"), "cannot call recv while another thread is already running recv"),
     ],
@@ -186,5 +187,8 @@ def test_docstring_draws_the_actual_tree() -> None:
         assert base.__name__ == (parent or "Exception"), name
 
 
-def test_all_lists_every_exception_but_invalid_payload_data() -> None:
-    assert set(exc.__all__) == set(drawn_tree()) - {"InvalidPayloadData"}
+def test_all_lists_every_exception_but_two() -> None:
+    assert set(exc.__all__) == set(drawn_tree()) - {
+        "InvalidPayloadData",
+        "TooManyFragments",
+    }

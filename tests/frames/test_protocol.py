@@ -23,6 +23,7 @@ from ws_frames.exceptions import (
     InvalidState,
     PayloadTooBig,
     ProtocolError,
+    TooManyFragments,
 )
 from ws_frames.extensions import Extension
 from ws_frames.frames import (
@@ -41,6 +42,7 @@ from ws_frames.protocol import (
     CLOSED,
     CLOSING,
     CONNECTING,
+    MAX_FRAGMENTS,
     OPEN,
     SEND_EOF,
     SERVER,
@@ -454,6 +456,38 @@ def test_receive_ping(side: Side) -> None:
 
 
 @pytest.mark.parametrize("side", SIDES)
+def test_hold_pongs_answers_only_the_last_ping(side: Side) -> None:
+    # RFC 6455, 5.5.3: "If an endpoint receives a Ping frame and has not yet
+    # sent Pong frame(s) in response to previous Ping frame(s), the endpoint
+    # MAY elect to send a Pong frame for only the most recently processed
+    # Ping frame."
+    protocol = Protocol(side)
+    protocol.hold_pongs(True)
+    receive(protocol, b"\x89\x01a")
+    receive(protocol, b"\x89\x01b" * 1000)
+    assert len(frames_received(protocol)) == 1001
+    assert protocol.data_to_send() == []
+    protocol.hold_pongs(False)
+    assert_sent(protocol, b"\x8a\x01b")
+    # Then pings get their pong again, and nothing is held anymore.
+    receive(protocol, b"\x89\x01c")
+    assert_sent(protocol, b"\x8a\x01c")
+    protocol.hold_pongs(False)
+    assert protocol.data_to_send() == []
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_hold_pongs_drops_the_pong_once_closing(side: Side) -> None:
+    protocol = Protocol(side)
+    protocol.hold_pongs(True)
+    receive(protocol, b"\x89\x01a")
+    protocol.send_close(1000)
+    assert_sent(protocol, close_frame(1000))
+    protocol.hold_pongs(False)
+    assert protocol.data_to_send() == []
+
+
+@pytest.mark.parametrize("side", SIDES)
 def test_receive_pong(side: Side) -> None:
     # RFC 6455, 5.5.3: "A response to an unsolicited Pong frame is not expected."
     protocol = Protocol(side)
@@ -691,6 +725,45 @@ def test_receive_fragmented_message_over_max_size(side: Side) -> None:
         1009,
         "frame with 3 bytes after reading 3 bytes exceeds limit of 5 bytes",
     )
+
+
+@pytest.mark.parametrize("side", SIDES)
+@pytest.mark.parametrize("max_size", [2**20, None])
+def test_receive_message_in_the_most_fragments(
+    side: Side, max_size: int | None
+) -> None:
+    protocol = Protocol(side, max_size=max_size)
+    receive(protocol, b"\x02\x01a")
+    for _ in range(MAX_FRAGMENTS - 2):
+        receive(protocol, b"\x00\x00")
+    receive(protocol, b"\x80\x01z")
+    events = frames_received(protocol)
+    assert len(events) == MAX_FRAGMENTS
+    assert events[-1] == Frame(OP_CONT, b"z")
+    assert protocol.data_to_send() == []
+    # The count starts again with the next message.
+    receive(protocol, b"\x02\x00")
+    receive(protocol, b"\x80\x00")
+    assert len(frames_received(protocol)) == 2
+
+
+@pytest.mark.parametrize("side", SIDES)
+@pytest.mark.parametrize("max_size", [2**20, None])
+def test_receive_message_in_too_many_fragments(
+    side: Side, max_size: int | None
+) -> None:
+    # Empty continuation frames add nothing to the size: the count of frames
+    # stops them.
+    protocol = Protocol(side, max_size=max_size)
+    receive(protocol, b"\x01\x00")
+    receive(protocol, b"\x00\x00" * (MAX_FRAGMENTS - 1))
+    assert len(frames_received(protocol)) == MAX_FRAGMENTS
+    receive(protocol, b"\x80\x00")
+    assert frames_received(protocol) == []
+    assert_failing(protocol, 1009, f"message comes in more than {MAX_FRAGMENTS} frames")
+    assert isinstance(protocol.parser_exc, TooManyFragments)
+    assert_closes(protocol)
+    assert isinstance(protocol.close_exc.__cause__, TooManyFragments)
 
 
 @pytest.mark.parametrize("side", SIDES)

@@ -337,18 +337,52 @@ def test_close_resumes() -> None:
     assert recorder.calls == ["pause", "resume"]
 
 
-def test_lift_flow_control_resumes_and_stops_pausing() -> None:
+def test_discard_overflow_resumes_and_stops_pausing() -> None:
     recorder = Recorder()
     assembler = Assembler(1, 0, pause=recorder.pause, resume=recorder.resume)
     assembler.put(binary(b"a"))
     assembler.put(binary(b"b"))
-    assembler.lift_flow_control()
+    assembler.discard_overflow()
     assert recorder.calls == ["pause", "resume"]
     for _ in range(10):
         assembler.put(binary(b"c"))
     assert recorder.calls == ["pause", "resume"]
-    assembler.lift_flow_control()
+    assembler.discard_overflow()
     assert recorder.calls == ["pause", "resume"]
+    # The two frames queued before stay; what overflowed is gone.
+    assert [assembler.get(0), assembler.get(0)] == [b"a", b"b"]
+    with pytest.raises(TimeoutError):
+        assembler.get(0)
+
+
+def test_discard_overflow_drops_whole_messages() -> None:
+    assembler = Assembler(2)
+    assembler.discard_overflow()
+    assembler.put(binary(b"a"))
+    assembler.put(binary(b"b", fin=False))
+    # Above high, the rest of a message that is queued stays with it...
+    assembler.put(Frame(Opcode.CONT, b"c", fin=False))
+    assembler.put(Frame(Opcode.CONT, b"d"))
+    # ... and a message that starts above high is dropped, all of it.
+    assembler.put(binary(b"e", fin=False))
+    assembler.put(Frame(Opcode.CONT, b"f", fin=False))
+    assembler.put(Frame(Opcode.CONT, b"g"))
+    assembler.put(binary(b"h"))
+    assert assembler.get(0) == b"a"
+    assert assembler.get(0) == b"bcd"
+    # Once the application reads, messages are queued again.
+    assembler.put(binary(b"i"))
+    assert assembler.get(0) == b"i"
+    with pytest.raises(TimeoutError):
+        assembler.get(0)
+
+
+def test_discard_overflow_without_flow_control_keeps_everything() -> None:
+    assembler = Assembler()
+    assembler.discard_overflow()
+    for _ in range(100):
+        assembler.put(binary(b"a"))
+    assert len(assembler.frames) == 100
 
 
 # Properties

@@ -781,8 +781,8 @@ class Connection(asyncio.Protocol):
                 self.close_deadline, self.close_timed_out
             )
         # The peer's close frame may be behind frames that flow control left
-        # unread; they're kept for recv(), since nothing received is dropped.
-        self.recv_messages.lift_flow_control()
+        # unread: read on, keeping for recv() what the queue holds.
+        self.recv_messages.discard_overflow()
 
     def close_timed_out(self) -> None:
         if self.debug:
@@ -904,11 +904,17 @@ class Connection(asyncio.Protocol):
     def pause_writing(self) -> None:
         self.paused = True
         self.drain_waiters.append(self.loop.create_future())
+        # A peer that sends pings and doesn't read would fill the buffer with
+        # pongs; reading goes on, for a peer may stream while it's streamed
+        # to, but only the pong of the last ping waits for the buffer to drain.
+        self.protocol.hold_pongs(True)
 
     def resume_writing(self) -> None:
         self.paused = False
         while self.drain_waiters:
             self.drain_waiters.pop(0).set_result(None)
+        self.protocol.hold_pongs(False)
+        self.send_data()
 
     def data_received(self, data: bytes) -> None:
         self.protocol.receive_data(data)

@@ -42,7 +42,7 @@ from ws_http.auth import (
 from ws_http.handshake import log_failed_handshake
 from ws_http.headers import build_www_authenticate_basic, validate_subprotocols
 from ws_http.http11 import SERVER, Request, Response
-from ws_http.server import ServerProtocol
+from ws_http.server import EARLY_DATA_LIMIT, ServerProtocol
 
 from .compatibility import asyncio_timeout
 from .connection import (
@@ -133,6 +133,8 @@ class ServerConnection(Connection):
         # While handshake() waits: done when the request arrives, or when the
         # client leaves before. An idle connection doesn't keep it.
         self.request_rcvd: asyncio.Future[None] | None = None
+        # Whether handle_received() stopped reading until the response.
+        self.early_data_paused = False
         self.username: str
         """Name of the client, once :func:`basic_auth` accepted its credentials."""
         self.handler: Callable[..., Awaitable[None]]
@@ -210,6 +212,7 @@ class ServerConnection(Connection):
                 # as a failure, which an answer chosen on purpose isn't.
                 failure = self.protocol.handshake_exc
                 self.protocol.send_response(response)
+                self.resume_early_data()
                 # Frames that came right behind the request wait for the
                 # response before they're parsed.
                 for event in self.protocol.events_received():
@@ -275,6 +278,25 @@ class ServerConnection(Connection):
         waiter = self.request_rcvd
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+
+    def handle_received(self) -> None:
+        super().handle_received()
+        # Frames that the client sends behind its request wait for the
+        # response, unparsed; while hooks choose it, past a limit, they wait
+        # in the network rather than here.
+        if (
+            self.response is None
+            and not self.early_data_paused
+            and len(self.protocol.reader.buffer) > EARLY_DATA_LIMIT
+        ):
+            self.early_data_paused = True
+            self.pause_reading()
+
+    def resume_early_data(self) -> None:
+        """Read again what the client sends, once the response is out."""
+        if self.early_data_paused:
+            self.early_data_paused = False
+            self.resume_reading()
 
     def forget_handler(self, task: asyncio.Task[None]) -> None:
         """Let the server forget the task of the handler once it's done."""

@@ -13,6 +13,7 @@ in attributes and builds its message from them when it's printed::
      +- ProtocolError              a frame or a sequence of frames is invalid
      |   +- InvalidPayloadData     a payload doesn't decode (close code 1007)
      +- PayloadTooBig              a frame or a message is over the size limit
+     +- TooManyFragments           a message comes in too many frames
      +- InvalidState               an AssertionError too: wrong connection state
      +- ConcurrencyError           a RuntimeError too: concurrent reads or writes
      +- InvalidURI                 not a ws:// or wss:// URI
@@ -40,8 +41,8 @@ in attributes and builds its message from them when it's printed::
              +- InvalidProxyMessage
              +- InvalidProxyStatus
 
-:exc:`InvalidPayloadData` stays out of ``__all__``, which lists the names of
-the documented API; import it from this module.
+:exc:`InvalidPayloadData` and :exc:`TooManyFragments` stay out of ``__all__``,
+which lists the names of the documented API; import them from this module.
 
 """
 
@@ -260,6 +261,23 @@ class PayloadTooBig(WebSocketException):
         self.current_size = current_size
         if self.max_size is not None:
             self.max_size += current_size
+
+
+class TooManyFragments(WebSocketException):
+    """
+    A message received comes in more frames than ``max_fragments``.
+
+    Size limits don't stop empty continuation frames, yet each one costs
+    memory until the message ends. The connection fails with close code 1009
+    (message too big).
+
+    """
+
+    def __init__(self, max_fragments: int) -> None:
+        self.max_fragments = max_fragments
+
+    def __str__(self) -> str:
+        return f"message comes in more than {self.max_fragments} frames"
 
 
 class InvalidState(WebSocketException, AssertionError):

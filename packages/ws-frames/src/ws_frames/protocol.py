@@ -23,6 +23,7 @@ from .exceptions import (
     InvalidState,
     PayloadTooBig,
     ProtocolError,
+    TooManyFragments,
 )
 from .frames import (
     OK_CLOSE_CODES,
@@ -103,6 +104,17 @@ else:
 
 SEND_EOF = b""
 """Item of :meth:`~Protocol.data_to_send` that asks to half-close the TCP connection."""
+
+MAX_FRAGMENTS = 4096
+"""
+Most frames that a message received may come in.
+
+An empty continuation frame adds nothing to the size of a message, so that
+``max_size`` doesn't bound how many of them arrive, yet each one is an object
+to keep until the message is complete. Past this limit, the connection fails
+with close code 1009. A message sent in 4096 frames of 256 bytes, a fine
+grain for streaming, is a megabyte.
+"""
 
 
 def _check_text(data: BytesLike) -> None:
@@ -223,6 +235,8 @@ class Protocol:
         max_size: Limit on the size of a message received, in bytes, or
             :obj:`None` for none. A pair ``(max_message_size,
             max_fragment_size)`` also limits each frame of a message.
+            Whatever the limits, a message may come in
+            :data:`MAX_FRAGMENTS` frames at most.
         logger: Logger of the connection; by default
             ``logging.getLogger("websockets.server")`` or
             ``logging.getLogger("websockets.client")``, after ``side``.
@@ -272,9 +286,10 @@ class Protocol:
         limits = max_size if isinstance(max_size, tuple) else (max_size, None)
         self.max_message_size: int | None = limits[0]
         self.max_fragment_size: int | None = limits[1]
-        # Bytes received so far in a fragmented message; None between
-        # messages.
+        # Bytes and frames received so far in a fragmented message; the
+        # size is None between messages.
         self.current_size: int | None = None
+        self._fragments = 0
         self.expect_continuation_frame = False
         """Whether a fragmented message is being sent."""
         # Checks of fragmented text messages received and sent.
@@ -287,6 +302,9 @@ class Protocol:
         self.close_rcvd: Close | None = None
         self.close_rcvd_then_sent: bool | None = None
         self.eof_sent = False
+        # Set by hold_pongs(); the payload of the last ping held back, if any.
+        self._holding_pongs = False
+        self._held_pong: bytes | None = None
         # Whether data frames must go through send_frame(); see _send_data().
         self._send_frame_overridden = type(self).send_frame is not Protocol.send_frame
 
@@ -582,6 +600,24 @@ class Protocol:
             raise _wrong_state(self._state)
         self.send_frame(Frame(OP_PONG, utils.flat_bytes(data)))
 
+    def hold_pongs(self, hold: bool) -> None:
+        """
+        Stop answering pings at once, or start again.
+
+        A peer that sends pings and doesn't read would make the writer queue
+        pongs without end. While the writer is congested, the caller holds
+        pongs back: RFC 6455, section 5.5.3, lets an endpoint that hasn't
+        answered earlier pings answer only the last one. Then only the
+        payload of the last ping is kept, and ``hold_pongs(False)`` queues
+        its pong, unless the closing handshake started meanwhile.
+
+        """
+        self._holding_pongs = hold
+        if not hold and self._held_pong is not None:
+            if self._state is OPEN:
+                self.send_frame(Frame(OP_PONG, self._held_pong))
+            self._held_pong = None
+
     def fail(self, code: CloseCode | int, reason: str = "") -> None:
         """
         Fail the connection (RFC 6455, section 7.1.7).
@@ -792,6 +828,8 @@ class Protocol:
             self.fail(CloseCode.INVALID_DATA, f"{exc.reason} at position {exc.start}")
         elif isinstance(exc, ProtocolError):
             self.fail(CloseCode.PROTOCOL_ERROR, str(exc))
+        elif isinstance(exc, TooManyFragments):
+            self.fail(CloseCode.MESSAGE_TOO_BIG, str(exc))
         elif isinstance(exc, PayloadTooBig):
             # When what remained of the message's allowance, rather than the
             # limit on fragments, was exceeded, tell about the whole message.
@@ -844,9 +882,13 @@ class Protocol:
                     checker.feed(data, False)
                     self._text_in = checker
                 self.current_size = len(data)
+                self._fragments = 1
         elif opcode is OP_CONT:
             if self.current_size is None:
                 raise ProtocolError("unexpected continuation frame")
+            self._fragments += 1
+            if self._fragments > MAX_FRAGMENTS:
+                raise TooManyFragments(MAX_FRAGMENTS)
             if self._text_in is not None:
                 self._text_in.feed(data, frame.fin)
             if frame.fin:
@@ -856,7 +898,10 @@ class Protocol:
                 self.current_size += len(data)
         elif opcode is OP_PING:
             # RFC 6455, section 5.5.2: the pong echoes the ping's payload.
-            self.send_frame(Frame(OP_PONG, data))
+            if self._holding_pongs:
+                self._held_pong = bytes(data)
+            else:
+                self.send_frame(Frame(OP_PONG, data))
         elif opcode is OP_CLOSE:
             self._recv_close(frame)
         # Nothing answers a pong (section 5.5.3).

@@ -35,6 +35,14 @@ from .http11 import Request, Response
 
 __all__ = ["ServerProtocol"]
 
+EARLY_DATA_LIMIT = 2**16
+"""
+How many bytes that the client sends behind its request the I/O layers take
+in while the response is being chosen; past that, the rest waits in the
+network. They stay unparsed until the response is out, and must not pile up
+while a ``process_request`` hook takes its time.
+"""
+
 
 # RFC 7230 section 5.4 and RFC 3986 section 3.2.2: an IP literal between
 # brackets (IPv6 or IPvFuture), or an IPv4 address or a registered name,

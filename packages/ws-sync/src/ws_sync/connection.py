@@ -145,8 +145,8 @@ class Connection:
         self.recv_flow_control = threading.Lock()
         self.recv_messages = Assembler(
             *self.max_queue,
-            pause=self.recv_flow_control.acquire,
-            resume=self.recv_flow_control.release,
+            pause=self.pause_reading,
+            resume=self.resume_reading,
         )
         # First network error; chained to ConnectionClosed.
         self.recv_exc: BaseException | None = None
@@ -159,6 +159,9 @@ class Connection:
         self.outgoing: collections.deque[bytes] = collections.deque()
         self.chunks_queued = 0
         self.chunks_written = 0
+        # Set while the protocol holds pongs back, because the reading thread
+        # couldn't write; the next thread that empties outgoing lifts it.
+        self.pongs_held = False
         # First write error: the socket is unusable after it.
         self.write_exc: BaseException | None = None
 
@@ -819,8 +822,8 @@ class Connection:
         if self.close_deadline is None:
             self.close_deadline = Deadline(self.close_timeout)
         # The peer's close frame may be behind frames that flow control left
-        # unread; they're kept for recv(), since nothing received is dropped.
-        self.recv_messages.lift_flow_control()
+        # unread: read on, keeping for recv() what the queue holds.
+        self.recv_messages.discard_overflow()
 
     def send_data(self) -> None:
         """
@@ -853,6 +856,17 @@ class Connection:
         for event in events:
             self.process_event(event)
 
+    def pause_reading(self) -> None:
+        """
+        Stop the reading thread before its next read; called from that thread
+        by :attr:`recv_messages`.
+        """
+        self.recv_flow_control.acquire()
+
+    def resume_reading(self) -> None:
+        """Let the reading thread read again; called by :attr:`recv_messages`."""
+        self.recv_flow_control.release()
+
     def flush(self, timeout: float | None = None) -> None:
         """
         Write the queued chunks to the socket.
@@ -876,7 +890,9 @@ class Connection:
             if self.write_exc is not None:
                 outgoing.clear()
                 raise self.write_exc
-            if not outgoing or not send_mutex.acquire(blocking, wait):
+            if not (outgoing or self.pongs_held) or not send_mutex.acquire(
+                blocking, wait
+            ):
                 return
             try:
                 while outgoing:
@@ -887,6 +903,13 @@ class Connection:
                         with contextlib.suppress(OSError):
                             self.socket.shutdown(socket.SHUT_WR)
                     self.chunks_written += 1
+                if self.pongs_held:
+                    # The writer caught up: the pong of the last ping goes
+                    # out in the next round of the loop.
+                    with self.protocol_mutex:
+                        self.pongs_held = False
+                        self.protocol.hold_pongs(False)
+                        self.send_data()
             except BaseException as exc:
                 self.write_exc = exc
             finally:
@@ -933,6 +956,14 @@ class Connection:
                     with self.protocol_mutex:
                         self.set_recv_exc(exc)
                     break
+                if self.outgoing and not self.pongs_held:
+                    # Another thread is writing. A peer that sends pings
+                    # and doesn't read would make outgoing grow with pongs:
+                    # until that thread catches up, only the pong of the
+                    # last ping is kept.
+                    with self.protocol_mutex:
+                        self.pongs_held = True
+                        self.protocol.hold_pongs(True)
 
             with self.protocol_mutex:
                 self.protocol.receive_eof()

@@ -6,7 +6,8 @@ an :class:`Assembler`; ``recv()`` and ``recv_streaming()`` take whole messages
 or fragments out of it. The assembler counts the frames it holds and tells the
 connection to stop reading from the network when there are too many, and to
 read again once the application has caught up: a peer can't make the queue
-grow past the high-water mark, whatever it sends.
+grow past the high-water mark, whatever it sends. Once the closing handshake
+started, reading can't stop, and the queue drops what overflows.
 
 ``ws_asyncio.messages`` is the asyncio twin of this module, method for method.
 
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ws_frames.exceptions import ConcurrencyError
-from ws_frames.frames import OP_TEXT, Frame
+from ws_frames.frames import OP_CONT, OP_TEXT, Frame
 from ws_frames.typing import BytesLike, Data
 
 from .utils import Deadline
@@ -113,6 +114,10 @@ class Assembler:
         self.pause = pause
         self.resume = resume
         self.paused = False
+        # Set by discard_overflow(); then, whether the frames of a message
+        # that overflowed are being dropped.
+        self.overflow_discarded = False
+        self.dropping = False
 
         # The mutex guards every attribute; the condition wakes up a reader.
         self.mutex = threading.Lock()
@@ -301,6 +306,9 @@ class Assembler:
         with self.mutex:
             if self.closed:
                 raise EOFError("stream of frames ended")
+            if self.dropping:
+                self.dropping = not frame.fin
+                return
             self.frames.append(frame)
             self.frames_changed.notify()
             # Inline test: this runs for every frame received.
@@ -308,13 +316,22 @@ class Assembler:
                 self.maybe_pause()
 
     def maybe_pause(self) -> None:
-        """Stop reading from the network if the queue is above ``high``."""
+        """
+        Stop reading from the network if the queue is above ``high``; after
+        :meth:`discard_overflow`, drop the message that the last frame starts
+        instead.
+        """
         # The caller holds the mutex.
         if self.high is None or self.paused:
             return
         if len(self.frames) > self.high:
-            self.paused = True
-            self.pause()
+            if not self.overflow_discarded:
+                self.paused = True
+                self.pause()
+            elif self.frames[-1].opcode is not OP_CONT:
+                # The rest of a message that is queued already must follow it.
+                frame = self.frames.pop()
+                self.dropping = not frame.fin
 
     def maybe_resume(self) -> None:
         """Read from the network again if the queue is down to ``low``."""
@@ -325,17 +342,23 @@ class Assembler:
             self.paused = False
             self.resume()
 
-    def lift_flow_control(self) -> None:
+    def discard_overflow(self) -> None:
         """
-        Never pause reading from the network again, and resume it if needed.
+        Never pause reading from the network again, and resume it if needed;
+        from now on, drop the messages that begin above ``high``.
 
-        The closing handshake needs the peer's close frame, which may be queued
-        behind messages that nobody reads.
+        The closing handshake needs the peer's close frame, which may come
+        behind messages that nobody reads. Reading must go on to find it, yet
+        a peer that keeps sending mustn't make the queue grow: messages that
+        arrive while the queue is full are dropped, whole. Those queued stay
+        for the application, and so does the rest of a message partly queued.
 
         """
         with self.mutex:
-            self.high = self.low = None
-            self.maybe_resume()
+            self.overflow_discarded = True
+            if self.paused:
+                self.paused = False
+                self.resume()
 
     def close(self) -> None:
         """
@@ -352,4 +375,4 @@ class Assembler:
             self.frames_changed.notify_all()
         # Nobody will drain the queue anymore: reading must go on until the
         # end of the connection.
-        self.lift_flow_control()
+        self.discard_overflow()

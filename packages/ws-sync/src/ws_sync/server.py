@@ -47,7 +47,7 @@ from ws_http.auth import (
 from ws_http.handshake import log_failed_handshake
 from ws_http.headers import build_www_authenticate_basic, validate_subprotocols
 from ws_http.http11 import SERVER, Request, Response
-from ws_http.server import ServerProtocol
+from ws_http.server import EARLY_DATA_LIMIT, ServerProtocol
 
 from .connection import Connection, broadcast as broadcast
 from .messages import Assembler
@@ -122,6 +122,8 @@ class ServerConnection(Connection):
         # Set when the request arrives, or when the client leaves before. It
         # exists before the thread that reads the socket starts.
         self.request_rcvd = threading.Event()
+        # Whether handle_received() stopped reading until the response.
+        self.early_data_paused = False
         super().__init__(
             sock,
             protocol,
@@ -210,6 +212,7 @@ class ServerConnection(Connection):
                         # purpose isn't.
                         failure = self.protocol.handshake_exc
                         self.protocol.send_response(response)
+                        self.resume_early_data()
                     # Frames that came right behind the request wait for the
                     # response before they're parsed.
                     for event in self.protocol.events_received():
@@ -273,6 +276,32 @@ class ServerConnection(Connection):
         assert isinstance(event, Request)
         self.request = event
         self.request_rcvd.set()
+
+    def handle_received(self) -> None:
+        super().handle_received()
+        # Frames that the client sends behind its request wait for the
+        # response, unparsed; while hooks choose it, past a limit, they wait
+        # in the network rather than here.
+        if (
+            self.response is None
+            and not self.early_data_paused
+            and len(self.protocol.reader.buffer) > EARLY_DATA_LIMIT
+        ):
+            self.early_data_paused = True
+            self.pause_reading()
+
+    def resume_early_data(self) -> None:
+        """Read again what the client sends, once the response is out."""
+        if self.early_data_paused:
+            self.early_data_paused = False
+            self.resume_reading()
+
+    def close_socket(self) -> None:
+        super().close_socket()
+        # A connection closed before its response went out mustn't leave the
+        # reading thread waiting for the response.
+        with self.protocol_mutex:
+            self.resume_early_data()
 
     def recv_events(self) -> None:
         try:

@@ -55,6 +55,7 @@ from ws_frames.exceptions import (
     ConnectionClosedError,
     ConnectionClosedOK,
     InvalidState,
+    TooManyFragments,
 )
 from ws_frames.extensions import Extension
 from ws_frames.frames import OK_CLOSE_CODES, Close, CloseCode, Opcode
@@ -75,6 +76,11 @@ Seconds = Union[float, None]
 
 Limit = Union[int, None]
 """A number of bytes or of messages; :obj:`None` for no limit."""
+
+# What a frame waiting in the queue of decoded frames costs beyond its
+# payload, roughly: counting it keeps read_limit a bound on memory when a
+# peer sends empty frames.
+_FRAME_COST = 256
 
 
 class _Core(Protocol):
@@ -108,7 +114,7 @@ def _close_code_for(exc: BaseException) -> int:
         return CloseCode.PROTOCOL_ERROR
     if isinstance(exc, UnicodeDecodeError):
         return CloseCode.INVALID_DATA
-    if isinstance(exc, PayloadTooBig):
+    if isinstance(exc, (PayloadTooBig, TooManyFragments)):
         return CloseCode.MESSAGE_TOO_BIG
     if isinstance(exc, (ConnectionError, TimeoutError, EOFError, ssl.SSLError)):
         # The network failed: nothing can be sent anymore.
@@ -820,7 +826,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
             finally:
                 self._frames_waiter = None
         frame = queue.popleft()
-        self._frames_size -= len(frame.data)
+        self._frames_size -= len(frame.data) + _FRAME_COST
         if self._reading_paused and self._frames_size <= self.read_limit // 2:
             self._reading_paused = False
             self.transport.resume_reading()
@@ -1087,7 +1093,7 @@ class WebSocketCommonProtocol(asyncio.Protocol):
         if received:
             self._frames.extend(received)
             for frame in received:
-                self._frames_size += len(frame.data)
+                self._frames_size += len(frame.data) + _FRAME_COST
             if self._frames_size > self.read_limit and not self._reading_paused:
                 self._reading_paused = True
                 self.transport.pause_reading()
@@ -1131,11 +1137,16 @@ class WebSocketCommonProtocol(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         self._paused = True
+        # A peer that sends pings and doesn't read would fill the buffer with
+        # pongs: only the pong of the last ping waits for it to drain.
+        self.core.hold_pongs(True)
 
     def resume_writing(self) -> None:
         self._paused = False
         _wake(self._drain_waiter)
         self._drain_waiter = None
+        self.core.hold_pongs(False)
+        self._write_output()
 
     def data_received(self, data: bytes) -> None:
         if self._handshaking:
