@@ -826,8 +826,6 @@ class Connection(asyncio.Protocol):
         """
         protocol = self.protocol
         events = protocol.events_received()
-        if protocol.close_expected():
-            self.set_close_deadline()
         # Answers such as pongs or a close frame.
         try:
             self.send_data()
@@ -837,6 +835,10 @@ class Connection(asyncio.Protocol):
                 self.logger.debug("! error while sending data", exc_info=True)
         for event in events:
             self.process_event(event)
+        # After the events: messages that came in front of a close frame are
+        # queued before the closing handshake starts dropping the overflow.
+        if protocol.close_expected():
+            self.set_close_deadline()
 
     async def drain(self) -> None:
         """Wait while the write buffer is above its high-water mark."""

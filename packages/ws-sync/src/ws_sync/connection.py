@@ -849,12 +849,14 @@ class Connection:
         """
         protocol = self.protocol
         events = protocol.events_received()
-        if protocol.close_expected():
-            self.set_close_deadline()
         # Answers such as pongs or a close frame.
         self.send_data()
         for event in events:
             self.process_event(event)
+        # After the events: messages that came in front of a close frame are
+        # queued before the closing handshake starts dropping the overflow.
+        if protocol.close_expected():
+            self.set_close_deadline()
 
     def pause_reading(self) -> None:
         """
