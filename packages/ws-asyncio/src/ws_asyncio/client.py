@@ -351,9 +351,7 @@ class connect:
         options = _ConnectionOptions(
             ping_interval, ping_timeout, close_timeout, max_queue, write_limit
         )
-
-        self.uri = uri
-        self.factory = _ConnectionFactory(
+        factory = _ConnectionFactory(
             create_connection,
             options,
             origin,
@@ -362,6 +360,9 @@ class connect:
             max_size,
             logger,
         )
+
+        self.uri = uri
+        self.factory = factory
         self.open_timeout = open_timeout
         # HTTP
         self.additional_headers = additional_headers
