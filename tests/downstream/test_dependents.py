@@ -95,7 +95,9 @@ def test_threading_client_on_own_socket(server: Uvicorn, key: str) -> None:
         closing = time.monotonic()
     # close_timeout=0: the client doesn't wait for the server's close frame.
     assert time.monotonic() - closing < 1.0
-    assert connection.close_code == 1006
+    # Usually the connection is cut before the answer comes (1006); on a busy
+    # machine the reading thread may get the server's close frame first.
+    assert connection.close_code in (1006, 1000)
     assert sock.fileno() == -1
     seen = server.recorder.wait(key)
     assert seen.header("user-agent") == []

@@ -10,15 +10,14 @@ for step.
 from __future__ import annotations
 
 import asyncio
-import functools
+import dataclasses
 import logging
 import os
 import socket
 import traceback
-from collections.abc import AsyncIterator, Generator, Sequence
+from collections.abc import AsyncIterator, Generator, Iterator, Sequence
 from ssl import create_default_context
-from types import TracebackType
-from typing import Any, Callable, Literal, cast
+from typing import Any, Callable, Literal, NamedTuple, cast
 
 from ws_deflate.permessage_deflate import enable_client_permessage_deflate
 from ws_frames.exceptions import (
@@ -53,12 +52,6 @@ from .compatibility import asyncio_timeout
 from .connection import BufferedReader, Connection
 
 
-__all__ = ["connect", "unix_connect", "ClientConnection"]
-
-MAX_REDIRECTS = int(os.environ.get("WEBSOCKETS_MAX_REDIRECTS", "10"))
-"""How many times :func:`connect` connects at most, redirects included."""
-
-
 # Durations in seconds; None means no limit.
 _Seconds = float | None
 # A limit, or a (high, low) pair of water marks; None means no limit.
@@ -68,6 +61,34 @@ _WriteLimit = int | tuple[int, int | None]
 _SizeLimit = int | None | tuple[int | None, int | None]
 # A proxy URI, True to read it from the environment, None for no proxy.
 _ProxySetting = str | Literal[True] | None
+# What the client offers in the handshake, in order of preference.
+_ExtensionOffers = Sequence[ClientExtensionFactory] | None
+_SubprotocolOffers = Sequence[Subprotocol] | None
+# The value of the User-Agent header; None leaves the header out.
+_UserAgent = str | None
+# Given a failed attempt to connect: None to try again, else what to raise.
+_RetryPolicy = Callable[[Exception], Exception | None]
+# Starts the series of delays between attempts to connect.
+_DelaySchedule = Callable[[], Generator[float]]
+
+__all__ = ["ClientConnection", "connect", "unix_connect"]
+
+MAX_REDIRECTS = int(os.environ.get("WEBSOCKETS_MAX_REDIRECTS", "10"))
+"""How many times :func:`connect` connects at most, redirects included."""
+
+
+class _ConnectionOptions(NamedTuple):
+    """
+    The keyword arguments of :class:`ClientConnection`, in the order of its
+    signature. :func:`connect` gathers them once for all its attempts.
+
+    """
+
+    ping_interval: _Seconds
+    ping_timeout: _Seconds
+    close_timeout: _Seconds
+    max_queue: _QueueLimit
+    write_limit: _WriteLimit
 
 
 class ClientConnection(Connection):
@@ -100,14 +121,10 @@ class ClientConnection(Connection):
         # While handshake() waits: done once the response arrived or the
         # connection ended without one.
         self.response_rcvd: asyncio.Future[None] | None = None
-        super().__init__(
-            protocol,
-            max_queue=max_queue,
-            write_limit=write_limit,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-            close_timeout=close_timeout,
+        options = _ConnectionOptions(
+            ping_interval, ping_timeout, close_timeout, max_queue, write_limit
         )
+        super().__init__(protocol, **options._asdict())
 
     def process_event(self, event: Event) -> None:
         # The protocol delivers the response first, then only frames.
@@ -131,7 +148,7 @@ class ClientConnection(Connection):
     async def handshake(
         self,
         additional_headers: HeadersLike | None = None,
-        user_agent_header: str | None = USER_AGENT,
+        user_agent_header: _UserAgent = USER_AGENT,
     ) -> None:
         """
         Send the opening request and wait for the response.
@@ -180,6 +197,35 @@ class ClientConnection(Connection):
         # connection ended before the response.
         if self.protocol.handshake_exc is not None:
             raise self.protocol.handshake_exc
+
+
+@dataclasses.dataclass(frozen=True)
+class _ConnectionFactory:
+    """
+    Build the connection of an attempt of :func:`connect`, for the URI of
+    that attempt: redirects change it.
+
+    """
+
+    connection_class: type[ClientConnection]
+    options: _ConnectionOptions
+    # What the protocol takes besides the URI.
+    origin: Origin | None
+    extensions: _ExtensionOffers
+    subprotocols: _SubprotocolOffers
+    max_size: _SizeLimit
+    logger: LoggerLike
+
+    def __call__(self, ws_uri: WebSocketURI) -> ClientConnection:
+        protocol = ClientProtocol(
+            ws_uri,
+            origin=self.origin,
+            extensions=self.extensions,
+            subprotocols=self.subprotocols,
+            max_size=self.max_size,
+            logger=self.logger,
+        )
+        return self.connection_class(protocol, **self.options._asdict())
 
 
 # A class rather than a function, for await, async with and async for.
@@ -273,18 +319,18 @@ class connect:
         uri: str,
         *,
         origin: Origin | None = None,
-        extensions: Sequence[ClientExtensionFactory] | None = None,
-        subprotocols: Sequence[Subprotocol] | None = None,
+        extensions: _ExtensionOffers = None,
+        subprotocols: _SubprotocolOffers = None,
         compression: str | None = "deflate",
         additional_headers: HeadersLike | None = None,
-        user_agent_header: str | None = USER_AGENT,
+        user_agent_header: _UserAgent = USER_AGENT,
         proxy: _ProxySetting = True,
-        process_exception: Callable[[Exception], Exception | None] = process_exception,
+        process_exception: _RetryPolicy = process_exception,
         open_timeout: _Seconds = 10,
         ping_interval: _Seconds = 20,
         ping_timeout: _Seconds = 20,
         close_timeout: _Seconds = 10,
-        reconnect_delays: Callable[[], Generator[float]] = backoff,
+        reconnect_delays: _DelaySchedule = backoff,
         max_size: _SizeLimit = 2**20,
         max_queue: _QueueLimit = 16,
         write_limit: _WriteLimit = 2**15,
@@ -300,26 +346,20 @@ class connect:
             validate_subprotocols(subprotocols)
         if logger is None:
             logger = logging.getLogger("websockets.client")
-
-        new_protocol = functools.partial(
-            ClientProtocol,
-            origin=origin,
-            extensions=extensions,
-            subprotocols=subprotocols,
-            max_size=max_size,
-            logger=logger,
+        if create_connection is None:
+            create_connection = ClientConnection
+        options = _ConnectionOptions(
+            ping_interval, ping_timeout, close_timeout, max_queue, write_limit
         )
-        new_connection = functools.partial(
-            ClientConnection if create_connection is None else create_connection,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-            close_timeout=close_timeout,
-            max_queue=max_queue,
-            write_limit=write_limit,
+        factory = _ConnectionFactory(
+            create_connection,
+            options,
+            origin,
+            extensions,
+            subprotocols,
+            max_size,
+            logger,
         )
-
-        def factory(ws_uri: WebSocketURI) -> ClientConnection:
-            return new_connection(new_protocol(ws_uri))
 
         self.uri = uri
         self.factory = factory
@@ -502,50 +542,56 @@ class connect:
     def __await__(self) -> Generator[Any, None, ClientConnection]:
         return self.__await_impl__().__await__()
 
-    async def __aenter__(self) -> ClientConnection:
-        return await self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.connection.__aexit__(exc_type, exc_value, traceback)
-
     async def __aiter__(self) -> AsyncIterator[ClientConnection]:
-        delays: Generator[float] | None = None
+        # Created at the first failure, dropped after each success.
+        delays: Iterator[float] | None = None
         while True:
             try:
                 connection = await self
             except Exception as exc:
-                # process_exception may raise the exception instead of
-                # returning it.
-                try:
-                    verdict = self.process_exception(exc)
-                except Exception as raised:
-                    verdict = raised
-                if verdict is exc:
-                    raise
-                if verdict is not None:
-                    raise verdict from exc
+                _raise_unless_retried(exc, self.process_exception)
                 if delays is None:
                     delays = self.reconnect_delays()
                 delay = next(delays, None)
                 if delay is None:
                     raise exc from None
-                self.logger.info(
-                    "connect failed; reconnecting in %.1f seconds: %s",
-                    delay,
-                    traceback.format_exception_only(exc)[0].strip(),
-                )
+                _log_retry(self.logger, exc, delay)
                 await asyncio.sleep(delay)
-            else:
-                delays = None
-                try:
-                    yield connection
-                finally:
-                    await connection.close()
+                continue
+            delays = None
+            try:
+                yield connection
+            finally:
+                await connection.close()
+
+    async def __aenter__(self) -> ClientConnection:
+        return await self
+
+    async def __aexit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        await self.connection.__aexit__(exc_type, exc_value, traceback)
+
+
+def _raise_unless_retried(exc: Exception, process_exception: _RetryPolicy) -> None:
+    """
+    Raise what ``process_exception`` makes of the failure ``exc``, unless it
+    deems the failure worth another attempt.
+
+    """
+    # process_exception may raise the exception instead of returning it.
+    try:
+        verdict = process_exception(exc)
+    except Exception as raised:
+        verdict = raised
+    if verdict is exc:
+        raise exc
+    if verdict is not None:
+        raise verdict from exc
+
+
+def _log_retry(logger: LoggerLike, exc: Exception, delay: float) -> None:
+    """Log that an attempt to connect failed with ``exc``, and when the next comes."""
+    summary = traceback.format_exception_only(exc)[0].strip()
+    logger.info("connect failed; reconnecting in %.1f seconds: %s", delay, summary)
 
 
 def unix_connect(
@@ -563,10 +609,8 @@ def unix_connect(
 
     """
     if uri is None:
-        if kwargs.get("ssl") is None:
-            uri = "ws://localhost/"
-        else:
-            uri = "wss://localhost/"
+        secure = kwargs.get("ssl") is not None
+        uri = "wss://localhost/" if secure else "ws://localhost/"
     return connect(uri=uri, unix=True, path=path, **kwargs)
 
 
@@ -640,7 +684,7 @@ class HTTPProxyConnection(asyncio.Protocol):
     """
 
     def __init__(
-        self, ws_uri: WebSocketURI, proxy: Proxy, user_agent_header: str | None = None
+        self, ws_uri: WebSocketURI, proxy: Proxy, user_agent_header: _UserAgent = None
     ) -> None:
         self.ws_uri = ws_uri
         self.proxy = proxy
@@ -650,6 +694,27 @@ class HTTPProxyConnection(asyncio.Protocol):
             asyncio.get_running_loop().create_future()
         )
         self.transport: asyncio.Transport
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+        self.transport.write(
+            prepare_connect_request(self.proxy, self.ws_uri, self.user_agent_header)
+        )
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.response.done():
+            return
+        # As in the threading client: whatever broke the connection, the
+        # proxy's answer is missing.
+        failure = InvalidProxyMessage(
+            "did not receive a valid HTTP response from proxy"
+        )
+        failure.__cause__ = exc
+        self.response.set_exception(failure)
+
+    def data_received(self, data: bytes) -> None:
+        self.parser.feed_data(data)
+        self.run_parser()
 
     def run_parser(self) -> None:
         """Parse what was received; complete :attr:`response` when possible."""
@@ -663,36 +728,16 @@ class HTTPProxyConnection(asyncio.Protocol):
             if response is not None:
                 self.response.set_result(response)
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)
-        self.transport.write(
-            prepare_connect_request(self.proxy, self.ws_uri, self.user_agent_header)
-        )
-
-    def data_received(self, data: bytes) -> None:
-        self.parser.feed_data(data)
-        self.run_parser()
-
     def eof_received(self) -> None:
         self.parser.feed_eof()
         self.run_parser()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.response.done():
-            # As in the threading client: whatever broke the connection, the
-            # proxy's answer is missing.
-            failure = InvalidProxyMessage(
-                "did not receive a valid HTTP response from proxy"
-            )
-            failure.__cause__ = exc
-            self.response.set_exception(failure)
 
 
 async def connect_http_proxy(
     proxy: Proxy,
     ws_uri: WebSocketURI,
     *,
-    user_agent_header: str | None = None,
+    user_agent_header: _UserAgent = None,
     **kwargs: Any,
 ) -> asyncio.Transport:
     """

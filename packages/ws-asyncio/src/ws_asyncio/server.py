@@ -20,7 +20,7 @@ import re
 import socket
 import sys
 from collections.abc import Awaitable, Coroutine, Generator, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from ws_deflate.permessage_deflate import enable_server_permessage_deflate
 from ws_frames.exceptions import ConnectionClosed, InvalidHandshake
@@ -91,6 +91,25 @@ _ResponseHook = Callable[
 _SubprotocolHook = Callable[
     ["ServerConnection", Sequence[Subprotocol]], Subprotocol | None
 ]
+# What Server runs: opening the listening sockets, then each connection.
+_ServerOpener = Callable[[], Coroutine[Any, Any, asyncio.Server]]
+_ConnectionRunner = Callable[["ServerConnection"], Coroutine[Any, Any, None]]
+# A close code, as a member of CloseCode or a plain number.
+_CloseCodeLike = CloseCode | int
+
+
+class _ConnectionOptions(NamedTuple):
+    """
+    The keyword arguments of :class:`ServerConnection`, in the order of its
+    signature. :func:`serve` gathers them once for all connections.
+
+    """
+
+    ping_interval: _Seconds
+    ping_timeout: _Seconds
+    close_timeout: _Seconds
+    max_queue: _QueueLimit
+    write_limit: _WriteLimit
 
 
 class ServerConnection(Connection):
@@ -122,14 +141,10 @@ class ServerConnection(Connection):
     ) -> None:
         self.protocol: ServerProtocol
         self.server = server
-        super().__init__(
-            protocol,
-            close_timeout=close_timeout,
-            max_queue=max_queue,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-            write_limit=write_limit,
+        options = _ConnectionOptions(
+            ping_interval, ping_timeout, close_timeout, max_queue, write_limit
         )
+        super().__init__(protocol, **options._asdict())
         # While handshake() waits: done when the request arrives, or when the
         # client leaves before. An idle connection doesn't keep it.
         self.request_rcvd: asyncio.Future[None] | None = None
@@ -336,8 +351,8 @@ class Server:
 
     def __init__(
         self,
-        create_server: Callable[[], Coroutine[Any, Any, asyncio.Server]],
-        handler: Callable[[ServerConnection], Coroutine[Any, Any, None]],
+        create_server: _ServerOpener,
+        handler: _ConnectionRunner,
         logger: LoggerLike | None = None,
     ) -> None:
         self.logger = (
@@ -370,7 +385,7 @@ class Server:
         task.add_done_callback(connection.forget_handler)
 
     def close_connections(
-        self, code: CloseCode | int, reason: str
+        self, code: _CloseCodeLike, reason: str
     ) -> list[asyncio.Task[None]]:
         """
         Start closing every open connection with ``code`` and ``reason``;
@@ -437,7 +452,7 @@ class Server:
     def close(
         self,
         close_connections: bool = True,
-        code: CloseCode | int = CloseCode.GOING_AWAY,
+        code: _CloseCodeLike = CloseCode.GOING_AWAY,
         reason: str = "",
     ) -> None:
         """
@@ -457,7 +472,7 @@ class Server:
             )
 
     async def shut_down(
-        self, close_connections: bool, code: CloseCode | int, reason: str
+        self, close_connections: bool, code: _CloseCodeLike, reason: str
     ) -> None:
         """Run the shutdown that :meth:`close` started."""
         assert self.server is not None and self.handlers_waiter is not None
@@ -604,6 +619,10 @@ def serve(
     )
     if logger is None:
         logger = logging.getLogger("websockets.server")
+    # The same keyword arguments for every connection.
+    connection_kwargs = _ConnectionOptions(
+        ping_interval, ping_timeout, close_timeout, max_queue, write_limit
+    )._asdict()
     unix: bool = kwargs.pop("unix", False)
     if kwargs.get("ssl") is not None and open_timeout is not None:
         kwargs.setdefault("ssl_handshake_timeout", open_timeout)
@@ -618,15 +637,7 @@ def serve(
             max_size=max_size,
             logger=logger,
         )
-        connection = connection_class(
-            protocol,
-            server,
-            close_timeout=close_timeout,
-            max_queue=max_queue,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-            write_limit=write_limit,
-        )
+        connection = connection_class(protocol, server, **connection_kwargs)
         return connection
 
     async def run_connection(connection: ServerConnection) -> None:

@@ -58,6 +58,9 @@ BACKOFF_FACTOR = _from_environment("BACKOFF_FACTOR", 1.618)
 
 # The largest message, or the largest message and the largest fragment.
 _SizeLimits = int | None | tuple[int | None, int | None]
+# What the client offers in the handshake, in order of preference.
+_ExtensionOffers = Sequence[ClientExtensionFactory] | None
+_SubprotocolOffers = Sequence[Subprotocol] | None
 
 
 class ClientProtocol(Protocol):
@@ -90,8 +93,8 @@ class ClientProtocol(Protocol):
         uri: WebSocketURI,
         *,
         origin: Origin | None = None,
-        extensions: Sequence[ClientExtensionFactory] | None = None,
-        subprotocols: Sequence[Subprotocol] | None = None,
+        extensions: _ExtensionOffers = None,
+        subprotocols: _SubprotocolOffers = None,
         state: State = State.CONNECTING,
         max_size: _SizeLimits = 2**20,
         logger: LoggerLike | None = None,
@@ -285,7 +288,7 @@ def backoff(
     min_delay: float = BACKOFF_MIN_DELAY,
     max_delay: float = BACKOFF_MAX_DELAY,
     factor: float = BACKOFF_FACTOR,
-) -> Generator[float]:
+) -> Generator[float, None, None]:
     """
     Generate the delays to wait between attempts to reconnect, in seconds.
 

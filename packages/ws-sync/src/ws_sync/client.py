@@ -9,8 +9,8 @@ for step.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import functools
 import logging
 import os
 import socket
@@ -20,7 +20,7 @@ import traceback
 import warnings
 from collections.abc import Generator, Iterator, Sequence
 from ssl import SSLContext, create_default_context
-from typing import Any, Callable, Literal, TypeVar, cast
+from typing import Any, Callable, Literal, NamedTuple, TypeVar, cast
 
 from ws_deflate.permessage_deflate import enable_client_permessage_deflate
 from ws_frames.exceptions import (
@@ -56,12 +56,6 @@ from .tls import TLSSocket
 from .utils import Deadline
 
 
-__all__ = ["connect", "unix_connect", "ClientConnection"]
-
-MAX_REDIRECTS = int(os.environ.get("WEBSOCKETS_MAX_REDIRECTS", "10"))
-"""How many times :func:`connect` connects at most, redirects included."""
-
-
 # Durations in seconds; None means no limit.
 _Seconds = float | None
 # A limit, or a (high, low) pair of water marks; None means no limit.
@@ -70,6 +64,18 @@ _QueueLimit = int | None | tuple[int | None, int | None]
 _SizeLimit = int | None | tuple[int | None, int | None]
 # A proxy URI, True to read it from the environment, None for no proxy.
 _ProxySetting = str | Literal[True] | None
+# What the client offers in the handshake, in order of preference.
+_ExtensionOffers = Sequence[ClientExtensionFactory] | None
+_SubprotocolOffers = Sequence[Subprotocol] | None
+# The value of the User-Agent header; None leaves the header out.
+_UserAgent = str | None
+# Given a failed attempt to connect: None to try again, else what to raise.
+_RetryPolicy = Callable[[Exception], Exception | None]
+
+__all__ = ["ClientConnection", "connect", "unix_connect"]
+
+MAX_REDIRECTS = int(os.environ.get("WEBSOCKETS_MAX_REDIRECTS", "10"))
+"""How many times :func:`connect` connects at most, redirects included."""
 
 SSLSSLSocket = TLSSocket
 """Former name of :class:`~ws_sync.tls.TLSSocket`."""
@@ -77,6 +83,19 @@ SSLSSLSocket = TLSSocket
 # Type variables that this module exports for annotations.
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _ConnectionOptions(NamedTuple):
+    """
+    The keyword arguments of :class:`ClientConnection`, in the order of its
+    signature. :func:`connect` gathers them once for all its attempts.
+
+    """
+
+    ping_interval: _Seconds
+    ping_timeout: _Seconds
+    close_timeout: _Seconds
+    max_queue: _QueueLimit
 
 
 class ClientConnection(Connection):
@@ -109,14 +128,10 @@ class ClientConnection(Connection):
         # Set once the response arrived or the connection ended without one.
         # The base class starts reading, so it must exist before.
         self.response_rcvd = threading.Event()
-        super().__init__(
-            sock,
-            protocol,
-            max_queue=max_queue,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-            close_timeout=close_timeout,
+        options = _ConnectionOptions(
+            ping_interval, ping_timeout, close_timeout, max_queue
         )
+        super().__init__(sock, protocol, **options._asdict())
 
     def process_event(self, event: Event) -> None:
         # The protocol delivers the response first, then only frames.
@@ -136,8 +151,8 @@ class ClientConnection(Connection):
     def handshake(
         self,
         additional_headers: HeadersLike | None = None,
-        user_agent_header: str | None = USER_AGENT,
-        timeout: float | None = None,
+        user_agent_header: _UserAgent = USER_AGENT,
+        timeout: _Seconds = None,
     ) -> None:
         """
         Send the opening request and wait for the response.
@@ -180,6 +195,35 @@ class ClientConnection(Connection):
             raise self.protocol.handshake_exc
 
 
+@dataclasses.dataclass(frozen=True)
+class _ConnectionFactory:
+    """
+    Build the connection of an attempt of :func:`connect`, for the URI of
+    that attempt: redirects change it.
+
+    """
+
+    connection_class: type[ClientConnection]
+    options: _ConnectionOptions
+    # What the protocol takes besides the URI.
+    origin: Origin | None
+    extensions: _ExtensionOffers
+    subprotocols: _SubprotocolOffers
+    max_size: _SizeLimit
+    logger: LoggerLike | None
+
+    def __call__(self, sock: socket.socket, ws_uri: WebSocketURI) -> ClientConnection:
+        protocol = ClientProtocol(
+            ws_uri,
+            origin=self.origin,
+            extensions=self.extensions,
+            subprotocols=self.subprotocols,
+            max_size=self.max_size,
+            logger=self.logger,
+        )
+        return self.connection_class(sock, protocol, **self.options._asdict())
+
+
 def connect(
     uri: str,
     *,
@@ -187,11 +231,11 @@ def connect(
     ssl: SSLContext | None = None,
     server_hostname: str | None = None,
     origin: Origin | None = None,
-    extensions: Sequence[ClientExtensionFactory] | None = None,
-    subprotocols: Sequence[Subprotocol] | None = None,
+    extensions: _ExtensionOffers = None,
+    subprotocols: _SubprotocolOffers = None,
     compression: str | None = "deflate",
     additional_headers: HeadersLike | None = None,
-    user_agent_header: str | None = USER_AGENT,
+    user_agent_header: _UserAgent = USER_AGENT,
     proxy: _ProxySetting = True,
     proxy_ssl: SSLContext | None = None,
     proxy_server_hostname: str | None = None,
@@ -276,14 +320,13 @@ def connect(
             "ssl_context was renamed to ssl", DeprecationWarning, stacklevel=2
         )
 
-    # unix_connect() passes these.
+    # unix_connect() passes these; a Unix socket takes a path or a socket.
     unix: bool = kwargs.pop("unix", False)
     path: str | None = kwargs.pop("path", None)
-    if unix:
-        if path is None and sock is None:
+    if unix and (path is None) == (sock is None):
+        if path is None:
             raise ValueError("missing path argument")
-        if path is not None and sock is not None:
-            raise ValueError("path and sock arguments are incompatible")
+        raise ValueError("path and sock arguments are incompatible")
 
     if compression is not None:
         if compression != "deflate":
@@ -291,25 +334,12 @@ def connect(
         extensions = enable_client_permessage_deflate(extensions)
     if subprotocols is not None:
         validate_subprotocols(subprotocols)
-
-    new_protocol = functools.partial(
-        ClientProtocol,
-        origin=origin,
-        extensions=extensions,
-        subprotocols=subprotocols,
-        max_size=max_size,
-        logger=logger,
+    if create_connection is None:
+        create_connection = ClientConnection
+    options = _ConnectionOptions(ping_interval, ping_timeout, close_timeout, max_queue)
+    factory = _ConnectionFactory(
+        create_connection, options, origin, extensions, subprotocols, max_size, logger
     )
-    new_connection = functools.partial(
-        ClientConnection if create_connection is None else create_connection,
-        ping_interval=ping_interval,
-        ping_timeout=ping_timeout,
-        close_timeout=close_timeout,
-        max_queue=max_queue,
-    )
-
-    def factory(sock: socket.socket, ws_uri: WebSocketURI) -> ClientConnection:
-        return new_connection(sock, new_protocol(ws_uri))
 
     connector = _Connector(
         uri,
@@ -505,17 +535,15 @@ def unix_connect(
 
     """
     if uri is None:
-        if kwargs.get("ssl") is None and kwargs.get("ssl_context") is None:
-            uri = "ws://localhost/"
-        else:
-            uri = "wss://localhost/"
+        secure = any(kwargs.get(key) is not None for key in ("ssl", "ssl_context"))
+        uri = "wss://localhost/" if secure else "ws://localhost/"
     return connect(uri=uri, unix=True, path=path, **kwargs)
 
 
 def reconnect(
     uri: str,
     *,
-    process_exception: Callable[[Exception], Exception | None] = process_exception,
+    process_exception: _RetryPolicy = process_exception,
     **kwargs: Any,
 ) -> Generator[ClientConnection]:
     """
@@ -546,37 +574,49 @@ def reconnect(
     logger = kwargs.get("logger")
     if logger is None:
         logger = logging.getLogger("websockets.client")
+    # Created at the first failure, dropped after each success.
     delays: Iterator[float] | None = None
     while True:
         try:
             connection = connect(uri, **kwargs)
         except Exception as exc:
-            # process_exception may raise the exception instead of returning it.
-            try:
-                verdict = process_exception(exc)
-            except Exception as raised:
-                verdict = raised
-            if verdict is exc:
-                raise
-            if verdict is not None:
-                raise verdict from exc
+            _raise_unless_retried(exc, process_exception)
             if delays is None:
                 delays = backoff()
             delay = next(delays, None)
             if delay is None:
                 raise exc from None
-            logger.info(
-                "connect failed; reconnecting in %.1f seconds: %s",
-                delay,
-                traceback.format_exception_only(exc)[0].strip(),
-            )
+            _log_retry(logger, exc, delay)
             time.sleep(delay)
-        else:
-            delays = None
-            try:
-                yield connection
-            finally:
-                connection.close()
+            continue
+        delays = None
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+
+def _raise_unless_retried(exc: Exception, process_exception: _RetryPolicy) -> None:
+    """
+    Raise what ``process_exception`` makes of the failure ``exc``, unless it
+    deems the failure worth another attempt.
+
+    """
+    # process_exception may raise the exception instead of returning it.
+    try:
+        verdict = process_exception(exc)
+    except Exception as raised:
+        verdict = raised
+    if verdict is exc:
+        raise exc
+    if verdict is not None:
+        raise verdict from exc
+
+
+def _log_retry(logger: LoggerLike, exc: Exception, delay: float) -> None:
+    """Log that an attempt to connect failed with ``exc``, and when the next comes."""
+    summary = traceback.format_exception_only(exc)[0].strip()
+    logger.info("connect failed; reconnecting in %.1f seconds: %s", delay, summary)
 
 
 # SOCKS proxies
@@ -649,24 +689,36 @@ def read_connect_response(sock: socket.socket, deadline: Deadline) -> Response:
     """
     parser = ConnectResponseParser()
     try:
-        while (response := parser.parse()) is None:
-            sock.settimeout(deadline.timeout())
-            data = sock.recv(4096)
-            if data:
-                parser.feed_data(data)
-            else:
-                parser.feed_eof()
+        with _proxy_response_errors():
+            while (response := parser.parse()) is None:
+                sock.settimeout(deadline.timeout())
+                if chunk := sock.recv(4096):
+                    parser.feed_data(chunk)
+                else:
+                    parser.feed_eof()
+    finally:
+        sock.settimeout(None)
+    return response
+
+
+@contextlib.contextmanager
+def _proxy_response_errors() -> Iterator[None]:
+    """
+    Report what goes wrong while reading the response of a proxy as the
+    errors of :func:`read_connect_response`.
+
+    """
+    try:
+        yield
     except TimeoutError:
         raise TimeoutError("timed out while connecting to HTTP proxy") from None
     except InvalidProxyMessage:
         raise
     except Exception as exc:
+        # Such as a connection reset: the response can't be complete.
         raise InvalidProxyMessage(
             "did not receive a valid HTTP response from proxy"
         ) from exc
-    finally:
-        sock.settimeout(None)
-    return response
 
 
 def connect_http_proxy(
@@ -674,7 +726,7 @@ def connect_http_proxy(
     ws_uri: WebSocketURI,
     deadline: Deadline,
     *,
-    user_agent_header: str | None = None,
+    user_agent_header: _UserAgent = None,
     ssl: SSLContext | None = None,
     server_hostname: str | None = None,
     **kwargs: Any,

@@ -25,7 +25,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Callable, cast
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, cast
 
 from ws_deflate.permessage_deflate import enable_server_permessage_deflate
 from ws_frames.exceptions import ConnectionClosed, InvalidHandshake
@@ -87,6 +87,23 @@ _ResponseHook = Callable[["ServerConnection", Request, Response], Response | Non
 _SubprotocolHook = Callable[
     ["ServerConnection", Sequence[Subprotocol]], Subprotocol | None
 ]
+# What Server runs for each socket it accepts, with the address of the client.
+_SocketRunner = Callable[[socket.socket, Any], None]
+# A close code, as a member of CloseCode or a plain number.
+_CloseCodeLike = CloseCode | int
+
+
+class _ConnectionOptions(NamedTuple):
+    """
+    The keyword arguments of :class:`ServerConnection`, in the order of its
+    signature. :func:`serve` gathers them once for all connections.
+
+    """
+
+    ping_interval: _Seconds
+    ping_timeout: _Seconds
+    close_timeout: _Seconds
+    max_queue: _QueueLimit
 
 
 class ServerConnection(Connection):
@@ -124,14 +141,10 @@ class ServerConnection(Connection):
         self.request_rcvd = threading.Event()
         # Whether handle_received() stopped reading until the response.
         self.early_data_paused = False
-        super().__init__(
-            sock,
-            protocol,
-            close_timeout=close_timeout,
-            max_queue=max_queue,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
+        options = _ConnectionOptions(
+            ping_interval, ping_timeout, close_timeout, max_queue
         )
+        super().__init__(sock, protocol, **options._asdict())
         self.username: str
         """Name of the client, once :func:`basic_auth` accepted its credentials."""
         self.handler: Callable[..., None]
@@ -340,7 +353,7 @@ class Server:
     def __init__(
         self,
         sock: socket.socket,
-        handler: Callable[[socket.socket, Any], None],
+        handler: _SocketRunner,
         logger: LoggerLike | None = None,
     ) -> None:
         self.logger = (
@@ -392,7 +405,7 @@ class Server:
             thread.start()
 
     def close_connections(
-        self, code: CloseCode | int, reason: str
+        self, code: _CloseCodeLike, reason: str
     ) -> list[threading.Thread]:
         """
         Start closing every open connection with ``code`` and ``reason``;
@@ -473,7 +486,7 @@ class Server:
     def shutdown(
         self,
         close_connections: bool = True,
-        code: CloseCode | int = CloseCode.GOING_AWAY,
+        code: _CloseCodeLike = CloseCode.GOING_AWAY,
         reason: str = "",
     ) -> None:
         """
@@ -639,20 +652,28 @@ def serve(
         # Connections start in threads, where a bad value would only drop
         # them: check it now.
         Assembler(*max_queue)
+    # The same keyword arguments for every connection.
+    connection_kwargs = _ConnectionOptions(
+        ping_interval, ping_timeout, close_timeout, max_queue
+    )._asdict()
+    # unix_serve() passes these.
     unix: bool = kwargs.pop("unix", False)
     path: str | None = kwargs.pop("path", None)
 
-    if sock is not None:
+    if sock is None:
+        address: str | tuple[str, int]
+        if not unix:
+            address = (host or "", port or 0)
+        elif path is not None:
+            kwargs.setdefault("family", socket.AF_UNIX)
+            address = path
+        else:
+            raise ValueError("missing path argument")
+        sock = socket.create_server(address, **kwargs)
+    else:
         for name, value in [("host", host), ("port", port), ("path", path)]:
             if value is not None:
                 raise ValueError(f"{name} and sock arguments are incompatible")
-    elif unix:
-        if path is None:
-            raise ValueError("missing path argument")
-        kwargs.setdefault("family", socket.AF_UNIX)
-        sock = socket.create_server(path, **kwargs)
-    else:
-        sock = socket.create_server((host or "", port or 0), **kwargs)
     if ssl is not None:
         # Accepted sockets get their TLS session from accept_socket(); this
         # one tells that the server speaks TLS, as ssl.SSLSocket does.
@@ -668,15 +689,7 @@ def serve(
             max_size=max_size,
             logger=logger,
         )
-        connection = connection_class(
-            sock,
-            protocol,
-            server,
-            close_timeout=close_timeout,
-            max_queue=max_queue,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-        )
+        connection = connection_class(sock, protocol, server, **connection_kwargs)
         return connection
 
     def run_connection(connection: ServerConnection, deadline: Deadline) -> None:
