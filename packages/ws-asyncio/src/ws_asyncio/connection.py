@@ -408,7 +408,16 @@ class Connection(asyncio.Protocol):
                     self.burst = self.loop.call_soon(self.end_burst)
                 return
         self.sent_since_read = True
-        await self.complete_send(False)
+        # complete_send(False) written out, for the same reason: awaiting it
+        # costs a coroutine, while a drain is rarely needed.
+        try:
+            self.send_data()
+        except Exception as exc:
+            if self.debug:
+                self.logger.debug("! error while sending data", exc_info=True)
+            await self.abort_and_raise(exc)
+        if self.paused:
+            await self.complete_send(False)
 
     async def close(
         self,
@@ -863,13 +872,15 @@ class Connection(asyncio.Protocol):
         """
         protocol = self.protocol
         events = protocol.events_received()
-        # Answers such as pongs or a close frame.
-        try:
-            self.send_data()
-        except Exception as exc:
-            self.set_recv_exc(exc)
-            if self.debug:
-                self.logger.debug("! error while sending data", exc_info=True)
+        # Answers such as pongs or a close frame; most data calls for none,
+        # and testing for them spares a call.
+        if protocol.writes:
+            try:
+                self.send_data()
+            except Exception as exc:
+                self.set_recv_exc(exc)
+                if self.debug:
+                    self.logger.debug("! error while sending data", exc_info=True)
         for event in events:
             self.process_event(event)
         # After the events: messages that came in front of a close frame are
@@ -1174,10 +1185,12 @@ class BufferedReader(asyncio.BufferedProtocol):
 
     """
 
-    __slots__ = ("connection",)
+    # The buffer that get_buffer() returned, which buffer_updated() reads.
+    __slots__ = ("buffer", "connection")
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        self.buffer: memoryview
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.connection.connection_made(transport)
@@ -1192,11 +1205,12 @@ class BufferedReader(asyncio.BufferedProtocol):
         self.connection.resume_writing()
 
     def get_buffer(self, sizehint: int) -> memoryview:
-        return read_buffer()
+        self.buffer = buffer = read_buffer()
+        return buffer
 
     def buffer_updated(self, nbytes: int) -> None:
         # The buffer is shared: copy what was read out of it right away.
-        self.connection.data_received(read_buffer()[:nbytes].tobytes())
+        self.connection.data_received(self.buffer[:nbytes].tobytes())
 
     def eof_received(self) -> None:
         self.connection.eof_received()
