@@ -1224,9 +1224,33 @@ def test_control_frames_go_out_after_messages_held_back() -> None:
     run(main())
 
 
-def test_failure_to_write_messages_held_back_is_chained() -> None:
+@pytest.mark.parametrize("debug", [False, True])
+def test_failure_to_write_a_message_or_a_ping_is_chained(
+    caplog: pytest.LogCaptureFixture, debug: bool
+) -> None:
+    async def main() -> None:
+        for send in ["send", "ping"]:
+            client, server = await connection_pair()
+            client.debug = debug
+            error = OSError("write failed")
+            break_writes(client, error)
+            with pytest.raises(ConnectionClosedError) as raised:
+                await getattr(client, send)("x")
+            assert raised.value.__cause__ is error
+            await server.wait_closed()
+
+    with caplog.at_level(logging.DEBUG):
+        run(main())
+    assert ("error while sending data" in caplog.text) is debug
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_failure_to_write_messages_held_back_is_chained(
+    caplog: pytest.LogCaptureFixture, debug: bool
+) -> None:
     async def main() -> None:
         client, server = await connection_pair()
+        server.debug = debug
         await server.send("one")
         error = OSError("write failed")
         break_writes(server, error)
@@ -1240,7 +1264,9 @@ def test_failure_to_write_messages_held_back_is_chained() -> None:
         assert raised.value.__cause__ is error
         await client.wait_closed()
 
-    run(main())
+    with caplog.at_level(logging.DEBUG):
+        run(main())
+    assert ("error while sending data" in caplog.text) is debug
 
 
 def test_messages_held_back_are_dropped_when_the_connection_is_lost() -> None:

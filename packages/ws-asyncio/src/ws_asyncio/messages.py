@@ -270,21 +270,20 @@ class Assembler:
             text = frame.opcode is OP_TEXT if decode is None else decode
             return to_message(frame.data, text)
 
+        # Here, the queue starts with the first frame of a fragmented
+        # message, or the connection is closed and the queue is empty.
         self.get_in_progress = True
         try:
             first = frame = await self.get_next_frame()
-            if frame.fin:
-                data = frame.data
-            else:
-                taken = [frame]
-                try:
-                    while not frame.fin:
-                        frame = await self.get_next_frame()
-                        taken.append(frame)
-                except asyncio.CancelledError:
-                    self.reset_queue(taken)
-                    raise
-                data = b"".join([fragment.data for fragment in taken])
+            taken = [frame]
+            try:
+                while not frame.fin:
+                    frame = await self.get_next_frame()
+                    taken.append(frame)
+            except asyncio.CancelledError:
+                self.reset_queue(taken)
+                raise
+            data = b"".join([fragment.data for fragment in taken])
         finally:
             self.get_in_progress = False
 
