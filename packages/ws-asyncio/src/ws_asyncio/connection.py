@@ -849,7 +849,12 @@ class Connection(asyncio.Protocol):
                 transport.close()
 
     def end_burst(self) -> None:
-        """Write the messages that :meth:`send` held back."""
+        """
+        Write the messages that :meth:`send` held back.
+
+        It has no twin in ``ws_sync.connection``, where nothing would write
+        them later: each ``send()`` writes its message before it returns.
+        """
         self.burst = None
         self.sent_since_read = False
         try:
