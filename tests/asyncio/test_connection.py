@@ -1164,6 +1164,126 @@ def test_arbitrary_chunking_of_incoming_bytes(
     run(main())
 
 
+# Coalescing the writes of messages sent in a row.
+
+
+def test_messages_sent_in_a_row_go_out_in_one_write() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        recording = record_writes(server)
+        for message in ["one", "two", "three", "four"]:
+            await server.send(message)
+        # The first message went out at once; the others wait for the loop.
+        assert recording.written == [Frame(OP_TEXT, b"one").serialize(mask=False)]
+        for message in ["one", "two", "three", "four"]:
+            assert await client.recv() == message
+        assert recording.written[1:] == [
+            b"".join(
+                Frame(OP_TEXT, data).serialize(mask=False)
+                for data in [b"two", b"three", b"four"]
+            )
+        ]
+        # After data arrived, the next message goes out at once again.
+        await client.send("ping")
+        assert await server.recv() == "ping"
+        await server.send("pong")
+        assert len(recording.written) == 3
+        assert await client.recv() == "pong"
+        await client.close()
+
+    run(main())
+
+
+def test_messages_sent_in_a_row_go_out_when_they_fill_the_write_limit() -> None:
+    async def main() -> None:
+        client, server = await connection_pair(server_kwargs={"write_limit": 100})
+        recording = record_writes(server)
+        payload = b"x" * 40
+        for _ in range(6):
+            await server.send(payload)
+        # One at once, then two held back until the third would go over 100
+        # bytes, then the rest of the row, which waits for the loop.
+        assert len(recording.written) == 2
+        for _ in range(6):
+            assert await client.recv() == payload
+        assert len(recording.written) == 3
+        await client.close()
+
+    run(main())
+
+
+def test_control_frames_go_out_after_messages_held_back() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        await server.send("one")
+        await server.send("two")
+        broadcast([server], "three")
+        await server.close()
+        assert [message async for message in client] == ["one", "two", "three"]
+
+    run(main())
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_failure_to_write_a_message_or_a_ping_is_chained(
+    caplog: pytest.LogCaptureFixture, debug: bool
+) -> None:
+    async def main() -> None:
+        for send in ["send", "ping"]:
+            client, server = await connection_pair()
+            client.debug = debug
+            error = OSError("write failed")
+            break_writes(client, error)
+            with pytest.raises(ConnectionClosedError) as raised:
+                await getattr(client, send)("x")
+            assert raised.value.__cause__ is error
+            await server.wait_closed()
+
+    with caplog.at_level(logging.DEBUG):
+        run(main())
+    assert ("error while sending data" in caplog.text) is debug
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_failure_to_write_messages_held_back_is_chained(
+    caplog: pytest.LogCaptureFixture, debug: bool
+) -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        server.debug = debug
+        await server.send("one")
+        error = OSError("write failed")
+        break_writes(server, error)
+        await server.send("two")
+        await server.send("three")
+        assert await client.recv() == "one"
+        assert server.recv_exc is error
+        server.transport.abort()
+        with pytest.raises(ConnectionClosedError) as raised:
+            await server.recv()
+        assert raised.value.__cause__ is error
+        await client.wait_closed()
+
+    with caplog.at_level(logging.DEBUG):
+        run(main())
+    assert ("error while sending data" in caplog.text) is debug
+
+
+def test_messages_held_back_are_dropped_when_the_connection_is_lost() -> None:
+    async def main() -> None:
+        client, server = await connection_pair()
+        server.transport.abort()
+        await server.send("one")
+        await server.send("two")
+        assert server.burst is not None
+        await server.wait_closed()
+        assert server.burst.cancelled()
+        with pytest.raises(ConnectionClosedError):
+            await client.recv()
+
+    run(main())
+
+
 # broadcast.
 
 
@@ -1177,6 +1297,10 @@ class RecordingTransport:
     def write(self, data: bytes) -> None:
         self.written.append(data)
         self.transport.write(data)
+
+    def writelines(self, data: list[bytes]) -> None:
+        self.written.append(b"".join(data))
+        self.transport.writelines(data)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.transport, name)

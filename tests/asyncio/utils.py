@@ -158,6 +158,9 @@ class BrokenTransport:
     def write(self, data: object) -> None:
         raise self.error
 
+    def writelines(self, data: object) -> None:
+        raise self.error
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.transport, name)
 

@@ -150,6 +150,12 @@ class Connection(asyncio.Protocol):
         # future, and an empty deque takes 600 bytes on each idle connection.
         self.paused = False
         self.drain_waiters: list[asyncio.Future[None]] = []
+        # Write coalescing, see send(): whether a message went out since data
+        # last arrived; the callback that writes the messages held back, and
+        # their size.
+        self.sent_since_read = False
+        self.burst: asyncio.Handle | None = None
+        self.burst_size = 0
 
         # Pings waiting for their pong, oldest first: payload -> (future of
         # the latency, time sent).
@@ -389,7 +395,29 @@ class Connection(asyncio.Protocol):
         except Exception as exc:
             self.logger.error("unexpected internal error", exc_info=exc)
             await self.abort_and_raise(exc)
-        await self.complete_send(False)
+        # Messages sent one after the other, as by a task that streams them,
+        # would cost a system call each. The first one since data arrived goes
+        # out at once: an echo or a request mustn't wait. Those that follow
+        # stay with the protocol until the next round of the event loop, or
+        # until they fill the write limit, and go out in one write.
+        if not self.paused and (self.burst is not None or self.sent_since_read):
+            size = self.burst_size + len(protocol.writes[-1])
+            if size <= self.write_limit_high:
+                self.burst_size = size
+                if self.burst is None:
+                    self.burst = self.loop.call_soon(self.end_burst)
+                return
+        self.sent_since_read = True
+        # complete_send(False) written out, for the same reason: awaiting it
+        # costs a coroutine, while a drain is rarely needed.
+        try:
+            self.send_data()
+        except Exception as exc:
+            if self.debug:
+                self.logger.debug("! error while sending data", exc_info=True)
+            await self.abort_and_raise(exc)
+        if self.paused:
+            await self.complete_send(False)
 
     async def close(
         self,
@@ -800,7 +828,13 @@ class Connection(asyncio.Protocol):
 
         """
         transport = self.transport
-        for data in self.protocol.data_to_send():
+        writes = self.protocol.data_to_send()
+        self.burst_size = 0
+        # Frames that send() held back go out in one write: see send().
+        if len(writes) > 1 and all(writes):
+            transport.writelines(writes)
+            return
+        for data in writes:
             if data:
                 transport.write(data)
             elif transport.can_write_eof():
@@ -814,6 +848,23 @@ class Connection(asyncio.Protocol):
                     self.logger.debug("x closing TCP connection")
                 transport.close()
 
+    def end_burst(self) -> None:
+        """
+        Write the messages that :meth:`send` held back.
+
+        It has no twin in ``ws_sync.connection``, where nothing would write
+        them later: each ``send()`` writes its message before it returns.
+        """
+        self.burst = None
+        self.sent_since_read = False
+        try:
+            self.send_data()
+        except Exception as exc:
+            # As in handle_received(): the writer failed, the reader will see.
+            self.set_recv_exc(exc)
+            if self.debug:
+                self.logger.debug("! error while sending data", exc_info=True)
+
     def set_recv_exc(self, exc: BaseException | None) -> None:
         """Record the first error that broke the connection."""
         if self.recv_exc is None:
@@ -826,13 +877,15 @@ class Connection(asyncio.Protocol):
         """
         protocol = self.protocol
         events = protocol.events_received()
-        # Answers such as pongs or a close frame.
-        try:
-            self.send_data()
-        except Exception as exc:
-            self.set_recv_exc(exc)
-            if self.debug:
-                self.logger.debug("! error while sending data", exc_info=True)
+        # Answers such as pongs or a close frame; most data calls for none,
+        # and testing for them spares a call.
+        if protocol.writes:
+            try:
+                self.send_data()
+            except Exception as exc:
+                self.set_recv_exc(exc)
+                if self.debug:
+                    self.logger.debug("! error while sending data", exc_info=True)
         for event in events:
             self.process_event(event)
         # After the events: messages that came in front of a close frame are
@@ -886,6 +939,8 @@ class Connection(asyncio.Protocol):
             self.keepalive_task.cancel()
         if self.close_timer is not None:
             self.close_timer.cancel()
+        if self.burst is not None:
+            self.burst.cancel()
 
         # What the write buffer held was never sent: senders that wait for it
         # to drain must fail rather than believe it went out.
@@ -919,6 +974,7 @@ class Connection(asyncio.Protocol):
         self.send_data()
 
     def data_received(self, data: bytes) -> None:
+        self.sent_since_read = False
         self.protocol.receive_data(data)
         self.handle_received()
 
@@ -1035,6 +1091,8 @@ def broadcast(
                 and not protocol.extensions
                 and not protocol.debug
                 and not protocol.expect_continuation_frame
+                # Messages that send() holds back go first.
+                and not protocol.writes
             ):
                 if shared is None:
                     shared = frame.serialize(mask=False)
@@ -1132,10 +1190,12 @@ class BufferedReader(asyncio.BufferedProtocol):
 
     """
 
-    __slots__ = ("connection",)
+    # The buffer that get_buffer() returned, which buffer_updated() reads.
+    __slots__ = ("buffer", "connection")
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        self.buffer: memoryview
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.connection.connection_made(transport)
@@ -1150,11 +1210,12 @@ class BufferedReader(asyncio.BufferedProtocol):
         self.connection.resume_writing()
 
     def get_buffer(self, sizehint: int) -> memoryview:
-        return read_buffer()
+        self.buffer = buffer = read_buffer()
+        return buffer
 
     def buffer_updated(self, nbytes: int) -> None:
         # The buffer is shared: copy what was read out of it right away.
-        self.connection.data_received(read_buffer()[:nbytes].tobytes())
+        self.connection.data_received(self.buffer[:nbytes].tobytes())
 
     def eof_received(self) -> None:
         self.connection.eof_received()

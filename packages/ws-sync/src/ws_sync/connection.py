@@ -849,8 +849,10 @@ class Connection:
         """
         protocol = self.protocol
         events = protocol.events_received()
-        # Answers such as pongs or a close frame.
-        self.send_data()
+        # Answers such as pongs or a close frame; most data calls for none,
+        # and testing for them spares a call.
+        if protocol.writes:
+            self.send_data()
         for event in events:
             self.process_event(event)
         # After the events: messages that came in front of a close frame are

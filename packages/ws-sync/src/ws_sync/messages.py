@@ -199,9 +199,21 @@ class Assembler:
             if self.get_in_progress:
                 raise ConcurrencyError("get() or get_iter() is already running")
 
-            # Hot path: a message in one frame is already here. Taking it
-            # under the same lock spares a wait on the condition.
             frames = self.frames
+            if timeout is None and not frames and not self.closed:
+                # Hot path: wait for the first frame here, under the lock held
+                # already, rather than in get_next_frame(), which takes it
+                # again, behind a Deadline. Timing out loses nothing: nothing
+                # was taken.
+                self.get_in_progress = True
+                try:
+                    while not frames and not self.closed:
+                        self.frames_changed.wait()
+                finally:
+                    self.get_in_progress = False
+
+            # Hot path: a message in one frame is here. Taking it under the
+            # same lock spares a wait on the condition.
             if frames and frames[0].fin:
                 frame: Frame | None = frames.popleft()
                 if self.paused:
@@ -214,6 +226,9 @@ class Assembler:
             text = frame.opcode is OP_TEXT if decode is None else decode
             return to_message(frame.data, text)
 
+        # Here, the queue starts with the first frame of a fragmented
+        # message, or it's empty: the connection is closed, or a timeout is
+        # set.
         try:
             deadline = Deadline(timeout)
             first = frame = self.get_next_frame(
