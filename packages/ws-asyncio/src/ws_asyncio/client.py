@@ -208,7 +208,8 @@ class _ConnectionFactory:
     """
 
     connection_class: type[ClientConnection]
-    options: _ConnectionOptions
+    # The keyword arguments of the connection, from _ConnectionOptions.
+    options: dict[str, Any]
     # What the protocol takes besides the URI.
     origin: Origin | None
     extensions: _ExtensionOffers
@@ -225,7 +226,7 @@ class _ConnectionFactory:
             max_size=self.max_size,
             logger=self.logger,
         )
-        return self.connection_class(protocol, **self.options._asdict())
+        return self.connection_class(protocol, **self.options)
 
 
 # A class rather than a function, for await, async with and async for.
@@ -350,7 +351,7 @@ class connect:
             create_connection = ClientConnection
         options = _ConnectionOptions(
             ping_interval, ping_timeout, close_timeout, max_queue, write_limit
-        )
+        )._asdict()
         factory = _ConnectionFactory(
             create_connection,
             options,

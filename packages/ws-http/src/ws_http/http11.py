@@ -96,6 +96,7 @@ _SHARED = {
         "13",
     ]
 }
+_SHARED_TEXT = {text: text for text in _SHARED.values()}
 
 ReadLine = Callable[[int, type[Exception]], Generator[None, None, bytes | bytearray]]
 ReadExact = Callable[[int], Generator[None, None, bytes | bytearray]]
@@ -381,8 +382,10 @@ def _take_header_block(buffer: bytearray) -> Headers | None:
     end = buffer.find(b"\r\n\r\n") + 2  # the block keeps its last CRLF
     if end == 1:
         return None
-    block = bytes(buffer[:end])
-    lines = block[:-2].split(b"\r\n")
+    block = buffer[:end]
+    # Decoded at once, one character per byte: a valid name is ASCII, and a
+    # value is ISO-8859-1.
+    lines = _text(block[:-2]).split("\r\n")
     if len(lines) > MAX_NUM_HEADERS:
         return None
     # When the whole block is short enough, so is each of its lines.
@@ -391,14 +394,7 @@ def _take_header_block(buffer: bytearray) -> Headers | None:
     if _HEADER_BLOCK.fullmatch(block) is None:
         return None
     del buffer[: end + 2]
-    headers = Headers()
-    for line in lines:
-        name, _, value = line.partition(b":")
-        value = value.strip(b" \t")
-        headers.set_insecure(
-            _SHARED.get(name) or name.decode(), _SHARED.get(value) or _text(value)
-        )
-    return headers
+    return Headers._from_valid_lines(lines, _SHARED_TEXT)
 
 
 def _read_body(

@@ -204,7 +204,8 @@ class _ConnectionFactory:
     """
 
     connection_class: type[ClientConnection]
-    options: _ConnectionOptions
+    # The keyword arguments of the connection, from _ConnectionOptions.
+    options: dict[str, Any]
     # What the protocol takes besides the URI.
     origin: Origin | None
     extensions: _ExtensionOffers
@@ -221,7 +222,7 @@ class _ConnectionFactory:
             max_size=self.max_size,
             logger=self.logger,
         )
-        return self.connection_class(sock, protocol, **self.options._asdict())
+        return self.connection_class(sock, protocol, **self.options)
 
 
 def connect(
@@ -336,7 +337,9 @@ def connect(
         validate_subprotocols(subprotocols)
     if create_connection is None:
         create_connection = ClientConnection
-    options = _ConnectionOptions(ping_interval, ping_timeout, close_timeout, max_queue)
+    options = _ConnectionOptions(
+        ping_interval, ping_timeout, close_timeout, max_queue
+    )._asdict()
     factory = _ConnectionFactory(
         create_connection, options, origin, extensions, subprotocols, max_size, logger
     )
