@@ -353,6 +353,12 @@ class Connection(asyncio.Protocol):
         mark, and while another coroutine sends a fragmented message. Don't
         cancel a :meth:`send` that waits; close the connection instead.
 
+        Messages sent one after the other without anything received in
+        between go out together, at the next round of the event loop or once
+        they reach the write buffer's high-water mark: the first one goes out
+        at once. A coroutine that blocks the loop right after sending delays
+        all but the first.
+
         Raises:
             ConnectionClosed: If the connection is closing or closed.
             TypeError: If ``message`` doesn't have a supported type.
