@@ -10,6 +10,8 @@ sends far more than them.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import socket
 import time
 import zlib
@@ -423,3 +425,39 @@ def test_slow_handshake_on_client(attack: Attack, client: type[Target]) -> None:
     assert time.monotonic() - start_time < 2
     assert isinstance(target.error, TimeoutError) or "timed out" in str(target.error)
     sock.close()
+
+
+# 6. What a peer sends reaches the logs only escaped, on one line.
+
+
+def refusal(line: str) -> bool:
+    return "\\x1b" in line or "rejected" in line
+
+
+def test_bad_handshake_is_one_escaped_line(
+    attack: Attack, server: type[Target], caplog: pytest.LogCaptureFixture
+) -> None:
+    # What operators see by default: debug logs, when enabled, may show more.
+    caplog.set_level(logging.INFO)
+    target = attack.start(server, "idle")
+    sock = socket.create_connection(("127.0.0.1", target.port), timeout=5)
+    # Terminal escape sequences and a bare CR, which a raw log line would
+    # replay on an operator's screen.
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\x1b[2J\rboom\r\n\r\n")
+    answer = b""
+    with contextlib.suppress(OSError):
+        while chunk := sock.recv(4096):
+            answer += chunk
+    sock.close()
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    # One line tells of the refusal; whatever shows the peer's bytes escapes
+    # them. It may come from another thread, a little later.
+    deadline = time.monotonic() + 5
+    while not (refusals := [r for r in caplog.records if refusal(r.getMessage())]):
+        assert time.monotonic() < deadline, [r.getMessage() for r in caplog.records]
+        time.sleep(0.01)
+    assert all(record.levelno == logging.INFO for record in refusals)
+    for record in caplog.records:
+        assert record.levelno < logging.WARNING, record.getMessage()
+        assert record.exc_info is None, record.getMessage()
+        assert record.getMessage().isprintable(), record.getMessage()
