@@ -35,9 +35,9 @@ from ws_frames.exceptions import (
     ProtocolError,
 )
 from ws_frames.frames import OP_BINARY, OP_CONT, OP_PONG, OP_TEXT, CloseCode, Frame
+from ws_frames.messages import BYTES_LIKE, broadcast_frame
 from ws_frames.protocol import CLOSED, CLOSING, OPEN, SERVER, Event, Protocol, State
 from ws_frames.typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol
-from ws_frames.utils import flat_bytes
 
 from .compatibility import asyncio_timeout
 from .messages import Assembler
@@ -54,7 +54,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Connection", "broadcast"]
 
-BYTES_LIKE = (bytes, bytearray, memoryview)
 
 # The protocol refuses a call that the caller got wrong with one of these,
 # without changing its state: they go to the caller and the connection goes on.
@@ -871,10 +870,16 @@ class Connection(asyncio.Protocol):
         """
         self.burst = None
         self.sent_since_read = False
+        self.send_data_outside_send()
+
+    def send_data_outside_send(self) -> None:
+        """
+        Write what the protocol queued, from a callback rather than from a
+        caller of ``send()``: a failure goes to the reader, which reports it.
+        """
         try:
             self.send_data()
         except Exception as exc:
-            # As in handle_received(): the writer failed, the reader will see.
             self.set_recv_exc(exc)
             if self.debug:
                 self.logger.debug("! error while sending data", exc_info=True)
@@ -894,12 +899,7 @@ class Connection(asyncio.Protocol):
         # Answers such as pongs or a close frame; most data calls for none,
         # and testing for them spares a call.
         if protocol.writes:
-            try:
-                self.send_data()
-            except Exception as exc:
-                self.set_recv_exc(exc)
-                if self.debug:
-                    self.logger.debug("! error while sending data", exc_info=True)
+            self.send_data_outside_send()
         for event in events:
             self.process_event(event)
         # After the events: messages that came in front of a close frame are
@@ -1122,33 +1122,6 @@ def broadcast(
 
     if errors:
         raise ExceptionGroup("skipped broadcast", errors)  # noqa: F821
-
-
-def broadcast_frame(message: str | BytesLike, text: bool | None) -> Frame:
-    """
-    Build the frame that :func:`broadcast` sends, checking the message once.
-
-    Raises:
-        TypeError: If ``message`` isn't a string or bytes-like.
-        ProtocolError: If ``text`` is set and ``message`` isn't UTF-8.
-
-    """
-    if isinstance(message, str):
-        return Frame(OP_BINARY if text is False else OP_TEXT, message.encode())
-    if not isinstance(message, BYTES_LIKE):
-        raise TypeError("data must be str or bytes")
-    # A memoryview of any layout goes out as its bytes in order.
-    message = flat_bytes(message)
-    if text is True:
-        # Every connection would refuse it: say so once, before sending.
-        try:
-            str(message, "utf-8")
-        except UnicodeDecodeError as exc:
-            raise ProtocolError(
-                f"text message isn't valid UTF-8: {exc.reason} at position {exc.start}"
-            ) from exc
-        return Frame(OP_TEXT, message)
-    return Frame(OP_BINARY, message)
 
 
 def skip_broadcast(

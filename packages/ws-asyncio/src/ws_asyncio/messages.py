@@ -23,7 +23,8 @@ from typing import Any, Generic, TypeVar
 
 from ws_frames.exceptions import ConcurrencyError
 from ws_frames.frames import OP_CONT, OP_TEXT, Frame
-from ws_frames.typing import BytesLike, Data
+from ws_frames.messages import flow_control_marks, to_fragment, to_message
+from ws_frames.typing import Data
 
 
 __all__ = ["Assembler"]
@@ -31,48 +32,6 @@ __all__ = ["Assembler"]
 UTF8Decoder = codecs.getincrementaldecoder("utf-8")
 
 T = TypeVar("T")
-
-
-def flow_control_marks(
-    high: int | None, low: int | None
-) -> tuple[int | None, int | None]:
-    """
-    Complete and check the high- and low-water marks of the queue.
-
-    Either mark may be given alone; the other one follows with a ratio of 4.
-    Neither means no flow control.
-
-    Raises:
-        ValueError: If ``low`` is negative or above ``high``.
-
-    """
-    if high is None and low is None:
-        return None, None
-    if low is None:
-        assert high is not None
-        low = high // 4
-    elif high is None:
-        high = low * 4
-    if low < 0:
-        raise ValueError("low must be positive or equal to zero")
-    if high < low:
-        raise ValueError("high must be greater than or equal to low")
-    return high, low
-
-
-def to_message(data: BytesLike, text: bool) -> Data:
-    """Return a payload as :class:`str` if ``text``, else as :class:`bytes`."""
-    if text:
-        return str(data, "utf-8")
-    # Frames usually hold bytes already: don't copy them.
-    return data if type(data) is bytes else bytes(data)
-
-
-def to_fragment(frame: Frame, decoder: codecs.IncrementalDecoder | None) -> Data:
-    """Return the payload of a fragment, decoded if there's a ``decoder``."""
-    if decoder is None:
-        return to_message(frame.data, False)
-    return decoder.decode(frame.data, frame.fin)
 
 
 def nothing() -> None:

@@ -254,24 +254,11 @@ class Headers(MutableMapping[str, str]):
         headers keep instead of their own copies.
 
         """
-        # set_insecure() inlined: the handshake parsers build every header
-        # block this way, and a call per header costs a third of the time.
         headers = cls()
-        fields, names = headers._fields, headers._names
         for line in lines:
             name, _, value = line.partition(":")
-            name = shared.get(name, name)
             value = value.strip(" \t")
-            value = shared.get(value, value)
-            folded = _FOLDED.get(name) or name.lower()
-            present = fields.get(folded)
-            if present is None:
-                fields[folded] = value
-            elif isinstance(present, list):
-                present.append(value)
-            else:
-                fields[folded] = [present, value]
-            names.append(name)
+            headers.set_insecure(shared.get(name, name), shared.get(value, value))
         return headers
 
     def __delitem__(self, key: str) -> None:

@@ -41,9 +41,9 @@ from ws_frames.exceptions import (
     ProtocolError,
 )
 from ws_frames.frames import OP_BINARY, OP_CONT, OP_PONG, OP_TEXT, CloseCode, Frame
+from ws_frames.messages import BYTES_LIKE, broadcast_frame
 from ws_frames.protocol import CLOSED, CLOSING, OPEN, SERVER, Event, Protocol, State
 from ws_frames.typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol
-from ws_frames.utils import flat_bytes
 
 from .messages import Assembler
 from .utils import Deadline
@@ -60,7 +60,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Connection", "broadcast"]
 
-BYTES_LIKE = (bytes, bytearray, memoryview)
 
 # The protocol refuses a call that the caller got wrong with one of these,
 # without changing its state: they go to the caller and the connection goes on.
@@ -1156,33 +1155,6 @@ def broadcast(
 
     if errors:
         raise ExceptionGroup("skipped broadcast", errors)  # noqa: F821
-
-
-def broadcast_frame(message: str | BytesLike, text: bool | None) -> Frame:
-    """
-    Build the frame that :func:`broadcast` sends, checking the message once.
-
-    Raises:
-        TypeError: If ``message`` isn't a string or bytes-like.
-        ProtocolError: If ``text`` is set and ``message`` isn't UTF-8.
-
-    """
-    if isinstance(message, str):
-        return Frame(OP_BINARY if text is False else OP_TEXT, message.encode())
-    if not isinstance(message, BYTES_LIKE):
-        raise TypeError("data must be str or bytes")
-    # A memoryview of any layout goes out as its bytes in order.
-    message = flat_bytes(message)
-    if text is True:
-        # Every connection would refuse it: say so once, before sending.
-        try:
-            str(message, "utf-8")
-        except UnicodeDecodeError as exc:
-            raise ProtocolError(
-                f"text message isn't valid UTF-8: {exc.reason} at position {exc.start}"
-            ) from exc
-        return Frame(OP_TEXT, message)
-    return Frame(OP_BINARY, message)
 
 
 def skip_broadcast(
